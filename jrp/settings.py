@@ -1,0 +1,41 @@
+"""Runtime settings, read once from the environment (prefix ``JRP_``) and never mutated.
+
+Tests and the CLI build their own ``Settings`` and pass it down; nothing reads the
+environment after start-up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where jrp keeps its data and which rules it serves."""
+
+    model_config = SettingsConfigDict(env_prefix="JRP_", frozen=True)
+
+    data_dir: Path = Field(default=Path("data"), description="folder of the embedded SQLite store")
+    database_url: str | None = Field(
+        default=None,
+        validation_alias="DATABASE_URL",
+        description="SQLAlchemy URL of the production store; SQLite in data_dir when unset",
+    )
+    rulesets_dir: Path | None = Field(
+        default=None, description="rulesets folder; the bundled rulesets when unset"
+    )
+    legal_texts_dir: Path | None = Field(
+        default=None, description="folder of legal texts used to verify quoted citations"
+    )
+    engine_backend: str = Field(
+        default="indexed", description="indexed (fast path) or durable (durable_rules)"
+    )
+    result_cache_size: int = 100_000
+
+    def resolved_database_url(self) -> str:
+        """The configured URL, or a SQLite file in ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'jrp.db').resolve()}"
