@@ -1,0 +1,226 @@
+"""Compile a bundle into flat single-fact rules: an ordered table of small named passes.
+
+The compiled form is what every evaluator (durable_rules, the indexed fast path and
+the reference oracle) runs, so they can be compared on equal terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from jrp.engine.types import Citation, CompiledRule, Trigger
+from jrp.rulesets.bundle import Bundle, RulesetRef
+from jrp.rulesets.schema import (
+    Citation as CitationSpec,
+    CreditList,
+    GradingScheme,
+    Instrument,
+    InstrumentStatus,
+    ListKind,
+    Measure,
+    MeasureKind,
+    PublicationPeriods,
+    Rule,
+    Ruleset,
+    SupervisionClass,
+)
+
+
+class CompileError(ValueError):
+    """The bundle refers to something it does not define; ``jrp rulesets validate`` explains more."""
+
+
+@dataclass(frozen=True)
+class MeasureEntry:
+    """A measure with the ruleset that defines it and its basis resolved to titles."""
+
+    measure: Measure
+    ruleset_id: str
+    ruleset_version: str
+    jurisdiction: str
+    basis: tuple[Citation, ...]
+    basis_instruments: tuple[Instrument, ...]
+
+
+@dataclass
+class CompiledBundle:
+    """A bundle ready for evaluation: flat rules plus the tables evidence building needs."""
+
+    hash: str
+    jurisdiction: str
+    refs: list[RulesetRef]
+    rules: tuple[CompiledRule, ...] = ()
+    measures: dict[str, MeasureEntry] = field(default_factory=dict)
+    lists: dict[str, CreditList] = field(default_factory=dict)
+    list_basis: dict[str, tuple[Citation, ...]] = field(default_factory=dict)
+    grading: dict[str, GradingScheme] = field(default_factory=dict)
+    supervision_classes: dict[str, SupervisionClass] = field(default_factory=dict)
+    publication_periods: PublicationPeriods | None = None
+    cross_region: dict[tuple[str, str], str] = field(default_factory=dict)
+    objections_suspend: bool = False
+    repeat_windows: frozenset[str] = frozenset()
+    points_windows: frozenset[tuple[str, str]] = frozenset()
+    kept_windows: frozenset[str] = frozenset()
+
+    def serious_lists(self) -> frozenset[str]:
+        return frozenset(i for i, item in self.lists.items() if item.kind is ListKind.serious)
+
+
+Pass = Callable[[Bundle, CompiledBundle], None]
+
+
+def resolve(citation: CitationSpec, instruments: dict[str, Instrument]) -> Citation:
+    instrument = instruments.get(citation.instrument)
+    if instrument is None:
+        raise CompileError(f"citation of unregistered instrument {citation.instrument!r}")
+    return Citation(
+        instrument_id=instrument.id,
+        title=instrument.title,
+        doc_no=instrument.doc_no,
+        article=citation.label(),
+        level=instrument.level.value,
+    )
+
+
+def instrument_in_force(instrument: Instrument, on: date) -> bool:
+    """Whether ``instrument`` applies on ``on`` (freshness of a measure's basis)."""
+    if instrument.effective and on < instrument.effective:
+        return False
+    if instrument.lapses and on >= instrument.lapses:
+        return False
+    ended = instrument.status in (InstrumentStatus.repealed, InstrumentStatus.superseded)
+    return not (ended and (instrument.status_date is None or on >= instrument.status_date))
+
+
+def _collect_measures(bundle: Bundle, out: CompiledBundle) -> None:
+    instruments = dict(bundle.instruments)
+    for ruleset in bundle.rulesets:
+        header = ruleset.ruleset
+        for measure in ruleset.measures:
+            out.measures[measure.id] = MeasureEntry(
+                measure=measure,
+                ruleset_id=header.id,
+                ruleset_version=header.version,
+                jurisdiction=header.jurisdiction,
+                basis=tuple(resolve(c, instruments) for c in measure.basis),
+                basis_instruments=tuple(instruments[c.instrument] for c in measure.basis),
+            )
+
+
+def _collect_lists(bundle: Bundle, out: CompiledBundle) -> None:
+    instruments = dict(bundle.instruments)
+    for ruleset in bundle.rulesets:
+        for item in ruleset.lists:
+            out.lists[item.id] = item
+            out.list_basis[item.id] = tuple(resolve(c, instruments) for c in item.basis)
+
+
+def _collect_tables(bundle: Bundle, out: CompiledBundle) -> None:
+    for ruleset in bundle.rulesets:
+        for scheme in ruleset.grading:
+            out.grading[scheme.scheme] = scheme
+        out.supervision_classes.update(ruleset.supervision_classes)
+        if ruleset.publication_periods is not None:
+            out.publication_periods = ruleset.publication_periods
+        for mapping in ruleset.cross_region:
+            out.cross_region[(mapping.region, mapping.list_type)] = mapping.maps_to
+        if ruleset.objections_suspend is not None:
+            out.objections_suspend = ruleset.objections_suspend
+
+
+def _trigger_fields(rule: Rule, lists: dict[str, CreditList]) -> dict:
+    when = rule.when
+    kind = Trigger(when.trigger_kind)
+    fields: dict = {"trigger": kind, "keys": frozenset(), "min_severity": 0, "min_value": None,
+                    "grades": frozenset(), "window": "", "extends_to": frozenset()}
+    if kind is Trigger.list:
+        if when.list not in lists:
+            raise CompileError(f"rule {rule.id} refers to unknown list {when.list!r}")
+        fields.update(keys=frozenset({when.list}), extends_to=frozenset(r.value for r in lists[when.list].extends_to))
+    elif kind is Trigger.penalty:
+        fields.update(keys=frozenset(when.penalty.domains), min_severity=int(when.penalty.min_severity))
+    elif kind is Trigger.repeated_penalties:
+        spec = when.repeated_penalties
+        fields.update(keys=frozenset(spec.domains), min_severity=int(spec.min_severity),
+                      min_value=float(spec.count), window=str(spec.within))
+    elif kind is Trigger.points:
+        fields.update(keys=frozenset({when.points.scheme}), min_value=when.points.at_least, window=str(when.points.within))
+    elif kind is Trigger.grade:
+        fields.update(keys=frozenset({when.grade.scheme}), grades=frozenset(when.grade.grades))
+    elif kind is Trigger.score:
+        fields.update(keys=frozenset({when.score.scheme}), min_value=when.score.at_least)
+    elif kind is Trigger.commitment_breach:
+        fields.update(keys=frozenset(when.commitment_breach.matters))
+    elif kind is Trigger.commitments_kept:
+        fields.update(min_value=float(when.commitments_kept.at_least), window=str(when.commitments_kept.within))
+    return fields
+
+
+def _flatten_rules(bundle: Bundle, out: CompiledBundle) -> None:
+    compiled: list[CompiledRule] = []
+    for ruleset in bundle.rulesets:
+        compiled.extend(_flatten(ruleset, out))
+    out.rules = tuple(compiled)
+
+
+def _flatten(ruleset: Ruleset, out: CompiledBundle) -> list[CompiledRule]:
+    header = ruleset.ruleset
+    flattened = []
+    for rule in ruleset.rules:
+        fields = _trigger_fields(rule, out.lists)
+        for measure_id in rule.measures:
+            entry = out.measures.get(measure_id)
+            if entry is None:
+                raise CompileError(f"rule {rule.id} refers to unknown measure {measure_id!r}")
+            measure = entry.measure
+            scenarios = {s.value for s in measure.scenarios}
+            if rule.scenarios:
+                scenarios &= {s.value for s in rule.scenarios}
+            flattened.append(
+                CompiledRule(
+                    rule_id=rule.id,
+                    measure_id=measure_id,
+                    scenarios=frozenset(scenarios),
+                    roles=frozenset(r.value for r in rule.roles),
+                    incentive=measure.kind is MeasureKind.incentive,
+                    ruleset_id=header.id,
+                    ruleset_version=header.version,
+                    jurisdiction=header.jurisdiction,
+                    **{**fields, "min_severity": max(fields["min_severity"], _measure_floor(measure, fields))},
+                )
+            )
+    return flattened
+
+
+def _measure_floor(measure: Measure, fields: dict) -> int:
+    """A measure's minimum severity applies to dishonesty evidence, not to grades or scores."""
+    if fields["trigger"] in (Trigger.list, Trigger.penalty, Trigger.repeated_penalties, Trigger.commitment_breach):
+        return 0 if measure.kind is MeasureKind.incentive else int(measure.min_severity)
+    return 0
+
+
+def _index_windows(bundle: Bundle, out: CompiledBundle) -> None:
+    out.repeat_windows = frozenset(r.window for r in out.rules if r.trigger is Trigger.repeated_penalties)
+    out.points_windows = frozenset(
+        (next(iter(r.keys)), r.window) for r in out.rules if r.trigger is Trigger.points
+    )
+    out.kept_windows = frozenset(r.window for r in out.rules if r.trigger is Trigger.commitments_kept)
+
+
+PASSES: tuple[tuple[str, Pass], ...] = (
+    ("collect_measures", _collect_measures),
+    ("collect_lists", _collect_lists),
+    ("collect_tables", _collect_tables),
+    ("flatten_rules", _flatten_rules),
+    ("index_windows", _index_windows),
+)
+
+
+def compile_bundle(bundle: Bundle) -> CompiledBundle:
+    """Run every pass in order over ``bundle``."""
+    out = CompiledBundle(hash=bundle.hash, jurisdiction=bundle.jurisdiction, refs=bundle.refs)
+    for _name, compile_pass in PASSES:
+        compile_pass(bundle, out)
+    return out

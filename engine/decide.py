@@ -1,0 +1,139 @@
+"""From firings to a decision: measures with basis, triggers, proportionality trace and end date."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date
+
+from jrp.engine.compile import CompiledBundle, MeasureEntry, instrument_in_force
+from jrp.engine.evidence import EvidenceSet
+from jrp.engine.facts import CheckContext, Record, Severity
+from jrp.engine.periods import shift
+from jrp.engine.types import (
+    OUTCOME_STRENGTH,
+    Decision,
+    Evidence,
+    Exclusion,
+    ExclusionReason,
+    Firing,
+    MatchedMeasure,
+    Outcome,
+    Via,
+)
+from jrp.engine.supervision import supervision_of
+from jrp.rulesets.schema import Effect
+
+EFFECT_OUTCOME = {
+    Effect.prohibit: Outcome.deny,
+    Effect.restrict: Outcome.restrict,
+    Effect.heightened_review: Outcome.review,
+    Effect.key_supervision: Outcome.review,
+}
+
+
+def decide(
+    firings: list[Firing], evidence: EvidenceSet, context: CheckContext, bundle: CompiledBundle
+) -> Decision:
+    """Group firings by measure (and by related party), then derive the outcome."""
+    groups: dict[tuple[str, str, str], list[Firing]] = defaultdict(list)
+    for firing in firings:
+        ev = firing.evidence
+        groups[(firing.rule.measure_id, ev.via_subject, ev.via_role)].append(firing)
+    penalties, incentives, excluded = [], [], list(evidence.excluded)
+    for (measure_id, via_subject, via_role), group in sorted(groups.items()):
+        entry = bundle.measures[measure_id]
+        matched = _matched(entry, group, context, via_subject, via_role)
+        if group[0].rule.incentive:
+            if evidence.serious_in_force:
+                excluded.append(Exclusion(ExclusionReason.incentive_withheld,
+                                          "no incentive while a serious-dishonesty record is in force",
+                                          measure_id=measure_id))
+            else:
+                incentives.append(matched)
+        else:
+            penalties.append(matched)
+    outcome = Outcome.allow
+    for measure in penalties:
+        candidate = EFFECT_OUTCOME[Effect(measure.effect)]
+        if OUTCOME_STRENGTH[candidate] > OUTCOME_STRENGTH[outcome]:
+            outcome = candidate
+    return Decision(
+        outcome=outcome,
+        measures=tuple(penalties),
+        incentives=tuple(incentives),
+        supervision=supervision_of(evidence, bundle),
+        bundle_hash=bundle.hash,
+        excluded=tuple(excluded),
+    )
+
+
+def _matched(
+    entry: MeasureEntry, group: list[Firing], context: CheckContext, via_subject: str, via_role: str
+) -> MatchedMeasure:
+    measure = entry.measure
+    records: dict[str, Record] = {}
+    for firing in group:
+        for record in firing.evidence.records:
+            records.setdefault(record.record_id, record)
+    strongest = max((f.evidence for f in group), key=lambda ev: (ev.severity, ev.value, ev.evidence_id))
+    warnings = tuple(
+        f"{instrument.title} is not in force on {context.as_of} ({instrument.status.value})"
+        for instrument in entry.basis_instruments
+        if not instrument_in_force(instrument, context.as_of)
+    )
+    return MatchedMeasure(
+        measure_id=measure.id,
+        name=measure.name.zh,
+        name_en=measure.name.en,
+        kind=measure.kind.value,
+        category=measure.category,
+        effect=measure.effect.value,
+        intensity=measure.intensity,
+        jurisdiction=entry.jurisdiction,
+        ruleset_id=entry.ruleset_id,
+        ruleset_version=entry.ruleset_version,
+        rule_ids=tuple(sorted({f.rule.rule_id for f in group})),
+        legal_basis=tuple(replace(c, in_force=instrument_in_force(i, context.as_of))
+                          for c, i in zip(entry.basis, entry.basis_instruments)),
+        triggered_by=tuple(sorted(records.values(), key=lambda r: (r.start, r.record_id))),
+        proportionality=_trace(entry, strongest),
+        until=_until(entry, group),
+        disputed=any(f.evidence.disputed for f in group),
+        via=Via(via_subject, via_role) if via_subject else None,
+        basis_warnings=warnings,
+    )
+
+
+def _until(entry: MeasureEntry, group: list[Firing]) -> date | None:
+    """The measure lasts while any triggering evidence lasts, capped by the measure's own duration."""
+    ends: list[date | None] = []
+    for firing in group:
+        evidence = firing.evidence
+        end = evidence.until
+        if entry.measure.duration and evidence.records:
+            capped = shift(max(r.start for r in evidence.records), entry.measure.duration)
+            end = capped if end is None else min(end, capped)
+        ends.append(end)
+    return None if any(end is None for end in ends) else max(ends)  # type: ignore[type-var]
+
+
+def _trace(entry: MeasureEntry, evidence: Evidence) -> str:
+    measure = entry.measure
+    record = evidence.records[0] if evidence.records else None
+    parts = [f"trigger {evidence.trigger.value}"]
+    if evidence.severity:
+        parts.append(f"severity {Severity(evidence.severity).name}")
+    if record is not None and record.domain:
+        parts.append(f"domain {record.domain}")
+    if record is not None and record.impact:
+        parts.append(f"impact {record.impact.value}")
+    if evidence.value:
+        parts.append(f"value {evidence.value:g}")
+    if evidence.grade:
+        parts.append(f"grade {evidence.grade}")
+    floor = f"minimum severity {measure.min_severity.name}" if measure.kind.value == "penalty" else "incentive"
+    return (
+        f"{', '.join(parts)}; {floor}; category {measure.category} {measure.effect.value} "
+        f"at intensity {measure.intensity}/5"
+    )

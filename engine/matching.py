@@ -1,0 +1,25 @@
+"""The meaning of a compiled rule, written once: does this evidence satisfy it in this context?
+
+The reference and indexed evaluators call this predicate; the durable_rules backend
+expresses the same conditions in its own language, and the property tests compare them.
+"""
+
+from __future__ import annotations
+
+from jrp.engine.facts import CheckContext
+from jrp.engine.types import CompiledRule, Evidence
+
+
+def matches(rule: CompiledRule, evidence: Evidence, context: CheckContext) -> bool:
+    """True when ``evidence`` fires ``rule`` for a check in ``context``."""
+    return (
+        rule.trigger is evidence.trigger
+        and (not rule.keys or evidence.key in rule.keys)
+        and evidence.severity >= rule.min_severity
+        and (rule.min_value is None or evidence.value >= rule.min_value)
+        and (not rule.grades or evidence.grade in rule.grades)
+        and rule.window == evidence.window
+        and context.scenario in rule.scenarios
+        and (not rule.roles or context.role in rule.roles)
+        and (not evidence.via_role or evidence.via_role in rule.extends_to)
+    )

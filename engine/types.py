@@ -1,0 +1,182 @@
+"""The types handed between the engine's stages: compiled rules, evidence, firings, decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from jrp.engine.facts import Record
+
+
+class Trigger(StrEnum):
+    """The kinds of evidence a rule can be triggered by (one per ``when`` key of a rule)."""
+
+    list = "list"
+    penalty = "penalty"
+    repeated_penalties = "repeated_penalties"
+    points = "points"
+    grade = "grade"
+    score = "score"
+    commitment_breach = "commitment_breach"
+    commitments_kept = "commitments_kept"
+
+
+class Outcome(StrEnum):
+    """The answer to the approval system, strongest first: deny > restrict > review > allow."""
+
+    deny = "deny"
+    restrict = "restrict"
+    review = "review"
+    allow = "allow"
+
+
+OUTCOME_STRENGTH = {Outcome.allow: 0, Outcome.review: 1, Outcome.restrict: 2, Outcome.deny: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """One (rule, measure) pair flattened into a single-fact condition.
+
+    Every field is a plain value, so the same rule can be evaluated by durable_rules
+    and by the pure-Python evaluators and the results compared.
+    """
+
+    rule_id: str
+    measure_id: str
+    trigger: Trigger
+    keys: frozenset[str]  # list id, domain, scheme or matter; empty = any
+    min_severity: int
+    min_value: float | None
+    grades: frozenset[str]
+    window: str  # ISO period of aggregate triggers, "" otherwise
+    scenarios: frozenset[str]
+    roles: frozenset[str]  # empty = any role
+    extends_to: frozenset[str]  # related roles reached through the list's basis
+    incentive: bool
+    ruleset_id: str
+    ruleset_version: str
+    jurisdiction: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A normalised fact the rules match: one record in force, or an aggregate of records."""
+
+    evidence_id: str
+    trigger: Trigger
+    key: str
+    severity: int = 0
+    value: float = 0.0
+    grade: str = ""
+    window: str = ""
+    via_role: str = ""
+    via_subject: str = ""
+    records: tuple[Record, ...] = ()
+    until: date | None = None
+    disputed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """A compiled rule matched by a piece of evidence."""
+
+    rule: CompiledRule
+    evidence: Evidence
+
+
+class ExclusionReason(StrEnum):
+    """Why something was considered and did not apply ("why not")."""
+
+    not_yet_in_force = "not_yet_in_force"
+    expired = "expired"
+    removed = "removed"
+    repaired = "repaired"
+    revoked = "revoked"
+    exempt_minor = "exempt_minor"
+    exempt_first_violation = "exempt_first_violation"
+    under_18 = "under_18"
+    suspended_objection = "suspended_objection"
+    unknown_list = "unknown_list"
+    unmapped_cross_region = "unmapped_cross_region"
+    relation_not_in_force = "relation_not_in_force"
+    scenario_not_covered = "scenario_not_covered"
+    role_not_covered = "role_not_covered"
+    below_min_severity = "below_min_severity"
+    below_threshold = "below_threshold"
+    grade_not_covered = "grade_not_covered"
+    basis_does_not_extend = "basis_does_not_extend"
+    incentive_withheld = "incentive_withheld"
+    ruleset_not_in_force = "ruleset_not_in_force"
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """A record or measure left out of a decision, and why."""
+
+    reason: ExclusionReason
+    detail: str
+    record_id: str | None = None
+    measure_id: str | None = None
+    rule_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    instrument_id: str
+    title: str
+    doc_no: str
+    article: str
+    level: str
+    in_force: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Via:
+    subject: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchedMeasure:
+    """A measure that applies, with everything an auditor needs to see why."""
+
+    measure_id: str
+    name: str
+    name_en: str
+    kind: str
+    category: int
+    effect: str
+    intensity: int
+    jurisdiction: str
+    ruleset_id: str
+    ruleset_version: str
+    rule_ids: tuple[str, ...]
+    legal_basis: tuple[Citation, ...]
+    triggered_by: tuple[Record, ...]
+    proportionality: str
+    until: date | None
+    disputed: bool = False
+    via: Via | None = None
+    basis_warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Supervision:
+    """Graded supervision: the class and how many more (or fewer) random inspections."""
+
+    supervision_class: str
+    inspection_multiplier: float
+    grounds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The engine's answer to one check."""
+
+    outcome: Outcome
+    measures: tuple[MatchedMeasure, ...]
+    incentives: tuple[MatchedMeasure, ...]
+    supervision: Supervision
+    bundle_hash: str
+    excluded: tuple[Exclusion, ...] = field(default=())

@@ -1,0 +1,80 @@
+"""A bundle: the chain of ruleset versions one check is evaluated with, and its content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
+
+from jrp.rulesets.schema import CreditList, Instrument, Measure, Ruleset
+
+
+class RulesetRef(NamedTuple):
+    """A ruleset version, as stored in decisions: ``(id, version)``."""
+
+    id: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Ruleset versions from the national level down to one jurisdiction.
+
+    ``hash`` covers the parsed content of every ruleset and of every instrument they
+    cite, so it changes whenever anything that could change a decision changes, and
+    not when a YAML file is merely reformatted.
+    """
+
+    jurisdiction: str
+    rulesets: tuple[Ruleset, ...]
+    instruments: Mapping[str, Instrument]
+    hash: str
+
+    @classmethod
+    def build(cls, jurisdiction: str, rulesets: tuple[Ruleset, ...], instruments: Mapping[str, Instrument]) -> Bundle:
+        cited = sorted(_cited_instruments(rulesets) & instruments.keys())
+        content = {
+            "jurisdiction": jurisdiction,
+            "rulesets": [r.model_dump(mode="json") for r in rulesets],
+            "instruments": [instruments[i].model_dump(mode="json") for i in cited],
+        }
+        digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        return cls(jurisdiction, rulesets, instruments, digest)
+
+    @property
+    def refs(self) -> list[RulesetRef]:
+        return [RulesetRef(r.ruleset.id, r.ruleset.version) for r in self.rulesets]
+
+    @cached_property
+    def measures(self) -> dict[str, tuple[Ruleset, Measure]]:
+        """Every measure by id with the ruleset defining it; a lower level's override wins."""
+        found: dict[str, tuple[Ruleset, Measure]] = {}
+        for ruleset in self.rulesets:
+            for measure in ruleset.measures:
+                found[measure.id] = (ruleset, measure)
+        return found
+
+    @cached_property
+    def lists(self) -> dict[str, CreditList]:
+        return {item.id: item for ruleset in self.rulesets for item in ruleset.lists}
+
+
+def _cited_instruments(rulesets: tuple[Ruleset, ...]) -> set[str]:
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "instrument" in node and isinstance(node["instrument"], str):
+                found.add(node["instrument"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    found: set[str] = set()
+    for ruleset in rulesets:
+        walk(ruleset.model_dump(mode="json"))
+        found.update(ruleset.ruleset.sources)
+    return found

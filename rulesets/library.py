@@ -1,0 +1,129 @@
+"""The ruleset library: every version of every ruleset in a folder, and bundles cut from it.
+
+Layout of a rulesets folder::
+
+    legal_sources.yaml                      the legal-source registry
+    <JURISDICTION>/<ruleset-id>/<version>.yaml   one file per version
+    <JURISDICTION>/<ruleset-id>/tests.yaml       YAML test cases for that ruleset
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+from jrp.jurisdictions import chain_of
+from jrp.rulesets.bundle import Bundle, RulesetRef
+from jrp.rulesets.loader import LineIndex, Problem, RulesetError, parse_model
+from jrp.rulesets.schema import Instrument, InstrumentRegistry, Ruleset, TestSuite
+
+BUNDLED_RULESETS = Path(__file__).resolve().parent
+REGISTRY_FILE = "legal_sources.yaml"
+TESTS_FILE = "tests.yaml"
+
+
+@dataclass(frozen=True)
+class RulesetFile:
+    """A parsed ruleset version and where it came from (for file:line messages)."""
+
+    ruleset: Ruleset
+    path: Path
+    lines: LineIndex
+
+    @property
+    def ref(self) -> RulesetRef:
+        return RulesetRef(self.ruleset.ruleset.id, self.ruleset.ruleset.version)
+
+    def in_force(self, on: date) -> bool:
+        header = self.ruleset.ruleset
+        return header.effective_from <= on and (header.effective_to is None or on <= header.effective_to)
+
+
+@dataclass(frozen=True)
+class Library:
+    """All ruleset files and the instrument registry of one folder."""
+
+    root: Path
+    files: tuple[RulesetFile, ...]
+    instruments: dict[str, Instrument]
+    registry_lines: LineIndex
+
+    @classmethod
+    def load(cls, root: Path | None = None) -> Library:
+        """Parse every file under ``root``; raises ``RulesetError`` listing all schema problems."""
+        root = (root or BUNDLED_RULESETS).resolve()
+        problems: list[Problem] = []
+        registry, registry_lines = None, LineIndex(root / REGISTRY_FILE, {})
+        try:
+            registry, registry_lines = parse_model(InstrumentRegistry, root / REGISTRY_FILE)
+        except RulesetError as error:
+            problems.extend(error.problems)
+        except FileNotFoundError:
+            problems.append(Problem("missing-registry", root / REGISTRY_FILE, None, "create the legal-source registry"))
+        files = []
+        for path in sorted(root.glob("*/*/*.yaml")):
+            if path.name == TESTS_FILE:
+                continue
+            try:
+                ruleset, lines = parse_model(Ruleset, path)
+            except RulesetError as error:
+                problems.extend(error.problems)
+                continue
+            files.append(RulesetFile(ruleset, path, lines))
+        if problems:
+            raise RulesetError(problems)
+        instruments = {item.id: item for item in registry.instruments} if registry else {}
+        return cls(root, tuple(files), instruments, registry_lines)
+
+    @cached_property
+    def jurisdictions(self) -> tuple[str, ...]:
+        return tuple(sorted({f.ruleset.ruleset.jurisdiction for f in self.files}))
+
+    @cached_property
+    def _by_ref(self) -> dict[RulesetRef, RulesetFile]:
+        return {f.ref: f for f in self.files}
+
+    def get(self, ref: RulesetRef) -> RulesetFile:
+        try:
+            return self._by_ref[ref]
+        except KeyError:
+            known = sorted(f"{r.id}@{r.version}" for r in self._by_ref)
+            raise KeyError(f"no ruleset {ref.id}@{ref.version}; known: {', '.join(known)}") from None
+
+    def versions(self, ruleset_id: str) -> list[RulesetFile]:
+        """Every version of one ruleset, oldest first."""
+        return sorted(
+            (f for f in self.files if f.ruleset.ruleset.id == ruleset_id),
+            key=lambda f: f.ruleset.ruleset.effective_from,
+        )
+
+    def in_force(self, jurisdiction: str, on: date) -> list[RulesetFile]:
+        """The ruleset versions of the chain down to ``jurisdiction`` in force on ``on``, national first."""
+        chain = chain_of(jurisdiction)
+        selected = [f for f in self.files if f.ruleset.ruleset.jurisdiction in chain and f.in_force(on)]
+        return sorted(selected, key=lambda f: (chain.index(f.ruleset.ruleset.jurisdiction), f.ruleset.ruleset.id))
+
+    def bundle(self, jurisdiction: str, on: date) -> Bundle:
+        """The bundle a check in ``jurisdiction`` on ``on`` is evaluated with."""
+        if jurisdiction not in self.jurisdictions:
+            raise KeyError(f"unknown jurisdiction {jurisdiction!r}; known: {', '.join(self.jurisdictions)}")
+        return self.bundle_of(jurisdiction, [f.ref for f in self.in_force(jurisdiction, on)])
+
+    def bundle_of(self, jurisdiction: str, refs: list[RulesetRef]) -> Bundle:
+        """A bundle of exactly these ruleset versions (replay of a past decision)."""
+        rulesets = tuple(self.get(ref).ruleset for ref in refs)
+        return Bundle.build(jurisdiction, rulesets, self.instruments)
+
+    def tests_of(self, ruleset_id: str) -> tuple[TestSuite, LineIndex] | None:
+        """The YAML test suite beside a ruleset, if it has one."""
+        versions = self.versions(ruleset_id)
+        if not versions:
+            return None
+        path = versions[0].path.parent / TESTS_FILE
+        return parse_model(TestSuite, path) if path.exists() else None
+
+    @cached_property
+    def ruleset_ids(self) -> tuple[str, ...]:
+        return tuple(sorted({f.ruleset.ruleset.id for f in self.files}))

@@ -1,0 +1,503 @@
+"""The ruleset format: pydantic models for the YAML files in this folder.
+
+Every model is frozen and forbids unknown keys, so a typo in a YAML file is an error
+with its location rather than a silently ignored field. ``rulesets/README.md``
+documents the format with an example of each kind of entry.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from jrp.engine.facts import (
+    CommitmentState,
+    Impact,
+    ObjectionState,
+    Procedure,
+    RecordStatus,
+    RecordType,
+    Severity,
+    SubjectType,
+)
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
+JURISDICTION_PATTERN = r"^CN(-[A-Z]{2,3})*$"
+DURATION_PATTERN = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$")
+
+Identifier = Annotated[str, Field(pattern=ID_PATTERN, min_length=2, max_length=80)]
+Jurisdiction = Annotated[str, Field(pattern=JURISDICTION_PATTERN)]
+
+
+def _severity_from_name(value: object) -> object:
+    """Let YAML say ``serious`` rather than ``3``."""
+    if isinstance(value, str) and value in Severity.__members__:
+        return Severity[value]
+    return value
+
+
+SeverityLevel = Annotated[Severity, BeforeValidator(_severity_from_name)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+class Duration(str):
+    """An ISO 8601 period of years, months and days, such as ``P3Y`` or ``P6M``."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source, handler):  # noqa: ANN001 - pydantic hook
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(cls._parse, core_schema.str_schema())
+
+    @classmethod
+    def _parse(cls, value: str) -> Duration:
+        match = DURATION_PATTERN.match(value)
+        if not match or not any(match.groups()):
+            raise ValueError(
+                f"{value!r} is not a period; write an ISO 8601 period such as P3Y, P6M or P90D"
+            )
+        return cls(value)
+
+    @property
+    def parts(self) -> tuple[int, int, int]:
+        years, months, days = DURATION_PATTERN.match(self).groups()  # type: ignore[union-attr]
+        return int(years or 0), int(months or 0), int(days or 0)
+
+
+class Level(StrEnum):
+    """Rank of a legal instrument; category-1 measures need one of the first four or a local regulation."""
+
+    law = "law"
+    administrative_regulation = "administrative_regulation"
+    judicial_interpretation = "judicial_interpretation"
+    local_regulation = "local_regulation"
+    central_policy = "central_policy"  # Party Central Committee / State Council policy document
+    departmental_rule = "departmental_rule"
+    normative_document = "normative_document"
+    local_policy = "local_policy"
+
+
+CATEGORY_ONE_LEVELS = frozenset(
+    {
+        Level.law,
+        Level.administrative_regulation,
+        Level.judicial_interpretation,
+        Level.local_regulation,
+        Level.central_policy,
+    }
+)
+
+
+class InstrumentStatus(StrEnum):
+    in_force = "in_force"
+    amended = "amended"
+    superseded = "superseded"
+    repealed = "repealed"
+
+
+class Instrument(Frozen):
+    """One legal source in the registry (``rulesets/legal_sources.yaml``)."""
+
+    id: Identifier
+    title: str
+    issuer: str
+    doc_no: str = ""
+    level: Level
+    promulgated: date | None = None
+    effective: date | None = None
+    version: str = Field(description="the edition cited, e.g. '2023 revision'")
+    status: InstrumentStatus = InstrumentStatus.in_force
+    status_date: date | None = None
+    lapses: date | None = Field(default=None, description="date the instrument stops applying")
+    text_file: str | None = Field(default=None, description="file name under the legal texts folder")
+
+
+class Citation(Frozen):
+    """A pointer into an instrument: article (+ paragraph/item) or a section of a policy document.
+
+    ``article: unverified`` cites the instrument where no article number could be
+    confirmed; validation reports those as warnings.
+    """
+
+    instrument: Identifier
+    article: int | Literal["unverified"] | None = None
+    paragraph: int | None = None
+    item: int | None = None
+    section: str | None = None
+    quote: str | None = None
+
+    @model_validator(mode="after")
+    def _points_somewhere(self) -> Citation:
+        if self.article is None and self.section is None:
+            raise ValueError(
+                "a citation needs an article (a number, or 'unverified') or a section such as '专栏2'"
+            )
+        return self
+
+    @property
+    def unverified(self) -> bool:
+        return self.article == "unverified"
+
+    def label(self) -> str:
+        """Human-readable locator, e.g. '第48条' or '第22条第1款第5项' or '专栏2'."""
+        if self.section:
+            return self.section
+        if self.unverified:
+            return "article unverified"
+        text = f"第{self.article}条"
+        if self.paragraph:
+            text += f"第{self.paragraph}款"
+        if self.item:
+            text += f"第{self.item}项"
+        return text
+
+
+class Names(Frozen):
+    zh: str
+    en: str
+
+
+class ListKind(StrEnum):
+    serious = "serious"
+    key_attention = "key_attention"
+    incentive = "incentive"
+
+
+class RelatedRole(StrEnum):
+    legal_representative = "legal_representative"
+    principal = "principal"
+    directly_responsible_person = "directly_responsible_person"
+    actual_controller = "actual_controller"
+    major_shareholder = "major_shareholder"
+
+
+class CreditList(Frozen):
+    """A list (名单) that subjects are entered on by the authority's decision."""
+
+    id: Identifier
+    name: Names
+    kind: ListKind
+    authority: str
+    basis: tuple[Citation, ...] = Field(min_length=1)
+    listing_period: Duration | None = Field(default=None, description="default period; None: while the decision stands")
+    extends_to: tuple[RelatedRole, ...] = ()
+    extension_basis: tuple[Citation, ...] = ()
+
+    @model_validator(mode="after")
+    def _extension_needs_basis(self) -> CreditList:
+        if self.extends_to and not self.extension_basis:
+            raise ValueError(
+                "extends_to needs extension_basis: cite the article that extends the measures to these roles"
+            )
+        return self
+
+
+class MeasureKind(StrEnum):
+    penalty = "penalty"
+    incentive = "incentive"
+
+
+class Effect(StrEnum):
+    prohibit = "prohibit"
+    restrict = "restrict"
+    heightened_review = "heightened_review"
+    key_supervision = "key_supervision"
+    facilitate = "facilitate"
+    priority = "priority"
+    reduced_inspection = "reduced_inspection"
+
+
+PENALTY_EFFECTS = frozenset({Effect.prohibit, Effect.restrict, Effect.heightened_review, Effect.key_supervision})
+
+
+class Scenario(StrEnum):
+    """Business processes in which an approval system asks for a check."""
+
+    government_procurement = "government_procurement"
+    bidding = "bidding"
+    administrative_licensing = "administrative_licensing"
+    commitment_approval = "commitment_approval"
+    fiscal_support = "fiscal_support"
+    honours = "honours"
+    state_land_transfer = "state_land_transfer"
+    financing = "financing"
+    market_access = "market_access"
+    qualification = "qualification"
+    civil_service_hiring = "civil_service_hiring"
+    consumption = "consumption"
+    travel = "travel"
+    inspection = "inspection"
+    public_services = "public_services"
+    ip_support = "ip_support"
+    tax_administration = "tax_administration"
+    customs_clearance = "customs_clearance"
+
+
+class CheckRole(StrEnum):
+    """The role the checked subject plays in the business process."""
+
+    supplier = "supplier"
+    procurement_agency = "procurement_agency"
+    evaluation_expert = "evaluation_expert"
+    bidder = "bidder"
+    applicant = "applicant"
+    land_bidder = "land_bidder"
+    inspected_entity = "inspected_entity"
+    consumer = "consumer"
+
+
+class Measure(Frozen):
+    """One entry of a measures list, with the five attributes every entry must state."""
+
+    id: Identifier
+    name: Names
+    kind: MeasureKind
+    category: Literal[1, 2, 3]
+    effect: Effect
+    matter: str = Field(description="具体事项: the specific matter")
+    target: str = Field(description="实施对象: who it is applied to")
+    means: str = Field(description="实施手段: how it is applied")
+    authority: str = Field(description="实施主体: the implementing authority")
+    basis: tuple[Citation, ...] = Field(min_length=1, description="实施依据")
+    scenarios: tuple[Scenario, ...] = Field(min_length=1)
+    min_severity: SeverityLevel = Severity.general
+    intensity: int = Field(ge=1, le=5)
+    duration: Duration | None = Field(default=None, description="None: as long as the triggering record")
+    override: bool = Field(default=False, description="explicitly redefines a higher level's measure")
+
+    @model_validator(mode="after")
+    def _effect_matches_kind(self) -> Measure:
+        is_penalty_effect = self.effect in PENALTY_EFFECTS
+        if is_penalty_effect != (self.kind is MeasureKind.penalty):
+            allowed = sorted(PENALTY_EFFECTS if self.kind is MeasureKind.penalty else set(Effect) - PENALTY_EFFECTS)
+            raise ValueError(f"effect {self.effect.value!r} does not fit kind {self.kind.value!r}; use one of {allowed}")
+        return self
+
+
+class ListTrigger(Frozen):
+    list: Identifier
+
+
+class PenaltyTrigger(Frozen):
+    min_severity: SeverityLevel = Severity.general
+    domains: tuple[str, ...] = ()
+
+
+class RepeatTrigger(Frozen):
+    count: int = Field(ge=2)
+    within: Duration
+    min_severity: SeverityLevel = Severity.general
+    domains: tuple[str, ...] = ()
+
+
+class PointsTrigger(Frozen):
+    scheme: Identifier
+    at_least: float
+    within: Duration
+
+
+class GradeTrigger(Frozen):
+    scheme: Identifier
+    grades: tuple[str, ...] = Field(min_length=1)
+
+
+class ScoreTrigger(Frozen):
+    scheme: Identifier
+    at_least: float
+
+
+class CommitmentBreachTrigger(Frozen):
+    matters: tuple[str, ...] = ()
+
+
+class CommitmentsKeptTrigger(Frozen):
+    at_least: int = Field(ge=1)
+    within: Duration
+
+
+class When(Frozen):
+    """Exactly one trigger condition."""
+
+    list: Identifier | None = None
+    penalty: PenaltyTrigger | None = None
+    repeated_penalties: RepeatTrigger | None = None
+    points: PointsTrigger | None = None
+    grade: GradeTrigger | None = None
+    score: ScoreTrigger | None = None
+    commitment_breach: CommitmentBreachTrigger | None = None
+    commitments_kept: CommitmentsKeptTrigger | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> When:
+        given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(given) != 1:
+            names = ", ".join(type(self).model_fields)
+            raise ValueError(f"'when' needs exactly one of {names}; found {given or 'none'}")
+        return self
+
+    @property
+    def trigger_kind(self) -> str:
+        return next(name for name in type(self).model_fields if getattr(self, name) is not None)
+
+
+class Rule(Frozen):
+    """Which facts trigger which measures, in which scenarios and for which roles."""
+
+    id: Identifier
+    when: When
+    measures: tuple[Identifier, ...] = Field(min_length=1)
+    scenarios: tuple[Scenario, ...] = Field(default=(), description="empty: every scenario of the measure")
+    roles: tuple[CheckRole, ...] = Field(default=(), description="empty: any role")
+    basis: tuple[Citation, ...] = ()
+    note: str = ""
+
+
+SupervisionClassName = Literal["A", "B", "C", "D"]
+
+
+class GradingScheme(Frozen):
+    """How the grades of a published evaluation map to supervision classes (A best … D worst)."""
+
+    scheme: Identifier
+    name: Names
+    basis: tuple[Citation, ...] = Field(min_length=1)
+    grades: dict[str, SupervisionClassName] = Field(min_length=1)
+
+
+class SupervisionClass(Frozen):
+    """A class of graded supervision and its random-inspection ratio relative to normal (1.0).
+
+    No seed document gives these numbers, so every multiplier is a local policy
+    parameter and says so.
+    """
+
+    name: Names
+    inspection_multiplier: float = Field(gt=0)
+    parameter: Literal["local_policy_parameter"] = "local_policy_parameter"
+    basis: tuple[Citation, ...] = Field(min_length=1)
+
+
+class PublicationPeriod(Frozen):
+    published: bool = True
+    min: Duration | None = None
+    max: Duration | None = None
+
+
+class PublicationPeriods(Frozen):
+    """Credit-repair publication periods by severity (order 58, order 36…)."""
+
+    basis: tuple[Citation, ...] = Field(min_length=1)
+    minor: PublicationPeriod
+    general: PublicationPeriod
+    serious: PublicationPeriod
+    domain_minimums: dict[str, Duration] = Field(default_factory=dict)
+
+
+class CrossRegionMapping(Frozen):
+    """A list type of another region recognised as a local list (长三角 mutual recognition)."""
+
+    region: Jurisdiction
+    list_type: str
+    maps_to: Identifier
+    basis: tuple[Citation, ...] = Field(min_length=1)
+
+
+class RulesetHeader(Frozen):
+    id: Identifier
+    title: Names
+    jurisdiction: Jurisdiction
+    parent: Jurisdiction | None = None
+    version: str = Field(min_length=1)
+    effective_from: date
+    effective_to: date | None = None
+    sources: tuple[Identifier, ...] = Field(min_length=1, description="instrument ids of the source documents")
+
+    @model_validator(mode="after")
+    def _dates_ordered(self) -> RulesetHeader:
+        if self.effective_to and self.effective_to < self.effective_from:
+            raise ValueError(f"effective_to {self.effective_to} is before effective_from {self.effective_from}")
+        return self
+
+
+class Ruleset(Frozen):
+    """One version of one ruleset: a YAML file ``rulesets/<jurisdiction>/<id>/<version>.yaml``."""
+
+    ruleset: RulesetHeader
+    lists: tuple[CreditList, ...] = ()
+    measures: tuple[Measure, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    grading: tuple[GradingScheme, ...] = ()
+    supervision_classes: dict[SupervisionClassName, SupervisionClass] = Field(default_factory=dict)
+    publication_periods: PublicationPeriods | None = None
+    cross_region: tuple[CrossRegionMapping, ...] = ()
+    objections_suspend: bool | None = Field(
+        default=None, description="True: a record under objection triggers nothing until resolved"
+    )
+
+
+class InstrumentRegistry(Frozen):
+    instruments: tuple[Instrument, ...]
+
+
+class TestRecord(Frozen):
+    """A record in a YAML test case, with the fields of ``jrp.engine.facts.Record``."""
+
+    type: RecordType
+    start: date
+    id: str | None = None
+    end: date | None = None
+    list: str | None = None
+    severity: SeverityLevel | None = None
+    domain: str | None = None
+    procedure: Procedure | None = None
+    impact: Impact | None = None
+    region: str | None = None
+    first_violation: bool = False
+    corrected_in_time: bool = False
+    scheme: str | None = None
+    grade: str | None = None
+    value: float | None = None
+    matter: str | None = None
+    commitment_state: CommitmentState | None = None
+    status: RecordStatus = RecordStatus.active
+    status_date: date | None = None
+    objection: ObjectionState = ObjectionState.none
+
+
+class TestRelated(Frozen):
+    role: RelatedRole
+    subject_type: SubjectType = SubjectType.legal_person
+    records: tuple[TestRecord, ...] = ()
+
+
+class Expectation(Frozen):
+    outcome: Literal["deny", "restrict", "review", "allow"]
+    measures: tuple[str, ...] = ()
+    incentives: tuple[str, ...] = ()
+    supervision_class: str | None = None
+
+
+class TestCase(Frozen):
+    """One YAML test: facts + scenario + role + date → expected outcome and measures."""
+
+    name: str
+    as_of: date
+    scenario: Scenario
+    role: CheckRole | None = None
+    jurisdiction: Jurisdiction | None = None
+    subject_type: SubjectType = SubjectType.legal_person
+    birth_date: date | None = None
+    records: tuple[TestRecord, ...] = ()
+    related: tuple[TestRelated, ...] = ()
+    expect: Expectation
+
+
+class TestSuite(Frozen):
+    tests: tuple[TestCase, ...] = Field(min_length=1)
