@@ -1,0 +1,36 @@
+"""JSON form of facts and decisions, for decision snapshots, digests and replay."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from jrp.engine.facts import SubjectFacts
+from jrp.engine.types import Decision
+
+_FACTS = TypeAdapter(SubjectFacts)
+_DECISION = TypeAdapter(Decision)
+
+
+def facts_to_json(facts: SubjectFacts) -> dict[str, Any]:
+    return _FACTS.dump_python(facts, mode="json")
+
+
+def facts_from_json(data: dict[str, Any]) -> SubjectFacts:
+    return _FACTS.validate_python(data)
+
+
+def decision_to_json(decision: Decision) -> dict[str, Any]:
+    return _DECISION.dump_python(decision, mode="json")
+
+
+def canonical(data: Any) -> bytes:
+    """Stable bytes for hashing: sorted keys, no whitespace, UTF-8."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def digest(data: Any) -> str:
+    return hashlib.sha256(canonical(data)).hexdigest()

@@ -1,0 +1,26 @@
+"""The interfaces the application layer needs from storage, implemented in ``jrp.adapters``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from jrp.engine.facts import SubjectFacts
+
+
+class FactsSource(Protocol):
+    """Reads subject facts; ``facts_version`` must be cheap (one indexed query)."""
+
+    def load(self, subject_id: str) -> SubjectFacts | None: ...
+
+    def load_many(self, subject_ids: Sequence[str]) -> dict[str, SubjectFacts]: ...
+
+    def facts_version(self, subject_id: str) -> str: ...
+
+
+class DecisionLog(Protocol):
+    """Append-only, hash-chained log of decisions (查询使用登记)."""
+
+    def append(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]: ...
+
+    def get(self, decision_id: str) -> dict[str, Any] | None: ...

@@ -1,0 +1,248 @@
+"""The application layer: silent checks, batches and replays, shared by the API and the CLI.
+
+A check picks the bundle in force for its jurisdiction and date, reads the subject's
+facts, evaluates them and records the decision. Results are cached by subject facts
+version + bundle hash + scenario + role + date, so a repeated check costs one indexed
+version read; any new event changes the version and so misses the cache.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from threading import Lock
+from typing import Any
+
+from cachetools import LRUCache
+
+from jrp.engine.codec import decision_to_json, digest, facts_from_json, facts_to_json
+from jrp.engine.compile import compile_bundle
+from jrp.engine.evaluate import Engine
+from jrp.engine.facts import CheckContext, Subject, SubjectFacts, SubjectType
+from jrp.engine.types import Decision
+from jrp.ports import DecisionLog, FactsSource
+from jrp.rulesets.bundle import Bundle, RulesetRef
+from jrp.rulesets.library import Library
+
+
+@dataclass(frozen=True)
+class SubjectRef:
+    """Who is checked, as the caller names them."""
+
+    id: str
+    type: SubjectType | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """One silent check; ``purpose`` is mandatory (查询使用登记)."""
+
+    subject: SubjectRef
+    scenario: str
+    purpose: str
+    role: str | None = None
+    jurisdiction: str = "CN"
+    as_of: date | None = None
+    reference: str = ""
+    explain: bool = False
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The approval system or person asking, as identified by its API key."""
+
+    key_id: str
+    name: str
+    department: str = ""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    decision_id: str
+    decision: Decision
+    request: CheckRequest
+    as_of: date
+    bundle: Bundle
+    facts: SubjectFacts
+    evaluated_at: datetime
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    identical: bool
+    original: dict[str, Any]
+    replayed: dict[str, Any]
+    differences: list[str] = field(default_factory=list)
+
+
+class UnknownDecision(LookupError):
+    """No decision with that id in the log."""
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+class CheckService:
+    """Checks, batches and replays over one ruleset library, facts source and decision log."""
+
+    def __init__(
+        self,
+        library: Library,
+        facts: FactsSource,
+        log: DecisionLog,
+        *,
+        backend: str = "indexed",
+        cache_size: int = 100_000,
+        today: Callable[[], date] = _today,
+    ):
+        self.library = library
+        self.facts = facts
+        self.log = log
+        self.backend = backend
+        self.today = today
+        self._engines: dict[str, Engine] = {}
+        self._bundles: LRUCache[tuple[str, date], Bundle] = LRUCache(maxsize=4096)
+        self._results: LRUCache[tuple, tuple[Decision, SubjectFacts]] = LRUCache(maxsize=cache_size)
+        self._lock = Lock()
+
+    def bundle_for(self, jurisdiction: str, as_of: date) -> Bundle:
+        """The bundle in force for ``jurisdiction`` on ``as_of`` (cached per day)."""
+        key = (jurisdiction, as_of)
+        bundle = self._bundles.get(key)
+        if bundle is None:
+            bundle = self.library.bundle(jurisdiction, as_of)
+            with self._lock:
+                self._bundles[key] = bundle
+        return bundle
+
+    def engine_for(self, bundle: Bundle) -> Engine:
+        """The compiled engine of ``bundle``, compiled once per bundle hash."""
+        engine = self._engines.get(bundle.hash)
+        if engine is None:
+            engine = Engine(compile_bundle(bundle), self.backend)
+            with self._lock:
+                self._engines.setdefault(bundle.hash, engine)
+        return engine
+
+    def evaluate(self, request: CheckRequest, facts: SubjectFacts | None = None) -> CheckResult:
+        """Evaluate one request without logging it (impact previews, tests)."""
+        as_of = request.as_of or self.today()
+        bundle = self.bundle_for(request.jurisdiction, as_of)
+        engine = self.engine_for(bundle)
+        context = CheckContext(request.scenario, as_of, request.role, request.jurisdiction)
+        if facts is None:
+            decision, facts = self._cached(request, context, bundle, engine)
+        else:
+            decision = engine.check(facts, context, with_explanation=request.explain)
+        return CheckResult(uuid.uuid4().hex, decision, request, as_of, bundle, facts, datetime.now(UTC))
+
+    def _cached(
+        self, request: CheckRequest, context: CheckContext, bundle: Bundle, engine: Engine
+    ) -> tuple[Decision, SubjectFacts]:
+        subject_id = request.subject.id
+        key = (subject_id, self.facts.facts_version(subject_id), bundle.hash,
+               context.scenario, context.role, context.as_of, request.explain)
+        hit = self._results.get(key)
+        if hit is not None:
+            return hit
+        facts = self.facts.load(subject_id) or _unknown_subject(request.subject)
+        decision = engine.check(facts, context, with_explanation=request.explain)
+        with self._lock:
+            self._results[key] = (decision, facts)
+        return decision, facts
+
+    def check(self, request: CheckRequest, caller: Caller) -> CheckResult:
+        """A silent check: evaluated and recorded in the decision log; the subject is never told."""
+        result = self.evaluate(request)
+        self.log.append([log_entry(result, caller)])
+        return result
+
+    def batch(self, requests: Sequence[CheckRequest], caller: Caller) -> tuple[str, list[CheckResult]]:
+        """A bid list in one go: facts read in bulk, all decisions logged in one append."""
+        batch_id = uuid.uuid4().hex
+        preloaded = self.facts.load_many([r.subject.id for r in requests])
+        results = [
+            self.evaluate(r, preloaded.get(r.subject.id) or _unknown_subject(r.subject)) for r in requests
+        ]
+        self.log.append([log_entry(result, caller, batch_id) for result in results])
+        return batch_id, results
+
+    def replay(self, decision_id: str, rules: str) -> ReplayResult:
+        """Re-evaluate a logged decision on its stored facts, with its own ("original") or today's rules."""
+        entry = self.log.get(decision_id)
+        if entry is None:
+            raise UnknownDecision(decision_id)
+        request = entry["request"]
+        as_of = date.fromisoformat(request["as_of"])
+        jurisdiction = request["jurisdiction"]
+        if rules == "original":
+            refs = [RulesetRef(r["id"], r["version"]) for r in entry["bundle"]["rulesets"]]
+            bundle = self.library.bundle_of(jurisdiction, refs)
+        else:
+            bundle = self.bundle_for(jurisdiction, self.today())
+        facts = facts_from_json(entry["facts"])
+        context = CheckContext(request["scenario"], as_of, request.get("role"), jurisdiction)
+        replayed = decision_to_json(self.engine_for(bundle).check(facts, context, with_explanation=request.get("explain", False)))
+        original = entry["result"]
+        differences = compare(original, replayed)
+        return ReplayResult(not differences, original, replayed, differences)
+
+
+def _unknown_subject(ref: SubjectRef) -> SubjectFacts:
+    """A subject the store has never heard of: no records, so it is allowed (not a 404)."""
+    return SubjectFacts(Subject(ref.id, ref.type or SubjectType.legal_person, ref.name))
+
+
+def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None) -> dict[str, Any]:
+    """What the decision log keeps of one check: inputs, facts snapshot, bundle and result."""
+    request = result.request
+    facts = facts_to_json(result.facts)
+    return {
+        "decision_id": result.decision_id,
+        "batch_id": batch_id,
+        "created_at": result.evaluated_at.isoformat(),
+        "caller": {"key_id": caller.key_id, "name": caller.name, "department": caller.department},
+        "purpose": request.purpose,
+        "reference": request.reference,
+        "request": {
+            "subject": {"id": request.subject.id, "type": request.subject.type and request.subject.type.value,
+                        "name": request.subject.name},
+            "scenario": request.scenario,
+            "role": request.role,
+            "jurisdiction": request.jurisdiction,
+            "as_of": result.as_of.isoformat(),
+            "explain": request.explain,
+        },
+        "bundle": {"jurisdiction": result.bundle.jurisdiction, "hash": result.bundle.hash,
+                   "rulesets": [{"id": r.id, "version": r.version} for r in result.bundle.refs]},
+        "facts_digest": digest(facts),
+        "facts": facts,
+        "result": decision_to_json(result.decision),
+    }
+
+
+def compare(original: dict[str, Any], replayed: dict[str, Any]) -> list[str]:
+    """Human-readable differences between two decisions (outcome, measures, end dates, basis)."""
+    differences = []
+    if original["outcome"] != replayed["outcome"]:
+        differences.append(f"outcome {original['outcome']} → {replayed['outcome']}")
+    for group in ("measures", "incentives"):
+        before = {m["measure_id"] + _via(m): m for m in original[group]}
+        after = {m["measure_id"] + _via(m): m for m in replayed[group]}
+        differences += [f"{group}: {key} no longer applies" for key in sorted(before.keys() - after.keys())]
+        differences += [f"{group}: {key} now applies" for key in sorted(after.keys() - before.keys())]
+        for key in sorted(before.keys() & after.keys()):
+            for attribute in ("until", "legal_basis", "ruleset_version", "effect", "category"):
+                if before[key][attribute] != after[key][attribute]:
+                    differences.append(f"{group}: {key} {attribute} changed")
+    return differences
+
+
+def _via(measure: dict[str, Any]) -> str:
+    via = measure.get("via")
+    return f" via {via['role']} of {via['subject']}" if via else ""
+
