@@ -71,6 +71,29 @@ class Duration(str):
         return int(years or 0), int(months or 0), int(days or 0)
 
 
+class Scenario(StrEnum):
+    """Business processes in which an approval system asks for a check."""
+
+    government_procurement = "government_procurement"
+    bidding = "bidding"
+    administrative_licensing = "administrative_licensing"
+    commitment_approval = "commitment_approval"
+    fiscal_support = "fiscal_support"
+    honours = "honours"
+    state_land_transfer = "state_land_transfer"
+    financing = "financing"
+    market_access = "market_access"
+    qualification = "qualification"
+    civil_service_hiring = "civil_service_hiring"
+    consumption = "consumption"
+    travel = "travel"
+    inspection = "inspection"
+    public_services = "public_services"
+    ip_support = "ip_support"
+    tax_administration = "tax_administration"
+    customs_clearance = "customs_clearance"
+
+
 class Level(StrEnum):
     """Rank of a legal instrument; category-1 measures need one of the first four or a local regulation."""
 
@@ -117,6 +140,9 @@ class Instrument(Frozen):
     status_date: date | None = None
     lapses: date | None = Field(default=None, description="date the instrument stops applying")
     text_file: str | None = Field(default=None, description="file name under the legal texts folder")
+    covers: tuple[Scenario, ...] = Field(
+        default=(), description="scenarios the instrument as a whole provides a basis for"
+    )
 
 
 class Citation(Frozen):
@@ -132,6 +158,9 @@ class Citation(Frozen):
     item: int | None = None
     section: str | None = None
     quote: str | None = None
+    covers: tuple[Scenario, ...] = Field(
+        default=(), description="scenarios this article provides a basis for; else the instrument's"
+    )
 
     @model_validator(mode="after")
     def _points_somewhere(self) -> Citation:
@@ -215,29 +244,6 @@ class Effect(StrEnum):
 
 
 PENALTY_EFFECTS = frozenset({Effect.prohibit, Effect.restrict, Effect.heightened_review, Effect.key_supervision})
-
-
-class Scenario(StrEnum):
-    """Business processes in which an approval system asks for a check."""
-
-    government_procurement = "government_procurement"
-    bidding = "bidding"
-    administrative_licensing = "administrative_licensing"
-    commitment_approval = "commitment_approval"
-    fiscal_support = "fiscal_support"
-    honours = "honours"
-    state_land_transfer = "state_land_transfer"
-    financing = "financing"
-    market_access = "market_access"
-    qualification = "qualification"
-    civil_service_hiring = "civil_service_hiring"
-    consumption = "consumption"
-    travel = "travel"
-    inspection = "inspection"
-    public_services = "public_services"
-    ip_support = "ip_support"
-    tax_administration = "tax_administration"
-    customs_clearance = "customs_clearance"
 
 
 class CheckRole(StrEnum):

@@ -1,0 +1,96 @@
+"""``jrp rulesets …``: validate, test and compare the YAML rulesets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from jrp.measures_catalog.legal_texts import find_legal_texts
+from jrp.rulesets.library import Library
+from jrp.rulesets.loader import Level, RulesetError
+from jrp.rulesets.validate import validate
+from jrp.tester import coverage_of, run_tests
+
+rulesets_app = typer.Typer(help="Validate, test and compare rulesets.", no_args_is_help=True)
+console = Console()
+
+RulesetsDir = Annotated[Path | None, typer.Option("--dir", help="rulesets folder (default: the bundled rulesets)")]
+
+
+def _load(directory: Path | None) -> Library:
+    try:
+        return Library.load(directory)
+    except RulesetError as error:
+        for problem in error.problems:
+            console.print(str(problem), markup=False, soft_wrap=True)
+        console.print(f"[red]{len(error.problems)} errors occurred[/red]")
+        raise typer.Exit(1) from None
+
+
+@rulesets_app.command("validate")
+def validate_command(
+    directory: RulesetsDir = None,
+    legal_texts: Annotated[Path | None, typer.Option(help="folder of legal texts for quote checks")] = None,
+) -> None:
+    """Check schema, citations, layering, dates and scenario coverage; exit 1 on any error."""
+    library = _load(directory)
+    problems = validate(library, find_legal_texts(legal_texts))
+    for problem in problems:
+        console.print(str(problem), markup=False, soft_wrap=True)
+    errors = [p for p in problems if p.level is Level.error]
+    unverified = sum(1 for p in problems if p.code == "unverified-article")
+    console.print(
+        f"{len(library.files)} ruleset versions, {len(library.instruments)} instruments: "
+        f"{len(errors)} errors, {len(problems) - len(errors)} warnings ({unverified} unverified articles)"
+    )
+    if errors:
+        raise typer.Exit(1)
+
+
+@rulesets_app.command("test")
+def test_command(
+    directory: RulesetsDir = None,
+    backend: Annotated[str, typer.Option(help="indexed, durable or reference")] = "indexed",
+    coverage: Annotated[bool, typer.Option("--coverage", help="per measure: fires / does not fire")] = False,
+) -> None:
+    """Run the YAML test cases beside each ruleset; exit 1 on a failure (or, with --coverage, a measure untested)."""
+    library = _load(directory)
+    run = run_tests(library, backend)
+    for result in run.failed:
+        console.print(f"FAIL {result.location} {result.case.name}", markup=False)
+        for failure in result.failures:
+            console.print(f"     {failure}", markup=False, soft_wrap=True)
+    passed = len(run.results) - len(run.failed)
+    console.print(f"{passed} passed, {len(run.failed)} failed")
+    uncovered: list[str] = []
+    if coverage:
+        uncovered = _print_coverage(library, run)
+    if run.failed or uncovered:
+        raise typer.Exit(1)
+
+
+def _print_coverage(library: Library, run) -> list[str]:
+    cov = coverage_of(run)
+    measures = {m.id: m for f in library.files for m in f.ruleset.measures}
+    table = Table("measure", "fires", "does not fire", "basis", title="Coverage per measure")
+    for measure_id in sorted(measures):
+        basis = "; ".join(f"{c.instrument} {c.label()}" for c in measures[measure_id].basis)
+        table.add_row(measure_id, str(cov.fires.get(measure_id, 0)), str(cov.does_not_fire.get(measure_id, 0)), basis)
+    console.print(table)
+    articles: dict[str, set[str]] = {}
+    for measure in measures.values():
+        for citation in measure.basis:
+            articles.setdefault(f"{citation.instrument} {citation.label()}", set()).add(measure.id)
+    article_table = Table("cited article", "fires", "does not fire", title="Coverage per cited article")
+    for article, ids in sorted(articles.items()):
+        article_table.add_row(article, "yes" if any(cov.fires.get(i) for i in ids) else "NO",
+                              "yes" if any(cov.does_not_fire.get(i) for i in ids) else "NO")
+    console.print(article_table)
+    uncovered = cov.uncovered(set(measures))
+    if uncovered:
+        console.print(f"[red]{len(uncovered)} measures lack a firing or a non-firing test:[/red] {', '.join(uncovered)}")
+    return uncovered

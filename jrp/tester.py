@@ -1,0 +1,189 @@
+"""Runs the YAML test cases that sit beside each ruleset (``tests.yaml``).
+
+A case names facts, a scenario, a role and a date; it is evaluated with the bundle in
+force for the ruleset's jurisdiction (or the case's own) on that date, and the outcome,
+measures, incentives and supervision class are compared with the expectation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jrp.engine.compile import compile_bundle
+from jrp.engine.evaluate import Engine
+from jrp.engine.compile import CompiledBundle
+from jrp.engine.facts import CheckContext, Record, RecordType, RelatedParty, Subject, SubjectFacts
+from jrp.engine.types import CompiledRule, Decision, Trigger
+from jrp.rulesets.library import Library
+from jrp.rulesets.schema import TestCase, TestRecord
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    ruleset_id: str
+    case: TestCase
+    file: Path
+    line: int | None
+    failures: tuple[str, ...]
+    decision: Decision
+    candidates: frozenset[str] = frozenset()
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else str(self.file)
+
+
+def _record(spec: TestRecord, subject_id: str, number: int) -> Record:
+    return Record(
+        record_id=spec.id or f"{subject_id}-r{number}",
+        subject_id=subject_id,
+        record_type=spec.type,
+        start=spec.start,
+        end=spec.end,
+        list_id=spec.list,
+        severity=spec.severity,
+        domain=spec.domain,
+        procedure=spec.procedure,
+        impact=spec.impact,
+        region=spec.region,
+        first_violation=spec.first_violation,
+        corrected_in_time=spec.corrected_in_time,
+        scheme=spec.scheme,
+        grade=spec.grade,
+        value=spec.value,
+        matter=spec.matter,
+        commitment_state=spec.commitment_state,
+        status=spec.status,
+        status_date=spec.status_date,
+        objection=spec.objection,
+    )
+
+
+def facts_of(case: TestCase) -> SubjectFacts:
+    """The subject facts a test case describes."""
+    subject = Subject("test-subject", case.subject_type, "测试主体", case.birth_date)
+    related = tuple(
+        RelatedParty(
+            Subject(f"related-{n}", item.subject_type, f"关联主体{n}"),
+            item.role.value,
+            tuple(_record(spec, f"related-{n}", k) for k, spec in enumerate(item.records)),
+        )
+        for n, item in enumerate(case.related)
+    )
+    records = tuple(_record(spec, subject.subject_id, n) for n, spec in enumerate(case.records))
+    return SubjectFacts(subject, records, related)
+
+
+def _failures(case: TestCase, decision: Decision) -> tuple[str, ...]:
+    expect = case.expect
+    failures = []
+    if decision.outcome.value != expect.outcome:
+        failures.append(f"outcome: expected {expect.outcome}, got {decision.outcome.value}")
+    for label, wanted, got in (
+        ("measures", expect.measures, decision.measures),
+        ("incentives", expect.incentives, decision.incentives),
+    ):
+        got_ids = {m.measure_id for m in got}
+        if set(wanted) != got_ids:
+            failures.append(
+                f"{label}: missing {sorted(set(wanted) - got_ids)}, unexpected {sorted(got_ids - set(wanted))}"
+            )
+    if expect.supervision_class and decision.supervision.supervision_class != expect.supervision_class:
+        failures.append(
+            f"supervision class: expected {expect.supervision_class}, got {decision.supervision.supervision_class}"
+        )
+    return tuple(failures)
+
+
+@dataclass
+class TestRun:
+    results: list[CaseResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[CaseResult]:
+        return [r for r in self.results if not r.passed]
+
+
+class Engines:
+    """Compiled engines by bundle hash, so a suite compiles each bundle once."""
+
+    def __init__(self, library: Library, backend: str):
+        self.library, self.backend = library, backend
+        self._by_hash: dict[str, Engine] = {}
+
+    def for_case(self, ruleset_id: str, case: TestCase) -> tuple[Engine, CheckContext]:
+        jurisdiction = case.jurisdiction or self.library.versions(ruleset_id)[0].ruleset.ruleset.jurisdiction
+        bundle = self.library.bundle(jurisdiction, case.as_of)
+        engine = self._by_hash.get(bundle.hash)
+        if engine is None:
+            engine = self._by_hash[bundle.hash] = Engine(compile_bundle(bundle), self.backend)
+        role = case.role.value if case.role else None
+        return engine, CheckContext(case.scenario.value, case.as_of, role, jurisdiction)
+
+
+def iter_cases(library: Library) -> Iterator[tuple[str, TestCase, Path, int | None]]:
+    for ruleset_id in library.ruleset_ids:
+        suite = library.tests_of(ruleset_id)
+        if suite is None:
+            continue
+        tests, lines = suite
+        for position, case in enumerate(tests.tests):
+            yield ruleset_id, case, lines.file, lines.line_of(("tests", position))
+
+
+def run_tests(library: Library, backend: str = "indexed") -> TestRun:
+    """Evaluate every YAML test case of ``library``."""
+    run, engines = TestRun(), Engines(library, backend)
+    for ruleset_id, case, path, line in iter_cases(library):
+        engine, context = engines.for_case(ruleset_id, case)
+        decision = engine.check(facts_of(case), context, with_explanation=True)
+        candidates = candidate_measures(case, engine.bundle)
+        run.results.append(CaseResult(ruleset_id, case, path, line, _failures(case, decision), decision, candidates))
+    return run
+
+
+def _touches(rule: CompiledRule, record: TestRecord) -> bool:
+    """Whether ``record`` is the kind of fact ``rule`` reads (so the case tests that rule either way)."""
+    if rule.trigger is Trigger.list:
+        return record.type is RecordType.list_entry and (record.list in rule.keys or record.region is not None)
+    if rule.trigger in (Trigger.penalty, Trigger.repeated_penalties):
+        return record.type is RecordType.penalty and (not rule.keys or record.domain in rule.keys)
+    if rule.trigger in (Trigger.commitment_breach, Trigger.commitments_kept):
+        return record.type is RecordType.commitment
+    return record.scheme in rule.keys
+
+
+def candidate_measures(case: TestCase, bundle: CompiledBundle) -> frozenset[str]:
+    """Measures whose rules read some record of the case: firing or not, the case exercises them."""
+    records = [*case.records, *(r for related in case.related for r in related.records)]
+    return frozenset(rule.measure_id for rule in bundle.rules if any(_touches(rule, r) for r in records))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Per measure: does some test make it fire, and some test that reads its trigger not?"""
+
+    fires: dict[str, int]
+    does_not_fire: dict[str, int]
+
+    def uncovered(self, measure_ids: set[str]) -> list[str]:
+        return sorted(m for m in measure_ids if not self.fires.get(m) or not self.does_not_fire.get(m))
+
+
+def coverage_of(run: TestRun) -> Coverage:
+    fires: dict[str, int] = {}
+    silent: dict[str, int] = {}
+    for result in run.results:
+        fired = {m.measure_id for m in (*result.decision.measures, *result.decision.incentives)}
+        for measure_id in fired:
+            fires[measure_id] = fires.get(measure_id, 0) + 1
+        for measure_id in result.candidates - fired:
+            silent[measure_id] = silent.get(measure_id, 0) + 1
+    return Coverage(fires, silent)
+
