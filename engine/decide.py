@@ -111,8 +111,8 @@ def _until(entry: MeasureEntry, group: list[Firing]) -> date | None:
     for firing in group:
         evidence = firing.evidence
         end = evidence.until
-        if entry.measure.duration and evidence.records:
-            capped = shift(max(r.start for r in evidence.records), entry.measure.duration)
+        if entry.measure.duration and evidence.since:
+            capped = shift(evidence.since, entry.measure.duration)
             end = capped if end is None else min(end, capped)
         ends.append(end)
     return None if any(end is None for end in ends) else max(ends)  # type: ignore[type-var]

@@ -7,10 +7,15 @@ around each of them:
   at a time with ``assert_fact``;
 - identical facts raise ``MessageObservedException``: every fact carries a unique id;
 - a fact no rule matches raises ``MessageNotHandledException``: caught, it means "no firing";
+  a session whose facts were all unhandled has no state, and deleting it segfaults;
 - exceptions inside actions are swallowed: actions only append (rule index, evidence id);
 - state lives in a process-global C core and is not thread-safe: one lock per process,
   one session id per evaluation, ``delete_state`` afterwards;
-- ruleset names are global: each compiled bundle is registered under its content hash.
+- ruleset names are global: each compiled bundle is registered under its content hash;
+- ``Host()`` starts two timer threads that call ``dispatch`` and ``dispatch_timers`` on
+  every ruleset, unlocked, concurrently with asserts: that race segfaulted the property
+  tests within a few dozen examples. jrp uses neither timers nor queued events, so its
+  host does not start them (``_SynchronousHost``); actions still run inside ``assert_fact``.
 """
 
 from __future__ import annotations
@@ -27,15 +32,22 @@ from jrp.engine.facts import CheckContext
 from jrp.engine.types import CompiledRule, Evidence, Firing
 
 _LOCK = threading.Lock()
-_HOST: durable_engine.Host | None = None
+_HOST: _SynchronousHost | None = None
 _SESSIONS = itertools.count(1)
 _FIRED: dict[str, list[tuple[int, str]]] = {}
+
+
+class _SynchronousHost(durable_engine.Host):
+    """A host without the background dispatch threads (see the module docstring)."""
+
+    def _run(self) -> None:
+        return None
 
 
 def _host() -> durable_engine.Host:
     global _HOST
     if _HOST is None:
-        _HOST = durable_engine.Host()
+        _HOST = _SynchronousHost()
     return _HOST
 
 
@@ -91,6 +103,7 @@ class DurableEvaluator:
             host = _host()
             sid = f"s{next(_SESSIONS)}"
             _FIRED[sid] = []
+            handled = False
             try:
                 for number, item in enumerate(evidence):
                     fact = {
@@ -109,10 +122,12 @@ class DurableEvaluator:
                     }
                     try:
                         host.assert_fact(self._name, fact)
+                        handled = True
                     except durable_engine.MessageNotHandledException:
                         pass
                 fired = _FIRED[sid]
             finally:
                 _FIRED.pop(sid, None)
-                host.delete_state(self._name, sid)
+                if handled:  # no handled fact, no state: deleting it fails (error 309) or segfaults
+                    host.delete_state(self._name, sid)
         return [Firing(self._rules[index], by_id[eid]) for index, eid in fired if index >= 0]

@@ -155,16 +155,23 @@ def _record_evidence(
         if severity >= Severity.serious:
             out.serious_in_force = True
         out.items.append(Evidence(record.record_id, Trigger.list, list_id, severity=severity,
-                                  records=(record,), until=until, disputed=disputed))
+                                  records=(record,), since=record.start, until=until, disputed=disputed))
     elif kind is RecordType.penalty:
         if record.severity is Severity.serious:
             out.serious_in_force = True
         penalties.append((record, until))
         out.items.append(Evidence(record.record_id, Trigger.penalty, record.domain or "",
-                                  severity=int(record.severity or 0), records=(record,), until=until, disputed=disputed))
-    elif kind is RecordType.commitment and record.commitment_state is CommitmentState.breached:
+                                  severity=int(record.severity or 0), records=(record,), since=record.start,
+                                  until=until, disputed=disputed))
+    elif kind is RecordType.commitment and _breached_by(record, context.as_of):
         out.items.append(Evidence(record.record_id, Trigger.commitment_breach, record.matter or "",
-                                  severity=int(Severity.general), records=(record,), until=until, disputed=disputed))
+                                  severity=int(Severity.general), records=(record,), since=record.commitment_date,
+                                  until=until, disputed=disputed))
+
+
+def _breached_by(record: Record, as_of: date) -> bool:
+    return record.commitment_state is CommitmentState.breached and (
+        record.commitment_date is None or record.commitment_date <= as_of)
 
 
 def _local_list_id(record: Record, context: CheckContext, bundle: CompiledBundle, out: EvidenceSet) -> str | None:
@@ -202,9 +209,11 @@ def _aggregate(
     as_of = context.as_of
     active = [r for r in facts.records if r.start <= as_of and not _ended(r, as_of)]
     for scheme, record in _latest(r for r in active if r.record_type is RecordType.evaluation).items():
-        out.items.append(Evidence(f"grade:{scheme}", Trigger.grade, scheme, grade=record.grade or "", records=(record,)))
+        out.items.append(Evidence(f"grade:{scheme}", Trigger.grade, scheme, grade=record.grade or "",
+                                  records=(record,), since=record.start))
     for scheme, record in _latest(r for r in active if r.record_type is RecordType.score).items():
-        out.items.append(Evidence(f"score:{scheme}", Trigger.score, scheme, value=record.value or 0.0, records=(record,)))
+        out.items.append(Evidence(f"score:{scheme}", Trigger.score, scheme, value=record.value or 0.0,
+                                  records=(record,), since=record.start))
     for window in sorted(bundle.repeat_windows):
         _repeat_evidence(window, penalties, as_of, out)
     adult_from = add_years(facts.subject.birth_date, 18) if facts.subject.birth_date else None
@@ -218,15 +227,16 @@ def _aggregate(
         if counted:
             total = sum(max(r.value or 0.0, 0.0) for r in counted)
             out.items.append(Evidence(f"points:{scheme}:{window}", Trigger.points, scheme, value=total,
-                                      window=window, records=counted, until=shift(min(r.start for r in counted), window)))
+                                      window=window, records=counted, since=max(r.start for r in counted),
+                                      until=shift(min(r.start for r in counted), window)))
     for window in sorted(bundle.kept_windows):
         since = shift(as_of, window, -1)
-        kept = tuple(r for r in facts.records if r.record_type is RecordType.commitment
+        kept = tuple(r for r in active if r.record_type is RecordType.commitment
                      and r.commitment_state is CommitmentState.fulfilled
-                     and r.status_date is not None and since < r.status_date <= as_of)
+                     and r.commitment_date is not None and since < r.commitment_date <= as_of)
         if kept:
             out.items.append(Evidence(f"kept:{window}", Trigger.commitments_kept, "", value=float(len(kept)),
-                                      window=window, records=kept))
+                                      window=window, records=kept, since=max(r.commitment_date for r in kept)))
 
 
 def _ended(record: Record, as_of: date) -> bool:
@@ -247,7 +257,8 @@ def _repeat_evidence(window: str, penalties: list[tuple[Record, date | None]], a
             continue
         out.items.append(Evidence(f"repeat:{domain}:{floor}:{window}", Trigger.repeated_penalties, domain,
                                   severity=floor, value=float(len(records)), window=window,
-                                  records=tuple(records), until=shift(min(r.start for r in records), window)))
+                                  records=tuple(records), since=max(r.start for r in records),
+                                  until=shift(min(r.start for r in records), window)))
 
 
 def _related_evidence(related: RelatedParty, context: CheckContext, bundle: CompiledBundle, out: EvidenceSet) -> None:
@@ -270,6 +281,7 @@ def _related_evidence(related: RelatedParty, context: CheckContext, bundle: Comp
             continue
         out.items.append(Evidence(f"{record.record_id}@{related.role}", Trigger.list, list_id,
                                   severity=LIST_SEVERITY[bundle.lists[list_id].kind], via_role=related.role,
-                                  via_subject=related.subject.subject_id, records=(record,), until=until,
+                                  via_subject=related.subject.subject_id, records=(record,), since=record.start,
+                                  until=until,
                                   disputed=record.objection is ObjectionState.open))
     out.excluded.extend(scratch.excluded)

@@ -122,6 +122,7 @@ class Record:
     value: float | None = None  # points or score
     matter: str | None = None  # the licensing matter of a commitment
     commitment_state: CommitmentState | None = None
+    commitment_date: date | None = None  # when the commitment was fulfilled or breached
     status: RecordStatus = RecordStatus.active
     status_date: date | None = None
     objection: ObjectionState = ObjectionState.none

@@ -73,6 +73,7 @@ class Evidence:
     via_role: str = ""
     via_subject: str = ""
     records: tuple[Record, ...] = ()
+    since: date | None = None  # the day the evidence began to hold; measure durations run from it
     until: date | None = None
     disputed: bool = False
 

@@ -59,6 +59,7 @@ def _record(spec: TestRecord, subject_id: str, number: int) -> Record:
         value=spec.value,
         matter=spec.matter,
         commitment_state=spec.commitment_state,
+        commitment_date=spec.commitment_date,
         status=spec.status,
         status_date=spec.status_date,
         objection=spec.objection,

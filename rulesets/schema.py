@@ -472,6 +472,7 @@ class TestRecord(Frozen):
     value: float | None = None
     matter: str | None = None
     commitment_state: CommitmentState | None = None
+    commitment_date: date | None = None
     status: RecordStatus = RecordStatus.active
     status_date: date | None = None
     objection: ObjectionState = ObjectionState.none
