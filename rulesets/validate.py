@@ -159,11 +159,12 @@ def check_header(ctx: Context) -> Iterator[Problem]:
     for ruleset_id in ctx.library.ruleset_ids:
         versions = ctx.library.versions(ruleset_id)
         for older, newer in zip(versions, versions[1:]):
-            end = older.ruleset.ruleset.effective_to
-            if end is None or end >= newer.ruleset.ruleset.effective_from:
-                yield _problem(older, ("ruleset", "effective_to"), "overlapping-versions",
-                               f"{ruleset_id} {older.ruleset.ruleset.version} must end before "
-                               f"{newer.ruleset.ruleset.version} starts on {newer.ruleset.ruleset.effective_from}")
+            end, start = older.ruleset.ruleset.effective_to, newer.ruleset.ruleset.effective_from
+            if end is None or end >= start:
+                yield _problem(newer, ("ruleset", "effective_from"), "overlapping-versions",
+                               f"{newer.ruleset.ruleset.version} starts while {ruleset_id} "
+                               f"{older.ruleset.ruleset.version} is still in force; give "
+                               f"{older.ruleset.ruleset.version} an effective_to before {start}")
 
 
 def check_references_and_layering(ctx: Context) -> Iterator[Problem]:
