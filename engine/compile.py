@@ -7,7 +7,7 @@ the reference oracle) runs, so they can be compared on equal terms.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from jrp.engine.types import Citation, CompiledRule, Trigger
@@ -42,6 +42,20 @@ class MeasureEntry:
     jurisdiction: str
     basis: tuple[Citation, ...]
     basis_instruments: tuple[Instrument, ...]
+    _on: dict[date, tuple[tuple[Citation, ...], tuple[str, ...]]] = field(default_factory=dict, compare=False)
+
+    def basis_on(self, day: date) -> tuple[tuple[Citation, ...], tuple[str, ...]]:
+        """The basis as it stands on ``day`` and a warning per instrument not in force then (memoised)."""
+        found = self._on.get(day)
+        if found is None:
+            in_force = [instrument_in_force(i, day) for i in self.basis_instruments]
+            found = (
+                tuple(c if ok else replace(c, in_force=False) for c, ok in zip(self.basis, in_force)),
+                tuple(f"{i.title} is not in force on {day} ({i.status.value})"
+                      for i, ok in zip(self.basis_instruments, in_force) if not ok),
+            )
+            self._on[day] = found
+        return found
 
 
 @dataclass

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from datetime import date
 
-from jrp.engine.compile import CompiledBundle, MeasureEntry, instrument_in_force
+from jrp.engine.compile import CompiledBundle, MeasureEntry
 from jrp.engine.evidence import EvidenceSet
 from jrp.engine.facts import CheckContext, Record, Severity
 from jrp.engine.periods import shift
@@ -77,11 +76,7 @@ def _matched(
         for record in firing.evidence.records:
             records.setdefault(record.record_id, record)
     strongest = max((f.evidence for f in group), key=lambda ev: (ev.severity, ev.value, ev.evidence_id))
-    warnings = tuple(
-        f"{instrument.title} is not in force on {context.as_of} ({instrument.status.value})"
-        for instrument in entry.basis_instruments
-        if not instrument_in_force(instrument, context.as_of)
-    )
+    legal_basis, warnings = entry.basis_on(context.as_of)
     return MatchedMeasure(
         measure_id=measure.id,
         name=measure.name.zh,
@@ -94,8 +89,7 @@ def _matched(
         ruleset_id=entry.ruleset_id,
         ruleset_version=entry.ruleset_version,
         rule_ids=tuple(sorted({f.rule.rule_id for f in group})),
-        legal_basis=tuple(replace(c, in_force=instrument_in_force(i, context.as_of))
-                          for c, i in zip(entry.basis, entry.basis_instruments)),
+        legal_basis=legal_basis,
         triggered_by=tuple(sorted(records.values(), key=lambda r: (r.start, r.record_id))),
         proportionality=_trace(entry, strongest),
         until=_until(entry, group),

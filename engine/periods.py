@@ -20,6 +20,7 @@ def period_parts(period: str) -> tuple[int, int, int]:
     return years, months, days
 
 
+@lru_cache(maxsize=65536)
 def shift(day: date, period: str, sign: int = 1) -> date:
     """``day`` moved by ``period`` forwards (sign=1) or backwards (sign=-1).
 

@@ -1,0 +1,174 @@
+"""Reading subject facts for the engine (implements ``jrp.ports.FactsSource``).
+
+Reads use the projections and indexed queries only: ``load_many`` costs three queries
+whatever the number of subjects, ``facts_version`` one. ``facts_as_of`` is the
+exception by design: it replays the history to show facts as they were known at a past
+time (audits, replays of old decisions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select, union_all
+
+from jrp.adapters.events import parse_event
+from jrp.adapters.identity import fits_mask, review_key
+from jrp.adapters.orm import EventRow, RecordRow, RelationRow, SubjectRow
+from jrp.adapters.projection import State, apply
+from jrp.engine.facts import (
+    CommitmentState,
+    Impact,
+    ObjectionState,
+    Procedure,
+    Record,
+    RecordStatus,
+    RecordType,
+    RelatedParty,
+    Severity,
+    Subject,
+    SubjectFacts,
+    SubjectType,
+)
+
+subjects_t = SubjectRow.__table__
+relations_t = RelationRow.__table__
+events_t = EventRow.__table__
+records_t = RecordRow.__table__
+
+
+def version_string(own: int, related: Iterable[tuple[str, int]]) -> str:
+    """``"7"``, or ``"7-<hash>"`` when related organisations' versions take part."""
+    pairs = sorted(set(related))
+    if not pairs:
+        return str(own)
+    digest = hashlib.blake2b(repr(pairs).encode(), digest_size=8).hexdigest()
+    return f"{own}-{digest}"
+
+
+def record_of(row: Mapping[str, Any]) -> Record:
+    """A ``records`` row (or projected row) as the engine's ``Record``."""
+    return Record(
+        record_id=row["record_id"], subject_id=row["subject_id"], record_type=RecordType(row["record_type"]),
+        start=row["start"], end=row["end"], list_id=row["list_id"],
+        severity=Severity(row["severity"]) if row["severity"] is not None else None,
+        domain=row["domain"], procedure=Procedure(row["procedure"]) if row["procedure"] else None,
+        impact=Impact(row["impact"]) if row["impact"] else None, amount=row["amount"],
+        authority=row["authority"], doc_no=row["doc_no"], region=row["region"],
+        first_violation=bool(row["first_violation"]), corrected_in_time=bool(row["corrected_in_time"]),
+        scheme=row["scheme"], grade=row["grade"], value=row["value"], matter=row["matter"],
+        commitment_state=CommitmentState(row["commitment_state"]) if row["commitment_state"] else None,
+        commitment_date=row["commitment_date"], status=RecordStatus(row["status"]), status_date=row["status_date"],
+        objection=ObjectionState(row["objection"]), objection_date=row["objection_date"],
+    )
+
+
+def _subject_of(row: Mapping[str, Any]) -> Subject:
+    return Subject(row["subject_id"], SubjectType(row["subject_type"]), row["name"], row["birth_date"])
+
+
+def _sorted(records: Iterable[Record]) -> tuple[Record, ...]:
+    return tuple(sorted(records, key=lambda r: (r.start, r.record_id)))
+
+
+def _facts(subject: Mapping[str, Any], relations: Sequence[Mapping[str, Any]], entities: Mapping[str, Mapping[str, Any]],
+           records: Mapping[str, list[Record]]) -> SubjectFacts:
+    related = tuple(
+        RelatedParty(_subject_of(entities[r["entity_id"]]), r["role"], _sorted(records.get(r["entity_id"], ())),
+                     r["start"], r["end"])
+        for r in sorted(relations, key=lambda r: (r["entity_id"], r["role"], r["start"] or datetime.min.date()))
+    )
+    version = version_string(subject["facts_version"],
+                             ((r["entity_id"], entities[r["entity_id"]]["facts_version"]) for r in relations))
+    return SubjectFacts(_subject_of(subject), _sorted(records.get(subject["subject_id"], ())), related, version)
+
+
+class FactsStore:
+    """Subject facts from the store: current (projection) or as known at a past time (history)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def load(self, subject_id: str) -> SubjectFacts | None:
+        """The subject's facts with its related organisations, or None if the store never saw it."""
+        return self.load_many([subject_id]).get(subject_id)
+
+    def load_many(self, subject_ids: Sequence[str]) -> dict[str, SubjectFacts]:
+        """Facts of many subjects in three queries (subjects, relations, records); unknown ids are left out."""
+        ids = list(dict.fromkeys(subject_ids))
+        if not ids:
+            return {}
+        with self.engine.connect() as connection:
+            subjects = {row["subject_id"]: row for row in connection.execute(
+                select(subjects_t).where(subjects_t.c.subject_id.in_(ids))).mappings()}
+            persons = [s for s, row in subjects.items() if row["subject_type"] == SubjectType.natural_person.value]
+            relations: dict[str, list[Mapping[str, Any]]] = {}
+            entities: dict[str, Mapping[str, Any]] = {}
+            if persons:
+                entity = subjects_t.alias("entity")
+                query = (select(relations_t, *[c.label(f"entity_{c.name}") for c in entity.c])
+                         .join(entity, entity.c.subject_id == relations_t.c.entity_id)
+                         .where(relations_t.c.person_id.in_(persons)))
+                for row in connection.execute(query).mappings():
+                    relations.setdefault(row["person_id"], []).append(row)
+                    entities[row["entity_id"]] = {c.name: row[f"entity_{c.name}"] for c in entity.c}
+            records: dict[str, list[Record]] = {}
+            owners = list(subjects) + [e for e in entities if e not in subjects]
+            for row in connection.execute(select(records_t).where(records_t.c.subject_id.in_(owners))).mappings():
+                records.setdefault(row["subject_id"], []).append(record_of(row))
+        return {s: _facts(row, relations.get(s, []), entities, records) for s, row in subjects.items()}
+
+    def facts_version(self, subject_id: str) -> str:
+        """The version of the subject's facts and of its related organisations' ("0" if unknown): one query."""
+        own = select(subjects_t.c.subject_id, subjects_t.c.facts_version).where(subjects_t.c.subject_id == subject_id)
+        related = (select(subjects_t.c.subject_id, subjects_t.c.facts_version)
+                   .join(relations_t, relations_t.c.entity_id == subjects_t.c.subject_id)
+                   .where(relations_t.c.person_id == subject_id))
+        with self.engine.connect() as connection:
+            rows = connection.execute(union_all(own, related)).all()
+        versions = {s: v for s, v in rows}
+        if subject_id not in versions:
+            return "0"
+        return version_string(versions.pop(subject_id), versions.items())
+
+    def facts_as_of(self, subject_id: str, known_at: datetime) -> SubjectFacts | None:
+        """The facts as the store knew them at ``known_at``: the history recorded up to then, replayed."""
+        if known_at.tzinfo is not None:
+            known_at = known_at.astimezone(UTC).replace(tzinfo=None) if self.engine.dialect.name == "sqlite" \
+                else known_at
+        state = State()
+        with self.engine.connect() as connection:
+            self._replay(connection, state, [subject_id], known_at)
+            if subject_id not in state.subjects:
+                return None
+            entity_ids = sorted({r["entity_id"] for r in state.relations if r["person_id"] == subject_id})
+            organisations = State(subjects={e: dict(state.subjects[e], facts_version=0) for e in entity_ids})
+            self._replay(connection, organisations, entity_ids, known_at)
+        records: dict[str, list[Record]] = {}
+        for row in [*state.records.values(), *organisations.records.values()]:
+            records.setdefault(row["subject_id"], []).append(record_of(row))
+        relations = [r for r in state.relations if r["person_id"] == subject_id]
+        return _facts(state.subjects[subject_id], relations, organisations.subjects, records)
+
+    @staticmethod
+    def _replay(connection: Any, state: State, subject_ids: Sequence[str], known_at: datetime) -> None:
+        if not subject_ids:
+            return
+        query = (select(events_t.c.payload, events_t.c.recorded_at)
+                 .where(events_t.c.subject_id.in_(subject_ids), events_t.c.recorded_at <= known_at)
+                 .order_by(events_t.c.seq))
+        for payload, recorded_at in connection.execute(query):
+            apply(state, parse_event(payload), recorded_at)
+
+    def possible_matches(self, resident_id: str, name: str) -> list[Record]:
+        """Records published under a masked ID and this name that the full ``resident_id`` fits.
+
+        They are candidates for a person to confirm (outcome ``review``), never facts of the subject.
+        """
+        query = select(records_t).where(records_t.c.review_key == review_key(resident_id, name))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [record_of(row) for row in rows if fits_mask(row["subject_id"], resident_id)]
