@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from jrp.measures_catalog.legal_texts import find_legal_texts
+from jrp.rulesets.diff import diff
 from jrp.rulesets.library import Library
 from jrp.rulesets.loader import Level, RulesetError
 from jrp.rulesets.validate import validate
@@ -94,3 +95,24 @@ def _print_coverage(library: Library, run) -> list[str]:
     if uncovered:
         console.print(f"[red]{len(uncovered)} measures lack a firing or a non-firing test:[/red] {', '.join(uncovered)}")
     return uncovered
+
+
+@rulesets_app.command("diff")
+def diff_command(
+    old: Annotated[str, typer.Argument(help="id@version, or a path to a ruleset YAML file")],
+    new: Annotated[str, typer.Argument(help="id@version, or a path to a working copy")],
+    directory: RulesetsDir = None,
+) -> None:
+    """Semantic diff of two ruleset versions; exit 1 if a penalty widens without a new legal basis."""
+    library = _load(directory)
+    try:
+        changes = diff(library.resolve(old), library.resolve(new))
+    except (KeyError, RulesetError) as error:
+        console.print(str(error), markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    for change in changes:
+        console.print(str(change), markup=False, soft_wrap=True)
+    errors = sum(1 for c in changes if c.level is Level.error)
+    console.print(f"{len(changes)} changes, {errors} errors")
+    if errors:
+        raise typer.Exit(1)

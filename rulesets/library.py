@@ -41,6 +41,12 @@ class RulesetFile:
         return header.effective_from <= on and (header.effective_to is None or on <= header.effective_to)
 
 
+def read_ruleset_file(path: Path) -> RulesetFile:
+    """One ruleset file outside any library (a working copy under review)."""
+    ruleset, lines = parse_model(Ruleset, path)
+    return RulesetFile(ruleset, path.resolve(), lines)
+
+
 @dataclass(frozen=True)
 class Library:
     """All ruleset files and the instrument registry of one folder."""
@@ -84,6 +90,15 @@ class Library:
     @cached_property
     def _by_ref(self) -> dict[RulesetRef, RulesetFile]:
         return {f.ref: f for f in self.files}
+
+    def resolve(self, spec: str) -> RulesetFile:
+        """``id@version`` from this library, or the path of a YAML file (a working copy)."""
+        if spec.endswith((".yaml", ".yml")):
+            return read_ruleset_file(Path(spec))
+        ruleset_id, _, version = spec.partition("@")
+        if not version:
+            raise KeyError(f"{spec!r}: write id@version (e.g. cn-credit-repair@2026) or a path to a .yaml file")
+        return self.get(RulesetRef(ruleset_id, version))
 
     def get(self, ref: RulesetRef) -> RulesetFile:
         try:
