@@ -24,7 +24,7 @@ from stdnum.cn import ric, uscc
 
 ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 REGIONS = {"320500": "苏州", "320600": "南通", "320585": "太仓"}
-PERSON_AREAS = ("320500", "320502", "320505", "320585", "320600", "320602")
+PERSON_AREAS = ("320500", "320585", "320583", "320506", "320600", "320681")  # stdnum checks them by birth year
 TRADE_NAMES = ("恒远", "华信", "金桥", "博润", "瑞丰", "新科", "鼎盛", "天成", "永泰", "启航", "明德", "润禾",
                "汇通", "佳禾", "创源", "东吴", "江海", "锦程", "宏达", "嘉业", "盛泰", "鑫源", "卓越", "远景")
 INDUSTRIES = ("科技", "机电设备", "建设工程", "环保科技", "精密制造", "物流", "食品", "医疗器械", "建材",
@@ -113,7 +113,7 @@ class DemoSubject:
 
 DEMO_SUBJECTS: dict[str, DemoSubject] = {
     "debtor_supplier": DemoSubject(make_uscc("320508", "MA1X0001"), "苏州恒远机电设备有限公司", "legal_person"),
-    "legal_representative": DemoSubject(make_resident_id("320508", date(1978, 3, 15), 231), "王建国",
+    "legal_representative": DemoSubject(make_resident_id("320500", date(1978, 3, 15), 231), "王建国",
                                         "natural_person"),
     "clean_supplier": DemoSubject(make_uscc("320505", "MA1X0002"), "苏州清源环保科技有限公司", "legal_person"),
     "a_level_taxpayer": DemoSubject(make_uscc("320585", "MA1X0003"), "太仓诚信精密制造有限公司", "legal_person"),
@@ -188,6 +188,8 @@ def _person(rng: random.Random, seed: int, i: int) -> dict[str, Any]:
     """Birth date and sequence are a bijection of ``i`` (unique IDs up to 18 million persons)."""
     birth = date(1960, 1, 1) + timedelta(days=(i * 7919 + seed) % 18000)
     number = make_resident_id(rng.choice(PERSON_AREAS), birth, (i // 18000) % 1000)
+    if not ric.is_valid(number):  # the county did not exist yet in the birth year
+        number = make_resident_id(PERSON_AREAS[0], birth, (i // 18000) % 1000)
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
     return {"id": number, "name": name, "type": "natural_person"}
 

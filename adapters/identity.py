@@ -96,16 +96,20 @@ def validate_subject_id(value: str, field: str = "subject.id", *, allow_masked: 
             field, f"masked number {code!r} identifies nobody with certainty",
             "send the full number, or import it through a profile that keeps masked IDs as possible matches",
         )
-    if ric.is_valid(code) or uscc.is_valid(code):
-        return code
     if _looks_like_resident_id(code):
         return validate_resident_id(code, field)
     return validate_uscc(code, field)
 
 
 def _looks_like_resident_id(code: str) -> bool:
-    """17 digits with a birth year 19xx/20xx where a USCC has its region code."""
-    return len(code) >= 17 and code[:17].isdigit() and code[6:8] in ("19", "20")
+    """17 digits with a birth date (19xx/20xx) where a USCC has its region and organisation code.
+
+    An all-digit USCC could in theory have that shape too; it is then accepted as long
+    as it is not also a valid resident ID.
+    """
+    if not (len(code) == 18 and code[:17].isdigit() and code[6:8] in ("19", "20")):
+        return False
+    return ric.is_valid(code) or not uscc.is_valid(code)
 
 
 def subject_type_of(subject_id: str) -> SubjectType:

@@ -82,8 +82,9 @@ def _in_force_until(
         out.exclude(record, ExclusionReason.under_18, "the person was under 18 on the record date (Suzhou 2024 (八))")
         return False
     ended = ENDED_STATUS.get(record.status)
-    if ended is not None and (record.status_date is None or record.status_date <= as_of):
-        out.exclude(record, ended, f"{record.status.value} on {record.status_date}")
+    ended_on = _status_effective(record, bundle) if ended is not None else None
+    if ended is not None and (ended_on is None or ended_on <= as_of):
+        out.exclude(record, ended, f"{record.status.value}, effective {ended_on or 'immediately'}")
         return False
     if (
         bundle.objections_suspend
@@ -95,12 +96,29 @@ def _in_force_until(
     until = _nominal_end(record, bundle, out)
     if until is False:
         return False
-    if ended is not None and record.status_date is not None and (until is None or record.status_date < until):
-        until = record.status_date  # a future removal or repair already known ends it early
+    if ended_on is not None and (until is None or ended_on < until):
+        until = ended_on  # a removal or repair taking effect later ends it early
     if until is not None and until <= as_of:
         out.exclude(record, ExclusionReason.expired, f"in force until {until}")
         return False
     return until
+
+
+def _status_effective(record: Record, bundle: CompiledBundle) -> date | None:
+    """When a removal, repair or revocation takes effect.
+
+    A penalty can be repaired only once its minimum publication period has run (order
+    58 / order 36): an earlier repair takes effect at the end of that period.
+    """
+    periods = bundle.publication_periods
+    if record.status is not RecordStatus.repaired or record.record_type is not RecordType.penalty or periods is None:
+        return record.status_date
+    period = periods.serious if record.severity is Severity.serious else periods.general
+    minimums = [p for p in (period.min, periods.domain_minimums.get(record.domain or "")) if p]
+    if not minimums:
+        return record.status_date
+    earliest = max(shift(record.start, p) for p in minimums)
+    return earliest if record.status_date is None or record.status_date < earliest else record.status_date
 
 
 def _nominal_end(record: Record, bundle: CompiledBundle, out: EvidenceSet) -> date | None | bool:
