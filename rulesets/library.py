@@ -117,8 +117,19 @@ class Library:
     def in_force(self, jurisdiction: str, on: date) -> list[RulesetFile]:
         """The ruleset versions of the chain down to ``jurisdiction`` in force on ``on``, national first."""
         chain = chain_of(jurisdiction)
-        selected = [f for f in self.files if f.ruleset.ruleset.jurisdiction in chain and f.in_force(on)]
-        return sorted(selected, key=lambda f: (chain.index(f.ruleset.ruleset.jurisdiction), f.ruleset.ruleset.id))
+        latest: dict[str, RulesetFile] = {}
+        for f in self.files:
+            header = f.ruleset.ruleset
+            if header.jurisdiction in chain and f.in_force(on):
+                known = latest.get(header.id)
+                if known is None or header.effective_from > known.ruleset.ruleset.effective_from:
+                    latest[header.id] = f  # validation forbids overlaps; a working copy may still overlap
+        return sorted(latest.values(), key=lambda f: (chain.index(f.ruleset.ruleset.jurisdiction), f.ruleset.ruleset.id))
+
+    def with_file(self, candidate: RulesetFile) -> Library:
+        """This library with ``candidate`` added, replacing the version of the same id and version."""
+        files = tuple(f for f in self.files if f.ref != candidate.ref) + (candidate,)
+        return Library(self.root, files, self.instruments, self.registry_lines)
 
     def bundle(self, jurisdiction: str, on: date) -> Bundle:
         """The bundle a check in ``jurisdiction`` on ``on`` is evaluated with."""

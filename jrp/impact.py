@@ -1,0 +1,206 @@
+"""Impact preview: who gains or loses which measures if a candidate ruleset version goes live.
+
+Only the (scenario, role) pairs that the changed measures touch are evaluated, for
+every stored subject (or a sample), in every jurisdiction whose bundle the candidate
+changes; recent decisions are re-evaluated on their stored facts too. Nothing is
+written to the decision log.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from jrp.engine.codec import decision_to_json, facts_from_json
+from jrp.engine.compile import CompiledBundle, compile_bundle
+from jrp.engine.evaluate import Engine
+from jrp.engine.facts import CheckContext, SubjectFacts
+from jrp.engine.types import Decision
+from jrp.jurisdictions import chain_of
+from jrp.rulesets.library import Library, RulesetFile
+from jrp.service import compare
+
+EXAMPLES_PER_CHANGE = 5
+
+
+class SubjectSource(Protocol):
+    """The facts store as the impact preview reads it: every subject, page by page."""
+
+    def iter_subject_ids(self, page_size: int) -> Iterator[list[str]]: ...
+
+    def load_many(self, subject_ids: Sequence[str]) -> dict[str, SubjectFacts]: ...
+
+
+@dataclass
+class JurisdictionPlan:
+    jurisdiction: str
+    current: Engine
+    candidate: Engine
+    pairs: list[tuple[str, str | None]]
+
+
+@dataclass
+class ImpactReport:
+    """Counts of measures gained and lost and of outcome shifts, per scenario and jurisdiction."""
+
+    candidate: str
+    as_of: date
+    plans: list[tuple[str, int]] = field(default_factory=list)
+    subjects: int = 0
+    evaluations: int = 0
+    seconds: float = 0.0
+    gained: Counter = field(default_factory=Counter)  # (measure, scenario, jurisdiction) -> subjects
+    lost: Counter = field(default_factory=Counter)
+    outcome_shifts: Counter = field(default_factory=Counter)  # (scenario, jurisdiction, before, after)
+    examples: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    decisions_checked: int = 0
+    decisions_changed: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        def rows(counter: Counter, names: tuple[str, ...]) -> list[dict[str, Any]]:
+            return [dict(zip(names, key), subjects=n) for key, n in sorted(counter.items())]
+
+        return {
+            "candidate": self.candidate,
+            "as_of": self.as_of.isoformat(),
+            "jurisdictions": [{"jurisdiction": j, "pairs": n} for j, n in self.plans],
+            "subjects": self.subjects,
+            "evaluations": self.evaluations,
+            "seconds": round(self.seconds, 3),
+            "gained": rows(self.gained, ("measure_id", "scenario", "jurisdiction")),
+            "lost": rows(self.lost, ("measure_id", "scenario", "jurisdiction")),
+            "outcome_shifts": rows(self.outcome_shifts, ("scenario", "jurisdiction", "before", "after")),
+            "examples": [{"measure_id": m, "change": c, "subjects": s} for (m, c), s in sorted(self.examples.items())],
+            "decisions": {"checked": self.decisions_checked,
+                          "changed": [{"decision_id": d, "differences": diffs} for d, diffs in self.decisions_changed]},
+        }
+
+
+def _changed_pairs(before: CompiledBundle, after: CompiledBundle) -> list[tuple[str, str | None]]:
+    """(scenario, role) pairs in which some measure's rules or definition differ between the bundles."""
+    def signature(bundle: CompiledBundle) -> dict[str, set]:
+        rules: dict[str, set] = {}
+        for rule in bundle.rules:
+            rules.setdefault(rule.measure_id, set()).add(rule)
+        return {m: (frozenset(rules.get(m, ())), bundle.measures[m].measure) for m in bundle.measures}
+
+    old, new = signature(before), signature(after)
+    changed = {m for m in old.keys() | new.keys() if old.get(m) != new.get(m)}
+    pairs: set[tuple[str, str | None]] = set()
+    for bundle in (before, after):
+        for rule in bundle.rules:
+            if rule.measure_id in changed:
+                for scenario in rule.scenarios:
+                    pairs.update((scenario, role) for role in (rule.roles or {None}))
+    return sorted(pairs, key=lambda p: (p[0], p[1] or ""))
+
+
+def plan(library: Library, candidate: RulesetFile, as_of: date) -> list[JurisdictionPlan]:
+    """For each jurisdiction whose bundle the candidate changes: both engines and the pairs to evaluate."""
+    proposed = library.with_file(candidate)
+    plans = []
+    for jurisdiction in library.jurisdictions:
+        if candidate.ruleset.ruleset.jurisdiction not in chain_of(jurisdiction):
+            continue
+        before, after = library.bundle(jurisdiction, as_of), proposed.bundle(jurisdiction, as_of)
+        if before.hash == after.hash:
+            continue
+        old, new = compile_bundle(before), compile_bundle(after)
+        pairs = _changed_pairs(old, new)
+        if pairs:
+            plans.append(JurisdictionPlan(jurisdiction, Engine(old), Engine(new), pairs))
+    return plans
+
+
+def _measures(decision: Decision) -> set[str]:
+    return {m.measure_id for m in decision.measures}
+
+
+def preview(
+    library: Library,
+    candidate: RulesetFile,
+    subjects: SubjectSource,
+    as_of: date,
+    *,
+    sample: int | None = None,
+    recent_decisions: Sequence[dict[str, Any]] = (),
+    progress: Callable[[int], None] = lambda done: None,
+    page_size: int = 2000,
+) -> ImpactReport:
+    """Evaluate every stored subject (or a seeded sample) under the current and the candidate rules."""
+    started = time.perf_counter()
+    plans = plan(library, candidate, as_of)
+    report = ImpactReport(f"{candidate.ruleset.ruleset.id}@{candidate.ruleset.ruleset.version}", as_of,
+                          [(p.jurisdiction, len(p.pairs)) for p in plans])
+    if plans:
+        pages = subjects.iter_subject_ids(page_size)
+        if sample is not None:
+            pages = _pages(_reservoir(pages, sample), page_size)
+        for page in pages:
+            for facts in subjects.load_many(page).values():
+                _evaluate_subject(facts, plans, as_of, report)
+                report.subjects += 1
+            progress(report.subjects)
+    _replay_recent(library.with_file(candidate), recent_decisions, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _reservoir(pages: Iterator[list[str]], size: int) -> list[str]:
+    """A uniform, seeded sample of ``size`` subject ids (reservoir sampling over the id pages)."""
+    rng, chosen, seen = random.Random(0), [], 0
+    for page in pages:
+        for subject_id in page:
+            seen += 1
+            if len(chosen) < size:
+                chosen.append(subject_id)
+            elif (slot := rng.randrange(seen)) < size:
+                chosen[slot] = subject_id
+    return sorted(chosen)
+
+
+def _pages(ids: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _evaluate_subject(facts: SubjectFacts, plans: list[JurisdictionPlan], as_of: date, report: ImpactReport) -> None:
+    for item in plans:
+        for scenario, role in item.pairs:
+            context = CheckContext(scenario, as_of, role, item.jurisdiction)
+            before, after = item.current.check(facts, context), item.candidate.check(facts, context)
+            report.evaluations += 2
+            for measure in _measures(after) - _measures(before):
+                _count(report, report.gained, (measure, scenario, item.jurisdiction), "gains", facts)
+            for measure in _measures(before) - _measures(after):
+                _count(report, report.lost, (measure, scenario, item.jurisdiction), "loses", facts)
+            if before.outcome != after.outcome:
+                report.outcome_shifts[(scenario, item.jurisdiction, before.outcome.value, after.outcome.value)] += 1
+
+
+def _count(report: ImpactReport, counter: Counter, key: tuple, change: str, facts: SubjectFacts) -> None:
+    counter[key] += 1
+    examples = report.examples.setdefault((key[0], change), [])
+    if len(examples) < EXAMPLES_PER_CHANGE and facts.subject.subject_id not in examples:
+        examples.append(facts.subject.subject_id)
+
+
+def _replay_recent(proposed: Library, decisions: Sequence[dict[str, Any]], report: ImpactReport) -> None:
+    """Recent decisions re-evaluated on their stored facts under the candidate rules."""
+    engines: dict[str, Engine] = {}
+    for entry in decisions:
+        request = entry["request"]
+        as_of = date.fromisoformat(request["as_of"])
+        bundle = proposed.bundle(request["jurisdiction"], as_of)
+        engine = engines.get(bundle.hash) or engines.setdefault(bundle.hash, Engine(compile_bundle(bundle)))
+        context = CheckContext(request["scenario"], as_of, request.get("role"), request["jurisdiction"])
+        replayed = decision_to_json(engine.check(facts_from_json(entry["facts"]), context))
+        differences = compare(entry["result"], replayed)
+        report.decisions_checked += 1
+        if differences:
+            report.decisions_changed.append((entry["decision_id"], differences))

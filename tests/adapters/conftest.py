@@ -1,0 +1,77 @@
+"""Fixtures: every store test runs on SQLite and on PostgreSQL (skipped, with the reason, if unreachable).
+
+PostgreSQL gets a uniquely named schema per test session (search_path), emptied after
+each test, so parallel runs and other suites do not collide.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, text
+
+from jrp.adapters.database import make_engine, upgrade_database
+
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+TABLES = ("records", "events", "relations", "subjects")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    schema = f"jrp_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", connect_timeout=3, autocommit=True)
+    except psycopg.Error as error:
+        pytest.skip(f"PostgreSQL not reachable at {PG_SERVER}: {error}")
+    admin.execute(f'CREATE SCHEMA "{schema}"')
+    url = f"{PG_SERVER}?options=-csearch_path%3D{schema}"
+    upgrade_database(url)
+    yield url
+    admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A migrated, empty store; the URL also works in a child process."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'jrp.db'}"
+        upgrade_database(url)
+        yield url
+        return
+    url = request.getfixturevalue("pg_url")
+    yield url
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY"))
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+class Clock:
+    """A controllable ``now`` for recorded_at: starts 2025-01-01 UTC, moved by ``advance``."""
+
+    def __init__(self) -> None:
+        self.current = datetime(2025, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> datetime:
+        self.current += timedelta(**delta)
+        return self.current
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
