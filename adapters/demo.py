@@ -23,6 +23,7 @@ from typing import Any
 from stdnum.cn import ric, uscc
 
 ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 REGIONS = {"320500": "苏州", "320600": "南通", "320585": "太仓"}
 PERSON_AREAS = ("320500", "320585", "320583", "320506", "320600", "320681")  # stdnum checks them by birth year
 TRADE_NAMES = ("恒远", "华信", "金桥", "博润", "瑞丰", "新科", "鼎盛", "天成", "永泰", "启航", "明德", "润禾",
@@ -93,7 +94,12 @@ def org_code(body: str) -> str:
 
 
 def make_uscc(region: str, body: str, kind: str = "91") -> str:
-    """A valid USCC: registration authority and type, region, organisation code, check character."""
+    """A valid USCC: registration authority and type, region, organisation code, check character.
+
+    ``body`` is 8 digits or capital letters other than I, O, Z, S, V (the USCC alphabet).
+    """
+    if len(body) != 8 or any(c not in USCC_ALPHABET for c in body):
+        raise ValueError(f"organisation code body {body!r}: 8 digits or capitals other than I, O, Z, S, V")
     code = kind + region + org_code(body)
     return code + uscc.calc_check_digit(code)
 

@@ -232,7 +232,7 @@ def _event_error(item: Any, error: ValidationError) -> EventError:
         location = location[1:]  # pydantic puts the discriminator value first
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "union_tag_invalid":
-        message = f"unknown event type {item.get('type')!r}; expected one of {', '.join(EVENT_TYPES)}"
+        location, message = ["type"], f"unknown event type {item.get('type')!r}; expected one of {', '.join(EVENT_TYPES)}"
     elif first["type"] == "union_tag_not_found":
         location, message = ["type"], f"missing; expected one of {', '.join(EVENT_TYPES)}"
     elif first["type"] == "extra_forbidden":

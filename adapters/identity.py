@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
@@ -82,11 +83,14 @@ def is_masked_resident_id(value: str) -> bool:
     return len(value) == 18 and _MASKED.match(value.upper()) is not None
 
 
+@lru_cache(maxsize=65_536)
 def validate_subject_id(value: str, field: str = "subject.id", *, allow_masked: bool = False) -> str:
     """A valid USCC or resident ID (or, with ``allow_masked``, a masked resident ID).
 
-    The kind is chosen from the shape: 17 leading digits → resident ID, otherwise USCC,
-    so the error message speaks about the identifier the caller meant.
+    The kind is chosen from the shape (17 digits with a birth date → resident ID,
+    otherwise USCC), so the error speaks about the identifier the caller meant; an
+    all-digit USCC that happens to have that shape still passes. Cached: imports see the
+    same subjects over and over, and stdnum's checks are the slowest step of an import.
     """
     code = _compact(value)
     if allow_masked and is_masked_resident_id(code):
@@ -96,20 +100,14 @@ def validate_subject_id(value: str, field: str = "subject.id", *, allow_masked: 
             field, f"masked number {code!r} identifies nobody with certainty",
             "send the full number, or import it through a profile that keeps masked IDs as possible matches",
         )
-    if _looks_like_resident_id(code):
-        return validate_resident_id(code, field)
+    if len(code) == 18 and code[:17].isdigit() and code[6:8] in ("19", "20"):
+        try:
+            return validate_resident_id(code, field)
+        except InvalidIdentifier:
+            if uscc.is_valid(code):
+                return code
+            raise
     return validate_uscc(code, field)
-
-
-def _looks_like_resident_id(code: str) -> bool:
-    """17 digits with a birth date (19xx/20xx) where a USCC has its region and organisation code.
-
-    An all-digit USCC could in theory have that shape too; it is then accepted as long
-    as it is not also a valid resident ID.
-    """
-    if not (len(code) == 18 and code[:17].isdigit() and code[6:8] in ("19", "20")):
-        return False
-    return ric.is_valid(code) or not uscc.is_valid(code)
 
 
 def subject_type_of(subject_id: str) -> SubjectType:
@@ -130,6 +128,7 @@ def subject_type_of(subject_id: str) -> SubjectType:
     return SubjectType.legal_person
 
 
+@lru_cache(maxsize=65_536)
 def birth_date_of(resident_id: str) -> date:
     """The birth date encoded in a valid resident ID (digits 7–14)."""
     return ric.get_birth_date(validate_resident_id(resident_id))

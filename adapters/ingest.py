@@ -101,14 +101,14 @@ def write_events(engine: Engine, batch: Sequence[tuple[int, Event]], now: Clock 
     """Store one chunk of parsed events atomically, falling back to one transaction per event."""
     try:
         with engine.begin() as connection:
-            return _write(connection, batch, now())
+            return _write(connection, batch, now().astimezone(UTC))
     except DBAPIError:
         pass  # redo event by event below: the valid ones still go in
     results: list[ItemResult] = []
     for index, event in batch:
         try:
             with engine.begin() as connection:
-                results += _write(connection, [(index, event)], now())
+                results += _write(connection, [(index, event)], now().astimezone(UTC))
         except DBAPIError as error:
             reason = f"the database refused the event ({type(error.orig).__name__}: {error.orig}); send it again"
             results.append(ItemResult(index, event.idempotency_key, "rejected", "", reason))
@@ -119,7 +119,7 @@ def _write(connection: Connection, batch: Sequence[tuple[int, Event]], now: date
     keys = [event.idempotency_key for _, event in batch]
     known = dict(connection.execute(
         select(events_t.c.idempotency_key, events_t.c.digest).where(events_t.c.idempotency_key.in_(keys))
-    ).tuples().all())
+    ).all())
     state = _read_state(connection, [event for _, event in batch])
     results: list[ItemResult] = []
     event_rows: list[dict[str, Any]] = []

@@ -1,0 +1,154 @@
+"""Bulk imports through profiles: the shipped examples, row errors, re-imports, and an import killed midway."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from jrp.adapters.demo import make_resident_id, write_jsonl
+from jrp.adapters.facts_source import FactsStore
+from jrp.adapters.importers import PROFILES, import_file, load_profile
+from jrp.adapters.ingest import POSSIBLE_MATCH
+from jrp.adapters.orm import EventRow, RecordRow
+from jrp.engine.facts import RecordType, Severity
+
+from .factory import ORG
+
+EXAMPLES = Path(__file__).parents[2] / "adapters" / "examples"
+
+
+def _count(engine, table) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_every_shipped_profile_loads_and_has_an_example():
+    for path in PROFILES.glob("*.yaml"):
+        profile = load_profile(path.stem)
+        assert any(EXAMPLES.glob(f"{profile.id}.*")), profile.id
+    with pytest.raises(FileNotFoundError, match="known profiles: .*gsxt-penalties"):
+        load_profile("no-such-profile")
+
+
+def test_spc_debtors_units_listed_and_masked_persons_kept_as_possible_matches(engine):
+    report = import_file(engine, EXAMPLES / "spc-dishonest-debtors.jsonl", "spc-dishonest-debtors")
+    assert (report.accepted, report.duplicate, report.rejected) == (3, 0, 0)
+    assert report.notes[POSSIBLE_MATCH] == 1
+    store = FactsStore(engine)
+    unit = store.load("91320508MA1X000178")
+    (record,) = unit.records
+    assert record.list_id == "dishonest-judgment-debtors" and record.severity is Severity.serious
+    assert record.start == date(2025, 3, 10) and record.region == "CN-JS" and record.authority == "苏州市姑苏区人民法院"
+    person = make_resident_id("320500", date(1985, 7, 21), 412)
+    assert store.load(person) is None
+    (possible,) = store.possible_matches(person, "周明华")
+    assert possible.doc_no == "（2025）苏0585执0321号" and possible.region == "CN-JS"  # 江苏省 → CN-JS
+    with engine.connect() as connection:
+        raw = connection.execute(select(RecordRow.raw).where(RecordRow.record_id == possible.record_id)).scalar_one()
+    assert raw["performance"] == "全部未履行"
+
+
+def test_penalty_profiles_map_chinese_columns(engine):
+    gsxt = import_file(engine, EXAMPLES / "gsxt-penalties.csv", "gsxt-penalties")
+    dept = import_file(engine, EXAMPLES / "dept-double-publicity.csv", "dept-double-publicity",
+                       defaults={"domain": "environment", "region": "CN-JS"})
+    assert (gsxt.accepted, dept.accepted, gsxt.rejected + dept.rejected) == (3, 2, 0)
+    by_name = {f.subject.name: f for f in FactsStore(engine).load_many(_subject_ids(engine)).values()}
+    (food,) = by_name["太仓鼎盛食品有限公司"].records
+    assert food.domain == "food_safety" and food.start == date(2024, 6, 18) and food.doc_no == "太市监处罚〔2024〕118号"
+    assert food.record_type is RecordType.penalty and food.severity is Severity.general
+    wholesale = by_name["苏州汇通物流有限公司"].records[0]
+    assert wholesale.start == date(2025, 2, 7) and wholesale.domain == "market"  # 2025年2月7日; unmapped type
+    boron = by_name["苏州博润电子有限公司"].records[0]
+    assert boron.amount == 250_000 and boron.domain == "environment" and boron.region == "CN-JS"
+    assert by_name["苏州锦程纺织有限公司"].records[0].amount == 80_000
+
+
+def _subject_ids(engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.execute(select(RecordRow.subject_id)).scalars())
+
+
+def test_row_errors_name_the_source_column_and_line(engine, tmp_path):
+    path = tmp_path / "dept.csv"
+    bad_code = ORG[:-1] + ("0" if ORG[-1] != "0" else "1")
+    path.write_text(
+        "行政处罚决定书文号,当事人名称,统一社会信用代码,罚款金额,作出处罚决定的机关名称,处罚日期\n"
+        f"文1,甲公司,{ORG},5000,苏州市生态环境局,2024-01-05\n"
+        f"文2,乙公司,{bad_code},5000,苏州市生态环境局,2024-01-05\n"
+        f"文3,丙公司,{ORG},伍仟元,苏州市生态环境局,2024-01-05\n"
+        f"文4,丁公司,{ORG},5000,苏州市生态环境局,去年\n"
+        f",戊公司,,5000,苏州市生态环境局,2024-01-05\n",
+        encoding="utf-8",
+    )
+    report = import_file(engine, path, "dept-double-publicity")
+    assert (report.accepted, report.rejected) == (1, 4)
+    lines = {r.index: r for r in report.rejections}
+    assert lines[3].field == "统一社会信用代码 / 当事人统一社会信用代码 / 身份证号码 → subject.id"
+    assert "checksum" in lines[3].reason
+    assert lines[4].field == "罚款金额 → amount" and "0.5万元" in lines[4].reason
+    assert lines[5].field == "处罚日期 → start" or lines[5].field == "处罚日期 → occurred_on"
+    assert "all empty" in lines[6].reason
+
+
+def test_native_jsonl_with_broken_lines(engine, tmp_path):
+    path = tmp_path / "events.jsonl"
+    write_jsonl(path, seed=3, n_subjects=8, records_per_subject=2, include_fixed=False)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(2, "{not json")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = import_file(engine, path)
+    assert report.rejected == 1 and report.rejections[0].index == 3 and "invalid JSON" in report.rejections[0].reason
+    assert report.accepted == len(lines) - 1
+
+
+def test_reimport_reports_duplicates_and_changes_nothing(engine):
+    first = import_file(engine, EXAMPLES / "events.jsonl", chunk_size=10)
+    events, records = _count(engine, EventRow.__table__), _count(engine, RecordRow.__table__)
+    again = import_file(engine, EXAMPLES / "events.jsonl", chunk_size=7)
+    assert first.accepted == again.duplicate == events and again.accepted == again.rejected == 0
+    assert (_count(engine, EventRow.__table__), _count(engine, RecordRow.__table__)) == (events, records)
+
+
+CREATING = ("list_entry_added", "penalty_issued", "commitment_made", "evaluation_published", "points_recorded",
+            "score_published")
+CHILD = """
+import sys
+from jrp.adapters.database import make_engine
+from jrp.adapters.importers import import_file
+import_file(make_engine(sys.argv[1]), sys.argv[2], chunk_size=100)
+"""
+
+
+def test_killed_import_leaves_whole_events_and_a_rerun_completes_it(db_url, engine, tmp_path):
+    path = tmp_path / "big.jsonl"
+    total = write_jsonl(path, seed=11, n_subjects=1200, records_per_subject=4)
+    record_events = sum(1 for line in path.open(encoding="utf-8") if json.loads(line)["type"] in CREATING)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, db_url, str(path)])
+    deadline = time.monotonic() + 60
+    while _count(engine, EventRow.__table__) < 500:
+        assert child.poll() is None, "the import finished before it could be killed; use a bigger file"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    stored = _count(engine, EventRow.__table__)
+    assert 500 <= stored < total
+    assert stored % 100 == 0  # whole chunks only (no row of this file is rejected)
+    with engine.connect() as connection:  # and every stored event has its projection
+        creations = connection.execute(select(func.count()).where(EventRow.event_type.in_(CREATING))).scalar_one()
+    assert _count(engine, RecordRow.__table__) == creations
+    report = import_file(engine, path, chunk_size=100)
+    assert report.rejected == 0
+    assert report.duplicate == stored and report.accepted == total - stored
+    assert _count(engine, EventRow.__table__) == total
+    assert _count(engine, RecordRow.__table__) == record_events
