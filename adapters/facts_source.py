@@ -9,7 +9,7 @@ time (audits, replays of old decisions).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -120,6 +120,19 @@ class FactsStore:
             for row in connection.execute(select(records_t).where(records_t.c.subject_id.in_(owners))).mappings():
                 records.setdefault(row["subject_id"], []).append(record_of(row))
         return {s: _facts(row, relations.get(s, []), entities, records) for s, row in subjects.items()}
+
+    def iter_subject_ids(self, page_size: int = 2000) -> Iterator[list[str]]:
+        """Every subject id in key order, a page at a time (keyset pagination: no OFFSET scans)."""
+        after = ""
+        while True:
+            query = (select(subjects_t.c.subject_id).where(subjects_t.c.subject_id > after)
+                     .order_by(subjects_t.c.subject_id).limit(page_size))
+            with self.engine.connect() as connection:
+                page = list(connection.execute(query).scalars())
+            if not page:
+                return
+            yield page
+            after = page[-1]
 
     def facts_version(self, subject_id: str) -> str:
         """The version of the subject's facts and of its related organisations' ("0" if unknown): one query."""

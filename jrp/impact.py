@@ -54,9 +54,9 @@ class ImpactReport:
     subjects: int = 0
     evaluations: int = 0
     seconds: float = 0.0
-    gained: Counter = field(default_factory=Counter)  # (measure, scenario, jurisdiction) -> subjects
+    gained: Counter = field(default_factory=Counter)  # (measure, scenario, role, jurisdiction) -> subjects
     lost: Counter = field(default_factory=Counter)
-    outcome_shifts: Counter = field(default_factory=Counter)  # (scenario, jurisdiction, before, after)
+    outcome_shifts: Counter = field(default_factory=Counter)  # (scenario, role, jurisdiction, before, after)
     examples: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     decisions_checked: int = 0
     decisions_changed: list[tuple[str, list[str]]] = field(default_factory=list)
@@ -72,9 +72,9 @@ class ImpactReport:
             "subjects": self.subjects,
             "evaluations": self.evaluations,
             "seconds": round(self.seconds, 3),
-            "gained": rows(self.gained, ("measure_id", "scenario", "jurisdiction")),
-            "lost": rows(self.lost, ("measure_id", "scenario", "jurisdiction")),
-            "outcome_shifts": rows(self.outcome_shifts, ("scenario", "jurisdiction", "before", "after")),
+            "gained": rows(self.gained, ("measure_id", "scenario", "role", "jurisdiction")),
+            "lost": rows(self.lost, ("measure_id", "scenario", "role", "jurisdiction")),
+            "outcome_shifts": rows(self.outcome_shifts, ("scenario", "role", "jurisdiction", "before", "after")),
             "examples": [{"measure_id": m, "change": c, "subjects": s} for (m, c), s in sorted(self.examples.items())],
             "decisions": {"checked": self.decisions_checked,
                           "changed": [{"decision_id": d, "differences": diffs} for d, diffs in self.decisions_changed]},
@@ -176,11 +176,12 @@ def _evaluate_subject(facts: SubjectFacts, plans: list[JurisdictionPlan], as_of:
             before, after = item.current.check(facts, context), item.candidate.check(facts, context)
             report.evaluations += 2
             for measure in _measures(after) - _measures(before):
-                _count(report, report.gained, (measure, scenario, item.jurisdiction), "gains", facts)
+                _count(report, report.gained, (measure, scenario, role, item.jurisdiction), "gains", facts)
             for measure in _measures(before) - _measures(after):
-                _count(report, report.lost, (measure, scenario, item.jurisdiction), "loses", facts)
+                _count(report, report.lost, (measure, scenario, role, item.jurisdiction), "loses", facts)
             if before.outcome != after.outcome:
-                report.outcome_shifts[(scenario, item.jurisdiction, before.outcome.value, after.outcome.value)] += 1
+                shift = (scenario, role, item.jurisdiction, before.outcome.value, after.outcome.value)
+                report.outcome_shifts[shift] += 1
 
 
 def _count(report: ImpactReport, counter: Counter, key: tuple, change: str, facts: SubjectFacts) -> None:

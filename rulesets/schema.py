@@ -92,6 +92,11 @@ class Scenario(StrEnum):
     ip_support = "ip_support"
     tax_administration = "tax_administration"
     customs_clearance = "customs_clearance"
+    exit_control = "exit_control"
+    project_approval = "project_approval"
+    insurance_pricing = "insurance_pricing"
+    tax_incentives = "tax_incentives"
+    cross_border_ecommerce = "cross_border_ecommerce"
 
 
 class Level(StrEnum):
