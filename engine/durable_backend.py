@@ -7,7 +7,9 @@ around each of them:
   at a time with ``assert_fact``;
 - identical facts raise ``MessageObservedException``: every fact carries a unique id;
 - a fact no rule matches raises ``MessageNotHandledException``: caught, it means "no firing";
-  a session whose facts were all unhandled has no state, and deleting it segfaults;
+  a session whose facts were all unhandled has no state: deleting it fails (error 309) or
+  segfaults, and not deleting it leaked until ``MemoryError`` after ~1,400 checks. So
+  every session first asserts a fact that a no-op rule always matches, and is always deleted;
 - exceptions inside actions are swallowed: actions only append (rule index, evidence id);
 - state lives in a process-global C core and is not thread-safe: one lock per process,
   one session id per evaluation, ``delete_state`` afterwards;
@@ -35,6 +37,8 @@ _LOCK = threading.Lock()
 _HOST: _SynchronousHost | None = None
 _SESSIONS = itertools.count(1)
 _FIRED: dict[str, list[tuple[int, str]]] = {}
+SESSION_RULE = "session"
+SESSION_FACT = "__session__"
 
 
 class _SynchronousHost(durable_engine.Host):
@@ -92,10 +96,11 @@ class DurableEvaluator:
             f"r{index}": {"all": [{"m": condition(rule)}], "run": _record(index)}
             for index, rule in enumerate(self._rules)
         }
+        definition[SESSION_RULE] = {"all": [{"m": {"trigger": SESSION_FACT}}], "run": _record(-1)}
         with _LOCK:
             host = _host()
             if self._name not in host._ruleset_directory:  # a bundle compiled twice shares its ruleset
-                host.register_rulesets({self._name: definition or {"r_none": {"all": [{"m": {"never": 1}}], "run": _record(-1)}}})
+                host.register_rulesets({self._name: definition})
 
     def fire(self, evidence: Sequence[Evidence], context: CheckContext) -> list[Firing]:
         by_id = {item.evidence_id: item for item in evidence}
@@ -103,8 +108,9 @@ class DurableEvaluator:
             host = _host()
             sid = f"s{next(_SESSIONS)}"
             _FIRED[sid] = []
-            handled = False
             try:
+                # The session fact always matches, so the session always has state to delete.
+                host.assert_fact(self._name, {"sid": sid, "id": f"{sid}-session", "trigger": SESSION_FACT, "eid": ""})
                 for number, item in enumerate(evidence):
                     fact = {
                         "sid": sid,
@@ -122,12 +128,10 @@ class DurableEvaluator:
                     }
                     try:
                         host.assert_fact(self._name, fact)
-                        handled = True
                     except durable_engine.MessageNotHandledException:
                         pass
                 fired = _FIRED[sid]
             finally:
                 _FIRED.pop(sid, None)
-                if handled:  # no handled fact, no state: deleting it fails (error 309) or segfaults
-                    host.delete_state(self._name, sid)
+                host.delete_state(self._name, sid)
         return [Firing(self._rules[index], by_id[eid]) for index, eid in fired if index >= 0]

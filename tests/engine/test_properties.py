@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,8 +20,9 @@ from hypothesis import strategies as st
 from jrp.engine.compile import compile_bundle
 from jrp.engine.evaluate import Engine, make_evaluator
 from jrp.engine.evidence import build_evidence
-from jrp.engine.facts import Record, RecordStatus, RecordType, Severity
+from jrp.engine.facts import CheckContext, Record, RecordStatus, RecordType, Severity, Subject, SubjectFacts, SubjectType
 from jrp.engine.types import OUTCOME_STRENGTH
+from jrp.rulesets.library import Library
 
 from .strategies import bundles, contexts, dates, records, subject_facts
 
@@ -135,3 +138,19 @@ def test_related_party_measures_only_where_the_list_extends_them(bundle, facts, 
         if measure.via is not None:
             listed = {r.list_id for r in measure.triggered_by}
             assert any(measure.via.role in {role.value for role in compiled.lists[i].extends_to} for i in listed)
+
+
+
+def test_durable_sessions_are_released_even_when_nothing_matches():
+    """Regression: sessions whose facts all went unhandled were never deleted and the C core
+    ran out of memory after ~1,400 checks; 5,000 such checks must pass."""
+    library = Library.load(Path(__file__).parents[1] / "rulesets" / "fixture")
+    compiled = compile_bundle(library.bundle("CN", date(2025, 6, 1)))
+    durable = make_evaluator(compiled, "durable")
+    unmatched = Record("r1", "s1", RecordType.penalty, date(2025, 1, 1), severity=Severity.serious, domain="tax")
+    facts = SubjectFacts(Subject("s1", SubjectType.legal_person), (unmatched,))
+    context = CheckContext("government_procurement", date(2025, 6, 1), "supplier")
+    evidence = build_evidence(facts, context, compiled).items
+    assert evidence
+    for _ in range(5000):
+        assert durable.fire(evidence, context) == []
