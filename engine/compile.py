@@ -74,9 +74,9 @@ class CompiledBundle:
     publication_periods: PublicationPeriods | None = None
     cross_region: dict[tuple[str, str], str] = field(default_factory=dict)
     objections_suspend: bool = False
-    repeat_windows: frozenset[str] = frozenset()
-    points_windows: frozenset[tuple[str, str]] = frozenset()
-    kept_windows: frozenset[str] = frozenset()
+    repeat_windows: tuple[str, ...] = ()  # sorted, so evidence comes out in a stable order
+    points_windows: tuple[tuple[str, str], ...] = ()
+    kept_windows: tuple[str, ...] = ()
 
     def serious_lists(self) -> frozenset[str]:
         return frozenset(i for i, item in self.lists.items() if item.kind is ListKind.serious)
@@ -216,11 +216,9 @@ def _measure_floor(measure: Measure, fields: dict) -> int:
 
 
 def _index_windows(bundle: Bundle, out: CompiledBundle) -> None:
-    out.repeat_windows = frozenset(r.window for r in out.rules if r.trigger is Trigger.repeated_penalties)
-    out.points_windows = frozenset(
-        (next(iter(r.keys)), r.window) for r in out.rules if r.trigger is Trigger.points
-    )
-    out.kept_windows = frozenset(r.window for r in out.rules if r.trigger is Trigger.commitments_kept)
+    out.repeat_windows = tuple(sorted({r.window for r in out.rules if r.trigger is Trigger.repeated_penalties}))
+    out.points_windows = tuple(sorted({(next(iter(r.keys)), r.window) for r in out.rules if r.trigger is Trigger.points}))
+    out.kept_windows = tuple(sorted({r.window for r in out.rules if r.trigger is Trigger.commitments_kept}))
 
 
 PASSES: tuple[tuple[str, Pass], ...] = (

@@ -31,8 +31,16 @@ EFFECT_OUTCOME = {
 }
 
 
+INSPECTION = "inspection"
+
+
 def decide(
-    firings: list[Firing], evidence: EvidenceSet, context: CheckContext, bundle: CompiledBundle
+    firings: list[Firing],
+    evidence: EvidenceSet,
+    context: CheckContext,
+    bundle: CompiledBundle,
+    *,
+    with_supervision: bool = False,
 ) -> Decision:
     """Group firings by measure (and by related party), then derive the outcome."""
     groups: dict[tuple[str, str, str], list[Firing]] = defaultdict(list)
@@ -61,7 +69,7 @@ def decide(
         outcome=outcome,
         measures=tuple(penalties),
         incentives=tuple(incentives),
-        supervision=supervision_of(evidence, bundle),
+        supervision=supervision_of(evidence, bundle) if with_supervision or context.scenario == INSPECTION else None,
         bundle_hash=bundle.hash,
         excluded=tuple(excluded),
     )

@@ -49,9 +49,18 @@ class Engine:
         self.bundle = bundle
         self.evaluator = make_evaluator(bundle, backend)
 
-    def check(self, facts: SubjectFacts, context: CheckContext, *, with_explanation: bool = False) -> Decision:
-        evidence = build_evidence(facts, context, self.bundle)
-        decision = decide(self.evaluator.fire(evidence.items, context), evidence, context, self.bundle)
+    def check(
+        self,
+        facts: SubjectFacts,
+        context: CheckContext,
+        *,
+        with_explanation: bool = False,
+        with_supervision: bool = False,
+    ) -> Decision:
+        """Evaluate one check; supervision is computed for ``inspection`` checks or when asked for."""
+        evidence = build_evidence(facts, context, self.bundle, explain=with_explanation)
+        firings = self.evaluator.fire(evidence.items, context)
+        decision = decide(firings, evidence, context, self.bundle, with_supervision=with_supervision)
         if with_explanation:
             decision = explain(decision, evidence, context, self.bundle)
         return decision

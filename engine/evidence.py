@@ -37,6 +37,7 @@ ENDED_STATUS = {
     RecordStatus.repaired: ExclusionReason.repaired,
     RecordStatus.revoked: ExclusionReason.revoked,
 }
+AGGREGATED = frozenset({RecordType.evaluation, RecordType.score, RecordType.points, RecordType.commitment})
 DISHONESTY_TYPES = frozenset({RecordType.list_entry, RecordType.penalty, RecordType.commitment, RecordType.points})
 
 
@@ -44,17 +45,22 @@ DISHONESTY_TYPES = frozenset({RecordType.list_entry, RecordType.penalty, RecordT
 class EvidenceSet:
     """The evidence of one check, and the records left out with their reasons."""
 
+    explain: bool = False
     items: list[Evidence] = field(default_factory=list)
     excluded: list[Exclusion] = field(default_factory=list)
     serious_in_force: bool = False
 
-    def exclude(self, record: Record, reason: ExclusionReason, detail: str) -> None:
-        self.excluded.append(Exclusion(reason, detail, record_id=record.record_id))
+    def exclude(self, record: Record, reason: ExclusionReason, detail: str, *args: object) -> None:
+        """Note why ``record`` was left out; kept (and ``detail`` formatted with ``args``) only when explaining."""
+        if self.explain:
+            self.excluded.append(Exclusion(reason, detail.format(*args), record_id=record.record_id))
 
 
-def build_evidence(facts: SubjectFacts, context: CheckContext, bundle: CompiledBundle) -> EvidenceSet:
+def build_evidence(
+    facts: SubjectFacts, context: CheckContext, bundle: CompiledBundle, *, explain: bool = False
+) -> EvidenceSet:
     """Normalise ``facts`` into evidence for a check on ``context.as_of``."""
-    out = EvidenceSet()
+    out = EvidenceSet(explain)
     adult_from = None
     if facts.subject.birth_date is not None:
         adult_from = add_years(facts.subject.birth_date, 18)
@@ -76,7 +82,7 @@ def _in_force_until(
     """The date a record stops applying, None if open-ended, or False if it does not apply now."""
     as_of = context.as_of
     if record.start > as_of:
-        out.exclude(record, ExclusionReason.not_yet_in_force, f"starts on {record.start}")
+        out.exclude(record, ExclusionReason.not_yet_in_force, "starts on {}", record.start)
         return False
     if adult_from is not None and record.record_type in DISHONESTY_TYPES and record.start < adult_from:
         out.exclude(record, ExclusionReason.under_18, "the person was under 18 on the record date (Suzhou 2024 (八))")
@@ -84,7 +90,7 @@ def _in_force_until(
     ended = ENDED_STATUS.get(record.status)
     ended_on = _status_effective(record, bundle) if ended is not None else None
     if ended is not None and (ended_on is None or ended_on <= as_of):
-        out.exclude(record, ended, f"{record.status.value}, effective {ended_on or 'immediately'}")
+        out.exclude(record, ended, "{}, effective {}", record.status.value, ended_on or "immediately")
         return False
     if (
         bundle.objections_suspend
@@ -99,7 +105,7 @@ def _in_force_until(
     if ended_on is not None and (until is None or ended_on < until):
         until = ended_on  # a removal or repair taking effect later ends it early
     if until is not None and until <= as_of:
-        out.exclude(record, ExclusionReason.expired, f"in force until {until}")
+        out.exclude(record, ExclusionReason.expired, "in force until {}", until)
         return False
     return until
 
@@ -203,7 +209,7 @@ def _local_list_id(record: Record, context: CheckContext, bundle: CompiledBundle
             return None
         list_id = mapped
     if list_id not in bundle.lists:
-        out.exclude(record, ExclusionReason.unknown_list, f"list {list_id!r} is not defined in this bundle")
+        out.exclude(record, ExclusionReason.unknown_list, "list {!r} is not defined in this bundle", list_id)
         return None
     return list_id
 
@@ -225,40 +231,46 @@ def _aggregate(
     penalties: list[tuple[Record, date | None]],
 ) -> None:
     as_of = context.as_of
-    active = [r for r in facts.records if r.start <= as_of and not _ended(r, as_of)]
-    for scheme, record in _latest(r for r in active if r.record_type is RecordType.evaluation).items():
+    active: dict[RecordType, list[Record]] = defaultdict(list)
+    for record in facts.records:
+        if record.record_type in AGGREGATED and record.start <= as_of and not _ended(record, as_of, bundle):
+            active[record.record_type].append(record)
+    for scheme, record in _latest(active[RecordType.evaluation]).items():
         out.items.append(Evidence(f"grade:{scheme}", Trigger.grade, scheme, grade=record.grade or "",
                                   records=(record,), since=record.start))
-    for scheme, record in _latest(r for r in active if r.record_type is RecordType.score).items():
+    for scheme, record in _latest(active[RecordType.score]).items():
         out.items.append(Evidence(f"score:{scheme}", Trigger.score, scheme, value=record.value or 0.0,
                                   records=(record,), since=record.start))
-    for window in sorted(bundle.repeat_windows):
-        _repeat_evidence(window, penalties, as_of, out)
+    if len(penalties) > 1:
+        for window in bundle.repeat_windows:
+            _repeat_evidence(window, penalties, as_of, out)
     adult_from = add_years(facts.subject.birth_date, 18) if facts.subject.birth_date else None
-    for scheme, window in sorted(bundle.points_windows):
+    for scheme, window in bundle.points_windows if active[RecordType.points] else ():
         since = shift(as_of, window, -1)
         counted = tuple(
-            r for r in active
-            if r.record_type is RecordType.points and r.scheme == scheme and r.start > since
-            and (adult_from is None or r.start >= adult_from)
+            r for r in active[RecordType.points]
+            if r.scheme == scheme and r.start > since and (adult_from is None or r.start >= adult_from)
         )
         if counted:
             total = sum(max(r.value or 0.0, 0.0) for r in counted)
             out.items.append(Evidence(f"points:{scheme}:{window}", Trigger.points, scheme, value=total,
                                       window=window, records=counted, since=max(r.start for r in counted),
                                       until=shift(min(r.start for r in counted), window)))
-    for window in sorted(bundle.kept_windows):
+    for window in bundle.kept_windows if active[RecordType.commitment] else ():
         since = shift(as_of, window, -1)
-        kept = tuple(r for r in active if r.record_type is RecordType.commitment
-                     and r.commitment_state is CommitmentState.fulfilled
+        kept = tuple(r for r in active[RecordType.commitment]
+                     if r.commitment_state is CommitmentState.fulfilled
                      and r.commitment_date is not None and since < r.commitment_date <= as_of)
         if kept:
             out.items.append(Evidence(f"kept:{window}", Trigger.commitments_kept, "", value=float(len(kept)),
                                       window=window, records=kept, since=max(r.commitment_date for r in kept)))
 
 
-def _ended(record: Record, as_of: date) -> bool:
-    return record.status in ENDED_STATUS and (record.status_date is None or record.status_date <= as_of)
+def _ended(record: Record, as_of: date, bundle: CompiledBundle) -> bool:
+    if record.status not in ENDED_STATUS:
+        return False
+    ended_on = _status_effective(record, bundle)
+    return ended_on is None or ended_on <= as_of
 
 
 def _repeat_evidence(window: str, penalties: list[tuple[Record, date | None]], as_of: date, out: EvidenceSet) -> None:
@@ -287,7 +299,7 @@ def _related_evidence(related: RelatedParty, context: CheckContext, bundle: Comp
             out.exclude(record, ExclusionReason.relation_not_in_force,
                         f"{related.role} of {related.subject.subject_id} not in force on {as_of}")
         return
-    scratch = EvidenceSet()
+    scratch = EvidenceSet(out.explain)
     for record in related.records:
         if record.record_type is not RecordType.list_entry:
             continue

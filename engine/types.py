@@ -178,6 +178,6 @@ class Decision:
     outcome: Outcome
     measures: tuple[MatchedMeasure, ...]
     incentives: tuple[MatchedMeasure, ...]
-    supervision: Supervision
+    supervision: Supervision | None  # for inspection checks, or when asked for
     bundle_hash: str
     excluded: tuple[Exclusion, ...] = field(default=())

@@ -143,7 +143,7 @@ def run_tests(library: Library, backend: str = "indexed") -> TestRun:
     run, engines = TestRun(), Engines(library, backend)
     for ruleset_id, case, path, line in iter_cases(library):
         engine, context = engines.for_case(ruleset_id, case)
-        decision = engine.check(facts_of(case), context, with_explanation=True)
+        decision = engine.check(facts_of(case), context, with_explanation=True, with_supervision=True)
         candidates = candidate_measures(case, engine.bundle)
         run.results.append(CaseResult(ruleset_id, case, path, line, _failures(case, decision), decision, candidates))
     return run

@@ -31,7 +31,7 @@ def test_quoted_citations_are_checked_against_the_legal_texts():
                          ids=[f"{c[0]}:{c[3]}" for c in CASES])
 def test_yaml_case(backend, ruleset_id, case, path, line):
     engine, context = ENGINES[backend].for_case(ruleset_id, case)
-    decision = engine.check(facts_of(case), context)
+    decision = engine.check(facts_of(case), context, with_supervision=True)
     assert decision.outcome.value == case.expect.outcome, f"{path}:{line} {case.name}"
     assert {m.measure_id for m in decision.measures} == set(case.expect.measures)
     assert {m.measure_id for m in decision.incentives} == set(case.expect.incentives)
