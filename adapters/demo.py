@@ -82,7 +82,7 @@ DEFAULT_VOCABULARY = DemoVocabulary(
     points_schemes=["medical-bad-practice"],
     score_schemes=["loucheng-score"],
     roles=["legal_representative", "principal", "actual_controller"],
-    scenarios=["government_procurement", "construction_bidding", "administrative_licensing", "fiscal_support"],
+    scenarios=["government_procurement", "bidding", "administrative_licensing", "fiscal_support"],
 )
 
 
@@ -149,6 +149,10 @@ def fixed_events(vocabulary: DemoVocabulary = DEFAULT_VOCABULARY) -> Iterator[di
     yield _event("list_entry_added", "demo-fixed-debtor-listing", debtor, date(2025, 3, 10), "苏州市姑苏区人民法院",
                  "（2025）苏0508执1234号", record_id="demo-fixed-debtor-listing",
                  list_id=vocabulary.list_ids["serious"][0], severity="serious", region="CN-JS")
+    if "consumption-restriction-order" in vocabulary.list_ids["serious"]:  # reaches the legal representative
+        yield _event("list_entry_added", "demo-fixed-debtor-consumption", debtor, date(2025, 3, 12),
+                     "苏州市姑苏区人民法院", "（2025）苏0508执1234号之一", record_id="demo-fixed-debtor-consumption",
+                     list_id="consumption-restriction-order", severity="serious", region="CN-JS")
     scheme, grades = next(iter(vocabulary.grade_schemes.items()))
     yield _event("evaluation_published", "demo-fixed-tax-grade", taxpayer, date(2025, 4, 1),
                  "国家税务总局太仓市税务局", "太税信〔2025〕1号", scheme=scheme, grade=grades[0])

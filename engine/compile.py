@@ -152,7 +152,9 @@ def _trigger_fields(rule: Rule, lists: dict[str, CreditList]) -> dict:
     if kind is Trigger.list:
         if when.list not in lists:
             raise CompileError(f"rule {rule.id} refers to unknown list {when.list!r}")
-        fields.update(keys=frozenset({when.list}), extends_to=frozenset(r.value for r in lists[when.list].extends_to))
+        declared = frozenset(r.value for r in lists[when.list].extends_to)
+        narrowed = declared if rule.extends_to is None else frozenset(r.value for r in rule.extends_to) & declared
+        fields.update(keys=frozenset({when.list}), extends_to=narrowed)
     elif kind is Trigger.penalty:
         fields.update(keys=frozenset(when.penalty.domains), min_severity=int(when.penalty.min_severity))
     elif kind is Trigger.repeated_penalties:

@@ -44,10 +44,18 @@ def decide(
 ) -> Decision:
     """Group firings by measure (and by related party), then derive the outcome."""
     groups: dict[tuple[str, str, str], list[Firing]] = defaultdict(list)
+    excluded = list(evidence.excluded)
     for firing in firings:
         ev = firing.evidence
+        ends = _duration_end(bundle.measures[firing.rule.measure_id], ev)
+        if ends is not None and ends <= context.as_of:
+            if evidence.explain:
+                excluded.append(Exclusion(ExclusionReason.expired, f"the measure's duration ended on {ends}",
+                                          record_id=ev.records[0].record_id if ev.records else None,
+                                          measure_id=firing.rule.measure_id, rule_id=firing.rule.rule_id))
+            continue
         groups[(firing.rule.measure_id, ev.via_subject, ev.via_role)].append(firing)
-    penalties, incentives, excluded = [], [], list(evidence.excluded)
+    penalties, incentives = [], []
     for (measure_id, via_subject, via_role), group in sorted(groups.items()):
         entry = bundle.measures[measure_id]
         matched = _matched(entry, group, context, via_subject, via_role)
@@ -107,16 +115,19 @@ def _matched(
     )
 
 
+def _duration_end(entry: MeasureEntry, evidence: Evidence) -> date | None:
+    """The end of the measure's own duration counted from when the evidence began, if it has one."""
+    if entry.measure.duration and evidence.since:
+        return shift(evidence.since, entry.measure.duration)
+    return None
+
+
 def _until(entry: MeasureEntry, group: list[Firing]) -> date | None:
     """The measure lasts while any triggering evidence lasts, capped by the measure's own duration."""
     ends: list[date | None] = []
     for firing in group:
-        evidence = firing.evidence
-        end = evidence.until
-        if entry.measure.duration and evidence.since:
-            capped = shift(evidence.since, entry.measure.duration)
-            end = capped if end is None else min(end, capped)
-        ends.append(end)
+        end, capped = firing.evidence.until, _duration_end(entry, firing.evidence)
+        ends.append(capped if end is None else min(end, capped) if capped else end)
     return None if any(end is None for end in ends) else max(ends)  # type: ignore[type-var]
 
 

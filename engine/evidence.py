@@ -199,9 +199,14 @@ def _breached_by(record: Record, as_of: date) -> bool:
 
 
 def _local_list_id(record: Record, context: CheckContext, bundle: CompiledBundle, out: EvidenceSet) -> str | None:
-    """The local list a list entry counts as: its own, or the one a cross-region mapping names."""
+    """The local list a list entry counts as: its own, or the one a cross-region mapping names.
+
+    A list the bundle defines counts whatever region issued the entry (a Shanghai court
+    publishes on the national judgment-debtor list); only lists foreign to the bundle
+    need a declared mapping.
+    """
     list_id = record.list_id or ""
-    if record.region and record.region not in chain_of(context.jurisdiction):
+    if list_id not in bundle.lists and record.region and record.region not in chain_of(context.jurisdiction):
         mapped = bundle.cross_region.get((record.region, list_id))
         if mapped is None:
             out.exclude(record, ExclusionReason.unmapped_cross_region,

@@ -64,7 +64,8 @@ def _scopes(ruleset: Ruleset) -> dict[str, Scope]:
         any_role = any(not r.roles for r in rules)
         roles = None if any_role or not rules else frozenset(role.value for r in rules for role in r.roles)
         extends = frozenset(
-            role.value for r in rules if r.when.list in lists for role in lists[r.when.list].extends_to
+            role.value for r in rules if r.when.list in lists
+            for role in (lists[r.when.list].extends_to if r.extends_to is None else r.extends_to)
         )
         triggers = frozenset(f"{r.when.trigger_kind}:{r.when.list or ''}" for r in rules)
         scopes[measure.id] = Scope(measure, index, roles, extends, triggers)
@@ -106,6 +107,7 @@ def diff(old: RulesetFile, new: RulesetFile) -> list[Change]:
             f"{header_new.effective_from}–{header_new.effective_to or 'open'}",
             f"{old.path}:{old.lines.line_of(('ruleset', 'effective_from'))}",
             f"{new.path}:{new.lines.line_of(('ruleset', 'effective_from'))}"))
+    changes.extend(_section_changes(old, new))
     for measure_id in sorted(before.keys() - after.keys()):
         changes.append(Change(measure_id, "measure", Direction.removed, before[measure_id].measure.name.zh,
                               loc(old, before[measure_id]), None))
@@ -130,6 +132,55 @@ def diff(old: RulesetFile, new: RulesetFile) -> list[Change]:
             changes.append(Change(measure_id, aspect, direction, detail, loc(old, a, field), loc(new, b, field),
                                   Level.error if unbased else Level.warning))
     return changes
+
+
+def _sections(ruleset: Ruleset) -> dict[tuple[str, str], tuple[tuple, object]]:
+    """Ruleset-level entries other than measures, keyed by (section, id), with their YAML path."""
+    entries: dict[tuple[str, str], tuple[tuple, object]] = {}
+    for i, item in enumerate(ruleset.lists):
+        entries[("list", item.id)] = (("lists", i), item)
+    for i, scheme in enumerate(ruleset.grading):
+        entries[("grading", scheme.scheme)] = (("grading", i), scheme)
+    for name, supervision_class in ruleset.supervision_classes.items():
+        entries[("supervision class", name)] = (("supervision_classes", name), supervision_class)
+    if ruleset.publication_periods is not None:
+        entries[("publication periods", "")] = (("publication_periods",), ruleset.publication_periods)
+    for i, mapping in enumerate(ruleset.cross_region):
+        entries[("cross-region mapping", f"{mapping.region}:{mapping.list_type}")] = (("cross_region", i), mapping)
+    return entries
+
+
+def _section_changes(old: RulesetFile, new: RulesetFile) -> Iterator[Change]:
+    """Lists, grading schemes, supervision classes, publication periods and cross-region mappings."""
+    before, after = _sections(old.ruleset), _sections(new.ruleset)
+    for key in sorted(before.keys() | after.keys()):
+        section, name = key
+        was, now = before.get(key), after.get(key)
+        if was is not None and now is not None and was[1] == now[1]:
+            continue
+        where_old = f"{old.path}:{old.lines.line_of(was[0])}" if was else None
+        where_new = f"{new.path}:{new.lines.line_of(now[0])}" if now else None
+        direction = Direction.added if was is None else Direction.removed if now is None else Direction.changed
+        detail = _field_changes(was[1], now[1]) if was and now else section
+        yield Change(name or "(ruleset)", section, direction, detail, where_old, where_new)
+
+
+def _flatten(value: object, prefix: str = "") -> dict[str, str]:
+    """Dotted leaves of a dumped model; citation lists shown as 'instrument article'."""
+    if isinstance(value, dict):
+        leaves: dict[str, str] = {}
+        for key, item in value.items():
+            leaves.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return leaves
+    if isinstance(value, list) and value and all(isinstance(v, dict) and "instrument" in v for v in value):
+        return {prefix: ", ".join(f"{v['instrument']} {v.get('article') or v.get('section')}" for v in value)}
+    return {prefix: str(value)}
+
+
+def _field_changes(was: object, now: object) -> str:
+    old = _flatten(was.model_dump(mode="json"))  # type: ignore[attr-defined]
+    new = _flatten(now.model_dump(mode="json"))  # type: ignore[attr-defined]
+    return "; ".join(f"{k}: {old.get(k)} → {new.get(k)}" for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k))
 
 
 def _compare(a: Scope, b: Scope) -> Iterator[tuple[str, str | None, Direction, str]]:

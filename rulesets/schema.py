@@ -366,6 +366,10 @@ class Rule(Frozen):
     measures: tuple[Identifier, ...] = Field(min_length=1)
     scenarios: tuple[Scenario, ...] = Field(default=(), description="empty: every scenario of the measure")
     roles: tuple[CheckRole, ...] = Field(default=(), description="empty: any role")
+    extends_to: tuple[RelatedRole, ...] | None = Field(
+        default=None,
+        description="related roles this rule reaches: a subset of the list's extends_to; None: all of them",
+    )
     basis: tuple[Citation, ...] = ()
     note: str = ""
 
@@ -380,6 +384,7 @@ class GradingScheme(Frozen):
     name: Names
     basis: tuple[Citation, ...] = Field(min_length=1)
     grades: dict[str, SupervisionClassName] = Field(min_length=1)
+    note: str = ""
 
 
 class SupervisionClass(Frozen):

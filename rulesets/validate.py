@@ -195,6 +195,12 @@ def _check_rule(file: RulesetFile, i: int, rule, measures: dict, lists: dict) ->
     if rule.when.list and trigger_list is None:
         yield _problem(file, ("rules", i, "when", "list"), "unknown-list",
                        f"rule {rule.id} names list {rule.when.list!r}, which no ruleset in the chain defines")
+    if trigger_list is not None and rule.extends_to is not None:
+        beyond = sorted(r.value for r in set(rule.extends_to) - set(trigger_list.extends_to))
+        if beyond:
+            yield _problem(file, ("rules", i, "extends_to"), "extension-beyond-list",
+                           f"rule {rule.id} reaches {beyond}, which list {trigger_list.id} does not extend to; "
+                           "a rule may only narrow the list's extension")
     below_serious = rule.when.trigger_kind in ("repeated_penalties", "points") or (
         trigger_list is not None and trigger_list.kind is ListKind.key_attention)
     rewards = rule.when.trigger_kind in ("score", "commitments_kept") or (

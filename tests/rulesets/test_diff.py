@@ -81,3 +81,14 @@ def test_added_and_removed_measures_and_dates(tmp_path):
         ("banned-from-procurement", "measure", Direction.removed),
         ("new-measure", "measure", Direction.added),
     }
+
+
+def test_ruleset_level_sections_are_compared_between_bundled_editions():
+    from jrp.rulesets.library import Library
+    from jrp.rulesets.bundle import RulesetRef
+
+    library = Library.load()
+    changes = diff(library.get(RulesetRef("cn-credit-repair", "2023")), library.get(RulesetRef("cn-credit-repair", "2026")))
+    [periods] = [c for c in changes if c.aspect == "publication periods"]
+    assert "general.max: P3Y → P1Y" in periods.detail
+    assert periods.before.endswith(".yaml:14") and "2026.yaml" in periods.after
