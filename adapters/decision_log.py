@@ -1,0 +1,214 @@
+"""The decision log (implements ``jrp.ports.DecisionLog``): append-only and hash-chained.
+
+Each row stores the canonical JSON of one log entry (``jrp.service.log_entry``) as text,
+so the bytes hashed are the bytes stored (JSONB would re-order and re-format them), and
+``hash = sha256(prev_hash + entry)``. The other columns are copies of entry fields for
+indexed search; ``verify`` checks them against the entry, so editing either is detected,
+and ``seq`` runs 1, 2, 3… without gaps, so deleting a row is detected too. Removing the
+newest rows leaves a shorter valid chain: compare ``head`` with a copy kept elsewhere.
+
+Appends are serialised across processes so the chain never forks: PostgreSQL takes a
+transaction-scoped advisory lock, SQLite starts the transaction with ``BEGIN IMMEDIATE``
+(the database write lock) before reading the last hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    text,
+)
+
+from jrp.engine.codec import canonical
+
+metadata = MetaData()
+decisions_t = Table(
+    "decisions", metadata,
+    Column("seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False),
+    Column("decision_id", String(32), nullable=False, unique=True),
+    Column("batch_id", String(32), index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("caller_key_id", String(32), nullable=False),
+    Column("purpose", String(500), nullable=False),
+    Column("subject_id", String(64), nullable=False, index=True),
+    Column("scenario", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("entry", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+GENESIS = "0" * 64
+ADVISORY_LOCK = 0x6A72_7064  # "jrpd": one lock for all appenders of this database
+PAGE = 1000
+
+
+def chain_hash(prev_hash: str, entry: bytes) -> str:
+    return hashlib.sha256(prev_hash.encode() + entry).hexdigest()
+
+
+def _utc(value: datetime) -> datetime:
+    """Naive UTC, the form SQLite returns: stored and entry timestamps compare equal."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _columns(entry: dict[str, Any]) -> dict[str, Any]:
+    """The indexed copies of entry fields (verify compares them with the entry)."""
+    return {
+        "decision_id": entry["decision_id"],
+        "batch_id": entry.get("batch_id"),
+        "created_at": datetime.fromisoformat(entry["created_at"]),
+        "caller_key_id": entry["caller"]["key_id"],
+        "purpose": entry["purpose"],
+        "subject_id": entry["request"]["subject"]["id"],
+        "scenario": entry["request"]["scenario"],
+        "outcome": entry["result"]["outcome"],
+    }
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    seq: int
+    prev_hash: str
+    hash: str
+    entry: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Verification:
+    """``ok`` with the number of rows and the newest hash, or the first broken link."""
+
+    ok: bool
+    count: int
+    head: str
+    seq: int | None = None
+    decision_id: str | None = None
+    reason: str = ""
+
+
+class DecisionLogStore:
+    """The ``decisions`` table."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def append(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Chain and store ``entries`` in one transaction; returns ``{seq, decision_id, hash}`` per entry."""
+        entries = list(entries)
+        if not entries:
+            return []
+        with self.engine.connect() as connection:
+            self._lock(connection)
+            last = connection.execute(
+                select(decisions_t.c.seq, decisions_t.c.hash).order_by(decisions_t.c.seq.desc()).limit(1)).first()
+            seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS)
+            rows = []
+            for entry in entries:
+                data = canonical(entry)
+                seq += 1
+                digest = chain_hash(prev_hash, data)
+                rows.append({"seq": seq, **_columns(entry), "entry": data.decode(), "prev_hash": prev_hash,
+                             "hash": digest})
+                prev_hash = digest
+            connection.execute(insert(decisions_t), rows)
+            connection.commit()
+        return [{"seq": r["seq"], "decision_id": r["decision_id"], "hash": r["hash"]} for r in rows]
+
+    def _lock(self, connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
+        elif connection.dialect.name == "sqlite":
+            # pysqlite would open a deferred transaction on the first INSERT, after the read of
+            # the last hash; taking the write lock first makes read-then-append atomic.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def find(self, decision_id: str) -> StoredDecision | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(decisions_t.c.seq, decisions_t.c.prev_hash, decisions_t.c.hash,
+                                            decisions_t.c.entry)
+                                     .where(decisions_t.c.decision_id == decision_id)).first()
+        return None if row is None else StoredDecision(row.seq, row.prev_hash, row.hash, json.loads(row.entry))
+
+    def get(self, decision_id: str) -> dict[str, Any] | None:
+        stored = self.find(decision_id)
+        return None if stored is None else stored.entry
+
+    def batch(self, batch_id: str) -> list[dict[str, Any]]:
+        """The entries of one batch, in the order of the request."""
+        query = select(decisions_t.c.entry).where(decisions_t.c.batch_id == batch_id).order_by(decisions_t.c.seq)
+        with self.engine.connect() as connection:
+            return [json.loads(entry) for entry in connection.execute(query).scalars()]
+
+    def search(self, *, subject_id: str | None = None, scenario: str | None = None, outcome: str | None = None,
+               since: datetime | None = None, until: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Newest first: the indexed columns of matching decisions (not their facts)."""
+        summary = [c for c in decisions_t.c if c.name not in ("entry", "prev_hash")]
+        query = select(*summary).order_by(decisions_t.c.seq.desc()).limit(limit)
+        sqlite = self.engine.dialect.name == "sqlite"
+        for column, value in ((decisions_t.c.subject_id, subject_id), (decisions_t.c.scenario, scenario),
+                              (decisions_t.c.outcome, outcome)):
+            if value is not None:
+                query = query.where(column == value)
+        if since is not None:
+            query = query.where(decisions_t.c.created_at >= (_utc(since) if sqlite else since))
+        if until is not None:
+            query = query.where(decisions_t.c.created_at < (_utc(until) if sqlite else until))
+        with self.engine.connect() as connection:
+            return [dict(row) for row in connection.execute(query).mappings()]
+
+    def verify(self) -> Verification:
+        """Walk the chain from the first row; report the first row that does not follow from the one before."""
+        count, head = 0, GENESIS
+        for row in self._rows():
+            reason = _broken(row, count + 1, head)
+            if reason:
+                return Verification(False, count, head, row["seq"], row["decision_id"], reason)
+            count, head = count + 1, row["hash"]
+        return Verification(True, count, head)
+
+    def _rows(self) -> Iterator[dict[str, Any]]:
+        after = 0
+        while True:
+            query = select(decisions_t).where(decisions_t.c.seq > after).order_by(decisions_t.c.seq).limit(PAGE)
+            with self.engine.connect() as connection:
+                page = [dict(row) for row in connection.execute(query).mappings()]
+            if not page:
+                return
+            yield from page
+            after = page[-1]["seq"]
+
+
+def _broken(row: dict[str, Any], expected_seq: int, prev_hash: str) -> str:
+    """Why ``row`` breaks the chain, or "" if it is a valid next link."""
+    if row["seq"] != expected_seq:
+        return f"seq {row['seq']} follows seq {expected_seq - 1}: {row['seq'] - expected_seq} row(s) missing"
+    if row["prev_hash"] != prev_hash:
+        return "prev_hash does not match the hash of the row before"
+    if chain_hash(prev_hash, row["entry"].encode()) != row["hash"]:
+        return "hash does not match the entry: the entry was edited"
+    try:
+        columns = _columns(json.loads(row["entry"]))
+    except (ValueError, KeyError, TypeError) as error:
+        return f"entry is not a decision log entry ({error})"
+    columns["created_at"] = _utc(columns["created_at"])
+    stored = {name: _utc(row[name]) if name == "created_at" else row[name] for name in columns}
+    edited = sorted(name for name in columns if stored[name] != columns[name])
+    return f"column(s) {', '.join(edited)} differ from the entry" if edited else ""

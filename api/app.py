@@ -1,0 +1,37 @@
+"""``create_app(settings)``: the FastAPI application, built the same way by ``jrp serve`` and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from jrp.api import errors
+from jrp.api.metrics import Metrics
+from jrp.api.routes import audit, checks, decisions, events, health, measures, rulesets, subjects
+from jrp.runtime import Runtime
+from jrp.settings import Settings
+
+ROUTERS = (checks, decisions, audit, events, subjects, measures, rulesets, health)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API over the store and rulesets ``settings`` name; the ruleset library loads at start-up."""
+    runtime = Runtime(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runtime.catalog  # noqa: B018 - parse the rulesets before the first request, not during it
+        yield
+        runtime.close()
+
+    app = FastAPI(title="jrp", version="1", lifespan=lifespan,
+                  description="Joint rewards and penalties (联合奖惩): silent checks with legal basis, "
+                              "a hash-chained decision log, ingestion and the measures catalogue.")
+    app.state.runtime = runtime
+    app.state.metrics = Metrics()
+    errors.install(app)
+    for module in ROUTERS:
+        app.include_router(module.router)
+    return app

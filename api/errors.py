@@ -1,0 +1,98 @@
+"""API errors: the exceptions routes raise, and one table mapping every exception type to a response.
+
+Every error body is an ``ErrorV1``: a code, a sentence, and field-level items where a
+field is at fault. Domain exceptions carry no HTTP status; the table gives it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from jrp.adapters.identity import InvalidIdentifier
+from jrp.api.schemas import ErrorItemV1, ErrorV1
+from jrp.service import UnknownDecision
+
+log = logging.getLogger("jrp.api")
+
+
+class NotAuthenticated(Exception):
+    """No API key, or one that is not known."""
+
+
+class Forbidden(Exception):
+    """The key's role or scope does not allow this."""
+
+
+class NotFound(LookupError):
+    """The resource named in the path does not exist."""
+
+
+class InvalidField(ValueError):
+    """A request field failed a check that needs the server's state (e.g. a known jurisdiction)."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+def _validation(error: RequestValidationError) -> ErrorV1:
+    items = []
+    for problem in error.errors():
+        location = [str(part) for part in problem["loc"] if part not in ("body", "query", "path", "header")]
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        items.append(ErrorItemV1(field=".".join(location) or "body", message=message))
+    fields = ", ".join(dict.fromkeys(item.field for item in items))
+    return ErrorV1(code="invalid_request", message=f"invalid request: {fields}", errors=items)
+
+
+def _message(code: str) -> Callable[[Exception], ErrorV1]:
+    return lambda error: ErrorV1(code=code, message=str(error))
+
+
+def _field(error: InvalidField | InvalidIdentifier) -> ErrorV1:
+    return ErrorV1(code="invalid_request", message=f"invalid request: {error.field}",
+                   errors=[ErrorItemV1(field=error.field, message=str(error).removeprefix(f"{error.field}: "))])
+
+
+def _http(error: HTTPException) -> ErrorV1:
+    return ErrorV1(code="not_found" if error.status_code == 404 else "http_error", message=str(error.detail))
+
+
+ERRORS: dict[type[Exception], tuple[int, Callable[..., ErrorV1]]] = {
+    RequestValidationError: (422, _validation),
+    InvalidField: (422, _field),
+    InvalidIdentifier: (422, _field),
+    NotAuthenticated: (401, _message("not_authenticated")),
+    Forbidden: (403, _message("forbidden")),
+    NotFound: (404, _message("not_found")),
+    UnknownDecision: (404, lambda error: ErrorV1(code="not_found", message=f"no decision {error}")),
+    HTTPException: (0, _http),  # status taken from the exception (unknown route, wrong method)
+}
+
+
+def install(app: FastAPI) -> None:
+    """Register the table's handlers, and a last one that hides internal errors behind a 500."""
+    for exception_type, (status, render) in ERRORS.items():
+        app.add_exception_handler(exception_type, _handler(status, render))
+    app.add_exception_handler(Exception, _internal)
+
+
+def _handler(status: int, render: Callable[..., ErrorV1]) -> Callable:
+    async def handle(_request: Request, error: Exception) -> JSONResponse:
+        code = status or getattr(error, "status_code", 500)
+        headers = {"WWW-Authenticate": 'Bearer, ApiKey header="X-API-Key"'} if code == 401 else None
+        return JSONResponse(render(error).model_dump(mode="json"), status_code=code, headers=headers)
+
+    return handle
+
+
+async def _internal(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    body = ErrorV1(code="internal_error", message="internal error; it has been logged")
+    return JSONResponse(body.model_dump(mode="json"), status_code=500)

@@ -1,0 +1,98 @@
+"""From application results to wire types: check results, logged decisions, catalogue entries.
+
+Shared by the routes and the CLI, so ``jrp check`` prints what ``POST /v1/checks`` answers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from jrp.access import ApiKey
+from jrp.adapters.decision_log import StoredDecision
+from jrp.adapters.identity import mask_resident_id
+from jrp.api.schemas import (
+    BundleV1,
+    CheckedSubjectV1,
+    CheckResponseV1,
+    DecisionV1,
+    ExclusionV1,
+    MeasureDetailV1,
+    MeasureSummaryV1,
+    MeasureV1,
+    OutcomeCountsV1,
+    RulesetRefV1,
+    SupervisionV1,
+)
+from jrp.engine.types import MatchedMeasure, Via
+from jrp.measures_catalog.catalog import CatalogEntry
+from jrp.rulesets.bundle import Bundle
+from jrp.service import CheckResult
+
+
+def _measure(measure: MatchedMeasure, sees_resident_ids: bool) -> MeasureV1:
+    if measure.via is not None and not sees_resident_ids:
+        measure = replace(measure, via=Via(mask_resident_id(measure.via.subject), measure.via.role))
+    return MeasureV1.model_validate(measure)
+
+
+def bundle_of(bundle: Bundle) -> BundleV1:
+    return BundleV1(jurisdiction=bundle.jurisdiction, hash=bundle.hash,
+                    rulesets=[RulesetRefV1(id=r.id, version=r.version) for r in bundle.refs])
+
+
+def check_response(result: CheckResult, key: ApiKey) -> CheckResponseV1:
+    """The answer to one check; natural persons reached through a relation are masked unless entitled."""
+    decision, request, subject = result.decision, result.request, result.facts.subject
+    response = CheckResponseV1(
+        decision_id=result.decision_id,
+        outcome=decision.outcome.value,
+        measures=[_measure(m, key.sees_resident_ids) for m in decision.measures],
+        incentives=[_measure(m, key.sees_resident_ids) for m in decision.incentives],
+        subject=CheckedSubjectV1(id=subject.subject_id, type=subject.subject_type, name=subject.name),
+        scenario=request.scenario,
+        role=request.role,
+        jurisdiction=request.jurisdiction,
+        as_of=result.as_of,
+        evaluated_at=result.evaluated_at,
+        bundle=bundle_of(result.bundle),
+        supervision=SupervisionV1.model_validate(decision.supervision) if decision.supervision else None,
+    )
+    if request.explain:
+        response.excluded = [ExclusionV1.model_validate(e) for e in decision.excluded]
+    return response
+
+
+def outcome_counts(outcomes: Sequence[str]) -> OutcomeCountsV1:
+    counts = Counter(outcomes)
+    return OutcomeCountsV1(**{name: counts[name] for name in OutcomeCountsV1.model_fields})
+
+
+def decision_response(stored: StoredDecision) -> DecisionV1:
+    entry = stored.entry
+    fields: dict[str, Any] = {name: entry[name] for name in DecisionV1.model_fields if name in entry}
+    return DecisionV1(**fields, chain={"seq": stored.seq, "prev_hash": stored.prev_hash, "hash": stored.hash})
+
+
+def measure_summary(entry: CatalogEntry) -> MeasureSummaryV1:
+    return MeasureSummaryV1(**_summary_fields(entry))
+
+
+def _summary_fields(entry: CatalogEntry) -> dict[str, Any]:
+    measure = entry.measure
+    return {"id": measure.id, "name": measure.name.zh, "name_en": measure.name.en, "kind": measure.kind.value,
+            "category": measure.category, "effect": measure.effect.value,
+            "scenarios": [s.value for s in measure.scenarios], "jurisdiction": entry.jurisdiction,
+            "ruleset_id": entry.ruleset_id, "ruleset_version": entry.ruleset_version, "lists": list(entry.lists)}
+
+
+def measure_detail(entry: CatalogEntry) -> MeasureDetailV1:
+    measure = entry.measure
+    return MeasureDetailV1(
+        **_summary_fields(entry), matter=measure.matter, target=measure.target, means=measure.means,
+        authority=measure.authority, intensity=measure.intensity, min_severity=measure.min_severity.name,
+        duration=measure.duration, effective_from=entry.effective_from, effective_to=entry.effective_to,
+        rule_ids=list(entry.rule_ids),
+        basis=[{**c.model_dump(mode="json", exclude_none=True), "label": c.label()} for c in measure.basis])

@@ -1,0 +1,11 @@
+"""One module per resource (mounted by ``jrp.api.app``), and the helper they share."""
+
+from __future__ import annotations
+
+from fastapi import Response
+from pydantic import BaseModel
+
+
+def json_response(model: BaseModel) -> Response:
+    """Serialise a wire model once, in pydantic's core (routes return it instead of re-validating)."""
+    return Response(model.model_dump_json(exclude_unset=True), media_type="application/json")

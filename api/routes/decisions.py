@@ -1,0 +1,54 @@
+"""The decision log: one decision, a search, and replays of a decision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from jrp.api.deps import DecisionReader, DecisionSearcher, Replayer, RuntimeDep, readable
+from jrp.api.errors import NotFound
+from jrp.api.presenters import decision_response
+from jrp.api.routes import json_response
+from jrp.api.schemas import KEY_PATTERN, DecisionSummaryV1, DecisionV1, ReplayRequestV1, ReplayResponseV1
+from jrp.engine.types import Outcome
+from jrp.rulesets.schema import Scenario
+
+router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
+
+DecisionId = Annotated[str, Path(pattern=KEY_PATTERN)]
+
+
+@router.get("", response_model=list[DecisionSummaryV1])
+def search(
+    key: DecisionSearcher, runtime: RuntimeDep,
+    subject: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None, scenario: Scenario | None = None, outcome: Outcome | None = None,
+    since: datetime | None = None, until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[DecisionSummaryV1]:
+    """Decisions newest first, by subject, scenario, outcome and time range (auditors)."""
+    rows = runtime.log.search(subject_id=subject, scenario=scenario and scenario.value,
+                              outcome=outcome and outcome.value, since=since, until=until, limit=limit)
+    return [DecisionSummaryV1(**row) for row in rows]
+
+
+@router.get("/{decision_id}", response_model=DecisionV1)
+def get_decision(decision_id: DecisionId, key: DecisionReader, runtime: RuntimeDep) -> Response:
+    """A logged decision: its inputs, the digest of the facts it saw, its bundle and its result."""
+    stored = runtime.log.find(decision_id)
+    if stored is None:
+        raise NotFound(f"no decision {decision_id}")
+    readable(key, stored.entry)
+    return json_response(decision_response(stored))
+
+
+@router.post("/{decision_id}/replay", response_model=ReplayResponseV1)
+def replay(decision_id: DecisionId, body: ReplayRequestV1, key: Replayer, runtime: RuntimeDep) -> ReplayResponseV1:
+    """Re-evaluate a decision on its stored facts, with its original ruleset versions or today's."""
+    try:
+        result = runtime.service.replay(decision_id, body.rules)
+    except KeyError as error:  # a ruleset version the decision used is gone from the library
+        raise NotFound(f"cannot replay {decision_id}: {error.args[0]}") from None
+    return ReplayResponseV1(identical=result.identical, original=result.original, replayed=result.replayed,
+                            differences=result.differences)

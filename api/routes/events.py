@@ -1,0 +1,19 @@
+"""Ingestion: authorities send administrative events; each is accepted, a duplicate, or rejected."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from jrp.adapters.ingest import ingest
+from jrp.api.deps import Ingester, RuntimeDep
+from jrp.api.schemas import EventItemV1, EventsRequestV1, EventsResponseV1
+
+router = APIRouter(prefix="/v1/events", tags=["events"])
+
+
+@router.post("", response_model=EventsResponseV1)
+def post_events(body: EventsRequestV1, key: Ingester, runtime: RuntimeDep) -> EventsResponseV1:
+    """Store a batch of events (format: adapters/EVENTS.md); a bad item is rejected alone, with its field."""
+    report = ingest(runtime.engine, body.events)
+    return EventsResponseV1(accepted=report.accepted, duplicate=report.duplicate, rejected=report.rejected,
+                            items=[EventItemV1.model_validate(item) for item in report.items])

@@ -1,0 +1,325 @@
+"""Wire types of the HTTP API (suffix ``V1``): requests are validated here, responses built here.
+
+Responses are read from the engine's dataclasses with ``from_attributes``, so the
+field lists below are the whole contract: anything the engine adds stays internal
+until it is named here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+
+from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
+from jrp.engine.facts import Severity, SubjectType
+from jrp.rulesets.schema import CheckRole, Scenario
+
+MAX_BATCH = 10_000
+KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._*-]{0,79}$"
+"""Ids in paths and filters (decisions, batches, measures, rulesets, subjects): a NUL or a slash never reaches SQL."""
+
+
+NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # PostgreSQL text cannot hold NUL; the others are noise
+
+Text = Annotated[str, StringConstraints(pattern=NO_CONTROL)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Response(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- requests -------------------------------------------------------------------------
+
+class SubjectV1(Request):
+    """Who is checked: a USCC or a resident ID number (checksums are verified)."""
+
+    id: str = Field(max_length=64)
+    type: SubjectType | None = None
+    name: Text = Field("", max_length=300)
+
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        try:
+            return validate_subject_id(value, "id")
+        except InvalidIdentifier as error:  # pydantic adds the path (subject.id, subjects.3.id)
+            raise ValueError(f"{error.reason}; {error.fix}" if error.fix else error.reason) from None
+
+
+class CheckOptionsV1(Request):
+    scenario: Scenario
+    role: CheckRole | None = None
+    jurisdiction: str | None = Field(None, description="default: the key's only jurisdiction, else CN")
+    as_of: date | None = Field(None, description="default: today")
+    purpose: Text = Field(min_length=1, max_length=500, description="why the check is made (查询使用登记)")
+    reference: Text = Field("", max_length=200, description="the caller's file or project number")
+
+
+class CheckRequestV1(CheckOptionsV1):
+    subject: SubjectV1
+    explain: bool = Field(False, description="also list what was considered and did not apply, and why")
+
+
+class BatchRequestV1(CheckOptionsV1):
+    subjects: list[SubjectV1] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ReplayRequestV1(Request):
+    rules: str = Field("original", pattern="^(original|current)$",
+                       description="original: the decision's own ruleset versions; current: those in force today")
+
+
+class EventsRequestV1(Request):
+    events: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH,
+                                         description="events in the format of adapters/EVENTS.md")
+
+
+# --- check responses ------------------------------------------------------------------
+
+def _severity_name(value: object) -> object:
+    return Severity(value).name if isinstance(value, int) else value
+
+
+class CitationV1(Response):
+    instrument_id: str
+    title: str
+    doc_no: str
+    article: str
+
+
+class TriggerV1(Response):
+    record_id: str
+    record_type: str
+    list_id: str | None
+    severity: Annotated[str | None, BeforeValidator(_severity_name)]
+    authority: str
+    doc_no: str
+    start: date
+    end: date | None
+
+
+class ViaV1(Response):
+    subject: str
+    role: str
+
+
+class MeasureV1(Response):
+    measure_id: str
+    name: str
+    kind: str
+    category: int
+    effect: str
+    jurisdiction: str
+    ruleset_id: str
+    ruleset_version: str
+    legal_basis: list[CitationV1]
+    triggered_by: list[TriggerV1]
+    proportionality: str
+    until: date | None
+    disputed: bool
+    via: ViaV1 | None = Field(None, description="the related party through which the measure reaches the subject")
+
+
+class SupervisionV1(Response):
+    supervision_class: str
+    inspection_multiplier: float
+    grounds: list[str]
+
+
+class ExclusionV1(Response):
+    reason: str
+    detail: str
+    record_id: str | None
+    measure_id: str | None
+    rule_id: str | None
+
+
+class CheckedSubjectV1(BaseModel):
+    id: str
+    type: SubjectType
+    name: str
+
+
+class RulesetRefV1(BaseModel):
+    id: str
+    version: str
+
+
+class BundleV1(BaseModel):
+    jurisdiction: str
+    hash: str
+    rulesets: list[RulesetRefV1]
+
+
+class CheckResponseV1(BaseModel):
+    decision_id: str
+    outcome: str
+    measures: list[MeasureV1]
+    incentives: list[MeasureV1]
+    subject: CheckedSubjectV1
+    scenario: str
+    role: str | None
+    jurisdiction: str
+    as_of: date
+    evaluated_at: datetime
+    bundle: BundleV1
+    supervision: SupervisionV1 | None
+    excluded: list[ExclusionV1] | None = Field(None, description="only when explain was asked")
+
+
+class OutcomeCountsV1(BaseModel):
+    deny: int = 0
+    restrict: int = 0
+    review: int = 0
+    allow: int = 0
+
+
+class BatchResponseV1(BaseModel):
+    batch_id: str
+    results: list[CheckResponseV1]
+    summary: OutcomeCountsV1
+
+
+# --- decisions, audit -----------------------------------------------------------------
+
+class ChainLinkV1(BaseModel):
+    seq: int
+    prev_hash: str
+    hash: str
+
+
+class DecisionV1(BaseModel):
+    """A logged decision: inputs, the digest of the facts it saw, its bundle and its result."""
+
+    decision_id: str
+    batch_id: str | None
+    created_at: datetime
+    caller: dict[str, str]
+    purpose: str
+    reference: str
+    request: dict[str, Any]
+    bundle: BundleV1
+    facts_digest: str
+    result: dict[str, Any]
+    chain: ChainLinkV1
+
+
+class DecisionSummaryV1(BaseModel):
+    seq: int
+    decision_id: str
+    batch_id: str | None
+    created_at: datetime
+    caller_key_id: str
+    purpose: str
+    subject_id: str
+    scenario: str
+    outcome: str
+    hash: str
+
+
+class ReplayResponseV1(BaseModel):
+    identical: bool
+    original: dict[str, Any]
+    replayed: dict[str, Any]
+    differences: list[str]
+
+
+class VerifyResponseV1(BaseModel):
+    ok: bool
+    count: int = Field(description="rows verified before the first broken link (all rows when ok)")
+    head: str = Field(description="hash of the last valid row; keep a copy elsewhere to detect truncation")
+    broken: dict[str, Any] | None = Field(None, description="first broken link: seq, decision_id, reason")
+
+
+# --- events, subjects -----------------------------------------------------------------
+
+class EventItemV1(Response):
+    index: int
+    idempotency_key: str | None
+    status: str
+    field: str
+    reason: str
+    note: str
+
+
+class EventsResponseV1(BaseModel):
+    accepted: int
+    duplicate: int
+    rejected: int
+    items: list[EventItemV1]
+
+
+# --- catalogue ------------------------------------------------------------------------
+
+class MeasureSummaryV1(BaseModel):
+    id: str
+    name: str
+    name_en: str
+    kind: str
+    category: int
+    effect: str
+    scenarios: list[str]
+    jurisdiction: str
+    ruleset_id: str
+    ruleset_version: str
+    lists: list[str]
+
+
+class MeasureDetailV1(MeasureSummaryV1):
+    matter: str
+    target: str
+    means: str
+    authority: str
+    intensity: int
+    min_severity: str
+    duration: str | None
+    effective_from: date
+    effective_to: date | None
+    rule_ids: list[str]
+    basis: list[dict[str, Any]]
+
+
+class MeasureListV1(BaseModel):
+    count: int
+    items: list[MeasureSummaryV1]
+
+
+class MeasureVersionsV1(BaseModel):
+    id: str
+    versions: list[MeasureDetailV1]
+
+
+class RulesetVersionV1(BaseModel):
+    version: str
+    effective_from: date
+    effective_to: date | None
+
+
+class RulesetSummaryV1(BaseModel):
+    id: str
+    jurisdiction: str
+    title: dict[str, str]
+    versions: list[RulesetVersionV1]
+
+
+class RulesetDetailV1(BaseModel):
+    id: str
+    jurisdiction: str
+    versions: list[dict[str, Any]] = Field(description="per version: header and counts of entries")
+
+
+class ErrorItemV1(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorV1(BaseModel):
+    code: str
+    message: str
+    errors: list[ErrorItemV1] = []

@@ -1,0 +1,82 @@
+"""Who may do what: API key roles, checker scopes and the permission table.
+
+A checker key is scoped: it may only ask about the scenarios and jurisdictions it was
+issued for (empty = any). A jurisdiction scope covers the levels below it, so a key for
+``CN-JS`` may check in ``CN-JS-NT``. Other roles are not scoped; they are limited by
+the actions their role grants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from jrp.jurisdictions import chain_of
+from jrp.service import Caller
+
+
+class Role(StrEnum):
+    checker = "checker"  # approval systems running silent checks
+    ingester = "ingester"  # authorities sending events
+    maintainer = "maintainer"  # ruleset maintainers: replays under current rules
+    auditor = "auditor"  # reads the decision log, verifies the chain, reads credit files
+    admin = "admin"
+
+
+class Action(StrEnum):
+    check = "check"
+    read_decision = "read_decision"
+    search_decisions = "search_decisions"
+    replay = "replay"
+    verify = "verify"
+    ingest = "ingest"
+    read_subject = "read_subject"
+    read_catalogue = "read_catalogue"
+
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.check: frozenset({Role.checker, Role.admin}),
+    Action.read_decision: frozenset({Role.checker, Role.maintainer, Role.auditor, Role.admin}),  # checkers: own only
+    Action.search_decisions: frozenset({Role.auditor, Role.admin}),
+    Action.replay: frozenset({Role.maintainer, Role.auditor, Role.admin}),
+    Action.verify: frozenset({Role.auditor, Role.admin}),
+    Action.ingest: frozenset({Role.ingester, Role.admin}),
+    Action.read_subject: frozenset({Role.ingester, Role.auditor, Role.admin}),
+    Action.read_catalogue: frozenset(Role),
+}
+
+SEES_RESIDENT_IDS = frozenset({Role.auditor, Role.admin})
+"""Roles shown natural persons' full resident IDs where a response names a third party."""
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A stored API key (never its plaintext)."""
+
+    key_id: str
+    name: str
+    role: Role
+    scenarios: tuple[str, ...] = ()
+    jurisdictions: tuple[str, ...] = ()
+    department: str = ""
+
+    def may(self, action: Action) -> bool:
+        return self.role in PERMISSIONS[action]
+
+    def may_use_scenario(self, scenario: str) -> bool:
+        return not self.scenarios or scenario in self.scenarios
+
+    def may_use_jurisdiction(self, jurisdiction: str) -> bool:
+        return not self.jurisdictions or any(j in chain_of(jurisdiction) for j in self.jurisdictions)
+
+    @property
+    def default_jurisdiction(self) -> str:
+        """Where a check without ``jurisdiction`` runs: the key's only jurisdiction, else national."""
+        return self.jurisdictions[0] if len(self.jurisdictions) == 1 else "CN"
+
+    @property
+    def sees_resident_ids(self) -> bool:
+        return self.role in SEES_RESIDENT_IDS
+
+    def caller(self) -> Caller:
+        return Caller(self.key_id, self.name, self.department)

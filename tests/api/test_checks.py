@@ -1,0 +1,88 @@
+"""POST /v1/checks and /v1/checks/batch, the batch report, and what a check records."""
+
+from __future__ import annotations
+
+from tests.api.conftest import CLEAN, DEBTOR, PERSON, STRANGER, TAXPAYER, Api
+
+MEASURE_FIELDS = {"measure_id", "name", "kind", "category", "effect", "jurisdiction", "ruleset_id", "ruleset_version",
+                  "legal_basis", "triggered_by", "proportionality", "until", "disputed", "via"}
+
+
+def test_nantong_silent_check_denies_a_judgment_debtor_with_the_basis_of_each_measure(api: Api) -> None:
+    body = api.check()
+    assert body["outcome"] == "deny"
+    measures = {m["measure_id"]: m for m in body["measures"]}
+    assert {"gp-supplier-disqualified", "nt-gp-ban"} <= measures.keys()
+    national = measures["gp-supplier-disqualified"]
+    assert set(national) == MEASURE_FIELDS
+    assert (national["ruleset_id"], national["jurisdiction"]) == ("cn-basic-list", "CN")
+    assert {"instrument_id": "gov-procurement-law", "title": "中华人民共和国政府采购法", "doc_no": "",
+            "article": "第22条第1款第2项"} in national["legal_basis"]
+    trigger = national["triggered_by"][0]
+    assert trigger == {"record_id": "demo-fixed-debtor-listing", "record_type": "list_entry",
+                       "list_id": "dishonest-judgment-debtors", "severity": "serious",
+                       "authority": "苏州市姑苏区人民法院", "doc_no": "（2025）苏0508执1234号",
+                       "start": "2025-03-10", "end": None}
+    assert measures["nt-gp-ban"]["jurisdiction"] == "CN-JS-NT"
+    assert body["subject"] == {"id": DEBTOR, "type": "legal_person", "name": "苏州恒远机电设备有限公司"}
+    assert body["bundle"]["jurisdiction"] == "CN-JS-NT"
+    assert {"id": "nantong-silent-check", "version": "2021"} in body["bundle"]["rulesets"]
+    assert len(body["bundle"]["hash"]) == 64
+    assert "excluded" not in body
+
+
+def test_a_subject_the_store_never_saw_is_allowed_not_404(api: Api) -> None:
+    body = api.check(subject={"id": CLEAN})
+    assert (body["outcome"], body["measures"]) == ("allow", [])
+    unknown = api.check(subject={"id": STRANGER})
+    assert unknown["outcome"] == "allow"
+    assert unknown["subject"]["id"] == STRANGER
+
+
+def test_explain_lists_what_did_not_apply_and_why(api: Api) -> None:
+    body = api.check(scenario="bidding", role="bidder", explain=True)
+    assert body["excluded"], "a listed debtor checked for bidding considers the procurement rules"
+    assert {"reason", "detail", "record_id", "measure_id", "rule_id"} == set(body["excluded"][0])
+
+
+def test_measures_reach_the_legal_representative_through_the_debtor(api: Api) -> None:
+    body = api.check(key="checker_any", subject={"id": PERSON}, scenario="consumption", role=None, jurisdiction="CN")
+    assert body["outcome"] != "allow"
+    via = [m["via"] for m in body["measures"] if m["via"]]
+    assert via and via[0] == {"subject": DEBTOR, "role": "legal_representative"}
+
+
+def test_every_check_is_recorded_with_its_inputs_facts_digest_and_bundle(api: Api) -> None:
+    body = api.check(reference="NT-2025-001")
+    stored = api.client.get(f"/v1/decisions/{body['decision_id']}", headers=api.headers("checker")).json()
+    assert stored["purpose"] == "南通市政府采购项目 NT-2025-001"
+    assert stored["reference"] == "NT-2025-001"
+    assert stored["request"]["subject"]["id"] == DEBTOR
+    assert stored["bundle"]["hash"] == body["bundle"]["hash"]
+    assert len(stored["facts_digest"]) == 64
+    assert stored["result"]["outcome"] == "deny"
+    assert stored["caller"]["department"] == "测试部门"
+    assert stored["chain"]["seq"] >= 1
+
+
+def test_batch_answers_in_order_with_a_summary_and_a_printable_report(api: Api) -> None:
+    subjects = [{"id": CLEAN}, {"id": DEBTOR}, {"id": TAXPAYER}, {"id": PERSON, "name": "王建国"}]
+    response = api.client.post("/v1/checks/batch", headers=api.headers("checker"), json={
+        "scenario": "government_procurement", "role": "supplier", "jurisdiction": "CN-JS-NT",
+        "purpose": "南通市政府采购项目 NT-2025-002 供应商资格审查", "subjects": subjects})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [r["subject"]["id"] for r in body["results"]] == [s["id"] for s in subjects]
+    assert [r["outcome"] for r in body["results"]][:2] == ["allow", "deny"]
+    assert body["summary"]["deny"] >= 1 and sum(body["summary"].values()) == 4
+    report = api.client.get(f"/v1/checks/batch/{body['batch_id']}/report", headers=api.headers("checker"))
+    assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
+    html = report.text
+    assert "信用信息结果报告" in html and "NT-2025-002 供应商资格审查" in html
+    assert body["results"][0]["bundle"]["hash"] in html
+    assert "限制参加政府采购活动" in html and "中华人民共和国政府采购法" in html
+    assert PERSON not in html and PERSON[:6] + "********" + PERSON[-4:] in html  # masked for a checker
+    assert PERSON in api.client.get(f"/v1/checks/batch/{body['batch_id']}/report", headers=api.headers("auditor")).text
+    other = api.client.get(f"/v1/checks/batch/{body['batch_id']}/report", headers=api.headers("checker_any"))
+    assert other.status_code == 403
+    assert api.client.get("/v1/checks/batch/nope/report", headers=api.headers("auditor")).status_code == 404

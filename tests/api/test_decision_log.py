@@ -1,0 +1,137 @@
+"""Replays, the hash chain's verification, tampering, and concurrent appenders from two processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+from sqlalchemy import delete, select, update
+
+from jrp.adapters.database import make_engine
+from jrp.adapters.decision_log import DecisionLogStore, decisions_t
+from jrp.rulesets.library import BUNDLED_RULESETS
+from tests.api.conftest import CLEAN, DEBTOR, Api
+
+LISTING = {"type": "list_entry_added", "idempotency_key": "api-test-clean-listing", "subject": {"id": CLEAN},
+           "occurred_on": "2025-05-01", "record_id": "api-test-clean-listing", "list_id": "dishonest-judgment-debtors",
+           "severity": "serious", "region": "CN-JS",
+           "source": {"authority": "南通市中级人民法院", "doc_no": "（2025）苏06执99号"}}
+
+
+def _replay(api: Api, decision_id: str, rules: str, key: str = "auditor") -> dict:
+    response = api.client.post(f"/v1/decisions/{decision_id}/replay", json={"rules": rules}, headers=api.headers(key))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_new_facts_change_new_checks_but_not_the_replay_of_an_old_one(fresh_api: Api) -> None:
+    before = fresh_api.check(subject={"id": CLEAN})
+    assert before["outcome"] == "allow"
+    report = fresh_api.client.post("/v1/events", json={"events": [LISTING]}, headers=fresh_api.headers("ingester"))
+    assert report.json()["accepted"] == 1
+    assert fresh_api.check(subject={"id": CLEAN})["outcome"] == "deny"
+    for rules in ("original", "current"):
+        replay = _replay(fresh_api, before["decision_id"], rules)
+        assert replay["identical"] and replay["differences"] == [], replay["differences"]
+        assert replay["original"]["outcome"] == replay["replayed"]["outcome"] == "allow"
+
+
+def test_replay_under_a_new_ruleset_version_shows_the_differences(make_fresh_api, tmp_path: Path) -> None:
+    rulesets = tmp_path / "rulesets"
+    shutil.copytree(BUNDLED_RULESETS, rulesets, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    folder = rulesets / "CN" / "cn-basic-list"
+    data = yaml.safe_load((folder / "2024.1.yaml").read_text(encoding="utf-8"))
+    data["ruleset"].update(version="2026.1", effective_from="2026-01-01")
+    data["rules"] = [rule for rule in data["rules"] if rule["id"] != "judgment-debtor-procurement"]
+    (folder / "2026.1.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    api = make_fresh_api(rulesets)
+    decision = api.check(key="checker_any", jurisdiction="CN", as_of="2025-06-01")
+    assert "gp-supplier-disqualified" in {m["measure_id"] for m in decision["measures"]}
+    assert {"id": "cn-basic-list", "version": "2024.1"} in decision["bundle"]["rulesets"]
+    assert _replay(api, decision["decision_id"], "original", "maintainer")["identical"]
+    current = _replay(api, decision["decision_id"], "current", "maintainer")
+    assert not current["identical"]
+    assert "measures: gp-supplier-disqualified no longer applies" in current["differences"]
+    assert api.client.post("/v1/decisions/unknown/replay", json={"rules": "current"},
+                           headers=api.headers("auditor")).status_code == 404
+    bad = api.client.post(f"/v1/decisions/{decision['decision_id']}/replay", json={"rules": "newest"},
+                          headers=api.headers("auditor"))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "rules"
+
+
+def _verify(api: Api) -> dict:
+    response = api.client.get("/v1/audit/verify", headers=api.headers("auditor"))
+    assert response.status_code == 200
+    return response.json()
+
+
+def _decisions(api: Api, n: int) -> list[str]:
+    return [api.check(reference=f"r{i}")["decision_id"] for i in range(n)]
+
+
+def test_an_edited_entry_is_the_first_broken_link(fresh_api: Api) -> None:
+    ids = _decisions(fresh_api, 5)
+    assert _verify(fresh_api) == {"ok": True, "count": 5, "head": _verify(fresh_api)["head"], "broken": None}
+    engine = fresh_api.runtime.engine
+    with engine.begin() as connection:
+        entry = connection.execute(select(decisions_t.c.entry).where(decisions_t.c.decision_id == ids[2])).scalar()
+        connection.execute(update(decisions_t).where(decisions_t.c.decision_id == ids[2])
+                           .values(entry=entry.replace('"outcome":"deny"', '"outcome":"allow"')))
+    result = _verify(fresh_api)
+    assert not result["ok"] and result["count"] == 2
+    assert result["broken"]["seq"] == 3 and result["broken"]["decision_id"] == ids[2]
+    assert "edited" in result["broken"]["reason"]
+
+
+def test_an_edited_column_and_a_deleted_row_are_detected(fresh_api: Api) -> None:
+    ids = _decisions(fresh_api, 4)
+    engine = fresh_api.runtime.engine
+    with engine.begin() as connection:
+        connection.execute(update(decisions_t).where(decisions_t.c.decision_id == ids[3]).values(outcome="allow"))
+    assert _verify(fresh_api)["broken"] == {"seq": 4, "decision_id": ids[3],
+                                            "reason": "column(s) outcome differ from the entry"}
+    with engine.begin() as connection:
+        connection.execute(delete(decisions_t).where(decisions_t.c.decision_id == ids[1]))
+    broken = _verify(fresh_api)["broken"]
+    assert (broken["seq"], broken["decision_id"]) == (3, ids[2]) and "missing" in broken["reason"]
+
+
+def test_search_by_subject_scenario_outcome_and_time(fresh_api: Api) -> None:
+    fresh_api.check()
+    fresh_api.check(subject={"id": CLEAN})
+    headers = fresh_api.headers("auditor")
+    found = fresh_api.client.get("/v1/decisions", params={"subject": DEBTOR, "outcome": "deny"}, headers=headers)
+    assert [row["subject_id"] for row in found.json()] == [DEBTOR]
+    assert len(fresh_api.client.get("/v1/decisions", params={"scenario": "government_procurement"},
+                                    headers=headers).json()) == 2
+    later = datetime.now(UTC).replace(year=2100).isoformat()
+    assert fresh_api.client.get("/v1/decisions", params={"since": later}, headers=headers).json() == []
+    assert len(fresh_api.client.get("/v1/decisions", params={"until": later, "limit": 1}, headers=headers).json()) == 1
+
+
+def _append(url: str, worker: int, n: int) -> None:
+    log = DecisionLogStore(make_engine(url))
+    for i in range(n):
+        log.append([_entry(f"w{worker}-{i}-{j}") for j in range(3)])
+
+
+def _entry(decision_id: str) -> dict:
+    return {"decision_id": decision_id, "batch_id": None, "created_at": datetime.now(UTC).isoformat(),
+            "caller": {"key_id": "k", "name": "n", "department": ""}, "purpose": "p", "reference": "",
+            "request": {"subject": {"id": DEBTOR}, "scenario": "bidding"}, "result": {"outcome": "allow"}}
+
+
+def test_two_processes_appending_at_once_never_fork_the_chain(fresh_api: Api) -> None:
+    url = fresh_api.runtime.settings.resolved_database_url()
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_append, args=(url, w, 40)) for w in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0, 0]
+    result = fresh_api.runtime.log.verify()
+    assert result.ok and result.count == 2 * 40 * 3, result
