@@ -32,7 +32,7 @@ def _row(index: int, rule: CompiledRule) -> dict[str, str]:
         "grade": _one_of(rule.grades) if rule.grades else "",
         "window": json.dumps(rule.window),
         "scenario": _one_of(rule.scenarios),
-        "role": _one_of(rule.roles) if rule.roles else "",
+        "role": _one_of(("", *rule.roles)) if rule.roles else "",
         "via_role": _one_of(("", *rule.extends_to)),
         "out": json.dumps(str(index)),
     }

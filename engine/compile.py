@@ -118,9 +118,18 @@ def _collect_measures(bundle: Bundle, out: CompiledBundle) -> None:
                 ruleset_id=header.id,
                 ruleset_version=header.version,
                 jurisdiction=header.jurisdiction,
-                basis=tuple(resolve(c, instruments) for c in measure.basis),
-                basis_instruments=tuple(instruments[c.instrument] for c in measure.basis),
+                basis=tuple(resolved for resolved, _ in _distinct(measure, instruments)),
+                basis_instruments=tuple(instrument for _, instrument in _distinct(measure, instruments)),
             )
+
+
+def _distinct(measure: Measure, instruments: dict[str, Instrument]) -> list[tuple[Citation, Instrument]]:
+    """The measure's basis resolved, each (instrument, article) once: two quotes of one article cite it once."""
+    seen: dict[tuple[str, str], tuple[Citation, Instrument]] = {}
+    for citation in measure.basis:
+        resolved = resolve(citation, instruments)
+        seen.setdefault((resolved.instrument_id, resolved.article), (resolved, instruments[citation.instrument]))
+    return list(seen.values())
 
 
 def _collect_lists(bundle: Bundle, out: CompiledBundle) -> None:

@@ -18,7 +18,7 @@ def _reason(rule: CompiledRule, evidence: Evidence, context: CheckContext) -> tu
         return None
     if context.scenario not in rule.scenarios:
         return ExclusionReason.scenario_not_covered, f"applies in {', '.join(sorted(rule.scenarios)) or 'no scenario'}"
-    if rule.roles and context.role not in rule.roles:
+    if rule.roles and context.role is not None and context.role not in rule.roles:
         return ExclusionReason.role_not_covered, f"applies to roles {', '.join(sorted(rule.roles))}"
     if evidence.via_role and evidence.via_role not in rule.extends_to:
         return ExclusionReason.basis_does_not_extend, f"the list's basis does not extend to {evidence.via_role}"

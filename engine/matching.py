@@ -11,7 +11,11 @@ from jrp.engine.types import CompiledRule, Evidence
 
 
 def matches(rule: CompiledRule, evidence: Evidence, context: CheckContext) -> bool:
-    """True when ``evidence`` fires ``rule`` for a check in ``context``."""
+    """True when ``evidence`` fires ``rule`` for a check in ``context``.
+
+    A check that names no role is asked about the subject in any role, so role-bound
+    rules apply: a silent check must not let a listed debtor through for want of a role.
+    """
     return (
         rule.trigger is evidence.trigger
         and (not rule.keys or evidence.key in rule.keys)
@@ -20,6 +24,6 @@ def matches(rule: CompiledRule, evidence: Evidence, context: CheckContext) -> bo
         and (not rule.grades or evidence.grade in rule.grades)
         and rule.window == evidence.window
         and context.scenario in rule.scenarios
-        and (not rule.roles or context.role in rule.roles)
+        and (not rule.roles or context.role is None or context.role in rule.roles)
         and (not evidence.via_role or evidence.via_role in rule.extends_to)
     )
