@@ -6,33 +6,23 @@ each test, so parallel runs and other suites do not collide.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import psycopg
 import pytest
 from sqlalchemy import Engine, text
 
 from jrp.adapters.database import make_engine, upgrade_database
+from tests.pg import pg_schema
 
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TABLES = ("records", "events", "relations", "subjects")
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    schema = f"jrp_test_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", connect_timeout=3, autocommit=True)
-    except psycopg.Error as error:
-        pytest.skip(f"PostgreSQL not reachable at {PG_SERVER}: {error}")
-    admin.execute(f'CREATE SCHEMA "{schema}"')
-    url = f"{PG_SERVER}?options=-csearch_path%3D{schema}"
-    upgrade_database(url)
-    yield url
-    admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    admin.close()
+    with pg_schema("jrp_test") as url:
+        upgrade_database(url)
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -9,13 +9,11 @@ when the server is unreachable.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -26,9 +24,7 @@ from jrp.api.app import create_app
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.runtime import Runtime
 from jrp.settings import Settings
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from tests.pg import pg_schema
 
 DEBTOR = DEMO_SUBJECTS["debtor_supplier"].subject_id
 PERSON = DEMO_SUBJECTS["legal_representative"].subject_id
@@ -64,17 +60,8 @@ class Api:
 
 
 def _schema_url() -> Iterator[str]:
-    schema = f"jrp_api_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN, connect_timeout=3, autocommit=True)
-    except psycopg.Error as error:
-        pytest.skip(f"PostgreSQL not reachable at {PG_SERVER}: {error}")
-    admin.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
-    finally:
-        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
+    with pg_schema("jrp_api") as url:
+        yield url
 
 
 def _url(backend: str, folder: Path) -> Iterator[str]:
