@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
+import orjson
 from pydantic import TypeAdapter
 
 from jrp.engine.facts import SubjectFacts
@@ -28,8 +28,8 @@ def decision_to_json(decision: Decision) -> dict[str, Any]:
 
 
 def canonical(data: Any) -> bytes:
-    """Stable bytes for hashing: sorted keys, no whitespace, UTF-8."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """Stable bytes for hashing: sorted keys, no whitespace, UTF-8 (orjson: ~10x the stdlib on the log path)."""
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
 
 
 def digest(data: Any) -> str:
