@@ -17,6 +17,7 @@ from jrp.adapters.decision_log import DecisionLogStore
 from jrp.adapters.facts_source import FactsStore
 from jrp.measures_catalog.catalog import Catalog
 from jrp.rulesets.library import Library
+from jrp.group_commit import GroupCommitLog
 from jrp.service import CheckService
 from jrp.settings import Settings
 
@@ -53,7 +54,7 @@ class Runtime:
 
     @cached_property
     def service(self) -> CheckService:
-        return CheckService(self.library, self.facts, self.log, backend=self.settings.engine_backend,
+        return CheckService(self.library, self.facts, GroupCommitLog(self.log), backend=self.settings.engine_backend,
                             cache_size=self.settings.result_cache_size)
 
     def migrate(self) -> None:
