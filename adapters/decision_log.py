@@ -157,6 +157,12 @@ class DecisionLogStore:
         with self.engine.connect() as connection:
             return [json.loads(entry) for entry in connection.execute(query).scalars()]
 
+    def recent(self, limit: int) -> list[dict[str, Any]]:
+        """The newest ``limit`` entries (with their facts), newest first."""
+        query = select(decisions_t.c.entry).order_by(decisions_t.c.seq.desc()).limit(limit)
+        with self.engine.connect() as connection:
+            return [json.loads(entry) for entry in connection.execute(query).scalars()]
+
     def search(self, *, subject_id: str | None = None, scenario: str | None = None, outcome: str | None = None,
                since: datetime | None = None, until: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Newest first: the indexed columns of matching decisions (not their facts)."""

@@ -9,11 +9,11 @@ from fastapi import FastAPI
 
 from jrp.api import errors
 from jrp.api.metrics import Metrics
-from jrp.api.routes import audit, checks, decisions, events, health, measures, rulesets, subjects
+from jrp.api.routes import audit, checks, decisions, events, feedback, health, measures, rulesets, subjects
 from jrp.runtime import Runtime
 from jrp.settings import Settings
 
-ROUTERS = (checks, decisions, audit, events, subjects, measures, rulesets, health)
+ROUTERS = (checks, decisions, feedback, audit, events, subjects, measures, rulesets, health)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -62,6 +62,11 @@ Verifier = Annotated[ApiKey, Depends(allowed(Action.verify))]
 Ingester = Annotated[ApiKey, Depends(allowed(Action.ingest))]
 SubjectReader = Annotated[ApiKey, Depends(allowed(Action.read_subject))]
 CatalogueReader = Annotated[ApiKey, Depends(allowed(Action.read_catalogue))]
+SupervisionReader = Annotated[ApiKey, Depends(allowed(Action.read_supervision))]
+RulesetDiffer = Annotated[ApiKey, Depends(allowed(Action.diff_rulesets))]
+ImpactPreviewer = Annotated[ApiKey, Depends(allowed(Action.preview_impact))]
+FeedbackGiver = Annotated[ApiKey, Depends(allowed(Action.give_feedback))]
+StatsReader = Annotated[ApiKey, Depends(allowed(Action.read_stats))]
 
 
 def known_jurisdiction(runtime: Runtime, jurisdiction: str, field: str = "jurisdiction") -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
+from jrp.adapters.feedback import FeedbackAction
 from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
 from jrp.engine.facts import Severity, SubjectType
 from jrp.rulesets.schema import CheckRole, Scenario
@@ -78,6 +79,25 @@ class ReplayRequestV1(Request):
 class EventsRequestV1(Request):
     events: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH,
                                          description="events in the format of adapters/EVENTS.md")
+
+
+class ImpactRequestV1(Request):
+    candidate_yaml: str = Field(min_length=1, max_length=2_000_000, description="the candidate ruleset version, as YAML")
+    as_of: date | None = Field(None, description="default: today")
+    sample: int | None = Field(None, ge=1, le=1_000_000, description="a seeded sample of this many subjects; none: all")
+
+
+class FeedbackRequestV1(Request):
+    action: FeedbackAction
+    reason: Text = Field("", max_length=500, validate_default=True, description="required when the measures were waived")
+    case_outcome: Text = Field("", max_length=500, description="how the case ended")
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_for_waivers(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("action") is FeedbackAction.waived and not value:
+            raise ValueError("say why the measures were waived")
+        return value
 
 
 # --- check responses ------------------------------------------------------------------
@@ -237,6 +257,33 @@ class VerifyResponseV1(BaseModel):
     broken: dict[str, Any] | None = Field(None, description="first broken link: seq, decision_id, reason")
 
 
+class FeedbackV1(BaseModel):
+    feedback_id: int
+    decision_id: str
+    caller_key_id: str
+    action: str
+    reason: str
+    case_outcome: str
+    recorded_at: datetime
+
+
+class StatsRowV1(BaseModel):
+    period: str
+    department: str
+    scenario: str
+    jurisdiction: str
+    checks: int
+    outcomes: OutcomeCountsV1
+    measures: dict[str, int] = Field(description="decisions in which each measure applied")
+    feedback_received: int = Field(description="decisions with at least one piece of feedback")
+    feedback_missing: int = Field(description="decisions with an outcome other than allow and no feedback")
+
+
+class StatsV1(BaseModel):
+    period: str
+    rows: list[StatsRowV1]
+
+
 # --- events, subjects -----------------------------------------------------------------
 
 class EventItemV1(Response):
@@ -253,6 +300,15 @@ class EventsResponseV1(BaseModel):
     duplicate: int
     rejected: int
     items: list[EventItemV1]
+
+
+class SubjectSupervisionV1(BaseModel):
+    subject: str
+    jurisdiction: str
+    as_of: date
+    supervision_class: str
+    inspection_multiplier: float
+    grounds: list[str]
 
 
 # --- catalogue ------------------------------------------------------------------------
@@ -312,6 +368,25 @@ class RulesetDetailV1(BaseModel):
     id: str
     jurisdiction: str
     versions: list[dict[str, Any]] = Field(description="per version: header and counts of entries")
+
+
+class RulesetChangeV1(BaseModel):
+    measure_id: str
+    aspect: str
+    direction: str
+    detail: str
+    before: str | None = Field(description="file:line in the old version, relative to the rulesets folder")
+    after: str | None = Field(description="file:line in the new version, relative to the rulesets folder")
+    level: str
+
+
+class RulesetDiffV1(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    changes: list[RulesetChangeV1]
+    errors: int = Field(description="changes that widen a penalty without a new legal basis")
 
 
 class ErrorItemV1(BaseModel):

@@ -32,6 +32,11 @@ class Action(StrEnum):
     ingest = "ingest"
     read_subject = "read_subject"
     read_catalogue = "read_catalogue"
+    read_supervision = "read_supervision"
+    diff_rulesets = "diff_rulesets"
+    preview_impact = "preview_impact"
+    give_feedback = "give_feedback"
+    read_stats = "read_stats"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -43,6 +48,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ingest: frozenset({Role.ingester, Role.admin}),
     Action.read_subject: frozenset({Role.ingester, Role.auditor, Role.admin}),
     Action.read_catalogue: frozenset(Role),
+    Action.read_supervision: frozenset({Role.checker, Role.auditor, Role.admin}),  # checkers: inspection scope
+    Action.diff_rulesets: frozenset({Role.maintainer, Role.auditor, Role.admin}),
+    Action.preview_impact: frozenset({Role.maintainer, Role.admin}),
+    Action.give_feedback: frozenset({Role.checker, Role.admin}),  # checkers: on their own decisions
+    Action.read_stats: frozenset({Role.auditor, Role.admin}),
 }
 
 SEES_RESIDENT_IDS = frozenset({Role.auditor, Role.admin})

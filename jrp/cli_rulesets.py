@@ -1,19 +1,23 @@
-"""``jrp rulesets …``: validate, test and compare the YAML rulesets."""
+"""``jrp rulesets …``: validate, test and compare the YAML rulesets, and preview a candidate's impact."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
+from jrp.impact import RECENT_DECISIONS, ImpactReport, preview
 from jrp.measures_catalog.legal_texts import find_legal_texts
 from jrp.rulesets.diff import diff
 from jrp.rulesets.library import Library
 from jrp.rulesets.loader import Level, RulesetError
 from jrp.rulesets.validate import validate
+from jrp.runtime import Runtime
 from jrp.tester import coverage_of, run_tests
 
 rulesets_app = typer.Typer(help="Validate, test and compare rulesets.", no_args_is_help=True)
@@ -116,3 +120,42 @@ def diff_command(
     console.print(f"{len(changes)} changes, {errors} errors")
     if errors:
         raise typer.Exit(1)
+
+
+@rulesets_app.command("impact")
+def impact_command(
+    ctx: typer.Context,
+    candidate: Annotated[str, typer.Argument(help="path to a ruleset YAML file, or id@version")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="date to compare on, YYYY-MM-DD (default today)")] = None,
+    sample: Annotated[int | None, typer.Option(min=1, help="a seeded sample of this many subjects (default: all)")] = None,
+) -> None:
+    """Who gains or loses which measures if CANDIDATE goes live, over the store of the global options."""
+    runtime: Runtime = ctx.obj
+    try:
+        file = runtime.library.resolve(candidate)
+    except (KeyError, RulesetError, FileNotFoundError) as error:
+        console.print(str(error), markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    day = date.fromisoformat(as_of) if as_of else runtime.service.today()
+    stored = sum(len(page) for page in runtime.facts.iter_subject_ids(10_000))
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("evaluating subjects", total=min(stored, sample or stored))
+        report = preview(runtime.library, file, runtime.facts, day, sample=sample,
+                         recent_decisions=runtime.log.recent(RECENT_DECISIONS),
+                         progress=lambda done: progress.update(task, completed=done))
+    _print_impact(report)
+
+
+def _print_impact(report: ImpactReport) -> None:
+    table = Table("measure", "scenario", "role", "jurisdiction", "gained", "lost",
+                  title=f"Impact of {report.candidate} on {report.as_of}")
+    for key in sorted(report.gained.keys() | report.lost.keys(), key=str):
+        measure, scenario, role, jurisdiction = key
+        table.add_row(measure, scenario, role or "any", jurisdiction, str(report.gained[key]), str(report.lost[key]))
+    console.print(table)
+    shifts = Table("scenario", "role", "jurisdiction", "before", "after", "subjects", title="Outcome shifts")
+    for (scenario, role, jurisdiction, before, after), n in sorted(report.outcome_shifts.items(), key=str):
+        shifts.add_row(scenario, role or "any", jurisdiction, before, after, str(n))
+    console.print(shifts)
+    console.print(f"{report.subjects} subjects, {report.evaluations} evaluations in {report.seconds:.1f} s; "
+                  f"{len(report.decisions_changed)} of {report.decisions_checked} recent decisions would change")

@@ -26,6 +26,8 @@ from jrp.rulesets.library import Library, RulesetFile
 from jrp.service import compare
 
 EXAMPLES_PER_CHANGE = 5
+RECENT_DECISIONS = 500
+"""How many of the newest logged decisions the CLI and the API re-evaluate under the candidate."""
 
 
 class SubjectSource(Protocol):
@@ -63,7 +65,8 @@ class ImpactReport:
 
     def as_json(self) -> dict[str, Any]:
         def rows(counter: Counter, names: tuple[str, ...]) -> list[dict[str, Any]]:
-            return [dict(zip(names, key), subjects=n) for key, n in sorted(counter.items())]
+            ordered = sorted(counter.items(), key=lambda item: tuple(part or "" for part in item[0]))  # role may be None
+            return [dict(zip(names, key), subjects=n) for key, n in ordered]
 
         return {
             "candidate": self.candidate,

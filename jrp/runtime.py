@@ -15,6 +15,7 @@ from jrp.adapters.api_keys import KeyStore
 from jrp.adapters.database import make_engine, upgrade_database
 from jrp.adapters.decision_log import DecisionLogStore
 from jrp.adapters.facts_source import FactsStore
+from jrp.adapters.feedback import FeedbackStore
 from jrp.measures_catalog.catalog import Catalog
 from jrp.rulesets.library import Library
 from jrp.group_commit import GroupCommitLog
@@ -53,12 +54,16 @@ class Runtime:
         return KeyStore(self.engine)
 
     @cached_property
+    def feedback(self) -> FeedbackStore:
+        return FeedbackStore(self.engine)
+
+    @cached_property
     def service(self) -> CheckService:
         return CheckService(self.library, self.facts, GroupCommitLog(self.log), backend=self.settings.engine_backend,
                             cache_size=self.settings.result_cache_size)
 
     def migrate(self) -> None:
-        """Bring the database schema up to date (facts store, decision log, API keys)."""
+        """Bring the database schema up to date (facts store, decision log, API keys, feedback)."""
         upgrade_database(self.engine)
 
     def close(self) -> None:

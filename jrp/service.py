@@ -19,9 +19,10 @@ from cachetools import LRUCache
 
 from jrp.engine.codec import decision_to_json, digest, facts_from_json, facts_to_json
 from jrp.engine.compile import compile_bundle
+from jrp.engine.decide import INSPECTION
 from jrp.engine.evaluate import Engine
 from jrp.engine.facts import CheckContext, Subject, SubjectFacts, SubjectType
-from jrp.engine.types import Decision
+from jrp.engine.types import Decision, Supervision
 from jrp.ports import DecisionLog, FactsSource
 from jrp.rulesets.bundle import Bundle, RulesetRef
 from jrp.rulesets.library import Library
@@ -154,6 +155,15 @@ class CheckService:
         with self._lock:
             self._results[key] = (decision, facts)
         return decision, facts
+
+    def supervision(self, subject_id: str, jurisdiction: str, as_of: date) -> Supervision:
+        """The subject's graded-supervision class (an ``inspection`` evaluation); not logged: it decides no case."""
+        bundle = self.bundle_for(jurisdiction, as_of)
+        facts = self.facts.load(subject_id) or _unknown_subject(SubjectRef(subject_id))
+        context = CheckContext(INSPECTION, as_of, None, jurisdiction)
+        decision = self.engine_for(bundle).check(facts, context, with_supervision=True)
+        assert decision.supervision is not None  # with_supervision always grades
+        return decision.supervision
 
     def check(self, request: CheckRequest, caller: Caller) -> CheckResult:
         """A silent check: evaluated and recorded in the decision log; the subject is never told."""

@@ -1,15 +1,18 @@
-"""Credit files: what the store holds about a subject (ingesters, auditors, admins)."""
+"""Credit files: what the store holds about a subject (ingesters, auditors, admins), and its supervision class."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
 
 from jrp.adapters.identity import validate_subject_id
-from jrp.api.deps import RuntimeDep, SubjectReader
+from jrp.api.deps import RuntimeDep, SubjectReader, SupervisionReader, scoped_jurisdiction
 from jrp.api.errors import NotFound
+from jrp.api.schemas import SubjectSupervisionV1
 from jrp.engine.codec import facts_to_json
+from jrp.engine.decide import INSPECTION
 
 router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
 
@@ -21,3 +24,18 @@ def get_subject(subject_id: str, key: SubjectReader, runtime: RuntimeDep) -> dic
     if facts is None:
         raise NotFound(f"the store has no record of subject {subject_id}")
     return facts_to_json(facts)
+
+
+@router.get("/{subject_id}/supervision", response_model=SubjectSupervisionV1)
+def get_supervision(
+    subject_id: str, key: SupervisionReader, runtime: RuntimeDep, jurisdiction: str | None = None, as_of: date | None = None,
+) -> SubjectSupervisionV1:
+    """The subject's graded-supervision class and inspection multiplier, with its grounds (not logged)."""
+    subject_id = validate_subject_id(subject_id, "subject_id")
+    jurisdiction = scoped_jurisdiction(runtime, key, INSPECTION, jurisdiction)
+    as_of = as_of or runtime.service.today()
+    supervision = runtime.service.supervision(subject_id, jurisdiction, as_of)
+    return SubjectSupervisionV1(subject=subject_id, jurisdiction=jurisdiction, as_of=as_of,
+                                supervision_class=supervision.supervision_class,
+                                inspection_multiplier=supervision.inspection_multiplier,
+                                grounds=list(supervision.grounds))
