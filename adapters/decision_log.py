@@ -14,8 +14,10 @@ transaction-scoped advisory lock, SQLite starts the transaction with ``BEGIN IMM
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +26,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
-    Connection,
     DateTime,
     Engine,
     Integer,
@@ -32,11 +33,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    insert,
     select,
-    text,
 )
 
+from jrp.adapters.dbapi import Driver
 from jrp.engine.codec import canonical
 
 metadata = MetaData()
@@ -59,6 +59,10 @@ decisions_t = Table(
 GENESIS = "0" * 64
 ADVISORY_LOCK = 0x6A72_7064  # "jrpd": one lock for all appenders of this database
 PAGE = 1000
+INSERT = (
+    "INSERT INTO decisions (seq, decision_id, batch_id, created_at, caller_key_id, purpose, subject_id, scenario, "
+    "outcome, entry, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def chain_hash(prev_hash: str, entry: bytes) -> str:
@@ -82,6 +86,33 @@ def _columns(entry: dict[str, Any]) -> dict[str, Any]:
         "scenario": entry["request"]["scenario"],
         "outcome": entry["result"]["outcome"],
     }
+
+
+class AppenderLock:
+    """Serialises this store's appenders across processes, on SQLite only (PostgreSQL takes an advisory lock).
+
+    SQLite's own busy handler polls with sleeps of 1 to 100 ms, so two workers appending
+    at once made the loser sleep far longer than the winner's commit takes: an flock on
+    a file beside the database wakes it the moment the lock is free.
+    """
+
+    def __init__(self, engine: Engine):
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._path = f"{database}.append-lock" if database and database != ":memory:" else None
+        self._file: Any = None
+        self._thread_lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        self._thread_lock.acquire()  # flock is per open file: threads of one process need their own lock
+        if self._path is not None:
+            if self._file is None:
+                self._file = open(self._path, "a+b")  # noqa: SIM115 - held for the life of the process
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._thread_lock.release()
 
 
 @dataclass(frozen=True)
@@ -109,36 +140,44 @@ class DecisionLogStore:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.driver = Driver(engine)
+        self._appender = AppenderLock(engine)
 
     def append(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Chain and store ``entries`` in one transaction; returns ``{seq, decision_id, hash}`` per entry."""
+        """Chain and store ``entries`` in one transaction; returns ``{seq, decision_id, hash}`` per entry.
+
+        Runs on every check, so it speaks plain DBAPI (``jrp.adapters.dbapi``).
+        """
         entries = list(entries)
         if not entries:
             return []
-        with self.engine.connect() as connection:
-            self._lock(connection)
-            last = connection.execute(
-                select(decisions_t.c.seq, decisions_t.c.hash).order_by(decisions_t.c.seq.desc()).limit(1)).first()
-            seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS)
-            rows = []
-            for entry in entries:
-                data = canonical(entry)
-                seq += 1
-                digest = chain_hash(prev_hash, data)
-                rows.append({"seq": seq, **_columns(entry), "entry": data.decode(), "prev_hash": prev_hash,
-                             "hash": digest})
-                prev_hash = digest
-            connection.execute(insert(decisions_t), rows)
-            connection.commit()
-        return [{"seq": r["seq"], "decision_id": r["decision_id"], "hash": r["hash"]} for r in rows]
-
-    def _lock(self, connection: Connection) -> None:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
-        elif connection.dialect.name == "sqlite":
-            # pysqlite would open a deferred transaction on the first INSERT, after the read of
-            # the last hash; taking the write lock first makes read-then-append atomic.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        driver = self.driver
+        with self._appender, driver.connection() as connection:
+            cursor = connection.cursor()
+            try:
+                if driver.postgres:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK,))
+                else:
+                    # sqlite3 would open a deferred transaction on the first INSERT, after the read of
+                    # the last hash; taking the write lock first makes read-then-append atomic.
+                    cursor.execute("BEGIN IMMEDIATE")
+                cursor.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1")
+                last = cursor.fetchone()
+                seq, prev_hash = last if last else (0, GENESIS)
+                rows = []
+                for entry in entries:
+                    data = canonical(entry)
+                    seq += 1
+                    digest = chain_hash(prev_hash, data)
+                    columns = _columns(entry)
+                    columns["created_at"] = driver.timestamp(columns["created_at"])
+                    rows.append((seq, *columns.values(), data.decode(), prev_hash, digest))
+                    prev_hash = digest
+                cursor.executemany(driver.sql(INSERT), rows)
+                connection.commit()
+            finally:
+                cursor.close()
+        return [{"seq": row[0], "decision_id": row[1], "hash": row[-1]} for row in rows]
 
     def find(self, decision_id: str) -> StoredDecision | None:
         with self.engine.connect() as connection:

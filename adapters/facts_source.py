@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, union_all
+from sqlalchemy import Engine, select
 
+from jrp.adapters.dbapi import Driver, as_date
 from jrp.adapters.events import parse_event
 from jrp.adapters.identity import fits_mask, review_key
-from jrp.adapters.orm import EventRow, RecordRow, RelationRow, SubjectRow
+from jrp.adapters.orm import EventRow, RecordRow, SubjectRow
 from jrp.adapters.projection import State, apply
 from jrp.engine.facts import (
     CommitmentState,
@@ -35,9 +36,34 @@ from jrp.engine.facts import (
 )
 
 subjects_t = SubjectRow.__table__
-relations_t = RelationRow.__table__
 events_t = EventRow.__table__
 records_t = RecordRow.__table__
+
+# The hot-path statements (plain DBAPI, see ``jrp.adapters.dbapi``); every name quoted ("end" is reserved).
+SUBJECT_COLUMNS = ("subject_id", "subject_type", "name", "birth_date", "facts_version")
+RECORD_COLUMNS = (
+    "record_id", "subject_id", "record_type", "start", "end", "list_id", "severity", "domain", "procedure", "impact",
+    "amount", "authority", "doc_no", "region", "first_violation", "corrected_in_time", "scheme", "grade", "value",
+    "matter", "commitment_state", "commitment_date", "status", "status_date", "objection", "objection_date",
+)
+
+
+def _quoted(columns: Iterable[str], table: str = "") -> str:
+    return ", ".join(f'{table}"{c}"' for c in columns)
+
+
+SUBJECTS_IN = f"SELECT {_quoted(SUBJECT_COLUMNS)} FROM subjects WHERE subject_id IN ({{}})"
+RELATIONS_OF_PERSONS_IN = (
+    'SELECT r.person_id, r.entity_id, r.role, r."start", r."end", '
+    + ", ".join(f'e."{c}" AS "entity_{c}"' for c in SUBJECT_COLUMNS)
+    + " FROM relations r JOIN subjects e ON e.subject_id = r.entity_id WHERE r.person_id IN ({})"
+)
+RECORDS_IN = f"SELECT {_quoted(RECORD_COLUMNS)} FROM records WHERE subject_id IN ({{}})"
+VERSIONS = (
+    "SELECT subject_id, facts_version FROM subjects WHERE subject_id = ? UNION ALL "
+    "SELECT s.subject_id, s.facts_version FROM subjects s JOIN relations r ON r.entity_id = s.subject_id "
+    "WHERE r.person_id = ?"
+)
 
 
 def version_string(own: int, related: Iterable[tuple[str, int]]) -> str:
@@ -53,7 +79,7 @@ def record_of(row: Mapping[str, Any]) -> Record:
     """A ``records`` row (or projected row) as the engine's ``Record``."""
     return Record(
         record_id=row["record_id"], subject_id=row["subject_id"], record_type=RecordType(row["record_type"]),
-        start=row["start"], end=row["end"], list_id=row["list_id"],
+        start=as_date(row["start"]), end=as_date(row["end"]), list_id=row["list_id"],
         severity=Severity(row["severity"]) if row["severity"] is not None else None,
         domain=row["domain"], procedure=Procedure(row["procedure"]) if row["procedure"] else None,
         impact=Impact(row["impact"]) if row["impact"] else None, amount=row["amount"],
@@ -61,13 +87,14 @@ def record_of(row: Mapping[str, Any]) -> Record:
         first_violation=bool(row["first_violation"]), corrected_in_time=bool(row["corrected_in_time"]),
         scheme=row["scheme"], grade=row["grade"], value=row["value"], matter=row["matter"],
         commitment_state=CommitmentState(row["commitment_state"]) if row["commitment_state"] else None,
-        commitment_date=row["commitment_date"], status=RecordStatus(row["status"]), status_date=row["status_date"],
-        objection=ObjectionState(row["objection"]), objection_date=row["objection_date"],
+        commitment_date=as_date(row["commitment_date"]), status=RecordStatus(row["status"]),
+        status_date=as_date(row["status_date"]), objection=ObjectionState(row["objection"]),
+        objection_date=as_date(row["objection_date"]),
     )
 
 
 def _subject_of(row: Mapping[str, Any]) -> Subject:
-    return Subject(row["subject_id"], SubjectType(row["subject_type"]), row["name"], row["birth_date"])
+    return Subject(row["subject_id"], SubjectType(row["subject_type"]), row["name"], as_date(row["birth_date"]))
 
 
 def _sorted(records: Iterable[Record]) -> tuple[Record, ...]:
@@ -78,8 +105,8 @@ def _facts(subject: Mapping[str, Any], relations: Sequence[Mapping[str, Any]], e
            records: Mapping[str, list[Record]]) -> SubjectFacts:
     related = tuple(
         RelatedParty(_subject_of(entities[r["entity_id"]]), r["role"], _sorted(records.get(r["entity_id"], ())),
-                     r["start"], r["end"])
-        for r in sorted(relations, key=lambda r: (r["entity_id"], r["role"], r["start"] or datetime.min.date()))
+                     as_date(r["start"]), as_date(r["end"]))
+        for r in sorted(relations, key=lambda r: (r["entity_id"], r["role"], as_date(r["start"]) or date.min))
     )
     version = version_string(subject["facts_version"],
                              ((r["entity_id"], entities[r["entity_id"]]["facts_version"]) for r in relations))
@@ -91,6 +118,7 @@ class FactsStore:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.driver = Driver(engine)
 
     def load(self, subject_id: str) -> SubjectFacts | None:
         """The subject's facts with its related organisations, or None if the store never saw it."""
@@ -101,23 +129,18 @@ class FactsStore:
         ids = list(dict.fromkeys(subject_ids))
         if not ids:
             return {}
-        with self.engine.connect() as connection:
-            subjects = {row["subject_id"]: row for row in connection.execute(
-                select(subjects_t).where(subjects_t.c.subject_id.in_(ids))).mappings()}
+        driver = self.driver
+        with driver.connection() as connection:
+            subjects = {row["subject_id"]: row for row in driver.rows_in(connection, SUBJECTS_IN, ids)}
             persons = [s for s, row in subjects.items() if row["subject_type"] == SubjectType.natural_person.value]
             relations: dict[str, list[Mapping[str, Any]]] = {}
             entities: dict[str, Mapping[str, Any]] = {}
-            if persons:
-                entity = subjects_t.alias("entity")
-                query = (select(relations_t, *[c.label(f"entity_{c.name}") for c in entity.c])
-                         .join(entity, entity.c.subject_id == relations_t.c.entity_id)
-                         .where(relations_t.c.person_id.in_(persons)))
-                for row in connection.execute(query).mappings():
-                    relations.setdefault(row["person_id"], []).append(row)
-                    entities[row["entity_id"]] = {c.name: row[f"entity_{c.name}"] for c in entity.c}
+            for row in driver.rows_in(connection, RELATIONS_OF_PERSONS_IN, persons):
+                relations.setdefault(row["person_id"], []).append(row)
+                entities[row["entity_id"]] = {c: row[f"entity_{c}"] for c in SUBJECT_COLUMNS}
             records: dict[str, list[Record]] = {}
             owners = list(subjects) + [e for e in entities if e not in subjects]
-            for row in connection.execute(select(records_t).where(records_t.c.subject_id.in_(owners))).mappings():
+            for row in driver.rows_in(connection, RECORDS_IN, owners):
                 records.setdefault(row["subject_id"], []).append(record_of(row))
         return {s: _facts(row, relations.get(s, []), entities, records) for s, row in subjects.items()}
 
@@ -136,13 +159,9 @@ class FactsStore:
 
     def facts_version(self, subject_id: str) -> str:
         """The version of the subject's facts and of its related organisations' ("0" if unknown): one query."""
-        own = select(subjects_t.c.subject_id, subjects_t.c.facts_version).where(subjects_t.c.subject_id == subject_id)
-        related = (select(subjects_t.c.subject_id, subjects_t.c.facts_version)
-                   .join(relations_t, relations_t.c.entity_id == subjects_t.c.subject_id)
-                   .where(relations_t.c.person_id == subject_id))
-        with self.engine.connect() as connection:
-            rows = connection.execute(union_all(own, related)).all()
-        versions = {s: v for s, v in rows}
+        with self.driver.connection() as connection:
+            rows = self.driver.rows(connection, VERSIONS, (subject_id, subject_id))
+        versions = {row["subject_id"]: row["facts_version"] for row in rows}
         if subject_id not in versions:
             return "0"
         return version_string(versions.pop(subject_id), versions.items())

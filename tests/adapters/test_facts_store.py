@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import event as sa_event
-
 from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.ingest import ingest
 from jrp.engine.facts import RecordStatus
@@ -35,12 +33,13 @@ def test_version_changes_on_own_and_related_events_only(engine):
     assert store.facts_version(PERSON) == store.load(PERSON).version
 
 
-def test_load_many_is_a_few_queries_and_matches_load(engine):
+def test_load_many_is_a_few_queries_and_matches_load(engine, monkeypatch):
     ingest(engine, [relation("rel"), relation("rel2", organisation=ORG2, role="principal"), listing("l"),
                     penalty("p", subject=ORG2)])
     store = FactsStore(engine)
     statements: list[str] = []
-    sa_event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    render = store.driver.sql
+    monkeypatch.setattr(store.driver, "sql", lambda statement: statements.append(statement) or render(statement))
     many = store.load_many([PERSON, ORG, ORG2, PERSON, "91320500MA1X00099A"])
     assert len(statements) == 3
     assert set(many) == {PERSON, ORG, ORG2}

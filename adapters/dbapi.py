@@ -1,0 +1,74 @@
+"""Plain DBAPI access for the statements every silent check runs.
+
+A one-row indexed read costs ~5 µs in sqlite3 and ~210 µs through SQLAlchemy Core
+(statement construction, cache key, compile lookup, result proxy; measured with
+``bench/profile_check.py``), and a check runs a few of them. So the facts reads and the
+decision-log append go straight to the driver over a connection from the engine's pool;
+everything else keeps Core. Statements are written once with ``?`` placeholders and
+rendered for psycopg (``%s``) when the engine is PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+# SQLite and PostgreSQL both accept far more; a batch of 10,000 subjects takes a few rounds.
+MAX_PARAMETERS = 5000
+
+
+class Driver:
+    """Pooled DBAPI connections and dialect-neutral statements for one engine."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
+
+    def sql(self, statement: str) -> str:
+        """``statement`` with its ``?`` placeholders in the driver's style (no ``?`` elsewhere, please)."""
+        return statement.replace("?", "%s") if self.postgres else statement
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        """A DBAPI connection from the pool; whatever it did not commit is rolled back on return."""
+        pooled = self.engine.raw_connection()
+        try:
+            yield pooled.driver_connection
+        finally:
+            pooled.close()
+
+    def rows(self, connection: Any, statement: str, parameters: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """The rows of a query as dicts keyed by column name."""
+        cursor = connection.cursor()
+        try:
+            cursor.execute(self.sql(statement), tuple(parameters))
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def rows_in(self, connection: Any, statement: str, values: Sequence[Any]) -> list[dict[str, Any]]:
+        """The rows of ``statement`` whose one ``IN ({})`` is filled with ``values`` (in rounds)."""
+        out: list[dict[str, Any]] = []
+        for start in range(0, len(values), MAX_PARAMETERS):
+            chunk = values[start:start + MAX_PARAMETERS]
+            out += self.rows(connection, statement.format(", ".join("?" * len(chunk))), chunk)
+        return out
+
+    def timestamp(self, value: datetime) -> Any:
+        """A ``DateTime(timezone=True)`` column value as SQLAlchemy stores it (naive UTC text on SQLite)."""
+        if self.postgres:
+            return value
+        utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+        return utc.isoformat(sep=" ", timespec="microseconds")
+
+
+def as_date(value: date | str | None) -> date | None:
+    """A ``Date`` column as read by the driver: a date (psycopg) or ISO text (sqlite3)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
