@@ -110,6 +110,7 @@ def validate_subject_id(value: str, field: str = "subject.id", *, allow_masked: 
     return validate_uscc(code, field)
 
 
+@lru_cache(maxsize=65_536)  # pure, and the same bidders are checked again and again
 def subject_type_of(subject_id: str) -> SubjectType:
     """A best guess of the subject type from the identifier alone.
 

@@ -44,13 +44,18 @@ def bundle_of(bundle: Bundle) -> BundleV1:
 
 
 def check_response(result: CheckResult, key: ApiKey) -> CheckResponseV1:
-    """The answer to one check; natural persons reached through a relation are masked unless entitled."""
+    """The answer to one check; natural persons reached through a relation are masked unless entitled.
+
+    The wire form of the measures is kept with the (cached) evaluation, per masking.
+    """
     decision, request, subject = result.decision, result.request, result.facts.subject
+    sees = key.sees_resident_ids
     response = CheckResponseV1(
         decision_id=result.decision_id,
         outcome=decision.outcome.value,
-        measures=[_measure(m, key.sees_resident_ids) for m in decision.measures],
-        incentives=[_measure(m, key.sees_resident_ids) for m in decision.incentives],
+        measures=result.evaluation.derived(("measures", sees), lambda: [_measure(m, sees) for m in decision.measures]),
+        incentives=result.evaluation.derived(("incentives", sees),
+                                             lambda: [_measure(m, sees) for m in decision.incentives]),
         subject=CheckedSubjectV1(id=subject.subject_id, type=subject.subject_type, name=subject.name),
         scenario=request.scenario,
         role=request.role,

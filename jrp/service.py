@@ -17,12 +17,13 @@ from typing import Any
 
 from cachetools import LRUCache
 
-from jrp.engine.codec import decision_to_json, digest, facts_from_json, facts_to_json
+from jrp.engine.codec import decision_to_json, facts_from_json
 from jrp.engine.compile import compile_bundle
 from jrp.engine.decide import INSPECTION
 from jrp.engine.evaluate import Engine
 from jrp.engine.facts import CheckContext, Subject, SubjectFacts, SubjectType
 from jrp.engine.types import Decision, Supervision
+from jrp.evaluation import Evaluation
 from jrp.ports import DecisionLog, FactsSource
 from jrp.rulesets.bundle import Bundle, RulesetRef
 from jrp.rulesets.library import Library
@@ -63,12 +64,19 @@ class Caller:
 @dataclass(frozen=True)
 class CheckResult:
     decision_id: str
-    decision: Decision
+    evaluation: Evaluation
     request: CheckRequest
     as_of: date
     bundle: Bundle
-    facts: SubjectFacts
     evaluated_at: datetime
+
+    @property
+    def decision(self) -> Decision:
+        return self.evaluation.decision
+
+    @property
+    def facts(self) -> SubjectFacts:
+        return self.evaluation.facts
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,7 @@ class CheckService:
         self.today = today
         self._engines: dict[str, Engine] = {}
         self._bundles: LRUCache[tuple[str, date], Bundle] = LRUCache(maxsize=4096)
-        self._results: LRUCache[tuple, tuple[Decision, SubjectFacts]] = LRUCache(maxsize=cache_size)
+        self._results: LRUCache[tuple, Evaluation] = LRUCache(maxsize=cache_size)
         self._lock = Lock()
 
     def bundle_for(self, jurisdiction: str, as_of: date) -> Bundle:
@@ -136,14 +144,12 @@ class CheckService:
         engine = self.engine_for(bundle)
         context = CheckContext(request.scenario, as_of, request.role, request.jurisdiction)
         if facts is None:
-            decision, facts = self._cached(request, context, bundle, engine)
+            evaluation = self._cached(request, context, bundle, engine)
         else:
-            decision = engine.check(facts, context, with_explanation=request.explain)
-        return CheckResult(uuid.uuid4().hex, decision, request, as_of, bundle, facts, datetime.now(UTC))
+            evaluation = Evaluation(facts, engine.check(facts, context, with_explanation=request.explain))
+        return CheckResult(uuid.uuid4().hex, evaluation, request, as_of, bundle, datetime.now(UTC))
 
-    def _cached(
-        self, request: CheckRequest, context: CheckContext, bundle: Bundle, engine: Engine
-    ) -> tuple[Decision, SubjectFacts]:
+    def _cached(self, request: CheckRequest, context: CheckContext, bundle: Bundle, engine: Engine) -> Evaluation:
         subject_id = request.subject.id
         key = (subject_id, self.facts.facts_version(subject_id), bundle.hash,
                context.scenario, context.role, context.as_of, request.explain)
@@ -151,10 +157,10 @@ class CheckService:
         if hit is not None:
             return hit
         facts = self.facts.load(subject_id) or _unknown_subject(request.subject)
-        decision = engine.check(facts, context, with_explanation=request.explain)
+        evaluation = Evaluation(facts, engine.check(facts, context, with_explanation=request.explain))
         with self._lock:
-            self._results[key] = (decision, facts)
-        return decision, facts
+            self._results[key] = evaluation
+        return evaluation
 
     def supervision(self, subject_id: str, jurisdiction: str, as_of: date) -> Supervision:
         """The subject's graded-supervision class (an ``inspection`` evaluation); not logged: it decides no case."""
@@ -169,6 +175,12 @@ class CheckService:
         """A silent check: evaluated and recorded in the decision log; the subject is never told."""
         result = self.evaluate(request)
         self.log.append([log_entry(result, caller)])
+        return result
+
+    async def check_async(self, request: CheckRequest, caller: Caller) -> CheckResult:
+        """``check`` on the event loop: evaluated in place, logged together with the checks of the same tick."""
+        result = self.evaluate(request)
+        await self.log.append_async([log_entry(result, caller)])
         return result
 
     def batch(self, requests: Sequence[CheckRequest], caller: Caller) -> tuple[str, list[CheckResult]]:
@@ -210,7 +222,7 @@ def _unknown_subject(ref: SubjectRef) -> SubjectFacts:
 def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None) -> dict[str, Any]:
     """What the decision log keeps of one check: inputs, facts snapshot, bundle and result."""
     request = result.request
-    facts = facts_to_json(result.facts)
+    evaluation = result.evaluation
     return {
         "decision_id": result.decision_id,
         "batch_id": batch_id,
@@ -229,9 +241,9 @@ def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None) 
         },
         "bundle": {"jurisdiction": result.bundle.jurisdiction, "hash": result.bundle.hash,
                    "rulesets": [{"id": r.id, "version": r.version} for r in result.bundle.refs]},
-        "facts_digest": digest(facts),
-        "facts": facts,
-        "result": decision_to_json(result.decision),
+        "facts_digest": evaluation.facts_digest,
+        "facts": evaluation.facts_json,
+        "result": evaluation.decision_json,
     }
 
 
