@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
 from jrp.access import Action, ApiKey, Role
 from jrp.api.errors import Forbidden, InvalidField, NotAuthenticated
@@ -13,11 +13,11 @@ from jrp.api.metrics import Metrics
 from jrp.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
@@ -25,28 +25,30 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
-def authenticate(
-    runtime: RuntimeDep,
-    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> ApiKey:
-    """The key from ``X-API-Key`` or ``Authorization: Bearer …``; 401 without a known one."""
-    plaintext = x_api_key
+def authenticate(request: Request) -> ApiKey:
+    """The key from ``X-API-Key`` or ``Authorization: Bearer …``; 401 without a known one.
+
+    Read straight from the request: declared ``Header`` parameters cost ~40 µs each per
+    request in FastAPI's dependency solver, a sixth of a whole silent check.
+    """
+    plaintext = request.headers.get("x-api-key")
+    authorization = request.headers.get("authorization")
     if plaintext is None and authorization:
         scheme, _, token = authorization.partition(" ")
         plaintext = token.strip() if scheme.lower() == "bearer" else None
     if not plaintext:
         raise NotAuthenticated("send an API key in the X-API-Key header or as Authorization: Bearer <key>")
-    key = runtime.keys.authenticate(plaintext)
+    key = request.app.state.runtime.keys.authenticate(plaintext)
     if key is None:
         raise NotAuthenticated("unknown API key")
     return key
 
 
-def allowed(action: Action) -> Callable[[ApiKey], ApiKey]:
-    """A dependency yielding the caller's key if its role may perform ``action``, else 403."""
+def allowed(action: Action) -> Callable[[Request], Awaitable[ApiKey]]:
+    """A dependency yielding the caller's key if its role may perform ``action``, else 401/403."""
 
-    def check(key: Annotated[ApiKey, Depends(authenticate)]) -> ApiKey:
+    async def check(request: Request) -> ApiKey:
+        key = authenticate(request)
         if not key.may(action):
             raise Forbidden(f"a {key.role.value} key may not {action.value.replace('_', ' ')}")
         return key

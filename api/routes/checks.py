@@ -29,11 +29,11 @@ def to_request(options: CheckOptionsV1, subject: SubjectV1, jurisdiction: str, e
 
 
 @router.post("", response_model=CheckResponseV1, response_model_exclude_unset=True)
-def check(body: CheckRequestV1, key: Checker, runtime: RuntimeDep, metrics: MetricsDep) -> Response:
+async def check(body: CheckRequestV1, key: Checker, runtime: RuntimeDep, metrics: MetricsDep) -> Response:
     """Check one subject silently: the outcome, every measure with its legal basis, recorded in the log."""
     started = perf_counter()
     jurisdiction = scoped_jurisdiction(runtime, key, body.scenario.value, body.jurisdiction)
-    result = runtime.service.check(to_request(body, body.subject, jurisdiction, body.explain), key.caller())
+    result = await runtime.service.check_async(to_request(body, body.subject, jurisdiction, body.explain), key.caller())
     response = json_response(check_response(result, key))
     metrics.check(body.scenario.value, result.decision.outcome.value)
     metrics.observe("check", perf_counter() - started)

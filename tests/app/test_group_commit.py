@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 
 from jrp.adapters.database import make_engine, upgrade_database
 from jrp.adapters.decision_log import DecisionLogStore
@@ -21,10 +22,7 @@ def _entry(n: int) -> dict:
 
 
 def test_concurrent_appends_share_transactions_and_keep_the_chain(tmp_path):
-    url = f"sqlite:///{tmp_path / 'jrp.db'}"
-    upgrade_database(url)
-    store = DecisionLogStore(make_engine(url))
-    log = GroupCommitLog(store)
+    store, log = _log(tmp_path)
     results: dict[int, list] = {}
 
     def append(n: int) -> None:
@@ -41,11 +39,51 @@ def test_concurrent_appends_share_transactions_and_keep_the_chain(tmp_path):
     assert verification.ok and verification.count == 200
 
 
-def test_a_failed_append_is_reported_to_its_caller(tmp_path):
+def _log(tmp_path) -> tuple[DecisionLogStore, GroupCommitLog]:
     url = f"sqlite:///{tmp_path / 'jrp.db'}"
     upgrade_database(url)
-    log = GroupCommitLog(DecisionLogStore(make_engine(url)))
+    store = DecisionLogStore(make_engine(url))
+    return store, GroupCommitLog(store)
+
+
+def test_a_failed_append_is_reported_to_its_caller(tmp_path):
+    _, log = _log(tmp_path)
     log.append([_entry(1)])
-    with pytest.raises(IntegrityError):  # the same decision id twice violates the unique key
+    with pytest.raises(sqlite3.IntegrityError):  # the same decision id twice violates the unique key
         log.append([_entry(1)])
     assert log.get("d0001") is not None
+
+
+def test_checks_of_one_loop_tick_share_one_append(tmp_path, monkeypatch):
+    store, log = _log(tmp_path)
+    transactions: list[int] = []
+    append = store.append
+    monkeypatch.setattr(store, "append", lambda entries: transactions.append(len(entries)) or append(entries))
+
+    async def checks() -> list[list[dict]]:
+        first_tick = asyncio.gather(*(log.append_async([_entry(n)]) for n in range(50)))
+        await asyncio.sleep(0)
+        second_tick = asyncio.gather(*(log.append_async([_entry(n)]) for n in range(50, 60)))
+        return await first_tick + await second_tick
+
+    results = asyncio.run(checks())
+    assert transactions == [50, 10]
+    assert [r[0]["decision_id"] for r in results] == [f"d{n:04d}" for n in range(60)]
+    assert [r[0]["seq"] for r in results] == list(range(1, 61))
+    assert store.verify().ok
+
+
+def test_a_failed_tick_fails_every_check_in_it_and_a_cancelled_check_breaks_nothing(tmp_path):
+    _, log = _log(tmp_path)
+    log.append([_entry(1)])
+
+    async def checks() -> list:
+        tasks = [asyncio.ensure_future(log.append_async([_entry(n)])) for n in (2, 3, 1)]  # d0001 again
+        await asyncio.sleep(0)  # all three reach their append in this tick
+        tasks[0].cancel()  # its client went away before the flush
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    gone, *failed = asyncio.run(checks())
+    assert isinstance(gone, asyncio.CancelledError)
+    assert all(isinstance(outcome, sqlite3.IntegrityError) for outcome in failed)
+    assert log.get("d0002") is None and log.get("d0003") is None  # one transaction: nothing of it stored
