@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from jrp.access import ApiKey
 from jrp.adapters.decision_log import StoredDecision
 from jrp.adapters.identity import mask_resident_id
+from pydantic import TypeAdapter
+
 from jrp.api.schemas import (
     BundleV1,
     CheckedSubjectV1,
@@ -30,6 +33,8 @@ from jrp.engine.types import MatchedMeasure, Via
 from jrp.measures_catalog.catalog import CatalogEntry
 from jrp.rulesets.bundle import Bundle
 from jrp.service import CheckResult
+
+_TIMESTAMP = TypeAdapter(datetime)
 
 
 def _measure(measure: MatchedMeasure, sees_resident_ids: bool) -> MeasureV1:
@@ -68,6 +73,24 @@ def check_response(result: CheckResult, key: ApiKey) -> CheckResponseV1:
     if request.explain:
         response.excluded = [ExclusionV1.model_validate(e) for e in decision.excluded]
     return response
+
+
+def check_wire(result: CheckResult, key: ApiKey) -> dict[str, Any]:
+    """``check_response`` as JSON-ready data, built once per cached evaluation.
+
+    Everything in the answer but ``decision_id`` and ``evaluated_at`` is fixed by what
+    the evaluation cache is keyed on (subject facts version, bundle hash — which covers
+    the jurisdiction —, scenario, role, date, explain) and by the key's right to see
+    resident IDs; so the answer is built through ``CheckResponseV1`` once, kept with the
+    evaluation, and only those two fields are filled in per check.
+    """
+    template = result.evaluation.derived(
+        ("wire", key.sees_resident_ids),
+        lambda: check_response(result, key).model_dump(mode="json", exclude_unset=True))
+    wire = dict(template)  # same key order as the model
+    wire["decision_id"] = result.decision_id
+    wire["evaluated_at"] = _TIMESTAMP.dump_python(result.evaluated_at, mode="json")
+    return wire
 
 
 def outcome_counts(outcomes: Sequence[str]) -> OutcomeCountsV1:

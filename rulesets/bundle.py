@@ -44,9 +44,9 @@ class Bundle:
         digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         return cls(jurisdiction, rulesets, instruments, digest)
 
-    @property
-    def refs(self) -> list[RulesetRef]:
-        return [RulesetRef(r.ruleset.id, r.ruleset.version) for r in self.rulesets]
+    @cached_property
+    def refs(self) -> tuple[RulesetRef, ...]:
+        return tuple(RulesetRef(r.ruleset.id, r.ruleset.version) for r in self.rulesets)
 
     @cached_property
     def measures(self) -> dict[str, tuple[Ruleset, Measure]]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 from fastapi import Response
 from pydantic import BaseModel
 
@@ -9,3 +12,8 @@ from pydantic import BaseModel
 def json_response(model: BaseModel) -> Response:
     """Serialise a wire model once, in pydantic's core (routes return it instead of re-validating)."""
     return Response(model.model_dump_json(exclude_unset=True), media_type="application/json")
+
+
+def json_data_response(data: Any) -> Response:
+    """JSON-ready data (e.g. from ``presenters.check_wire``), serialised by orjson."""
+    return Response(orjson.dumps(data), media_type="application/json")

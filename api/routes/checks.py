@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse
 from jrp.adapters.identity import subject_type_of
 from jrp.api.deps import Checker, DecisionReader, MetricsDep, RuntimeDep, readable, scoped_jurisdiction
 from jrp.api.errors import NotFound
-from jrp.api.presenters import check_response, outcome_counts
+from jrp.api.presenters import check_wire, outcome_counts
 from jrp.api.report import render_batch_report
-from jrp.api.routes import json_response
+from jrp.api.routes import json_data_response
 from jrp.api.schemas import KEY_PATTERN, BatchRequestV1, BatchResponseV1, CheckOptionsV1, CheckRequestV1, CheckResponseV1, SubjectV1
 from jrp.service import CheckRequest, SubjectRef
 
@@ -34,7 +34,7 @@ async def check(body: CheckRequestV1, key: Checker, runtime: RuntimeDep, metrics
     started = perf_counter()
     jurisdiction = scoped_jurisdiction(runtime, key, body.scenario.value, body.jurisdiction)
     result = await runtime.service.check_async(to_request(body, body.subject, jurisdiction, body.explain), key.caller())
-    response = json_response(check_response(result, key))
+    response = json_data_response(check_wire(result, key))
     metrics.check(body.scenario.value, result.decision.outcome.value)
     metrics.observe("check", perf_counter() - started)
     return response
@@ -48,8 +48,8 @@ def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: Metr
     requests = [to_request(body, subject, jurisdiction) for subject in body.subjects]
     batch_id, results = runtime.service.batch(requests, key.caller())
     outcomes = [result.decision.outcome.value for result in results]
-    response = json_response(BatchResponseV1(batch_id=batch_id, results=[check_response(r, key) for r in results],
-                                             summary=outcome_counts(outcomes)))
+    response = json_data_response({"batch_id": batch_id, "results": [check_wire(r, key) for r in results],
+                                   "summary": outcome_counts(outcomes).model_dump()})
     for outcome, n in outcome_counts(outcomes):
         metrics.check(body.scenario.value, outcome, n)
     metrics.observe("batch", perf_counter() - started)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from jrp.api.schemas import CheckResponseV1
 from tests.api.conftest import CLEAN, DEBTOR, PERSON, STRANGER, TAXPAYER, Api
 
 MEASURE_FIELDS = {"measure_id", "name", "kind", "category", "effect", "jurisdiction", "ruleset_id", "ruleset_version",
@@ -86,3 +89,14 @@ def test_batch_answers_in_order_with_a_summary_and_a_printable_report(api: Api) 
     other = api.client.get(f"/v1/checks/batch/{body['batch_id']}/report", headers=api.headers("checker_any"))
     assert other.status_code == 403
     assert api.client.get("/v1/checks/batch/nope/report", headers=api.headers("auditor")).status_code == 404
+
+
+def test_repeated_checks_answered_from_one_cached_evaluation_differ_only_in_id_and_time(api: Api) -> None:
+    first, second = api.check(reference="A"), api.check(reference="B")
+    assert first["decision_id"] != second["decision_id"]
+    assert first["evaluated_at"] < second["evaluated_at"]
+    assert {**first, "decision_id": None, "evaluated_at": None} == {**second, "decision_id": None, "evaluated_at": None}
+    assert CheckResponseV1.model_validate(second).model_dump(mode="json", exclude_unset=True) == second
+    for body in (first, second):
+        stored = api.client.get(f"/v1/decisions/{body['decision_id']}", headers=api.headers("checker")).json()
+        assert datetime.fromisoformat(stored["created_at"]) == datetime.fromisoformat(body["evaluated_at"])
