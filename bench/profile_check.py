@@ -57,7 +57,7 @@ async def request(app, scope: dict, body: bytes) -> int:
     return status
 
 
-async def drive(app, key: str, bodies: list[bytes]) -> float:
+async def drive(app, key: str, bodies: list[bytes], sort: str = "cumulative") -> float:
     scope = check_scope(key)
     async with app.router.lifespan_context(app):
         for body in bodies[:200]:  # warm: bundles compiled, caches and pools filled
@@ -70,7 +70,7 @@ async def drive(app, key: str, bodies: list[bytes]) -> float:
             assert status == 200, status
         profiler.disable()
         elapsed = time.perf_counter() - started
-    stats = pstats.Stats(profiler).sort_stats("cumulative")
+    stats = pstats.Stats(profiler).sort_stats(sort)
     stats.print_stats(35)
     return elapsed
 
@@ -80,6 +80,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--subjects", type=int, default=2000)
     parser.add_argument("--same-subject", action="store_true", help="every request checks the same subject")
+    parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative, tottime, ...")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="jrp-profile-"))
     try:
@@ -89,7 +90,7 @@ def main() -> None:
         bodies = [json.dumps({"subject": {"id": s}, "scenario": "government_procurement", "role": "supplier",
                               "jurisdiction": "CN-JS-NT", "purpose": "profile"}).encode() for s in picks]
         app = create_app(Settings(data_dir=data_dir))
-        elapsed = asyncio.run(drive(app, key, bodies))
+        elapsed = asyncio.run(drive(app, key, bodies, args.sort))
         print(f"{args.requests} checks in {elapsed:.2f} s under cProfile: {elapsed / args.requests * 1e6:.0f} µs each")
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

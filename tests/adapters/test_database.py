@@ -1,0 +1,41 @@
+"""Engines: PostgreSQL connections are pinged on checkout only after sitting idle in the pool."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from jrp.adapters import database
+from jrp.adapters.database import make_engine
+from tests.pg import PG_ADMIN
+
+
+def _backend_pid(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def _kill(pid: int) -> None:  # as a server restart or an idle timeout would
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def test_a_connection_that_died_while_idle_is_replaced_on_checkout(pg_url, monkeypatch):
+    engine = make_engine(pg_url, pool_size=1, max_overflow=0)
+    first = _backend_pid(engine)
+    _kill(first)
+    monkeypatch.setattr(database, "IDLE_BEFORE_PING", 0.0)
+    assert _backend_pid(engine) != first
+    engine.dispose()
+
+
+def test_a_connection_in_steady_use_is_not_pinged_and_is_discarded_once_it_fails(pg_url):
+    engine = make_engine(pg_url, pool_size=1, max_overflow=0)
+    first = _backend_pid(engine)
+    _kill(first)
+    with pytest.raises(OperationalError):  # no ping: the death shows on the next statement
+        _backend_pid(engine)
+    assert _backend_pid(engine) != first
+    engine.dispose()
