@@ -138,26 +138,28 @@ class CheckService:
         return engine
 
     def evaluate(self, request: CheckRequest, facts: SubjectFacts | None = None) -> CheckResult:
-        """Evaluate one request without logging it (impact previews, tests)."""
+        """Evaluate one request without logging it, on ``facts`` if already read (a batch) or on the store's."""
         as_of = request.as_of or self.today()
         bundle = self.bundle_for(request.jurisdiction, as_of)
-        engine = self.engine_for(bundle)
         context = CheckContext(request.scenario, as_of, request.role, request.jurisdiction)
-        if facts is None:
-            evaluation = self._cached(request, context, bundle, engine)
-        else:
-            evaluation = Evaluation(facts, engine.check(facts, context, with_explanation=request.explain))
+        evaluation = self._evaluation(request, context, bundle, facts)
         return CheckResult(uuid.uuid4().hex, evaluation, request, as_of, bundle, datetime.now(UTC))
 
-    def _cached(self, request: CheckRequest, context: CheckContext, bundle: Bundle, engine: Engine) -> Evaluation:
-        subject_id = request.subject.id
-        key = (subject_id, self.facts.facts_version(subject_id), bundle.hash,
-               context.scenario, context.role, context.as_of, request.explain)
+    def _evaluation(self, request: CheckRequest, context: CheckContext, bundle: Bundle,
+                    facts: SubjectFacts | None) -> Evaluation:
+        """The cached evaluation for the subject's facts version, or a new one.
+
+        The key names the subject as the caller did: a subject unknown to the store is
+        evaluated with the caller's type and name.
+        """
+        version = facts.version if facts is not None else self.facts.facts_version(request.subject.id)
+        key = (request.subject, version, bundle.hash, context.scenario, context.role, context.as_of, request.explain)
         hit = self._results.get(key)
         if hit is not None:
             return hit
-        facts = self.facts.load(subject_id) or _unknown_subject(request.subject)
-        evaluation = Evaluation(facts, engine.check(facts, context, with_explanation=request.explain))
+        if facts is None:
+            facts = self.facts.load(request.subject.id) or _unknown_subject(request.subject)
+        evaluation = Evaluation(facts, self.engine_for(bundle).check(facts, context, with_explanation=request.explain))
         with self._lock:
             self._results[key] = evaluation
         return evaluation
@@ -184,7 +186,8 @@ class CheckService:
         return result
 
     def batch(self, requests: Sequence[CheckRequest], caller: Caller) -> tuple[str, list[CheckResult]]:
-        """A bid list in one go: facts read in bulk, all decisions logged in one append."""
+        """A bid list in one go: facts read in bulk, evaluations from the cache where the facts are unchanged,
+        all decisions logged in one append."""
         batch_id = uuid.uuid4().hex
         preloaded = self.facts.load_many([r.subject.id for r in requests])
         results = [
@@ -215,8 +218,8 @@ class CheckService:
 
 
 def _unknown_subject(ref: SubjectRef) -> SubjectFacts:
-    """A subject the store has never heard of: no records, so it is allowed (not a 404)."""
-    return SubjectFacts(Subject(ref.id, ref.type or SubjectType.legal_person, ref.name))
+    """A subject the store has never heard of: no records, so it is allowed (not a 404); version "0" as the store says."""
+    return SubjectFacts(Subject(ref.id, ref.type or SubjectType.legal_person, ref.name), version="0")
 
 
 def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None) -> dict[str, Any]:

@@ -100,3 +100,8 @@ def test_repeated_checks_answered_from_one_cached_evaluation_differ_only_in_id_a
     for body in (first, second):
         stored = api.client.get(f"/v1/decisions/{body['decision_id']}", headers=api.headers("checker")).json()
         assert datetime.fromisoformat(stored["created_at"]) == datetime.fromisoformat(body["evaluated_at"])
+
+
+def test_a_subject_the_store_never_saw_is_answered_as_each_caller_names_it(api: Api) -> None:
+    for name in ("南通甲公司", "南通乙公司"):
+        assert api.check(subject={"id": STRANGER, "name": name})["subject"]["name"] == name

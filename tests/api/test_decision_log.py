@@ -39,6 +39,24 @@ def test_new_facts_change_new_checks_but_not_the_replay_of_an_old_one(fresh_api:
         assert replay["original"]["outcome"] == replay["replayed"]["outcome"] == "allow"
 
 
+def test_batches_reuse_cached_evaluations_only_while_the_facts_are_unchanged(fresh_api: Api) -> None:
+    def batch() -> list[dict]:
+        response = fresh_api.client.post("/v1/checks/batch", headers=fresh_api.headers("checker"), json={
+            "subjects": [{"id": CLEAN}, {"id": CLEAN, "name": "另一名称"}], "scenario": "government_procurement",
+            "role": "supplier", "jurisdiction": "CN-JS-NT", "purpose": "南通市政府采购项目 NT-2025-002"})
+        assert response.status_code == 200, response.text
+        return response.json()["results"]
+
+    single = fresh_api.check(subject={"id": CLEAN})
+    first = batch()
+    assert [r["outcome"] for r in first] == ["allow", "allow"]
+    assert {k: v for k, v in first[0].items() if k not in ("decision_id", "evaluated_at")} == \
+        {k: v for k, v in single.items() if k not in ("decision_id", "evaluated_at")}
+    fresh_api.client.post("/v1/events", json={"events": [LISTING]}, headers=fresh_api.headers("ingester"))
+    assert [r["outcome"] for r in batch()] == ["deny", "deny"]
+    assert fresh_api.check(subject={"id": CLEAN})["outcome"] == "deny"
+
+
 def test_replay_under_a_new_ruleset_version_shows_the_differences(make_fresh_api, tmp_path: Path) -> None:
     rulesets = tmp_path / "rulesets"
     shutil.copytree(BUNDLED_RULESETS, rulesets, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
