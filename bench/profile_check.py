@@ -16,15 +16,14 @@ import cProfile
 import json
 import pstats
 import random
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from http_bench import seed  # noqa: E402
+from http_bench import admin_key, subject_ids  # noqa: E402
+from seeded import seeded_store  # noqa: E402
 
 from jrp.api.app import create_app  # noqa: E402
 from jrp.settings import Settings  # noqa: E402
@@ -78,22 +77,19 @@ async def drive(app, key: str, bodies: list[bytes], sort: str = "cumulative") ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=5000)
-    parser.add_argument("--subjects", type=int, default=2000)
+    parser.add_argument("--subjects", type=int, default=2000, help="size of the seeded store (bench/seeded.py)")
     parser.add_argument("--same-subject", action="store_true", help="every request checks the same subject")
     parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative, tottime, ...")
     args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="jrp-profile-"))
-    try:
-        key, ids = seed(data_dir, args.subjects)
-        rng = random.Random(11)
-        picks = [ids[0]] * args.requests if args.same_subject else [rng.choice(ids) for _ in range(args.requests)]
-        bodies = [json.dumps({"subject": {"id": s}, "scenario": "government_procurement", "role": "supplier",
-                              "jurisdiction": "CN-JS-NT", "purpose": "profile"}).encode() for s in picks]
-        app = create_app(Settings(data_dir=data_dir))
-        elapsed = asyncio.run(drive(app, key, bodies, args.sort))
-        print(f"{args.requests} checks in {elapsed:.2f} s under cProfile: {elapsed / args.requests * 1e6:.0f} µs each")
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+    store = seeded_store(args.subjects, 10)
+    key, ids = admin_key(store.url), subject_ids(store.url)
+    rng = random.Random(11)
+    picks = [ids[0]] * args.requests if args.same_subject else [rng.choice(ids) for _ in range(args.requests)]
+    bodies = [json.dumps({"subject": {"id": s}, "scenario": "government_procurement", "role": "supplier",
+                          "jurisdiction": "CN-JS-NT", "purpose": "profile"}).encode() for s in picks]
+    app = create_app(Settings(database_url=store.url))
+    elapsed = asyncio.run(drive(app, key, bodies, args.sort))
+    print(f"{args.requests} checks in {elapsed:.2f} s under cProfile: {elapsed / args.requests * 1e6:.0f} µs each")
 
 
 if __name__ == "__main__":
