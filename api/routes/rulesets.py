@@ -8,16 +8,14 @@ from fastapi import APIRouter, Path, Query
 
 from jrp.api.deps import CatalogueReader, ImpactPreviewer, RulesetDiffer, RuntimeDep
 from jrp.api.errors import NotFound
-from jrp.api.ruleset_changes import impact_preview, semantic_diff
+from jrp.api.ruleset_views import impact_preview, ruleset_summaries, semantic_diff
 from jrp.api.schemas import (
     KEY_PATTERN,
     ImpactRequestV1,
     RulesetDetailV1,
     RulesetDiffV1,
     RulesetSummaryV1,
-    RulesetVersionV1,
 )
-from jrp.rulesets.library import RulesetFile
 
 router = APIRouter(prefix="/v1/rulesets", tags=["catalogue"])
 
@@ -25,22 +23,10 @@ COUNTED = ("lists", "measures", "rules", "grading", "cross_region")
 VERSION_REF = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}@[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
 
 
-def _version(file: RulesetFile) -> RulesetVersionV1:
-    header = file.ruleset.ruleset
-    return RulesetVersionV1(version=header.version, effective_from=header.effective_from,
-                            effective_to=header.effective_to)
-
-
 @router.get("", response_model=list[RulesetSummaryV1])
 def list_rulesets(key: CatalogueReader, runtime: RuntimeDep) -> list[RulesetSummaryV1]:
     """Every ruleset with its versions, oldest first."""
-    summaries = []
-    for ruleset_id in runtime.library.ruleset_ids:
-        versions = runtime.library.versions(ruleset_id)
-        header = versions[-1].ruleset.ruleset
-        summaries.append(RulesetSummaryV1(id=ruleset_id, jurisdiction=header.jurisdiction,
-                                          title=header.title.model_dump(), versions=[_version(f) for f in versions]))
-    return summaries
+    return ruleset_summaries(runtime.library)
 
 
 @router.get("/diff", response_model=RulesetDiffV1)

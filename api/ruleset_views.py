@@ -1,8 +1,8 @@
-"""Ruleset diffs and impact previews as the API and the console both serve them.
+"""Rulesets as the API and the console both present them: summaries, diffs and impact previews.
 
-One place turns ``id@version`` strings and posted YAML into ruleset files, and runs the
-semantic diff and the impact preview over the runtime, so ``GET /v1/rulesets/diff`` and
-the console's diff page can never disagree.
+One place lists the rulesets, turns ``id@version`` strings and posted YAML into ruleset
+files, and runs the semantic diff and the impact preview over the runtime, so
+``/v1/rulesets/…`` and the console's pages can never disagree.
 """
 
 from __future__ import annotations
@@ -12,13 +12,30 @@ from datetime import date
 from pathlib import Path
 
 from jrp.api.errors import InvalidField, NotFound
-from jrp.api.schemas import RulesetChangeV1, RulesetDiffV1
+from jrp.api.schemas import RulesetChangeV1, RulesetDiffV1, RulesetSummaryV1, RulesetVersionV1
 from jrp.impact import RECENT_DECISIONS, ImpactReport, preview
 from jrp.rulesets.bundle import RulesetRef
 from jrp.rulesets.diff import Change, diff
 from jrp.rulesets.library import Library, RulesetFile, read_ruleset_file
 from jrp.rulesets.loader import Level, RulesetError
 from jrp.runtime import Runtime
+
+
+def _version(file: RulesetFile) -> RulesetVersionV1:
+    header = file.ruleset.ruleset
+    return RulesetVersionV1(version=header.version, effective_from=header.effective_from,
+                            effective_to=header.effective_to)
+
+
+def ruleset_summaries(library: Library) -> list[RulesetSummaryV1]:
+    """Every ruleset with its versions, oldest first."""
+    summaries = []
+    for ruleset_id in library.ruleset_ids:
+        versions = library.versions(ruleset_id)
+        header = versions[-1].ruleset.ruleset
+        summaries.append(RulesetSummaryV1(id=ruleset_id, jurisdiction=header.jurisdiction,
+                                          title=header.title.model_dump(), versions=[_version(f) for f in versions]))
+    return summaries
 
 
 def library_version(library: Library, field: str, spec: str) -> RulesetFile:
