@@ -212,6 +212,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "impact.intro": ("预估候选版本生效后哪些主体将增加或不再适用哪些措施；不写入决定日志。",
                      "Who would gain or lose which measures if the candidate went live; nothing is logged."),
     "impact.load": ("载入编辑", "Load into the editor"),
+    "impact.no_base": ("（不选）", "(none)"),
     "impact.run": ("预估", "Preview"),
     "impact.or": ("或", "or"),
     "impact.summary": ("候选版本 {candidate}，日期 {as_of}：评估 {subjects} 个主体、{evaluations} 次计算，用时 {seconds} 秒。",

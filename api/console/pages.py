@@ -81,10 +81,10 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
 
 
-def error_page(request: Request, status: int, message: str, **params: object) -> HTMLResponse:
+def error_page(request: Request, status: int, message_key: str, **params: object) -> HTMLResponse:
     """The error page; parameters named like a catalogue prefix (role, action, field) are shown by their label."""
     t = translator(request)
-    text = t(message, **{name: t.label(name, str(value)) for name, value in params.items()})
+    text = t(message_key, **{name: t.label(name, str(value)) for name, value in params.items()})
     return render(request, "error.html", session_key(request), status=status, status_code=status, message=text)
 
 
@@ -117,7 +117,7 @@ def _not_signed_in(request: Request, _error: Exception) -> Response:
 
 def _page_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, PageError)
-    return error_page(request, error.status, error.message, **error.params)
+    return error_page(request, error.status, error.message_key, **error.params)
 
 
 def install_error_pages(app: FastAPI) -> None:

@@ -32,10 +32,10 @@ class NotSignedIn(Exception):
 class PageError(Exception):
     """A page that cannot be shown: its HTTP status and a catalogue message (rendered in the chosen language)."""
 
-    def __init__(self, status: int, message: str, **params: object):
-        super().__init__(message)
+    def __init__(self, status: int, message_key: str, **params: object):
+        super().__init__(message_key)
         self.status = status
-        self.message = message
+        self.message_key = message_key
         self.params = params
 
 
