@@ -63,6 +63,8 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "error.detail": ("{detail}", "{detail}"),
     "error.no_candidate": ("请选择一个版本、粘贴 YAML 或上传文件", "choose a version, paste YAML or upload a file"),
     "error.not_utf8": ("文件不是 UTF-8 文本", "the file is not UTF-8 text"),
+    "error.too_large": ("超过 {limit} 个字符的上限", "longer than the limit of {limit} characters"),
+    "error.bad_request": ("请求无效（表单过大或格式不对）。", "Bad request: the form is too large or malformed."),
     # fields
     "field.subject": ("主体代码", "Subject id"),
     "field.scenario": ("应用场景", "Scenario"),

@@ -102,7 +102,8 @@ def _console_only(original: Callable[..., Awaitable[Response]] | None,
 
 def _http_error(request: Request, error: Exception) -> Response:
     status = getattr(error, "status_code", 500)
-    return error_page(request, status, "error.no_page" if status in (404, 405) else "error.internal")
+    message = "error.no_page" if status in (404, 405) else "error.bad_request" if status < 500 else "error.internal"
+    return error_page(request, status, message)
 
 
 def _internal_error(request: Request, error: Exception) -> Response:

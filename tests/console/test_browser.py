@@ -85,6 +85,16 @@ def test_verify_the_log_and_switch_language(page: Page, live) -> None:
     expect(page.locator("h1")).to_have_text("Search decisions")
 
 
+def test_printed_pages_leave_out_navigation_and_buttons(page: Page, live) -> None:
+    screenshots.sign_in(page, live, "auditor")
+    page.goto(f"{live.url}/console/decisions/{live.decisions['debtor']}")
+    expect(page.locator("header.top")).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.locator("text=按原规则重放")).to_be_hidden()
+    expect(page.locator("section.measure").first).to_be_visible()
+
+
 def test_diff_between_two_bundled_versions(page: Page, live) -> None:
     screenshots.sign_in(page, live, "maintainer")
     expect(page.locator("nav.main")).not_to_contain_text("日志校验")

@@ -7,6 +7,8 @@ import html
 from collections.abc import Callable
 
 from jrp.adapters.identity import mask_resident_id
+from jrp.api.console.routes.changes import MAX_CANDIDATE
+from jrp.api.console.routes.decisions import PAGE_SIZE
 from tests.api.conftest import DEBTOR, PERSON, Api
 from tests.console.conftest import Console
 
@@ -58,8 +60,6 @@ def test_search_finds_decisions_by_subject_scenario_outcome_and_date(api: Api, c
 
 
 def test_search_pages_through_the_results(api: Api, console_as: Callable[..., Console]) -> None:
-    from jrp.api.console.routes.decisions import PAGE_SIZE
-
     for _ in range(PAGE_SIZE + 1 - len(api.runtime.log.search(subject_id=DEBTOR, limit=PAGE_SIZE + 1))):
         api.check()
     console = console_as("auditor")
@@ -154,3 +154,9 @@ def test_impact_form_loads_a_bundled_version_and_rejects_bad_candidates(console_
     assert schema.status_code == 422 and "候选版本 YAML：" in html.unescape(schema.text) and "line" in schema.text
     forged = console.client.post("/console/impact", data={"csrf": "forged", "base": CANDIDATE})
     assert forged.status_code == 403
+    for content, message in ((b"\xff\xfe not utf-8", "文件不是 UTF-8 文本"), (b"#" * (MAX_CANDIDATE + 1), "超过")):
+        upload = console.client.post("/console/impact", data={"csrf": console.csrf()},
+                                     files={"candidate_file": ("candidate.yaml", content, "text/yaml")})
+        assert upload.status_code == 422 and f"上传文件：{message}" in html.unescape(upload.text)
+    pasted = post(candidate_yaml="#" * (MAX_CANDIDATE + 1))  # a field over the limit: Starlette refuses the form
+    assert pasted.status_code == 400 and "请求无效（表单过大或格式不对）" in pasted.text

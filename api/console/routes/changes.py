@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from starlette.datastructures import UploadFile
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from jrp.access import Action, ApiKey
 from jrp.api.console.csrf import FIELD, check_csrf
@@ -21,9 +21,14 @@ from jrp.rulesets.library import Library
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
-MAX_CANDIDATE = next(m.max_length for m in ImpactRequestV1.model_fields["candidate_yaml"].metadata
-                     if hasattr(m, "max_length"))  # the API's limit
-MAX_SAMPLE = 1_000_000
+
+def _api_limit(field: str, name: str) -> int:
+    """A limit of the API's impact request: the console takes exactly what ``POST /v1/rulesets/impact`` takes."""
+    return next(getattr(m, name) for m in ImpactRequestV1.model_fields[field].metadata if hasattr(m, name))
+
+
+MAX_CANDIDATE = _api_limit("candidate_yaml", "max_length")
+MAX_SAMPLE = _api_limit("sample", "le")
 
 
 def _refs(library: Library, versioned_only: bool) -> dict[str, list[str]]:
@@ -32,9 +37,13 @@ def _refs(library: Library, versioned_only: bool) -> dict[str, list[str]]:
     return {rid: refs for rid, refs in choices.items() if len(refs) > 1 or not versioned_only}
 
 
+def _known(library: Library) -> list[str]:
+    return [ref for refs in _refs(library, versioned_only=False).values() for ref in refs]
+
+
 @router.get("/rulesets/diff")
 def diff_page(request: Request, key: Annotated[ApiKey, Depends(may(Action.diff_rulesets))]) -> HTMLResponse:
-    """Pick two versions of one ruleset; the semantic diff lines with file:line, errors first in the eye."""
+    """Pick two versions of one ruleset: the semantic diff lines with file:line, errors highlighted."""
     library = runtime_of(request).library
     choices = _refs(library, versioned_only=True)
     known = [ref for refs in choices.values() for ref in refs]
@@ -73,16 +82,16 @@ def impact_form(request: Request, key: Annotated[ApiKey, Depends(may(Action.prev
     return _impact_page(request, key, form, problems=problems)
 
 
-def _known(library: Library) -> list[str]:
-    return [ref for refs in _refs(library, versioned_only=False).values() for ref in refs]
-
-
 async def _uploaded(upload: object, problems: Problems) -> str:
-    """The uploaded file's text ("" when no file was chosen)."""
+    """The uploaded file's text ("" when no file was chosen); Starlette limits fields, not files, so this does."""
     if not isinstance(upload, UploadFile) or not upload.filename:
         return ""
+    data = await upload.read(MAX_CANDIDATE + 1)
+    if len(data) > MAX_CANDIDATE:
+        problems.add("candidate_file", "error.too_large", limit=MAX_CANDIDATE)
+        return ""
     try:
-        return (await upload.read()).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         problems.add("candidate_file", "error.not_utf8")
         return ""
