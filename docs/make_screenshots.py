@@ -131,14 +131,14 @@ def _goto(console: LiveConsole, path: str) -> Callable[[Page], None]:
     return lambda page: page.goto(console.url + path)
 
 
-def _diff(page: Page) -> None:
+def open_diff(page: Page) -> None:
     page.click("nav.main >> text=版本比较")
     page.select_option("select[name=from]", "cn-credit-repair@2023")
     page.select_option("select[name=to]", "cn-credit-repair@2026")
     page.click("form.filters button[type=submit]")
 
 
-def _impact(page: Page) -> None:
+def preview_impact(page: Page) -> None:
     """Upload the candidate (filling the editor with 40 kB is slow in Playwright) and preview it."""
     page.click("nav.main >> text=影响预估")
     page.set_input_files("input[name=candidate_file]", files=[
@@ -158,7 +158,7 @@ def tour(console: LiveConsole) -> dict[str, list[tuple[str, Callable[[Page], Non
                     ("verify", _goto(console, "/console/audit/verify"))],
         "maintainer": [("rulesets", _goto(console, "/console/rulesets")),
                        ("ruleset", _goto(console, "/console/rulesets/cn-basic-list")),
-                       ("diff", _diff), ("impact", _impact)],
+                       ("diff", open_diff), ("impact", preview_impact)],
     }
 
 

@@ -88,14 +88,15 @@ def error_page(request: Request, status: int, message_key: str, **params: object
     return render(request, "error.html", session_key(request), status=status, status_code=status, message=text)
 
 
-def _console_only(original: Callable[..., Awaitable[Response]] | None,
-                  page: Callable[[Request, Exception], Response]) -> Callable[..., Awaitable[Response]]:
-    """A handler answering console paths with a page and every other path as the API did."""
+def _handler(page: Callable[[Request, Exception], Response],
+             api_handler: Callable[..., Awaitable[Response]] | None = None) -> Callable[..., Awaitable[Response]]:
+    """An exception handler answering with ``page``; given the API's handler, only on console paths."""
 
     async def handle(request: Request, error: Exception) -> Response:
-        if request.url.path == PREFIX or request.url.path.startswith(PREFIX + "/") or original is None:
+        path = request.url.path
+        if api_handler is None or path == PREFIX or path.startswith(PREFIX + "/"):
             return page(request, error)
-        return await original(request, error)
+        return await api_handler(request, error)
 
     return handle
 
@@ -123,7 +124,7 @@ def _page_error(request: Request, error: Exception) -> Response:
 
 def install_error_pages(app: FastAPI) -> None:
     """Console paths answer errors with pages in the chosen language; the API's JSON errors stay as they are."""
-    app.add_exception_handler(NotSignedIn, _console_only(None, _not_signed_in))
-    app.add_exception_handler(PageError, _console_only(None, _page_error))
+    app.add_exception_handler(NotSignedIn, _handler(_not_signed_in))  # raised by console pages only
+    app.add_exception_handler(PageError, _handler(_page_error))
     for exception_type, page in ((HTTPException, _http_error), (Exception, _internal_error)):
-        app.add_exception_handler(exception_type, _console_only(app.exception_handlers.get(exception_type), page))
+        app.add_exception_handler(exception_type, _handler(page, app.exception_handlers.get(exception_type)))

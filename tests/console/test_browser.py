@@ -17,7 +17,7 @@ from tests.console.conftest import screenshots
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[screenshots.LiveConsole]:
     with screenshots.live_console(tmp_path_factory.mktemp("console")) as console:
         yield console
 
@@ -42,7 +42,7 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def test_sign_in_search_and_open_a_decision(page: Page, live) -> None:
+def test_sign_in_search_and_open_a_decision(page: Page, live: screenshots.LiveConsole) -> None:
     page.goto(f"{live.url}/console/decisions")
     expect(page).to_have_url(f"{live.url}/console/sign-in?next=%2Fconsole%2Fdecisions")
     page.fill("input[name=api_key]", "jrp_wrong")
@@ -65,7 +65,7 @@ def test_sign_in_search_and_open_a_decision(page: Page, live) -> None:
     expect(page.locator("tr.used")).to_contain_text("demo-fixed-debtor-listing")
 
 
-def test_replay_with_original_and_current_rules(page: Page, live) -> None:
+def test_replay_with_original_and_current_rules(page: Page, live: screenshots.LiveConsole) -> None:
     screenshots.sign_in(page, live, "auditor")
     page.goto(f"{live.url}/console/decisions/{live.decisions['debtor']}")
     page.click("text=按原规则重放")
@@ -75,7 +75,7 @@ def test_replay_with_original_and_current_rules(page: Page, live) -> None:
     expect(page.locator("table.compare")).to_contain_text("gp-supplier-disqualified")
 
 
-def test_verify_the_log_and_switch_language(page: Page, live) -> None:
+def test_verify_the_log_and_switch_language(page: Page, live: screenshots.LiveConsole) -> None:
     screenshots.sign_in(page, live, "auditor")
     page.click("nav.main >> text=日志校验")
     expect(page.locator("[data-verify]")).to_have_text(f"日志完整：{len(live.decisions)} 条决定的哈希链全部有效。")
@@ -85,7 +85,7 @@ def test_verify_the_log_and_switch_language(page: Page, live) -> None:
     expect(page.locator("h1")).to_have_text("Search decisions")
 
 
-def test_printed_pages_leave_out_navigation_and_buttons(page: Page, live) -> None:
+def test_printed_pages_leave_out_navigation_and_buttons(page: Page, live: screenshots.LiveConsole) -> None:
     screenshots.sign_in(page, live, "auditor")
     page.goto(f"{live.url}/console/decisions/{live.decisions['debtor']}")
     expect(page.locator("header.top")).to_be_visible()
@@ -95,23 +95,23 @@ def test_printed_pages_leave_out_navigation_and_buttons(page: Page, live) -> Non
     expect(page.locator("section.measure").first).to_be_visible()
 
 
-def test_diff_between_two_bundled_versions(page: Page, live) -> None:
+def test_diff_between_two_bundled_versions(page: Page, live: screenshots.LiveConsole) -> None:
     screenshots.sign_in(page, live, "maintainer")
     expect(page.locator("nav.main")).not_to_contain_text("日志校验")
-    screenshots._diff(page)
+    screenshots.open_diff(page)
     expect(page.locator(".verdict")).to_contain_text("cn-credit-repair@2023 → cn-credit-repair@2026：2 处变化")
     row = page.locator("table.diff tr", has_text="effective dates")
     expect(row).to_contain_text("2023-05-01–2026-03-31 → 2026-04-01–open")
     expect(row).to_contain_text("CN/cn-credit-repair/2026.yaml:10")
 
 
-def test_impact_preview_of_a_candidate(page: Page, live) -> None:
+def test_impact_preview_of_a_candidate(page: Page, live: screenshots.LiveConsole) -> None:
     screenshots.sign_in(page, live, "maintainer")
     page.click("nav.main >> text=影响预估")
     page.select_option("select[name=base]", "cn-basic-list@2024.1")
     page.click("text=载入编辑")
     expect(page.locator("textarea[name=candidate_yaml]")).to_contain_text("judgment-debtor-procurement")
-    screenshots._impact(page)
+    screenshots.preview_impact(page)
     report = page.locator("[data-impact]")
     expect(report).to_contain_text("候选版本 cn-basic-list@2026.1，日期 2026-06-01")
     expect(report.locator("table").first).to_contain_text("gp-supplier-disqualified")
@@ -119,7 +119,7 @@ def test_impact_preview_of_a_candidate(page: Page, live) -> None:
     expect(report).to_contain_text("measures: gp-supplier-disqualified no longer applies")
 
 
-def test_forbidden_pages_and_sign_out(page: Page, live) -> None:
+def test_forbidden_pages_and_sign_out(page: Page, live: screenshots.LiveConsole) -> None:
     screenshots.sign_in(page, live, "maintainer")
     response = page.goto(f"{live.url}/console/audit/verify")
     assert response is not None and response.status == 403
@@ -130,7 +130,7 @@ def test_forbidden_pages_and_sign_out(page: Page, live) -> None:
     expect(page).to_have_url(f"{live.url}/console/sign-in?next=%2Fconsole%2Frulesets")
 
 
-def test_screenshot_script_captures_every_main_page(browser: Browser, live, tmp_path: Path) -> None:
+def test_screenshot_script_captures_every_main_page(browser: Browser, live: screenshots.LiveConsole, tmp_path: Path) -> None:
     taken = screenshots.capture(browser, live, tmp_path)
     assert {path.stem for path in taken} == {"sign-in", "decisions", "decision", "decision-en", "replay", "verify",
                                              "rulesets", "ruleset", "diff", "impact"}

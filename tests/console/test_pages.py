@@ -6,6 +6,9 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
+import pytest
+from fastapi.testclient import TestClient
+
 from jrp.adapters.identity import mask_resident_id
 from jrp.api.console.routes.changes import MAX_CANDIDATE
 from jrp.api.console.routes.decisions import PAGE_SIZE
@@ -95,6 +98,19 @@ def test_unknown_ids_and_paths_are_404_pages(console_as: Callable[..., Console])
         response = console.get(path)
         assert response.status_code == 404 and "错误 404" in response.text, path
     assert console.client.get("/v1/nothing-here").json()["code"] == "not_found"  # the API keeps its JSON errors
+
+
+def test_an_internal_error_is_a_page_without_details(api: Api, console_as: Callable[..., Console],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> None:
+        raise RuntimeError("secret detail")
+
+    signed_in = console_as("auditor")
+    client = TestClient(api.client.app, raise_server_exceptions=False, follow_redirects=False,
+                        cookies=dict(signed_in.client.cookies))
+    monkeypatch.setattr(api.runtime.log, "verify", broken)
+    page = client.get("/console/audit/verify")
+    assert page.status_code == 500 and "内部错误，已记录。" in page.text and "secret detail" not in page.text
 
 
 def test_verify_log_reports_an_intact_chain(api: Api, console_as: Callable[..., Console]) -> None:
