@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cachetools import TTLCache
-from sqlalchemy import JSON, Column, DateTime, Engine, MetaData, String, Table, insert, select
+from sqlalchemy import JSON, Column, DateTime, Engine, MetaData, RowMapping, String, Table, insert, select
 
 from jrp.access import ApiKey, Role
 
@@ -74,7 +74,17 @@ class KeyStore:
             row = connection.execute(select(api_keys_t).where(api_keys_t.c.key_hash == digest)).mappings().first()
         if row is None:
             return None  # not cached: a key created meanwhile by another process must work at once
-        key = ApiKey(row["key_id"], row["name"], Role(row["role"]), tuple(row["scenarios"]),
-                     tuple(row["jurisdictions"]), row["department"])
+        key = _key_of(row)
         self._cache[digest] = key
         return key
+
+    def get(self, key_id: str) -> ApiKey | None:
+        """The key with id ``key_id`` (a console session names its key by id, never by plaintext), or None."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(api_keys_t).where(api_keys_t.c.key_id == key_id)).mappings().first()
+        return None if row is None else _key_of(row)
+
+
+def _key_of(row: RowMapping) -> ApiKey:
+    return ApiKey(row["key_id"], row["name"], Role(row["role"]), tuple(row["scenarios"]),
+                  tuple(row["jurisdictions"]), row["department"])

@@ -203,10 +203,11 @@ class DecisionLogStore:
             return [json.loads(entry) for entry in connection.execute(query).scalars()]
 
     def search(self, *, subject_id: str | None = None, scenario: str | None = None, outcome: str | None = None,
-               since: datetime | None = None, until: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """Newest first: the indexed columns of matching decisions (not their facts)."""
+               since: datetime | None = None, until: datetime | None = None, limit: int = 100,
+               offset: int = 0) -> list[dict[str, Any]]:
+        """Newest first: the indexed columns of matching decisions (not their facts), ``offset`` rows skipped."""
         summary = [c for c in decisions_t.c if c.name not in ("entry", "prev_hash")]
-        query = select(*summary).order_by(decisions_t.c.seq.desc()).limit(limit)
+        query = select(*summary).order_by(decisions_t.c.seq.desc()).limit(limit).offset(offset)
         sqlite = self.engine.dialect.name == "sqlite"
         for column, value in ((decisions_t.c.subject_id, subject_id), (decisions_t.c.scenario, scenario),
                               (decisions_t.c.outcome, outcome)):

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from jrp.api import errors
+from jrp.api import console, errors
 from jrp.api.metrics import Metrics
 from jrp.api.routes import audit, checks, decisions, events, feedback, health, measures, rulesets, subjects
 from jrp.runtime import Runtime
@@ -34,4 +34,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    console.mount(app)  # after errors.install: its error pages wrap the API's handlers
     return app

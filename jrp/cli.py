@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import getpass
 import os
+import secrets
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -63,6 +64,11 @@ def main(
     ctx.obj = Runtime(Settings())
 
 
+def _share_console_secret() -> None:
+    """One console session secret for all of the server's workers (each builds its app from the environment)."""
+    os.environ.setdefault("JRP_CONSOLE_SECRET", secrets.token_urlsafe(32))
+
+
 def _operator() -> ApiKey:
     """The person at the terminal: acts with full rights, recorded under their login name."""
     return ApiKey(f"cli:{getpass.getuser()}", getpass.getuser(), Role.admin, department="command line")
@@ -84,6 +90,7 @@ def serve(
     runtime: Runtime = ctx.obj
     runtime.migrate()
     runtime.close()
+    _share_console_secret()
     uvicorn.run("jrp.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", access_log=False)
 
@@ -200,6 +207,7 @@ def demo(
         f"\"role\": \"supplier\", \"jurisdiction\": \"CN-JS-NT\", \"purpose\": \"demo bid\"}}'",
         markup=False, soft_wrap=True)
     runtime.close()
+    _share_console_secret()
     uvicorn.run("jrp.api.app:create_app", factory=True, host="127.0.0.1", port=port, workers=workers,
                 log_level="warning")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,6 +33,10 @@ class Settings(BaseSettings):
         default="indexed", description="indexed (fast path) or durable (durable_rules)"
     )
     result_cache_size: int = 100_000
+    console_secret: SecretStr | None = Field(
+        default=None, description="signs web console sessions; every worker of one service needs the same "
+                                  "(`jrp serve` makes one for its workers when unset)"
+    )
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in ``data_dir``."""

@@ -1,0 +1,85 @@
+"""Rulesets as the API and the console both present them: summaries, diffs and impact previews.
+
+One place lists the rulesets, turns ``id@version`` strings and posted YAML into ruleset
+files, and runs the semantic diff and the impact preview over the runtime, so
+``/v1/rulesets/…`` and the console's pages can never disagree.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from jrp.api.errors import InvalidField, NotFound
+from jrp.api.schemas import RulesetChangeV1, RulesetDiffV1, RulesetSummaryV1, RulesetVersionV1
+from jrp.impact import RECENT_DECISIONS, ImpactReport, preview
+from jrp.rulesets.bundle import RulesetRef
+from jrp.rulesets.diff import Change, diff
+from jrp.rulesets.library import Library, RulesetFile, read_ruleset_file
+from jrp.rulesets.loader import Level, RulesetError
+from jrp.runtime import Runtime
+
+
+def _version(file: RulesetFile) -> RulesetVersionV1:
+    header = file.ruleset.ruleset
+    return RulesetVersionV1(version=header.version, effective_from=header.effective_from,
+                            effective_to=header.effective_to)
+
+
+def ruleset_summaries(library: Library) -> list[RulesetSummaryV1]:
+    """Every ruleset with its versions, oldest first."""
+    summaries = []
+    for ruleset_id in library.ruleset_ids:
+        versions = library.versions(ruleset_id)
+        header = versions[-1].ruleset.ruleset
+        summaries.append(RulesetSummaryV1(id=ruleset_id, jurisdiction=header.jurisdiction,
+                                          title=header.title.model_dump(), versions=[_version(f) for f in versions]))
+    return summaries
+
+
+def library_version(library: Library, field: str, spec: str) -> RulesetFile:
+    """``id@version`` from the library only (never a path on the server); 404 naming ``field`` otherwise."""
+    ruleset_id, _, version = spec.partition("@")
+    try:
+        return library.get(RulesetRef(ruleset_id, version))
+    except KeyError as error:
+        raise NotFound(f"{field}: {error.args[0]}") from None
+
+
+def _change(change: Change, root: Path) -> RulesetChangeV1:
+    def where(location: str | None) -> str | None:
+        return location and location.removeprefix(f"{root}/")
+
+    return RulesetChangeV1(measure_id=change.measure_id, aspect=change.aspect, direction=change.direction.value,
+                           detail=change.detail, before=where(change.before), after=where(change.after),
+                           level=change.level.value)
+
+
+def semantic_diff(library: Library, from_: str, to: str) -> RulesetDiffV1:
+    """The semantic diff of two library versions of one ruleset, locations relative to the library."""
+    old = library_version(library, "from", from_)
+    new = library_version(library, "to", to)
+    if old.ref.id != new.ref.id:
+        raise InvalidField("to", f"compare two versions of one ruleset, not {old.ref.id} with {new.ref.id}")
+    changes = diff(old, new)
+    return RulesetDiffV1(from_=from_, to=to, changes=[_change(c, library.root) for c in changes],
+                         errors=sum(1 for c in changes if c.level is Level.error))
+
+
+def candidate_of(text: str) -> RulesetFile:
+    """Posted YAML parsed as a ruleset version; its problems become an ``InvalidField`` on ``candidate_yaml``."""
+    with tempfile.TemporaryDirectory(prefix="jrp-candidate-") as folder:
+        path = Path(folder) / "candidate.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            return read_ruleset_file(path)
+        except RulesetError as error:
+            problems = "; ".join(f"line {p.line}: {p.message}" if p.line else p.message for p in error.problems)
+            raise InvalidField("candidate_yaml", problems) from None
+
+
+def impact_preview(runtime: Runtime, candidate_yaml: str, as_of: date | None, sample: int | None) -> ImpactReport:
+    """Who would gain or lose which measures if the candidate went live on ``as_of`` (nothing is logged)."""
+    return preview(runtime.library, candidate_of(candidate_yaml), runtime.facts, as_of or runtime.service.today(),
+                   sample=sample, recent_decisions=runtime.log.recent(RECENT_DECISIONS))

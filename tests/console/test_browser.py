@@ -1,0 +1,137 @@
+"""The console driven in a real browser (Debian's chromium through Playwright) against jrp served by uvicorn.
+
+One server and one browser for the whole module; each test has a fresh browser context
+(no cookies). The server, the browser launch and the screenshot tour are those of
+``docs/make_screenshots.py``, which the last test runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.console.conftest import screenshots
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[screenshots.LiveConsole]:
+    with screenshots.live_console(tmp_path_factory.mktemp("console")) as console:
+        yield console
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        try:
+            browser = screenshots.launch(playwright)
+        except RuntimeError as error:  # fail, never skip: CI installs chromium
+            pytest.fail(str(error))
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def test_sign_in_search_and_open_a_decision(page: Page, live: screenshots.LiveConsole) -> None:
+    page.goto(f"{live.url}/console/decisions")
+    expect(page).to_have_url(f"{live.url}/console/sign-in?next=%2Fconsole%2Fdecisions")
+    page.fill("input[name=api_key]", "jrp_wrong")
+    page.click("form.sign-in button[type=submit]")
+    expect(page.locator(".problems")).to_contain_text("密钥无效")
+    screenshots.sign_in(page, live, "auditor")
+    expect(page.locator("h1")).to_have_text("决定查询")
+    page.fill("input[name=subject]", screenshots.DEBTOR)
+    page.select_option("select[name=outcome]", "deny")
+    page.click("form.filters button[type=submit]")
+    rows = page.locator("table.results tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("政府采购")
+    rows.locator("a").click()
+    expect(page.locator("h1")).to_have_text(f"决定 {live.decisions['debtor']}")
+    measure = page.locator("section.measure", has_text="gp-supplier-disqualified")
+    expect(measure).to_contain_text("限制参加政府采购活动")
+    expect(measure).to_contain_text("中华人民共和国政府采购法 第22条第1款第2项")
+    expect(measure).to_contain_text("具有良好的商业信誉和健全的财务会计制度")
+    expect(page.locator("tr.used")).to_contain_text("demo-fixed-debtor-listing")
+
+
+def test_replay_with_original_and_current_rules(page: Page, live: screenshots.LiveConsole) -> None:
+    screenshots.sign_in(page, live, "auditor")
+    page.goto(f"{live.url}/console/decisions/{live.decisions['debtor']}")
+    page.click("text=按原规则重放")
+    expect(page.locator("[data-replay]")).to_have_text("结果一致：重放与记录的决定相同。")
+    page.click("text=按现行规则重放")
+    expect(page.locator("[data-replay]")).to_have_attribute("data-replay", "identical")
+    expect(page.locator("table.compare")).to_contain_text("gp-supplier-disqualified")
+
+
+def test_verify_the_log_and_switch_language(page: Page, live: screenshots.LiveConsole) -> None:
+    screenshots.sign_in(page, live, "auditor")
+    page.click("nav.main >> text=日志校验")
+    expect(page.locator("[data-verify]")).to_have_text(f"日志完整：{len(live.decisions)} 条决定的哈希链全部有效。")
+    page.click("a[lang=en]")
+    expect(page.locator("h1")).to_have_text("Decision log verification")
+    page.click("nav.main >> text=Decisions")
+    expect(page.locator("h1")).to_have_text("Search decisions")
+
+
+def test_printed_pages_leave_out_navigation_and_buttons(page: Page, live: screenshots.LiveConsole) -> None:
+    screenshots.sign_in(page, live, "auditor")
+    page.goto(f"{live.url}/console/decisions/{live.decisions['debtor']}")
+    expect(page.locator("header.top")).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.locator("text=按原规则重放")).to_be_hidden()
+    expect(page.locator("section.measure").first).to_be_visible()
+
+
+def test_diff_between_two_bundled_versions(page: Page, live: screenshots.LiveConsole) -> None:
+    screenshots.sign_in(page, live, "maintainer")
+    expect(page.locator("nav.main")).not_to_contain_text("日志校验")
+    screenshots.open_diff(page)
+    expect(page.locator(".verdict")).to_contain_text("cn-credit-repair@2023 → cn-credit-repair@2026：2 处变化")
+    row = page.locator("table.diff tr", has_text="effective dates")
+    expect(row).to_contain_text("2023-05-01–2026-03-31 → 2026-04-01–open")
+    expect(row).to_contain_text("CN/cn-credit-repair/2026.yaml:10")
+
+
+def test_impact_preview_of_a_candidate(page: Page, live: screenshots.LiveConsole) -> None:
+    screenshots.sign_in(page, live, "maintainer")
+    page.click("nav.main >> text=影响预估")
+    page.select_option("select[name=base]", "cn-basic-list@2024.1")
+    page.click("text=载入编辑")
+    expect(page.locator("textarea[name=candidate_yaml]")).to_contain_text("judgment-debtor-procurement")
+    screenshots.preview_impact(page)
+    report = page.locator("[data-impact]")
+    expect(report).to_contain_text("候选版本 cn-basic-list@2026.1，日期 2026-06-01")
+    expect(report.locator("table").first).to_contain_text("gp-supplier-disqualified")
+    expect(report).to_contain_text(screenshots.DEBTOR)
+    expect(report).to_contain_text("measures: gp-supplier-disqualified no longer applies")
+
+
+def test_forbidden_pages_and_sign_out(page: Page, live: screenshots.LiveConsole) -> None:
+    screenshots.sign_in(page, live, "maintainer")
+    response = page.goto(f"{live.url}/console/audit/verify")
+    assert response is not None and response.status == 403
+    expect(page.locator(".problems")).to_contain_text("规则维护 角色的密钥不能执行“校验日志”")
+    page.click("text=退出")
+    expect(page.locator(".notice")).to_have_text("您已退出。")
+    page.goto(f"{live.url}/console/rulesets")
+    expect(page).to_have_url(f"{live.url}/console/sign-in?next=%2Fconsole%2Frulesets")
+
+
+def test_screenshot_script_captures_every_main_page(browser: Browser, live: screenshots.LiveConsole, tmp_path: Path) -> None:
+    taken = screenshots.capture(browser, live, tmp_path)
+    assert {path.stem for path in taken} == {"sign-in", "decisions", "decision", "decision-en", "replay", "verify",
+                                             "rulesets", "ruleset", "diff", "impact"}
+    assert all(path.read_bytes().startswith(b"\x89PNG") and path.stat().st_size > 10_000 for path in taken)

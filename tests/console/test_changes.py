@@ -1,0 +1,67 @@
+"""Diff errors and replay differences over a library with one more edition; impact previews of a candidate."""
+
+from __future__ import annotations
+
+import html
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from jrp.rulesets.library import BUNDLED_RULESETS
+from tests.api.conftest import DEBTOR, Api
+from tests.console.conftest import open_console, screenshots
+
+WIDENED = "gp-supplier-disqualified"
+
+
+@pytest.fixture
+def edited(make_fresh_api: Callable[..., Api], tmp_path: Path) -> Api:
+    """The bundled rulesets plus cn-basic-list@2026.1 (from 2026-01-01): judgment debtors no longer barred from
+    procurement, and one penalty widened to honours without a new legal basis (an error for the diff)."""
+    folder = tmp_path / "rulesets"
+    shutil.copytree(BUNDLED_RULESETS, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    data = yaml.safe_load(screenshots.candidate_yaml())
+    measure = next(m for m in data["measures"] if m["id"] == WIDENED)
+    measure["scenarios"] = [*measure["scenarios"], "honours"]
+    (folder / "CN" / "cn-basic-list" / "2026.1.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return make_fresh_api(folder)
+
+
+def test_diff_highlights_a_penalty_widened_without_basis(edited: Api) -> None:
+    console = open_console(edited, "maintainer")
+    page = console.get("/console/rulesets/diff", **{"from": "cn-basic-list@2024.1", "to": "cn-basic-list@2026.1"})
+    assert page.status_code == 200
+    error_rows = [row for row in page.text.split("<tr ")[1:] if row.startswith('class="error"')]
+    assert error_rows and all(WIDENED in row and "<td>错误</td>" in row for row in error_rows)
+    scenarios = next(html.unescape(row) for row in error_rows if "<td>scenarios</td>" in row)
+    assert "now also in ['honours'] without a new legal basis" in scenarios
+    assert "CN/cn-basic-list/2024.1.yaml:" in scenarios and "CN/cn-basic-list/2026.1.yaml:" in scenarios
+    assert f"其中 {len(error_rows)} 处错误" in html.unescape(page.text)
+
+
+def test_replay_with_current_rules_lists_the_differences(edited: Api) -> None:
+    decision = edited.check(as_of="2025-06-01")["decision_id"]  # decided under cn-basic-list@2024.1
+    console = open_console(edited, "auditor")
+    original = console.get(f"/console/decisions/{decision}/replay", rules="original")
+    assert 'data-replay="identical"' in original.text
+    current = console.get(f"/console/decisions/{decision}/replay", rules="current")
+    assert current.status_code == 200 and 'data-replay="different"' in current.text
+    assert f"measures: {WIDENED} no longer applies" in html.unescape(current.text)
+
+
+def test_impact_preview_counts_losses_and_logs_nothing(fresh_api: Api) -> None:
+    fresh_api.check(key="checker_any", jurisdiction="CN", as_of=screenshots.AS_OF)
+    logged = fresh_api.runtime.log.verify().count
+    console = open_console(fresh_api, "maintainer")
+    page = console.client.post("/console/impact", data={"csrf": console.csrf(), "candidate_yaml": screenshots.candidate_yaml(),
+                                                        "as_of": screenshots.AS_OF, "sample": "50"})
+    assert page.status_code == 200, page.text
+    text = html.unescape(page.text)
+    assert "候选版本 cn-basic-list@2026.1，日期 2026-06-01" in text and WIDENED in text and DEBTOR in text
+    assert f"measures: {WIDENED} no longer applies" in text
+    assert fresh_api.runtime.log.verify().count == logged
+    bundled = console.client.post("/console/impact", data={"csrf": console.csrf(), "base": "cn-credit-repair@2026"})
+    assert bundled.status_code == 200 and "cn-credit-repair@2026" in bundled.text
