@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from threading import Lock
 from typing import Any
 
+import orjson
 from cachetools import LRUCache
 
 from jrp.engine.codec import decision_to_json, facts_from_json
@@ -245,7 +246,7 @@ def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None) 
         "bundle": {"jurisdiction": result.bundle.jurisdiction, "hash": result.bundle.hash,
                    "rulesets": [{"id": r.id, "version": r.version} for r in result.bundle.refs]},
         "facts_digest": evaluation.facts_digest,
-        "facts": evaluation.facts_json,
+        "facts": orjson.Fragment(evaluation.facts_canonical),  # serialised once per evaluation
         "result": evaluation.decision_json,
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from jrp.api.schemas import CheckResponseV1
+from jrp.engine.codec import digest
 from tests.api.conftest import CLEAN, DEBTOR, PERSON, STRANGER, TAXPAYER, Api
 
 MEASURE_FIELDS = {"measure_id", "name", "kind", "category", "effect", "jurisdiction", "ruleset_id", "ruleset_version",
@@ -62,7 +63,9 @@ def test_every_check_is_recorded_with_its_inputs_facts_digest_and_bundle(api: Ap
     assert stored["reference"] == "NT-2025-001"
     assert stored["request"]["subject"]["id"] == DEBTOR
     assert stored["bundle"]["hash"] == body["bundle"]["hash"]
-    assert len(stored["facts_digest"]) == 64
+    entry = api.runtime.log.get(body["decision_id"])
+    assert stored["facts_digest"] == digest(entry["facts"])  # the digest is of the facts stored beside it
+    assert entry["facts"]["subject"]["subject_id"] == DEBTOR and entry["facts"]["records"]
     assert stored["result"]["outcome"] == "deny"
     assert stored["caller"]["department"] == "测试部门"
     assert stored["chain"]["seq"] >= 1

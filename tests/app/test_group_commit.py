@@ -7,10 +7,12 @@ import sqlite3
 import threading
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 
 from jrp.adapters.database import make_engine, upgrade_database
 from jrp.adapters.decision_log import DecisionLogStore
+from jrp.engine.codec import canonical
 from jrp.group_commit import GroupCommitLog
 
 
@@ -87,3 +89,13 @@ def test_a_failed_tick_fails_every_check_in_it_and_a_cancelled_check_breaks_noth
     assert isinstance(gone, asyncio.CancelledError)
     assert all(isinstance(outcome, sqlite3.IntegrityError) for outcome in failed)
     assert log.get("d0002") is None and log.get("d0003") is None  # one transaction: nothing of it stored
+
+
+def test_an_entry_with_pre_serialised_facts_is_stored_as_its_canonical_json(tmp_path):
+    store, log = _log(tmp_path)
+    facts = {"subject": {"subject_id": "s1", "name": "某公司"}, "records": [{"start": "2025-01-01", "end": None}]}
+    log.append([{**_entry(1), "facts": orjson.Fragment(canonical(facts))}])
+    log.append([{**_entry(2), "facts": facts}])
+    first, second = store.find("d0001"), store.find("d0002")
+    assert first.entry["facts"] == second.entry["facts"] == facts
+    assert store.verify().ok
