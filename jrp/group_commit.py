@@ -3,10 +3,15 @@
 Every check must be in the log before its answer leaves (查询使用登记), and each append
 is a transaction that takes the log's write lock. Under load, the thread that gets the
 flush lock appends everything queued so far in one transaction; the others find their
-entries already written when they get it. Checks answered on the event loop
-(``append_async``) are gathered per loop tick: every check that reaches its append in
-the same tick shares one ``append``, run on the loop itself (handing it to a thread cost
-more than the write: 1,153 vs 2,586 checks/s in ``bench/http_bench.py``). Nothing is
+entries already written when they get it.
+
+Checks answered on the event loop (``append_async``) are gathered per loop tick: every
+check that reaches its append in the same tick shares one ``append``. Where an append
+costs CPU more than waiting (SQLite: no round trips, no fsync at commit), it runs on the
+loop itself — handing it to a thread cost more than the write (1,153 vs 2,586 checks/s
+in ``bench/http_bench.py``). Where it waits (PostgreSQL: round trips and a synced
+commit), it runs in a thread of its own while the loop goes on answering, and the checks
+that reach their append meanwhile make up the next one (``off_loop``). Nothing is
 acknowledged before it is committed.
 """
 
@@ -14,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from itertools import repeat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,12 +39,14 @@ class _Ticket:
 class GroupCommitLog:
     """Wraps a decision log so that concurrent ``append`` calls are written together."""
 
-    def __init__(self, log: DecisionLog):
+    def __init__(self, log: DecisionLog, *, off_loop: bool = False):
         self._log = log
         self._queue_lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._pending: list[_Ticket] = []
         self._tick: list[tuple[list[dict[str, Any]], asyncio.Future]] = []
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="log-writer") if off_loop else None
+        self._writing = False
 
     def append(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         ticket = _Ticket(list(entries))
@@ -55,22 +64,28 @@ class GroupCommitLog:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._tick.append((list(entries), future))
-        if len(self._tick) == 1:  # the first of this tick schedules the flush behind the others
-            loop.call_soon(self._flush_tick)
+        if len(self._tick) == 1 and not self._writing:  # the first of this tick schedules the flush behind the others
+            loop.call_soon(self._flush_tick, loop)
         return await future
 
-    def _flush_tick(self) -> None:
+    def _flush_tick(self, loop: asyncio.AbstractEventLoop) -> None:
         waiting, self._tick = self._tick, []
-        try:
-            results = self.append([entry for group, _ in waiting for entry in group])
-        except BaseException as error:  # every waiting check learns its entry was not recorded
-            for _, future in waiting:
-                if not future.cancelled():  # a check whose client went away is cancelled
-                    future.set_exception(error)
+        entries = [entry for group, _ in waiting for entry in group]
+        if self._writer is None:
+            try:
+                _hand_out(waiting, self.append(entries), None)
+            except BaseException as error:  # every waiting check learns its entry was not recorded
+                _hand_out(waiting, None, error)
             return
-        for (_, future), share in zip(waiting, _shares(results, [len(group) for group, _ in waiting])):
-            if not future.cancelled():
-                future.set_result(share)
+        self._writing = True
+        written = loop.run_in_executor(self._writer, self.append, entries)
+        written.add_done_callback(lambda done: self._written(loop, waiting, done))
+
+    def _written(self, loop: asyncio.AbstractEventLoop, waiting: list, done: asyncio.Future) -> None:
+        _hand_out(waiting, None if done.exception() else done.result(), done.exception())
+        self._writing = False
+        if self._tick:  # checks that reached their append while this one was written
+            self._flush_tick(loop)
 
     def _flush(self) -> None:
         with self._queue_lock:
@@ -86,6 +101,19 @@ class GroupCommitLog:
 
     def get(self, decision_id: str) -> dict[str, Any] | None:
         return self._log.get(decision_id)
+
+
+def _hand_out(waiting: list[tuple[list[dict[str, Any]], asyncio.Future]],
+              results: list[dict[str, Any]] | None, error: BaseException | None) -> None:
+    """Each waiting check gets its own entries' results, or the error that kept them out of the log."""
+    shares = _shares(results, [len(group) for group, _ in waiting]) if error is None else repeat(None)
+    for (_, future), share in zip(waiting, shares):
+        if future.cancelled():  # a check whose client went away
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(share)
 
 
 def _shares(results: list[dict[str, Any]], sizes: list[int]) -> Iterator[list[dict[str, Any]]]:

@@ -59,7 +59,8 @@ class Runtime:
 
     @cached_property
     def service(self) -> CheckService:
-        return CheckService(self.library, self.facts, GroupCommitLog(self.log), backend=self.settings.engine_backend,
+        log = GroupCommitLog(self.log, off_loop=self.engine.dialect.name != "sqlite")  # see jrp.group_commit
+        return CheckService(self.library, self.facts, log, backend=self.settings.engine_backend,
                             cache_size=self.settings.result_cache_size)
 
     def migrate(self) -> None:

@@ -227,6 +227,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "impact.decisions": ("近期决定：重算 {checked} 条，{changed} 条结果不同",
                          "Recent decisions: {checked} re-evaluated, {changed} would differ"),
     "impact.subjects": ("主体数", "Subjects"),
+    "impact.any_role": ("（任意角色）", "(any role)"),
     "impact.before": ("原结果", "Before"),
     "impact.after": ("新结果", "After"),
     "impact.change": ("变化", "Change"),

@@ -41,11 +41,11 @@ def test_concurrent_appends_share_transactions_and_keep_the_chain(tmp_path):
     assert verification.ok and verification.count == 200
 
 
-def _log(tmp_path) -> tuple[DecisionLogStore, GroupCommitLog]:
+def _log(tmp_path, off_loop: bool = False) -> tuple[DecisionLogStore, GroupCommitLog]:
     url = f"sqlite:///{tmp_path / 'jrp.db'}"
     upgrade_database(url)
     store = DecisionLogStore(make_engine(url))
-    return store, GroupCommitLog(store)
+    return store, GroupCommitLog(store, off_loop=off_loop)
 
 
 def test_a_failed_append_is_reported_to_its_caller(tmp_path):
@@ -73,6 +73,24 @@ def test_checks_of_one_loop_tick_share_one_append(tmp_path, monkeypatch):
     assert [r[0]["decision_id"] for r in results] == [f"d{n:04d}" for n in range(60)]
     assert [r[0]["seq"] for r in results] == list(range(1, 61))
     assert store.verify().ok
+
+
+def test_off_the_loop_the_checks_arriving_during_a_write_make_up_the_next_one(tmp_path, monkeypatch):
+    store, log = _log(tmp_path, off_loop=True)
+    transactions: list[int] = []
+    append = store.append
+    monkeypatch.setattr(store, "append", lambda entries: transactions.append(len(entries)) or append(entries))
+
+    async def checks() -> list[list[dict]]:
+        first = [asyncio.ensure_future(log.append_async([_entry(n)])) for n in range(5)]
+        while not transactions:  # the first write is under way in its thread
+            await asyncio.sleep(0.001)
+        later = [asyncio.ensure_future(log.append_async([_entry(n)])) for n in range(5, 25)]
+        return await asyncio.gather(*first, *later)
+
+    results = asyncio.run(checks())
+    assert transactions == [5, 20]
+    assert [r[0]["seq"] for r in results] == list(range(1, 26)) and store.verify().ok
 
 
 def test_a_failed_tick_fails_every_check_in_it_and_a_cancelled_check_breaks_nothing(tmp_path):
