@@ -13,7 +13,7 @@ from pathlib import Path
 
 from jrp.api.errors import InvalidField, NotFound
 from jrp.api.schemas import RulesetChangeV1, RulesetDiffV1, RulesetSummaryV1, RulesetVersionV1
-from jrp.impact import RECENT_DECISIONS, ImpactReport, preview
+from jrp.impact import RECENT_DECISIONS, ImpactReport, InvalidCandidate, preview
 from jrp.rulesets.bundle import RulesetRef
 from jrp.rulesets.diff import Change, diff
 from jrp.rulesets.library import Library, RulesetFile, read_ruleset_file
@@ -81,5 +81,9 @@ def candidate_of(text: str) -> RulesetFile:
 
 def impact_preview(runtime: Runtime, candidate_yaml: str, as_of: date | None, sample: int | None) -> ImpactReport:
     """Who would gain or lose which measures if the candidate went live on ``as_of`` (nothing is logged)."""
-    return preview(runtime.library, candidate_of(candidate_yaml), runtime.facts, as_of or runtime.service.today(),
-                   sample=sample, recent_decisions=runtime.log.recent(RECENT_DECISIONS))
+    try:
+        return preview(runtime.library, candidate_of(candidate_yaml), runtime.facts,
+                       as_of or runtime.service.today(), sample=sample,
+                       recent_decisions=runtime.log.recent(RECENT_DECISIONS))
+    except InvalidCandidate as error:
+        raise InvalidField("candidate_yaml", f"the candidate does not validate: {error}") from None

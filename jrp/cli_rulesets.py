@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from jrp.impact import RECENT_DECISIONS, ImpactReport, preview
+from jrp.impact import RECENT_DECISIONS, ImpactReport, InvalidCandidate, preview
 from jrp.measures_catalog.legal_texts import find_legal_texts
 from jrp.rulesets.diff import diff
 from jrp.rulesets.library import Library
@@ -138,11 +138,17 @@ def impact_command(
         raise typer.Exit(2) from None
     day = date.fromisoformat(as_of) if as_of else runtime.service.today()
     stored = sum(len(page) for page in runtime.facts.iter_subject_ids(10_000))
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("evaluating subjects", total=min(stored, sample or stored))
-        report = preview(runtime.library, file, runtime.facts, day, sample=sample,
-                         recent_decisions=runtime.log.recent(RECENT_DECISIONS),
-                         progress=lambda done: progress.update(task, completed=done))
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("evaluating subjects", total=min(stored, sample or stored))
+            report = preview(runtime.library, file, runtime.facts, day, sample=sample,
+                             recent_decisions=runtime.log.recent(RECENT_DECISIONS),
+                             progress=lambda done: progress.update(task, completed=done))
+    except InvalidCandidate as error:
+        for problem in error.problems:
+            console.print(str(problem), markup=False, soft_wrap=True)
+        console.print("the candidate does not validate: fix it before previewing its impact")
+        raise typer.Exit(2) from None
     _print_impact(report)
 
 

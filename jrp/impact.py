@@ -23,11 +23,33 @@ from jrp.engine.facts import CheckContext, SubjectFacts
 from jrp.engine.types import Decision
 from jrp.jurisdictions import chain_of
 from jrp.rulesets.library import Library, RulesetFile
+from jrp.rulesets.loader import Level, Problem
+from jrp.rulesets.validate import validate
 from jrp.service import compare
 
 EXAMPLES_PER_CHANGE = 5
 RECENT_DECISIONS = 500
 """How many of the newest logged decisions the CLI and the API re-evaluate under the candidate."""
+
+
+class InvalidCandidate(ValueError):
+    """The candidate fails validation: impact is previewed only for rules that could go live."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(f"line {p.line}: {p.code}: {p.message}" if p.line else f"{p.code}: {p.message}"
+                                   for p in problems))
+
+
+# Where a candidate file sits, and that it overlaps the version it would supersede, is not
+# what a preview judges: a working copy lives anywhere, and takes over from its start date.
+PLACEMENT_CODES = frozenset({"wrong-folder", "wrong-file-name", "overlapping-versions"})
+
+
+def candidate_errors(library: Library, candidate: RulesetFile, as_of: date) -> list[Problem]:
+    """Validation errors in the candidate's own file, checked in the library as it would be with it."""
+    return [p for p in validate(library.with_file(candidate), today=as_of)
+            if p.file == candidate.path and p.level is Level.error and p.code not in PLACEMENT_CODES]
 
 
 class SubjectSource(Protocol):
@@ -135,7 +157,13 @@ def preview(
     progress: Callable[[int], None] = lambda done: None,
     page_size: int = 2000,
 ) -> ImpactReport:
-    """Evaluate every stored subject (or a seeded sample) under the current and the candidate rules."""
+    """Evaluate every stored subject (or a seeded sample) under the current and the candidate rules.
+
+    Raises ``InvalidCandidate`` first if the candidate does not pass ``jrp rulesets validate``.
+    """
+    errors = candidate_errors(library, candidate, as_of)
+    if errors:
+        raise InvalidCandidate(errors)
     started = time.perf_counter()
     plans = plan(library, candidate, as_of)
     report = ImpactReport(f"{candidate.ruleset.ruleset.id}@{candidate.ruleset.ruleset.version}", as_of,

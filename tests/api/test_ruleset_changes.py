@@ -96,3 +96,25 @@ def test_cli_impact_prints_a_summary_table(fresh_api: Api, tmp_path, monkeypatch
     assert "Outcome shifts" in result.output
     unknown = CliRunner().invoke(cli, ["rulesets", "impact", "cn-basic-list@1999"])
     assert unknown.exit_code == 2 and "no ruleset" in unknown.output
+
+
+def _unfounded_candidate_yaml() -> str:
+    """The same candidate with a measure resting on an instrument the registry does not know."""
+    data = yaml.safe_load(_candidate_yaml())
+    data["measures"][0]["basis"][0]["instrument"] = "no-such-instrument"
+    return yaml.safe_dump(data, allow_unicode=True)
+
+
+def test_impact_is_refused_for_a_candidate_that_does_not_validate(fresh_api: Api, tmp_path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    response = fresh_api.client.post("/v1/rulesets/impact", json={"candidate_yaml": _unfounded_candidate_yaml()},
+                                     headers=fresh_api.headers("maintainer"))
+    assert response.status_code == 422, response.text
+    error = response.json()["errors"][0]
+    assert error["field"] == "candidate_yaml" and "does not validate" in error["message"]
+    assert "no-such-instrument" in error["message"] and "line " in error["message"]
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text(_unfounded_candidate_yaml(), encoding="utf-8")
+    monkeypatch.setenv("DATABASE_URL", fresh_api.runtime.settings.resolved_database_url())
+    result = CliRunner().invoke(cli, ["rulesets", "impact", str(candidate), "--as-of", AS_OF])
+    assert result.exit_code == 2 and "no-such-instrument" in result.output and "does not validate" in result.output

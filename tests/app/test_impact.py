@@ -38,8 +38,12 @@ def store(tmp_path) -> FactsStore:
 
 
 def _candidate(tmp_path: Path, edit) -> Path:
+    """The fixture's ruleset after ``edit``, its measure founded in any scenario it newly names (else invalid)."""
     data = yaml.safe_load((FIXTURE / "CN" / "base" / "1.yaml").read_text(encoding="utf-8"))
     edit(data)
+    measure = data["measures"][0]
+    if new := [s for s in measure["scenarios"] if s != "government_procurement"]:
+        measure["basis"].append({"instrument": "some-plan", "article": "unverified", "covers": new})
     path = tmp_path / "candidate.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
