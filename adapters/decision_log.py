@@ -4,7 +4,9 @@ Each row stores the canonical JSON of one log entry (``jrp.service.log_entry``) 
 so the bytes hashed are the bytes stored (JSONB would re-order and re-format them), and
 ``hash = sha256(prev_hash + entry)``. The other columns are copies of entry fields for
 indexed search; ``verify`` checks them against the entry, so editing either is detected,
-and ``seq`` runs 1, 2, 3… without gaps, so deleting a row is detected too. Removing the
+and ``seq`` runs 1, 2, 3… without gaps, so deleting a row is detected too. The facts a
+check saw are stored once per distinct content (``jrp.adapters.fact_snapshots``): the
+entry keeps their digest, and ``verify`` re-hashes the snapshot. Removing the
 newest rows leaves a shorter valid chain: compare ``head`` with a copy kept elsewhere.
 
 Appends are serialised across processes so the chain never forks: PostgreSQL takes a
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cachetools import LRUCache
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -30,12 +33,14 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
     select,
 )
 
+from jrp.adapters import fact_snapshots
 from jrp.adapters.dbapi import Driver
 from jrp.engine.codec import canonical
 
@@ -142,6 +147,7 @@ class DecisionLogStore:
         self.engine = engine
         self.driver = Driver(engine)
         self._appender = AppenderLock(engine)
+        self._stored_snapshots: LRUCache[str, bool] = LRUCache(maxsize=100_000)
 
     def append(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Chain and store ``entries`` in one transaction; returns ``{seq, decision_id, hash}`` per entry.
@@ -164,27 +170,38 @@ class DecisionLogStore:
                 cursor.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1")
                 last = cursor.fetchone()
                 seq, prev_hash = last if last else (0, GENESIS)
-                rows = []
+                rows, new_snapshots = [], {}
                 for entry in entries:
-                    data = canonical(entry)
+                    stored, snapshot = fact_snapshots.split(entry)
+                    if snapshot is not None and snapshot.digest not in self._stored_snapshots:
+                        new_snapshots[snapshot.digest] = snapshot.data.decode()
+                    data = canonical(stored)
                     seq += 1
                     digest = chain_hash(prev_hash, data)
-                    columns = _columns(entry)
+                    columns = _columns(stored)
                     columns["created_at"] = driver.timestamp(columns["created_at"])
                     rows.append((seq, *columns.values(), data.decode(), prev_hash, digest))
                     prev_hash = digest
+                if new_snapshots:
+                    cursor.executemany(driver.sql(fact_snapshots.INSERT), list(new_snapshots.items()))
                 cursor.executemany(driver.sql(INSERT), rows)
                 connection.commit()
             finally:
                 cursor.close()
+        for digest in new_snapshots:  # committed: later entries with the same facts need not send them
+            self._stored_snapshots[digest] = True
         return [{"seq": row[0], "decision_id": row[1], "hash": row[-1]} for row in rows]
 
     def find(self, decision_id: str) -> StoredDecision | None:
+        """The decision with its chain link, its entry carrying the facts it saw."""
         with self.engine.connect() as connection:
             row = connection.execute(select(decisions_t.c.seq, decisions_t.c.prev_hash, decisions_t.c.hash,
                                             decisions_t.c.entry)
                                      .where(decisions_t.c.decision_id == decision_id)).first()
-        return None if row is None else StoredDecision(row.seq, row.prev_hash, row.hash, json.loads(row.entry))
+            if row is None:
+                return None
+            entry = fact_snapshots.attach(connection, [json.loads(row.entry)])[0]
+        return StoredDecision(row.seq, row.prev_hash, row.hash, entry)
 
     def get(self, decision_id: str) -> dict[str, Any] | None:
         stored = self.find(decision_id)
@@ -193,14 +210,17 @@ class DecisionLogStore:
     def batch(self, batch_id: str) -> list[dict[str, Any]]:
         """The entries of one batch, in the order of the request."""
         query = select(decisions_t.c.entry).where(decisions_t.c.batch_id == batch_id).order_by(decisions_t.c.seq)
-        with self.engine.connect() as connection:
-            return [json.loads(entry) for entry in connection.execute(query).scalars()]
+        return self._entries(query)
 
     def recent(self, limit: int) -> list[dict[str, Any]]:
         """The newest ``limit`` entries (with their facts), newest first."""
         query = select(decisions_t.c.entry).order_by(decisions_t.c.seq.desc()).limit(limit)
+        return self._entries(query)
+
+    def _entries(self, query: Select) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:
-            return [json.loads(entry) for entry in connection.execute(query).scalars()]
+            entries = [json.loads(entry) for entry in connection.execute(query).scalars()]
+            return fact_snapshots.attach(connection, entries)
 
     def search(self, *, subject_id: str | None = None, scenario: str | None = None, outcome: str | None = None,
                since: datetime | None = None, until: datetime | None = None, limit: int = 100,
@@ -223,27 +243,40 @@ class DecisionLogStore:
     def verify(self) -> Verification:
         """Walk the chain from the first row; report the first row that does not follow from the one before."""
         count, head = 0, GENESIS
-        for row in self._rows():
-            reason = _broken(row, count + 1, head)
+        for row, snapshots in self._rows():
+            reason = _broken(row, count + 1, head, snapshots)
             if reason:
                 return Verification(False, count, head, row["seq"], row["decision_id"], reason)
             count, head = count + 1, row["hash"]
         return Verification(True, count, head)
 
-    def _rows(self) -> Iterator[dict[str, Any]]:
+    def _rows(self) -> Iterator[tuple[dict[str, Any], dict[str, str]]]:
+        """Every row in chain order, with the texts of the snapshots its page refers to."""
         after = 0
         while True:
             query = select(decisions_t).where(decisions_t.c.seq > after).order_by(decisions_t.c.seq).limit(PAGE)
             with self.engine.connect() as connection:
                 page = [dict(row) for row in connection.execute(query).mappings()]
+                snapshots = fact_snapshots.load(connection, _digests(page))
             if not page:
                 return
-            yield from page
+            for row in page:
+                yield row, snapshots
             after = page[-1]["seq"]
 
 
-def _broken(row: dict[str, Any], expected_seq: int, prev_hash: str) -> str:
-    """Why ``row`` breaks the chain, or "" if it is a valid next link."""
+def _digests(rows: list[dict[str, Any]]) -> set[str]:
+    entries = []
+    for row in rows:
+        try:
+            entries.append(json.loads(row["entry"]))
+        except ValueError:
+            continue  # _broken reports it
+    return fact_snapshots.named(entries)
+
+
+def _broken(row: dict[str, Any], expected_seq: int, prev_hash: str, snapshots: dict[str, str]) -> str:
+    """Why ``row`` breaks the chain (or its facts snapshot does not hold), or "" if it is a valid next link."""
     if row["seq"] != expected_seq:
         return f"seq {row['seq']} follows seq {expected_seq - 1}: {row['seq'] - expected_seq} row(s) missing"
     if row["prev_hash"] != prev_hash:
@@ -251,10 +284,13 @@ def _broken(row: dict[str, Any], expected_seq: int, prev_hash: str) -> str:
     if chain_hash(prev_hash, row["entry"].encode()) != row["hash"]:
         return "hash does not match the entry: the entry was edited"
     try:
-        columns = _columns(json.loads(row["entry"]))
+        entry = json.loads(row["entry"])
+        columns = _columns(entry)
     except (ValueError, KeyError, TypeError) as error:
         return f"entry is not a decision log entry ({error})"
     columns["created_at"] = _utc(columns["created_at"])
     stored = {name: _utc(row[name]) if name == "created_at" else row[name] for name in columns}
     edited = sorted(name for name in columns if stored[name] != columns[name])
-    return f"column(s) {', '.join(edited)} differ from the entry" if edited else ""
+    if edited:
+        return f"column(s) {', '.join(edited)} differ from the entry"
+    return fact_snapshots.broken(entry, snapshots)

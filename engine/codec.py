@@ -9,6 +9,7 @@ Reading back validates through pydantic.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -39,3 +40,16 @@ def canonical(data: Any) -> bytes:
 
 def digest(data: Any) -> str:
     return hashlib.sha256(canonical(data)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A value's canonical JSON and its SHA-256, serialised once (and stored once in the log)."""
+
+    data: bytes
+    digest: str
+
+    @classmethod
+    def of(cls, value: Any) -> Snapshot:
+        data = canonical(value)
+        return cls(data, hashlib.sha256(data).hexdigest())

@@ -9,11 +9,10 @@ nothing. Derived values are shared: treat them as read-only.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from jrp.engine.codec import canonical, decision_to_json, facts_to_json
+from jrp.engine.codec import Snapshot, decision_to_json, facts_to_json
 from jrp.engine.facts import SubjectFacts
 from jrp.engine.types import Decision
 
@@ -41,13 +40,9 @@ class Evaluation:
         return self.derived("facts_json", lambda: facts_to_json(self.facts))
 
     @property
-    def facts_canonical(self) -> bytes:
-        """The facts' canonical JSON: hashed for the digest and embedded as is in the log entry."""
-        return self.derived("facts_canonical", lambda: canonical(self.facts_json))
-
-    @property
-    def facts_digest(self) -> str:
-        return self.derived("facts_digest", lambda: hashlib.sha256(self.facts_canonical).hexdigest())
+    def facts_snapshot(self) -> Snapshot:
+        """The facts' canonical JSON and digest, as the decision log stores them (once per content)."""
+        return self.derived("facts_snapshot", lambda: Snapshot.of(self.facts_json))
 
     @property
     def decision_json(self) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 from threading import Lock
 from typing import Any
 
-import orjson
 from cachetools import LRUCache
 
 from jrp.engine.codec import decision_to_json, facts_from_json
@@ -245,8 +244,8 @@ def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None) 
         },
         "bundle": {"jurisdiction": result.bundle.jurisdiction, "hash": result.bundle.hash,
                    "rulesets": [{"id": r.id, "version": r.version} for r in result.bundle.refs]},
-        "facts_digest": evaluation.facts_digest,
-        "facts": orjson.Fragment(evaluation.facts_canonical),  # serialised once per evaluation
+        "facts_digest": evaluation.facts_snapshot.digest,
+        "facts": evaluation.facts_snapshot,  # serialised once per evaluation, stored once per content
         "result": evaluation.decision_json,
     }
 

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from jrp.adapters.database import make_engine
-from jrp.adapters.decision_log import DecisionLogStore, decisions_t
+from jrp.adapters.decision_log import DecisionLogStore, chain_hash, decisions_t
+from jrp.adapters.fact_snapshots import snapshots_t
+from jrp.engine.codec import canonical, digest
 from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.api.conftest import CLEAN, DEBTOR, Api
 
@@ -115,6 +117,53 @@ def test_an_edited_column_and_a_deleted_row_are_detected(fresh_api: Api) -> None
         connection.execute(delete(decisions_t).where(decisions_t.c.decision_id == ids[1]))
     broken = _verify(fresh_api)["broken"]
     assert (broken["seq"], broken["decision_id"]) == (3, ids[2]) and "missing" in broken["reason"]
+
+
+def test_facts_are_stored_once_per_content_and_read_back_with_every_decision(fresh_api: Api) -> None:
+    engine = fresh_api.runtime.engine
+    ids = _decisions(fresh_api, 3)  # the same debtor, facts unchanged
+    fresh_api.check(subject={"id": CLEAN})
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(snapshots_t)).scalar_one() == 2
+        stored = connection.execute(select(decisions_t.c.entry).where(decisions_t.c.decision_id == ids[0])).scalar()
+    assert '"facts":' not in stored and '"facts_digest":' in stored
+    entries = [fresh_api.runtime.log.get(i) for i in ids]
+    assert entries[0]["facts"] == entries[2]["facts"] and entries[0]["facts"]["subject"]["subject_id"] == DEBTOR
+    assert digest(entries[0]["facts"]) == entries[0]["facts_digest"]
+    fresh_api.client.post("/v1/events", json={"events": [LISTING]}, headers=fresh_api.headers("ingester"))
+    fresh_api.check(subject={"id": CLEAN})  # new facts, a new snapshot
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(snapshots_t)).scalar_one() == 3
+    assert _verify(fresh_api)["ok"]
+
+
+def test_an_edited_or_deleted_facts_snapshot_is_detected(fresh_api: Api) -> None:
+    ids = _decisions(fresh_api, 2)
+    entry = fresh_api.runtime.log.get(ids[0])
+    engine = fresh_api.runtime.engine
+    with engine.begin() as connection:
+        text = connection.execute(select(snapshots_t.c.facts)).scalar_one()
+        connection.execute(update(snapshots_t).values(facts=text.replace('"severity":3', '"severity":2')))
+    broken = _verify(fresh_api)["broken"]
+    assert (broken["seq"], broken["decision_id"]) == (1, ids[0]) and "facts were edited" in broken["reason"]
+    with engine.begin() as connection:
+        connection.execute(delete(snapshots_t).where(snapshots_t.c.digest == entry["facts_digest"]))
+    assert "is missing" in _verify(fresh_api)["broken"]["reason"]
+
+
+def test_an_entry_written_with_its_facts_inline_reads_and_verifies_as_before(fresh_api: Api) -> None:
+    log = DecisionLogStore(fresh_api.runtime.engine)  # a log written before facts snapshots existed
+    entry = {**fresh_api.runtime.log.get(_decisions(fresh_api, 1)[0]), "decision_id": "inline0000000000"}
+    with fresh_api.runtime.engine.begin() as connection:
+        last = connection.execute(select(decisions_t).order_by(decisions_t.c.seq.desc())).mappings().first()
+        data = canonical(entry)
+        connection.execute(insert(decisions_t).values(
+            {**{c: last[c] for c in ("batch_id", "created_at", "caller_key_id", "purpose", "subject_id", "scenario",
+                                     "outcome")},
+             "seq": last["seq"] + 1, "decision_id": entry["decision_id"], "entry": data.decode(),
+             "prev_hash": last["hash"], "hash": chain_hash(last["hash"], data)}))
+    assert log.get("inline0000000000")["facts"] == entry["facts"]
+    assert log.verify().ok
 
 
 def test_search_by_subject_scenario_outcome_and_time(fresh_api: Api) -> None:

@@ -7,12 +7,11 @@ import sqlite3
 import threading
 from datetime import UTC, datetime
 
-import orjson
 import pytest
 
 from jrp.adapters.database import make_engine, upgrade_database
 from jrp.adapters.decision_log import DecisionLogStore
-from jrp.engine.codec import canonical
+from jrp.engine.codec import Snapshot
 from jrp.group_commit import GroupCommitLog
 
 
@@ -109,11 +108,13 @@ def test_a_failed_tick_fails_every_check_in_it_and_a_cancelled_check_breaks_noth
     assert log.get("d0002") is None and log.get("d0003") is None  # one transaction: nothing of it stored
 
 
-def test_an_entry_with_pre_serialised_facts_is_stored_as_its_canonical_json(tmp_path):
+def test_facts_sent_serialised_or_as_data_are_stored_once_and_read_back(tmp_path):
     store, log = _log(tmp_path)
     facts = {"subject": {"subject_id": "s1", "name": "某公司"}, "records": [{"start": "2025-01-01", "end": None}]}
-    log.append([{**_entry(1), "facts": orjson.Fragment(canonical(facts))}])
-    log.append([{**_entry(2), "facts": facts}])
-    first, second = store.find("d0001"), store.find("d0002")
-    assert first.entry["facts"] == second.entry["facts"] == facts
+    log.append([{**_entry(1), "facts": Snapshot.of(facts)}])
+    log.append([{**_entry(2), "facts": facts}, {**_entry(3), "facts": facts, "facts_digest": Snapshot.of(facts).digest}])
+    entries = [store.find(f"d000{n}").entry for n in (1, 2, 3)]
+    assert all(entry["facts"] == facts for entry in entries)
     assert store.verify().ok
+    with pytest.raises(ValueError, match="not the digest"):
+        log.append([{**_entry(4), "facts": facts, "facts_digest": "0" * 64}])
