@@ -59,8 +59,7 @@ class Runtime:
 
     @cached_property
     def service(self) -> CheckService:
-        log = GroupCommitLog(self.log, off_loop=self.engine.dialect.name != "sqlite")  # see jrp.group_commit
-        return CheckService(self.library, self.facts, log, backend=self.settings.engine_backend,
+        return CheckService(self.library, self.facts, GroupCommitLog(self.log), backend=self.settings.engine_backend,
                             cache_size=self.settings.result_cache_size)
 
     def migrate(self) -> None:

@@ -40,11 +40,11 @@ def test_concurrent_appends_share_transactions_and_keep_the_chain(tmp_path):
     assert verification.ok and verification.count == 200
 
 
-def _log(tmp_path, off_loop: bool = False) -> tuple[DecisionLogStore, GroupCommitLog]:
+def _log(tmp_path) -> tuple[DecisionLogStore, GroupCommitLog]:
     url = f"sqlite:///{tmp_path / 'jrp.db'}"
     upgrade_database(url)
     store = DecisionLogStore(make_engine(url))
-    return store, GroupCommitLog(store, off_loop=off_loop)
+    return store, GroupCommitLog(store)
 
 
 def test_a_failed_append_is_reported_to_its_caller(tmp_path):
@@ -74,8 +74,8 @@ def test_checks_of_one_loop_tick_share_one_append(tmp_path, monkeypatch):
     assert store.verify().ok
 
 
-def test_off_the_loop_the_checks_arriving_during_a_write_make_up_the_next_one(tmp_path, monkeypatch):
-    store, log = _log(tmp_path, off_loop=True)
+def test_checks_arriving_during_a_write_make_up_the_next_one(tmp_path, monkeypatch):
+    store, log = _log(tmp_path)
     transactions: list[int] = []
     append = store.append
     monkeypatch.setattr(store, "append", lambda entries: transactions.append(len(entries)) or append(entries))
