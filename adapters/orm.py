@@ -109,4 +109,4 @@ class RecordRow(Base):
     possible_match: Mapped[bool] = mapped_column(Boolean, default=False)
     subject_name: Mapped[str] = mapped_column(String(300), default="")
     review_key: Mapped[str | None] = mapped_column(String(400))
-    raw: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(Json)  # the imported source row, verbatim (None if native)

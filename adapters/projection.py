@@ -32,7 +32,6 @@ from jrp.adapters.events import (
     ScorePublished,
     SubjectRef,
     SubjectRegistered,
-    event_payload,
 )
 from jrp.adapters.identity import birth_date_of, review_key, subject_type_of
 from jrp.engine.facts import CommitmentState, ObjectionState, RecordStatus, RecordType, SubjectType
@@ -164,7 +163,9 @@ def new_record(event: Any, subject: Row) -> Row:
         "under_18": birth is not None and start < add_years(birth, 18),
         "possible_match": masked, "subject_name": name,
         "review_key": review_key(event.subject.id, name) if masked else None,
-        "raw": event.raw if event.raw is not None else event_payload(event),
+        # the source row an importer mapped; a native event's payload is in ``events`` already
+        # (copying it here doubled the record rows every cold check reads)
+        "raw": event.raw,
     }
 
 

@@ -165,3 +165,11 @@ def test_minors_and_masked_ids_are_kept_and_flagged(engine):
     assert store.load(PERSON) is None  # a possible match is never a fact of the person
     assert [r.record_id for r in store.possible_matches(PERSON, "张三")] == ["masked"]
     assert store.possible_matches(PERSON, "李四") == []
+
+
+def test_a_native_event_is_kept_once_in_the_history_not_copied_into_its_record(engine):
+    ingest(engine, [listing("l")])
+    with engine.connect() as connection:
+        payload = connection.execute(select(EventRow.payload).where(EventRow.idempotency_key == "l")).scalar_one()
+        raw = connection.execute(select(RecordRow.raw).where(RecordRow.record_id == "l")).scalar_one()
+    assert payload["list_id"] and raw is None
