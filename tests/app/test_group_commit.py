@@ -47,6 +47,14 @@ def _log(tmp_path) -> tuple[DecisionLogStore, GroupCommitLog]:
     return store, GroupCommitLog(store)
 
 
+def _transactions(store: DecisionLogStore, monkeypatch) -> list[int]:
+    """The number of entries of each append that reaches the store, as they happen."""
+    transactions: list[int] = []
+    append = store.append
+    monkeypatch.setattr(store, "append", lambda entries: transactions.append(len(entries)) or append(entries))
+    return transactions
+
+
 def test_a_failed_append_is_reported_to_its_caller(tmp_path):
     _, log = _log(tmp_path)
     log.append([_entry(1)])
@@ -57,9 +65,7 @@ def test_a_failed_append_is_reported_to_its_caller(tmp_path):
 
 def test_checks_of_one_loop_tick_share_one_append(tmp_path, monkeypatch):
     store, log = _log(tmp_path)
-    transactions: list[int] = []
-    append = store.append
-    monkeypatch.setattr(store, "append", lambda entries: transactions.append(len(entries)) or append(entries))
+    transactions = _transactions(store, monkeypatch)
 
     async def checks() -> list[list[dict]]:
         first_tick = asyncio.gather(*(log.append_async([_entry(n)]) for n in range(50)))
@@ -76,9 +82,7 @@ def test_checks_of_one_loop_tick_share_one_append(tmp_path, monkeypatch):
 
 def test_checks_arriving_during_a_write_make_up_the_next_one(tmp_path, monkeypatch):
     store, log = _log(tmp_path)
-    transactions: list[int] = []
-    append = store.append
-    monkeypatch.setattr(store, "append", lambda entries: transactions.append(len(entries)) or append(entries))
+    transactions = _transactions(store, monkeypatch)
 
     async def checks() -> list[list[dict]]:
         first = [asyncio.ensure_future(log.append_async([_entry(n)])) for n in range(5)]
