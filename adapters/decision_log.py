@@ -173,7 +173,8 @@ class DecisionLogStore:
                 rows, new_snapshots = [], {}
                 for entry in entries:
                     stored, snapshot = fact_snapshots.split(entry)
-                    if snapshot is not None and snapshot.digest not in self._stored_snapshots:
+                    if snapshot is not None and snapshot.digest not in self._stored_snapshots \
+                            and snapshot.digest not in new_snapshots:
                         new_snapshots[snapshot.digest] = snapshot.data.decode()
                     data = canonical(stored)
                     seq += 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+import uuid
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from jrp.access import ApiKey
 from jrp.adapters.decision_log import StoredDecision
 from jrp.adapters.identity import mask_resident_id
+import orjson
 from pydantic import TypeAdapter
 
 from jrp.api.schemas import (
@@ -35,6 +37,9 @@ from jrp.rulesets.bundle import Bundle
 from jrp.service import CheckResult
 
 _TIMESTAMP = TypeAdapter(datetime)
+_TOKEN = uuid.uuid4().hex
+_PLACEHOLDER_ID, _PLACEHOLDER_AT = f"{_TOKEN}:decision_id", f"{_TOKEN}:evaluated_at"
+_ID, _AT = f'"{_PLACEHOLDER_ID}"'.encode(), f'"{_PLACEHOLDER_AT}"'.encode()
 
 
 def _measure(measure: MatchedMeasure, sees_resident_ids: bool) -> MeasureV1:
@@ -49,18 +54,14 @@ def bundle_of(bundle: Bundle) -> BundleV1:
 
 
 def check_response(result: CheckResult, key: ApiKey) -> CheckResponseV1:
-    """The answer to one check; natural persons reached through a relation are masked unless entitled.
-
-    The wire form of the measures is kept with the (cached) evaluation, per masking.
-    """
+    """The answer to one check; natural persons reached through a relation are masked unless entitled."""
     decision, request, subject = result.decision, result.request, result.facts.subject
     sees = key.sees_resident_ids
     response = CheckResponseV1(
         decision_id=result.decision_id,
         outcome=decision.outcome.value,
-        measures=result.evaluation.derived(("measures", sees), lambda: [_measure(m, sees) for m in decision.measures]),
-        incentives=result.evaluation.derived(("incentives", sees),
-                                             lambda: [_measure(m, sees) for m in decision.incentives]),
+        measures=[_measure(m, sees) for m in decision.measures],
+        incentives=[_measure(m, sees) for m in decision.incentives],
         subject=CheckedSubjectV1(id=subject.subject_id, type=subject.subject_type, name=subject.name),
         scenario=request.scenario,
         role=request.role,
@@ -75,22 +76,27 @@ def check_response(result: CheckResult, key: ApiKey) -> CheckResponseV1:
     return response
 
 
-def check_wire(result: CheckResult, key: ApiKey) -> dict[str, Any]:
-    """``check_response`` as JSON-ready data, built once per cached evaluation.
+def check_json(result: CheckResult, key: ApiKey) -> bytes:
+    """``check_response`` serialised, from a template built once per cached evaluation.
 
     Everything in the answer but ``decision_id`` and ``evaluated_at`` is fixed by what
     the evaluation cache is keyed on (subject facts version, bundle hash — which covers
     the jurisdiction —, scenario, role, date, explain) and by the key's right to see
-    resident IDs; so the answer is built through ``CheckResponseV1`` once, kept with the
-    evaluation, and only those two fields are filled in per check.
+    resident IDs; so the answer is serialised once through ``CheckResponseV1`` with two
+    placeholders, kept with the evaluation as bytes, and each check fills them in. The
+    placeholders carry a random per-process token: no stored text can imitate them.
     """
-    template = result.evaluation.derived(
-        ("wire", key.sees_resident_ids),
-        lambda: check_response(result, key).model_dump(mode="json", exclude_unset=True))
-    wire = dict(template)  # same key order as the model
-    wire["decision_id"] = result.decision_id
-    wire["evaluated_at"] = _TIMESTAMP.dump_python(result.evaluated_at, mode="json")
-    return wire
+    template = result.evaluation.derived(("json", key.sees_resident_ids), lambda: _template(result, key))
+    evaluated_at = _TIMESTAMP.dump_json(result.evaluated_at)
+    return template.replace(_ID, f'"{result.decision_id}"'.encode(), 1).replace(_AT, evaluated_at, 1)
+
+
+def _template(result: CheckResult, key: ApiKey) -> bytes:
+    response = check_response(result, key)
+    response.decision_id, response.evaluated_at = _PLACEHOLDER_ID, None
+    data = response.model_dump(mode="json", exclude_unset=True)
+    data["evaluated_at"] = _PLACEHOLDER_AT
+    return orjson.dumps(data)
 
 
 def outcome_counts(outcomes: Sequence[str]) -> OutcomeCountsV1:

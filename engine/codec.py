@@ -9,6 +9,7 @@ Reading back validates through pydantic.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,12 +45,20 @@ def digest(data: Any) -> str:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A value's canonical JSON and its SHA-256, serialised once (and stored once in the log)."""
+    """A value's SHA-256 over its canonical JSON, and a way to get that JSON (stored once in the log).
 
-    data: bytes
+    ``make`` need not keep the bytes: a long-lived snapshot can hand them over once and
+    make them again from the value if ever asked twice (``jrp.evaluation``).
+    """
+
     digest: str
+    make: Callable[[], bytes]
+
+    @property
+    def data(self) -> bytes:
+        return self.make()
 
     @classmethod
     def of(cls, value: Any) -> Snapshot:
         data = canonical(value)
-        return cls(data, hashlib.sha256(data).hexdigest())
+        return cls(hashlib.sha256(data).hexdigest(), lambda: data)

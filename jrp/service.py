@@ -105,7 +105,7 @@ class CheckService:
         log: DecisionLog,
         *,
         backend: str = "indexed",
-        cache_size: int = 100_000,
+        cache_size: int = 20_000,
         today: Callable[[], date] = _today,
     ):
         self.library = library

@@ -32,7 +32,10 @@ class Settings(BaseSettings):
     engine_backend: str = Field(
         default="indexed", description="indexed (fast path) or durable (durable_rules)"
     )
-    result_cache_size: int = 100_000
+    result_cache_size: int = Field(
+        default=20_000,
+        description="evaluations kept per worker process, ~20 KiB each (10-record subjects): ~400 MiB when full",
+    )
     console_secret: SecretStr | None = Field(
         default=None, description="signs web console sessions; every worker of one service needs the same "
                                   "(`jrp serve` makes one for its workers when unset)"

@@ -15,5 +15,5 @@ def json_response(model: BaseModel) -> Response:
 
 
 def json_data_response(data: Any) -> Response:
-    """JSON-ready data (e.g. from ``presenters.check_wire``), serialised by orjson."""
+    """JSON-ready data, serialised by orjson (``orjson.Fragment`` embeds JSON serialised already)."""
     return Response(orjson.dumps(data), media_type="application/json")

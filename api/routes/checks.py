@@ -5,6 +5,7 @@ from __future__ import annotations
 from time import perf_counter
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse
 from jrp.adapters.identity import subject_type_of
@@ -18,7 +19,7 @@ from jrp.api.deps import (
 )
 from jrp.api.errors import NotFound
 from jrp.api.metrics import Metrics
-from jrp.api.presenters import check_wire, outcome_counts
+from jrp.api.presenters import check_json, outcome_counts
 from jrp.api.report import render_batch_report
 from jrp.api.routes import json_data_response
 from jrp.api.schemas import (
@@ -54,7 +55,7 @@ async def check(body: CheckRequestV1, key: Checker, request: Request) -> Respons
     metrics: Metrics = request.app.state.metrics
     jurisdiction = scoped_jurisdiction(runtime, key, body.scenario.value, body.jurisdiction)
     result = await runtime.service.check_async(to_request(body, body.subject, jurisdiction, body.explain), key.caller())
-    response = json_data_response(check_wire(result, key))
+    response = Response(check_json(result, key), media_type="application/json")
     metrics.check(body.scenario.value, result.decision.outcome.value)
     metrics.observe("check", perf_counter() - started)
     return response
@@ -68,7 +69,8 @@ def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: Metr
     requests = [to_request(body, subject, jurisdiction) for subject in body.subjects]
     batch_id, results = runtime.service.batch(requests, key.caller())
     outcomes = [result.decision.outcome.value for result in results]
-    response = json_data_response({"batch_id": batch_id, "results": [check_wire(r, key) for r in results],
+    response = json_data_response({"batch_id": batch_id,
+                                   "results": [orjson.Fragment(check_json(r, key)) for r in results],
                                    "summary": outcome_counts(outcomes).model_dump()})
     for outcome, n in outcome_counts(outcomes):
         metrics.check(body.scenario.value, outcome, n)
