@@ -39,8 +39,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    # LIFO: the connection used last, with its page cache warm, serves the next request.
-    engine = create_engine(url, connect_args={"timeout": 30}, pool_use_lifo=True, **kwargs)
+        # LIFO: the connection used last, with its page cache warm, serves the next request.
+        if "poolclass" not in kwargs:
+            kwargs = {"pool_use_lifo": True, **kwargs}
+    engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -54,11 +56,12 @@ def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
 
 
 def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-    """Ping a pooled connection that sat idle, so a server restart costs no request.
+    """Ping a pooled connection that sat idle: one dropped by the server is replaced before use.
 
     ``pool_pre_ping`` pings on every checkout: a round trip that doubled the cost of a
     silent check's one-row read on PostgreSQL. A connection in steady use is not pinged;
-    one that died meanwhile fails its statement and SQLAlchemy discards it.
+    one that died meanwhile fails its statement and is discarded (SQLAlchemy's own, and
+    ``jrp.adapters.dbapi``'s, which retries reads once and answers 503 otherwise).
     """
     if time.monotonic() - record.info.get("checked_in", 0.0) < IDLE_BEFORE_PING:
         return

@@ -10,15 +10,22 @@ rendered for psycopg (``%s``) when the engine is PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
 # SQLite and PostgreSQL both accept far more; a batch of 10,000 subjects takes a few rounds.
 MAX_PARAMETERS = 5000
+
+
+T = TypeVar("T")
+
+
+class StoreDisconnected(Exception):
+    """The database dropped a pooled connection during a statement; nothing was committed by it."""
 
 
 class Driver:
@@ -34,12 +41,31 @@ class Driver:
 
     @contextmanager
     def connection(self) -> Iterator[Any]:
-        """A DBAPI connection from the pool; whatever it did not commit is rolled back on return."""
+        """A DBAPI connection from the pool; whatever it did not commit is rolled back on return.
+
+        A connection the server dropped (a restart, a failover, an idle timeout) is thrown
+        out of the pool and reported as ``StoreDisconnected``, as SQLAlchemy would do for
+        its own statements.
+        """
         pooled = self.engine.raw_connection()
         try:
             yield pooled.driver_connection
+        except self.engine.dialect.loaded_dbapi.Error as error:
+            if self.engine.dialect.is_disconnect(error, pooled.driver_connection, None):
+                pooled.invalidate(error)
+                raise StoreDisconnected(f"the database dropped the connection: {error}") from error
+            raise
         finally:
             pooled.close()
+
+    def read(self, work: Callable[[Any], T]) -> T:
+        """``work(connection)`` for reads only: once more on a fresh connection if the first was dropped."""
+        try:
+            with self.connection() as connection:
+                return work(connection)
+        except StoreDisconnected:
+            with self.connection() as connection:
+                return work(connection)
 
     def rows(self, connection: Any, statement: str, parameters: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """The rows of a query as dicts keyed by column name."""

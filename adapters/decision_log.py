@@ -109,10 +109,15 @@ class AppenderLock:
 
     def __enter__(self) -> None:
         self._thread_lock.acquire()  # flock is per open file: threads of one process need their own lock
-        if self._path is not None:
+        if self._path is None:
+            return
+        try:
             if self._file is None:
                 self._file = open(self._path, "a+b")  # noqa: SIM115 - held for the life of the process
             fcntl.flock(self._file, fcntl.LOCK_EX)
+        except BaseException:  # no lock file (descriptors exhausted, a file system without locks)
+            self._thread_lock.release()  # the append fails; the next one must not hang
+            raise
 
     def __exit__(self, *_exc: object) -> None:
         if self._file is not None:

@@ -61,10 +61,21 @@ def load(connection: Connection, digests: Iterable[str]) -> dict[str, str]:
     return found
 
 
+class SnapshotMismatch(Exception):
+    """A decision's facts snapshot is missing or does not hash to the digest its entry keeps."""
+
+
 def attach(connection: Connection, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``entries`` with the facts each one saw (from its snapshot, unless stored inline)."""
+    """``entries`` with the facts each one saw (from its snapshot, unless stored inline).
+
+    Each snapshot is re-hashed as it is read: facts edited in the table are never served
+    (to a replay, an auditor, an impact preview) as those the decision saw.
+    """
     texts = load(connection, named(entries))
     for entry in entries:
+        problem = broken(entry, texts)
+        if problem:
+            raise SnapshotMismatch(f"decision {entry.get('decision_id')}: {problem}; verify the log")
         if "facts" not in entry and entry.get("facts_digest") in texts:
             entry["facts"] = json.loads(texts[entry["facts_digest"]])
     return entries

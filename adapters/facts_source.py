@@ -33,6 +33,7 @@ from jrp.engine.facts import (
     SubjectFacts,
     SubjectType,
 )
+from jrp.ports import UNKNOWN
 from sqlalchemy import Engine, select
 
 E = TypeVar("E", bound=Enum)
@@ -142,19 +143,21 @@ class FactsStore:
         ids = list(dict.fromkeys(subject_ids))
         if not ids:
             return {}
+        return self.driver.read(lambda connection: self._load_many(connection, ids))
+
+    def _load_many(self, connection: Any, ids: list[str]) -> dict[str, SubjectFacts]:
         driver = self.driver
-        with driver.connection() as connection:
-            subjects = {row["subject_id"]: row for row in driver.rows_in(connection, SUBJECTS_IN, ids)}
-            persons = [s for s, row in subjects.items() if row["subject_type"] == SubjectType.natural_person.value]
-            relations: dict[str, list[Mapping[str, Any]]] = {}
-            entities: dict[str, Mapping[str, Any]] = {}
-            for row in driver.rows_in(connection, RELATIONS_OF_PERSONS_IN, persons):
-                relations.setdefault(row["person_id"], []).append(row)
-                entities[row["entity_id"]] = {c: row[f"entity_{c}"] for c in SUBJECT_COLUMNS}
-            records: dict[str, list[Record]] = {}
-            owners = list(subjects) + [e for e in entities if e not in subjects]
-            for row in driver.rows_in(connection, RECORDS_IN, owners):
-                records.setdefault(row["subject_id"], []).append(record_of(row))
+        subjects = {row["subject_id"]: row for row in driver.rows_in(connection, SUBJECTS_IN, ids)}
+        persons = [s for s, row in subjects.items() if row["subject_type"] == SubjectType.natural_person.value]
+        relations: dict[str, list[Mapping[str, Any]]] = {}
+        entities: dict[str, Mapping[str, Any]] = {}
+        for row in driver.rows_in(connection, RELATIONS_OF_PERSONS_IN, persons):
+            relations.setdefault(row["person_id"], []).append(row)
+            entities[row["entity_id"]] = {c: row[f"entity_{c}"] for c in SUBJECT_COLUMNS}
+        records: dict[str, list[Record]] = {}
+        owners = list(subjects) + [e for e in entities if e not in subjects]
+        for row in driver.rows_in(connection, RECORDS_IN, owners):
+            records.setdefault(row["subject_id"], []).append(record_of(row))
         return {s: _facts(row, relations.get(s, []), entities, records) for s, row in subjects.items()}
 
     def iter_subject_ids(self, page_size: int = 2000) -> Iterator[list[str]]:
@@ -171,12 +174,11 @@ class FactsStore:
             after = page[-1]
 
     def facts_version(self, subject_id: str) -> str:
-        """The version of the subject's facts and of its related organisations' ("0" if unknown): one query."""
-        with self.driver.connection() as connection:
-            rows = self.driver.rows(connection, VERSIONS, (subject_id, subject_id))
+        """The version of the subject's facts and of its related organisations' (``UNKNOWN``): one query."""
+        rows = self.driver.read(lambda connection: self.driver.rows(connection, VERSIONS, (subject_id, subject_id)))
         versions = {row["subject_id"]: row["facts_version"] for row in rows}
         if subject_id not in versions:
-            return "0"
+            return UNKNOWN
         return version_string(versions.pop(subject_id), versions.items())
 
     def facts_as_of(self, subject_id: str, known_at: datetime) -> SubjectFacts | None:

@@ -14,6 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from jrp.adapters.dbapi import StoreDisconnected
+from jrp.adapters.fact_snapshots import SnapshotMismatch
 from jrp.adapters.identity import InvalidIdentifier
 from jrp.api.schemas import ErrorItemV1, ErrorV1
 from jrp.service import UnknownDecision
@@ -72,6 +74,9 @@ ERRORS: dict[type[Exception], tuple[int, Callable[..., ErrorV1]]] = {
     Forbidden: (403, _message("forbidden")),
     NotFound: (404, _message("not_found")),
     UnknownDecision: (404, lambda error: ErrorV1(code="not_found", message=f"no decision {error}")),
+    SnapshotMismatch: (500, _message("log_integrity")),
+    StoreDisconnected: (503, lambda _error: ErrorV1(code="store_unavailable",
+                                                    message="the database dropped the connection; retry the request")),
     HTTPException: (0, _http),  # status taken from the exception (unknown route, wrong method)
 }
 

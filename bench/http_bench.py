@@ -99,6 +99,16 @@ def start(command: list[str], port: int, env: dict[str, str]) -> subprocess.Pope
     raise SystemExit(f"server on port {port} did not start: {' '.join(command)}")
 
 
+def worker_rss(parent: int) -> list[float]:
+    """Resident memory (MiB) of the worker processes uvicorn started under ``parent`` (Linux /proc)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024)
+    return sizes
+
+
 def wrk_script(key: str, ids: list[str]) -> Path:
     """A wrk script posting a check of a subject drawn at random from ``ids`` per request."""
     prefix = json.dumps({**CHECK, "subject": {"id": "@"}}, ensure_ascii=False).split('"@"')
@@ -153,6 +163,7 @@ def over_http(url: str, ids: list[str], seconds: int, connections: int) -> None:
                               json={**CHECK, "subjects": subjects})
         response.raise_for_status()
         print(f"HTTP one batch of 10,000 distinct subjects: {time.perf_counter() - started:.2f} s wall (target ≤ 1 s)")
+        print(f"resident memory of the jrp worker processes now: {', '.join(f'{m:.0f} MiB' for m in worker_rss(jrp.pid))}")
     finally:
         for process in (jrp, noop):
             process.terminate()

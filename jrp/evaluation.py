@@ -24,12 +24,13 @@ T = TypeVar("T")
 
 
 class Evaluation:
-    __slots__ = ("facts", "decision", "_derived")
+    __slots__ = ("facts", "decision", "_derived", "_facts_digest")
 
     def __init__(self, facts: SubjectFacts, decision: Decision):
         self.facts = facts
         self.decision = decision
         self._derived: dict[Hashable, Any] = {}
+        self._facts_digest: str | None = None
 
     def derived(self, key: Hashable, make: Callable[[], T]) -> T:
         """``make()``, computed once per evaluation and ``key`` (a race computes it twice, harmlessly)."""
@@ -39,22 +40,24 @@ class Evaluation:
             value = self._derived[key] = make()
             return value
 
-    @property
     def facts_snapshot(self) -> Snapshot:
-        """The facts' digest and canonical JSON, as the decision log stores them (once per content).
+        """The facts' digest and a way to their canonical JSON, as the decision log stores them (once per content).
 
-        The JSON (~20 KB for 10 records) is handed over once, for the first log entry, and
-        not kept: the log needs it again only if it no longer knows the digest.
+        Only the digest is kept. The JSON (~20 KB for 10 records) travels with the first
+        snapshot asked for — the first log entry — and is dropped with it; a later one
+        makes it again only if the log asks (when it no longer knows the digest). The
+        closure holds the facts, not the evaluation: a cycle through it would outlive the
+        cache once frozen (``jrp.api.gc_policy``).
         """
-        return self.derived("facts_snapshot", self._facts_snapshot)
-
-    def _facts_snapshot(self) -> Snapshot:
-        first = [canonical(facts_to_json(self.facts))]
+        facts, data = self.facts, None
+        if self._facts_digest is None:
+            data = canonical(facts_to_json(facts))
+            self._facts_digest = hashlib.sha256(data).hexdigest()
 
         def make() -> bytes:
-            return first.pop() if first else canonical(facts_to_json(self.facts))
+            return data if data is not None else canonical(facts_to_json(facts))
 
-        return Snapshot(hashlib.sha256(first[0]).hexdigest(), make)
+        return Snapshot(self._facts_digest, make)
 
     @property
     def decision_json(self) -> dict[str, Any]:

@@ -8,8 +8,12 @@ from typing import Any, Protocol
 from jrp.engine.facts import SubjectFacts
 
 
+UNKNOWN = "unknown"
+"""The facts version of a subject the store has never seen (a stored subject's versions are numbers)."""
+
+
 class FactsSource(Protocol):
-    """Reads subject facts; ``facts_version`` must be cheap (one indexed query)."""
+    """Reads subject facts; ``facts_version`` must be cheap (one indexed query), ``UNKNOWN`` for a stranger."""
 
     def load(self, subject_id: str) -> SubjectFacts | None: ...
 

@@ -24,7 +24,7 @@ from jrp.engine.evaluate import Engine
 from jrp.engine.facts import CheckContext, Subject, SubjectFacts, SubjectType
 from jrp.engine.types import Decision, Supervision
 from jrp.evaluation import Evaluation
-from jrp.ports import DecisionLog, FactsSource
+from jrp.ports import UNKNOWN, DecisionLog, FactsSource
 from jrp.rulesets.bundle import Bundle, RulesetRef
 from jrp.rulesets.library import Library
 
@@ -218,14 +218,14 @@ class CheckService:
 
 
 def _unknown_subject(ref: SubjectRef) -> SubjectFacts:
-    """A subject the store has never heard of: no records, so it is allowed (not a 404); version "0" as the store says."""
-    return SubjectFacts(Subject(ref.id, ref.type or SubjectType.legal_person, ref.name), version="0")
+    """A subject the store has never heard of: no records, so it is allowed (not a 404)."""
+    return SubjectFacts(Subject(ref.id, ref.type or SubjectType.legal_person, ref.name), version=UNKNOWN)
 
 
 def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None) -> dict[str, Any]:
     """What the decision log keeps of one check: inputs, facts snapshot, bundle and result."""
     request = result.request
-    evaluation = result.evaluation
+    snapshot = result.evaluation.facts_snapshot()
     return {
         "decision_id": result.decision_id,
         "batch_id": batch_id,
@@ -244,9 +244,9 @@ def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None) 
         },
         "bundle": {"jurisdiction": result.bundle.jurisdiction, "hash": result.bundle.hash,
                    "rulesets": [{"id": r.id, "version": r.version} for r in result.bundle.refs]},
-        "facts_digest": evaluation.facts_snapshot.digest,
-        "facts": evaluation.facts_snapshot,  # serialised once per evaluation, stored once per content
-        "result": evaluation.decision_json,
+        "facts_digest": snapshot.digest,
+        "facts": snapshot,  # serialised once per evaluation, stored once per content
+        "result": result.evaluation.decision_json,
     }
 
 

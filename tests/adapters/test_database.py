@@ -9,6 +9,8 @@ from sqlalchemy.exc import OperationalError
 
 from jrp.adapters import database
 from jrp.adapters.database import make_engine
+from jrp.adapters.facts_source import FactsStore
+from jrp.ports import UNKNOWN
 from tests.pg import PG_ADMIN
 
 
@@ -39,3 +41,18 @@ def test_a_connection_in_steady_use_is_not_pinged_and_is_discarded_once_it_fails
         _backend_pid(engine)
     assert _backend_pid(engine) != first
     engine.dispose()
+
+
+def test_a_read_on_a_connection_the_server_dropped_is_retried_on_a_fresh_one(pg_url):
+    engine = make_engine(pg_url, pool_size=1, max_overflow=0)
+    store = FactsStore(engine)
+    assert store.facts_version("91320500MA1X00001A") == UNKNOWN
+    _kill(_backend_pid(engine))
+    assert store.facts_version("91320500MA1X00001A") == UNKNOWN  # no error: the dead connection was replaced
+    engine.dispose()
+
+
+def test_an_in_memory_sqlite_engine_still_works():
+    engine = make_engine("sqlite://")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar_one() == 1

@@ -7,13 +7,14 @@ from datetime import date
 from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.ingest import ingest
 from jrp.engine.facts import RecordStatus
+from jrp.ports import UNKNOWN
 
 from .factory import ORG, ORG2, PERSON, event, listing, penalty, relation
 
 
 def test_unknown_subject(engine):
     store = FactsStore(engine)
-    assert store.load(ORG) is None and store.facts_version(ORG) == "0" and store.load_many([ORG]) == {}
+    assert store.load(ORG) is None and store.facts_version(ORG) == UNKNOWN and store.load_many([ORG]) == {}
 
 
 def test_version_changes_on_own_and_related_events_only(engine):

@@ -146,6 +146,8 @@ def test_an_edited_or_deleted_facts_snapshot_is_detected(fresh_api: Api) -> None
         connection.execute(update(snapshots_t).values(facts=text.replace('"severity":3', '"severity":2')))
     broken = _verify(fresh_api)["broken"]
     assert (broken["seq"], broken["decision_id"]) == (1, ids[0]) and "facts were edited" in broken["reason"]
+    served = fresh_api.client.get(f"/v1/decisions/{ids[0]}", headers=fresh_api.headers("auditor"))
+    assert served.status_code == 500 and served.json()["code"] == "log_integrity"  # never served as genuine
     with engine.begin() as connection:
         connection.execute(delete(snapshots_t).where(snapshots_t.c.digest == entry["facts_digest"]))
     assert "is missing" in _verify(fresh_api)["broken"]["reason"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -122,3 +123,17 @@ def test_facts_sent_serialised_or_as_data_are_stored_once_and_read_back(tmp_path
     assert store.verify().ok
     with pytest.raises(ValueError, match="not the digest"):
         log.append([{**_entry(4), "facts": facts, "facts_digest": "0" * 64}])
+
+
+def test_an_append_that_cannot_take_the_lock_fails_and_the_next_one_still_runs(tmp_path, monkeypatch):
+    store, log = _log(tmp_path)
+    refusals = [OSError(37, "No locks available")]
+
+    def flock(file, operation):
+        if refusals:
+            raise refusals.pop()
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    with pytest.raises(OSError, match="No locks"):
+        log.append([_entry(1)])
+    assert log.append([_entry(2)])[0]["seq"] == 1  # not stuck behind the failed one
