@@ -16,6 +16,7 @@ from jrp.adapters.database import make_engine, upgrade_database
 from jrp.adapters.decision_log import DecisionLogStore
 from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.feedback import FeedbackStore
+from jrp.adapters.sign_outs import SignOutStore
 from jrp.measures_catalog.catalog import Catalog
 from jrp.rulesets.library import Library
 from jrp.group_commit import GroupCommitLog
@@ -54,6 +55,10 @@ class Runtime:
         return KeyStore(self.engine)
 
     @cached_property
+    def sign_outs(self) -> SignOutStore:
+        return SignOutStore(self.engine)
+
+    @cached_property
     def feedback(self) -> FeedbackStore:
         return FeedbackStore(self.engine)
 
@@ -63,7 +68,7 @@ class Runtime:
                             cache_size=self.settings.result_cache_size)
 
     def migrate(self) -> None:
-        """Bring the database schema up to date (facts store, decision log, API keys, feedback)."""
+        """Bring the database schema up to date (facts store, decision log, API keys, feedback, sign-outs)."""
         upgrade_database(self.engine)
 
     def close(self) -> None:

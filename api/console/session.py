@@ -1,10 +1,12 @@
 """Console sessions: who is signed in, and what their key may see.
 
 Signing in checks the API key once (``runtime.keys.authenticate``); the session cookie
-then names only the key's id and an expiry, signed with HMAC-SHA256, so the plaintext
-key never travels again and never appears in a page or a URL. Every request looks the
-key up by id, so a key deleted from the store ends its sessions at once. The cookie is
-HttpOnly and SameSite=Strict: no other site can send it along with a request.
+then names only the key's id, a random session id and an expiry, signed with
+HMAC-SHA256, so the plaintext key never travels again and never appears in a page or a
+URL. Every request looks the key up by id, so a key deleted from the store ends its
+sessions at once, and checks that the session was not signed out (a copied cookie
+dies with the sign-out, ``jrp.adapters.sign_outs``). The cookie is HttpOnly and
+SameSite=Strict: no other site can send it along with a request.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from fastapi import Request, Response
 
@@ -39,8 +42,15 @@ class PageError(Exception):
         self.params = params
 
 
+@dataclass(frozen=True)
+class Session:
+    key_id: str
+    session_id: str
+    expires_at: int
+
+
 class SessionSigner:
-    """Issues and checks ``key_id.expiry.signature`` tokens."""
+    """Issues and checks ``key_id.session_id.expiry.signature`` tokens."""
 
     def __init__(self, secret: bytes):
         self._secret = secret
@@ -55,16 +65,19 @@ class SessionSigner:
         return hmac.new(self._secret, payload.encode(), hashlib.sha256).hexdigest()
 
     def issue(self, key_id: str, now: float | None = None) -> str:
-        payload = f"{key_id}.{int((now or time.time()) + SESSION_SECONDS)}"
+        payload = f"{key_id}.{secrets.token_hex(16)}.{int((now or time.time()) + SESSION_SECONDS)}"
         return f"{payload}.{self._sign(payload)}"
 
-    def key_id_of(self, token: str, now: float | None = None) -> str | None:
-        """The key id a valid, unexpired token names, else None."""
+    def session_of(self, token: str, now: float | None = None) -> Session | None:
+        """The session a valid, unexpired token names, else None."""
         payload, _, signature = token.rpartition(".")
-        key_id, _, expires = payload.partition(".")
-        if not (key_id and expires.isdigit() and hmac.compare_digest(signature, self._sign(payload))):
+        parts = payload.split(".")
+        if len(parts) != 3 or not hmac.compare_digest(signature, self._sign(payload)):
             return None
-        return key_id if int(expires) > (now or time.time()) else None
+        key_id, session_id, expires = parts
+        if not (key_id and session_id and expires.isdigit()) or int(expires) <= (now or time.time()):
+            return None
+        return Session(key_id, session_id, int(expires))
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -80,17 +93,22 @@ def start_session(request: Request, response: Response, key: ApiKey) -> None:
                         httponly=True, samesite="strict", secure=request.url.scheme == "https")
 
 
-def end_session(response: Response) -> None:
+def end_session(request: Request, response: Response) -> None:
+    """Sign out: the cookie is deleted, and the session recorded as ended (any copy of the cookie dies too)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    session = token and signer_of(request).session_of(token)
+    if session:
+        runtime_of(request).sign_outs.sign_out(session.session_id, session.expires_at, int(time.time()))
     response.delete_cookie(SESSION_COOKIE, path=PREFIX, httponly=True, samesite="strict")
 
 
 def session_key(request: Request) -> ApiKey | None:
-    """The signed-in key, or None (no cookie, a forged or expired one, or a key since deleted)."""
+    """The signed-in key, or None (no cookie, a forged, expired or signed-out one, or a key since deleted)."""
     token = request.cookies.get(SESSION_COOKIE)
-    key_id = token and signer_of(request).key_id_of(token)
-    if not key_id:
+    session = token and signer_of(request).session_of(token)
+    if not session or runtime_of(request).sign_outs.signed_out(session.session_id):
         return None
-    return runtime_of(request).keys.get(key_id)
+    return runtime_of(request).keys.get(session.key_id)
 
 
 def signed_in(request: Request) -> ApiKey:

@@ -55,28 +55,34 @@ def test_sign_in_and_sign_out_need_the_csrf_token(console_as: Callable[..., Cons
 
 def test_sign_out_ends_the_session(console_as: Callable[..., Console]) -> None:
     console = console_as("auditor")
+    copied = console.client.cookies[SESSION_COOKIE]
     response = console.client.post("/console/sign-out", data={"csrf": console.csrf()})
     assert response.status_code == 303 and response.headers["location"] == "/console/sign-in?signed_out=1"
     assert console.get("/console/decisions").status_code == 303
     assert "您已退出" in console.get("/console/sign-in", signed_out="1").text
+    thief = console_as(None)  # a copy of the cookie taken before the sign-out dies with it
+    thief.client.cookies.set(SESSION_COOKIE, copied, path="/console")
+    assert thief.get("/console/decisions").status_code == 303
+    assert console_as("auditor").get("/console/decisions").status_code == 200  # signing in again works
 
 
 def test_forged_and_foreign_sessions_are_not_accepted(console_as: Callable[..., Console]) -> None:
     console = console_as("checker")
     token = console.client.cookies[SESSION_COOKIE]
-    key_id, expires, signature = token.split(".")
+    key_id, session_id, expires, signature = token.split(".")
     auditor_id = console_as("auditor").client.cookies[SESSION_COOKIE].split(".")[0]
-    console.client.cookies.set(SESSION_COOKIE, f"{auditor_id}.{expires}.{signature}", path="/console")
+    console.client.cookies.set(SESSION_COOKIE, f"{auditor_id}.{session_id}.{expires}.{signature}", path="/console")
     assert console.get("/console/decisions").status_code == 303  # re-signed by nobody: signed out
 
 
 def test_session_tokens_expire_and_bind_their_secret() -> None:
     signer = SessionSigner(b"s" * 32)
     token = signer.issue("abc", now=1000.0)
-    assert signer.key_id_of(token, now=1000.0 + SESSION_SECONDS - 1) == "abc"
-    assert signer.key_id_of(token, now=1000.0 + SESSION_SECONDS + 1) is None
-    assert SessionSigner(b"t" * 32).key_id_of(token, now=1000.0) is None
-    assert signer.key_id_of("abc", now=1000.0) is None and signer.key_id_of("", now=1000.0) is None
+    assert signer.session_of(token, now=1000.0 + SESSION_SECONDS - 1).key_id == "abc"
+    assert signer.session_of(token, now=1000.0 + SESSION_SECONDS + 1) is None
+    assert SessionSigner(b"t" * 32).session_of(token, now=1000.0) is None
+    assert signer.session_of("abc", now=1000.0) is None and signer.session_of("", now=1000.0) is None
+    assert signer.issue("abc", now=1000.0).split(".")[1] != token.split(".")[1]  # every sign-in a session of its own
 
 
 def test_only_console_paths_are_offered_after_sign_in(console_as: Callable[..., Console]) -> None:

@@ -59,5 +59,5 @@ def sign_in(request: Request, csrf: Annotated[str, Form()] = "", api_key: Annota
 def sign_out(request: Request, csrf: Annotated[str, Form()] = "") -> RedirectResponse:
     check_csrf(request, csrf)
     response = redirect(f"{PREFIX}/sign-in?signed_out=1")
-    end_session(response)
+    end_session(request, response)
     return response
