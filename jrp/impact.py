@@ -25,7 +25,7 @@ from jrp.jurisdictions import chain_of
 from jrp.rulesets.library import Library, RulesetFile
 from jrp.rulesets.loader import Level, Problem
 from jrp.rulesets.validate import validate
-from jrp.service import compare
+from jrp.differences import Difference, compare
 
 EXAMPLES_PER_CHANGE = 5
 RECENT_DECISIONS = 500
@@ -83,7 +83,7 @@ class ImpactReport:
     outcome_shifts: Counter = field(default_factory=Counter)  # (scenario, role, jurisdiction, before, after)
     examples: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     decisions_checked: int = 0
-    decisions_changed: list[tuple[str, list[str]]] = field(default_factory=list)
+    decisions_changed: list[tuple[str, list[Difference]]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         def rows(counter: Counter, names: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -102,7 +102,8 @@ class ImpactReport:
             "outcome_shifts": rows(self.outcome_shifts, ("scenario", "role", "jurisdiction", "before", "after")),
             "examples": [{"measure_id": m, "change": c, "subjects": s} for (m, c), s in sorted(self.examples.items())],
             "decisions": {"checked": self.decisions_checked,
-                          "changed": [{"decision_id": d, "differences": diffs} for d, diffs in self.decisions_changed]},
+                          "changed": [{"decision_id": d, "differences": [str(x) for x in diffs]}
+                                      for d, diffs in self.decisions_changed]},
         }
 
 

@@ -23,6 +23,7 @@ from jrp.engine.decide import INSPECTION
 from jrp.engine.evaluate import Engine
 from jrp.engine.facts import CheckContext, Subject, SubjectFacts, SubjectType
 from jrp.engine.types import Decision, Supervision
+from jrp.differences import Difference, compare
 from jrp.evaluation import Evaluation
 from jrp.ports import UNKNOWN, DecisionLog, FactsSource
 from jrp.rulesets.bundle import Bundle, RulesetRef
@@ -84,7 +85,7 @@ class ReplayResult:
     identical: bool
     original: dict[str, Any]
     replayed: dict[str, Any]
-    differences: list[str] = field(default_factory=list)
+    differences: list[Difference] = field(default_factory=list)
 
 
 class UnknownDecision(LookupError):
@@ -248,26 +249,3 @@ def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None) 
         "facts": snapshot,  # serialised once per evaluation, stored once per content
         "result": result.evaluation.decision_json,
     }
-
-
-def compare(original: dict[str, Any], replayed: dict[str, Any]) -> list[str]:
-    """Human-readable differences between two decisions (outcome, measures, end dates, basis)."""
-    differences = []
-    if original["outcome"] != replayed["outcome"]:
-        differences.append(f"outcome {original['outcome']} → {replayed['outcome']}")
-    for group in ("measures", "incentives"):
-        before = {m["measure_id"] + _via(m): m for m in original[group]}
-        after = {m["measure_id"] + _via(m): m for m in replayed[group]}
-        differences += [f"{group}: {key} no longer applies" for key in sorted(before.keys() - after.keys())]
-        differences += [f"{group}: {key} now applies" for key in sorted(after.keys() - before.keys())]
-        for key in sorted(before.keys() & after.keys()):
-            for attribute in ("until", "legal_basis", "ruleset_version", "effect", "category"):
-                if before[key][attribute] != after[key][attribute]:
-                    differences.append(f"{group}: {key} {attribute} changed")
-    return differences
-
-
-def _via(measure: dict[str, Any]) -> str:
-    via = measure.get("via")
-    return f" via {via['role']} of {via['subject']}" if via else ""
-

@@ -51,4 +51,4 @@ def replay(decision_id: DecisionId, body: ReplayRequestV1, key: Replayer, runtim
     except KeyError as error:  # a ruleset version the decision used is gone from the library
         raise NotFound(f"cannot replay {decision_id}: {error.args[0]}") from None
     return ReplayResponseV1(identical=result.identical, original=result.original, replayed=result.replayed,
-                            differences=result.differences)
+                            differences=[str(d) for d in result.differences])

@@ -116,7 +116,7 @@ def test_impact_preview_of_a_candidate(page: Page, live: screenshots.LiveConsole
     expect(report).to_contain_text("候选版本 cn-basic-list@2026.1，日期 2026-06-01")
     expect(report.locator("table").first).to_contain_text("gp-supplier-disqualified")
     expect(report).to_contain_text(screenshots.DEBTOR)
-    expect(report).to_contain_text("measures: gp-supplier-disqualified no longer applies")
+    expect(report).to_contain_text("惩戒措施 gp-supplier-disqualified 不再适用")
 
 
 def test_forbidden_pages_and_sign_out(page: Page, live: screenshots.LiveConsole) -> None:

@@ -49,7 +49,9 @@ def test_replay_with_current_rules_lists_the_differences(edited: Api) -> None:
     assert 'data-replay="identical"' in original.text
     current = console.get(f"/console/decisions/{decision}/replay", rules="current")
     assert current.status_code == 200 and 'data-replay="different"' in current.text
-    assert f"measures: {WIDENED} no longer applies" in html.unescape(current.text)
+    assert f"惩戒措施 {WIDENED} 不再适用" in html.unescape(current.text)  # the difference in the page's language
+    english = console.get(f"/console/decisions/{decision}/replay", rules="current", lang="en")
+    assert f"measures: {WIDENED} no longer applies" in html.unescape(english.text)
 
 
 def test_impact_preview_counts_losses_and_logs_nothing(fresh_api: Api) -> None:
@@ -61,7 +63,7 @@ def test_impact_preview_counts_losses_and_logs_nothing(fresh_api: Api) -> None:
     assert page.status_code == 200, page.text
     text = html.unescape(page.text)
     assert "候选版本 cn-basic-list@2026.1，日期 2026-06-01" in text and WIDENED in text and DEBTOR in text
-    assert f"measures: {WIDENED} no longer applies" in text
+    assert f"惩戒措施 {WIDENED} 不再适用" in text
     assert fresh_api.runtime.log.verify().count == logged
     bundled = console.client.post("/console/impact", data={"csrf": console.csrf(), "base": "cn-credit-repair@2026"})
     assert bundled.status_code == 200 and "cn-credit-repair@2026" in bundled.text

@@ -13,6 +13,7 @@ import pytest
 from jrp.access import Action, Role
 from jrp.adapters.feedback import Period
 from jrp.api.console.i18n import LANG_COOKIE, MESSAGES
+from jrp.differences import Change, MeasureGroup
 from jrp.engine.types import Outcome
 from jrp.rulesets.loader import Level
 from jrp.rulesets.schema import Effect, MeasureKind, Scenario
@@ -23,7 +24,8 @@ LITERAL_KEY = re.compile(r"""["']((?:[a-z_]+\.)+[a-z0-9_]*[a-z0-9])["']""")  # "
 FILES = (".html", ".css", ".js", ".py", ".yaml")
 FIELD_NAME = re.compile(r"""(?:parse_\w+\([^)]*?|problems\.add(?:_detail)?\(|field=)["']([a-z_]+)["']""")
 LABELLED: dict[str, type[StrEnum]] = {"scenario": Scenario, "outcome": Outcome, "role": Role, "action": Action,
-                                      "effect": Effect, "kind": MeasureKind, "level": Level, "stats.period": Period}
+                                      "effect": Effect, "kind": MeasureKind, "level": Level, "stats.period": Period,
+                                      "difference": Change, "group": MeasureGroup}
 
 
 def _sources() -> str:

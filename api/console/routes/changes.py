@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -17,6 +17,7 @@ from jrp.api.console.session import PREFIX, may, runtime_of
 from jrp.api.errors import InvalidField
 from jrp.api.ruleset_views import impact_preview, library_version, semantic_diff
 from jrp.api.schemas import ImpactRequestV1
+from jrp.impact import ImpactReport
 from jrp.rulesets.library import Library
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -61,9 +62,10 @@ def diff_page(request: Request, key: Annotated[ApiKey, Depends(may(Action.diff_r
 
 
 def _impact_page(request: Request, key: ApiKey, form: dict[str, str], *, problems: Problems | None = None,
-                 report: dict[str, Any] | None = None) -> HTMLResponse:
+                 report: ImpactReport | None = None) -> HTMLResponse:
     return render(request, "impact.html", key, status=422 if problems else 200,
-                  problems=problems.messages if problems else [], form=form, report=report,
+                  problems=problems.messages if problems else [], form=form,
+                  report=report.as_json() if report else None, changed=report.decisions_changed if report else [],
                   choices=_refs(runtime_of(request).library, versioned_only=False))
 
 
@@ -120,4 +122,4 @@ async def impact(request: Request, key: Annotated[ApiKey, Depends(may(Action.pre
     except InvalidField as error:
         problems.add_detail(error.field, str(error))
         return _impact_page(request, key, form, problems=problems)
-    return _impact_page(request, key, form, report=report.as_json())
+    return _impact_page(request, key, form, report=report)
