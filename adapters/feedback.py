@@ -5,15 +5,17 @@ them (with a reason) or did not use the check. Rows are appended, never updated;
 decision may get several (a later one corrects an earlier one). Statistics group the
 decision log by period × calling department × scenario × jurisdiction. Department,
 jurisdiction and measures live only in the hashed log entry, not in indexed columns, so
-they are read from it page by page; feedback per decision is a SQL ``DISTINCT``.
+they are read from it page by page — each entry once per process, the log being
+append-only; feedback per decision is a SQL ``DISTINCT``.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -73,6 +75,8 @@ class FeedbackStore:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._tallies: dict[Period, _Tally] = {}
+        self._lock = threading.Lock()
 
     def record(self, decision_id: str, caller_key_id: str, action: FeedbackAction, reason: str = "",
                case_outcome: str = "") -> dict[str, Any]:
@@ -84,34 +88,62 @@ class FeedbackStore:
         return {"feedback_id": feedback_id, **row}
 
     def stats(self, period: Period) -> list[StatsRow]:
-        """Checks, outcomes, measures hit and feedback per period × department × scenario × jurisdiction."""
-        rows: dict[tuple[str, str, str, str], StatsRow] = {}
-        for created_at, outcome, has_feedback, entry in self._decisions():
-            key = (period_of(created_at, period), entry["caller"].get("department", ""),
-                   entry["request"]["scenario"], entry["request"]["jurisdiction"])
-            row = rows.get(key) or rows.setdefault(key, StatsRow(*key))
-            row.checks += 1
-            row.outcomes[outcome] += 1
-            row.measures.update({m["measure_id"] for m in entry["result"]["measures"]})
-            if has_feedback:
-                row.feedback_received += 1
-            elif outcome != "allow":
-                row.feedback_missing += 1
-        return [rows[key] for key in sorted(rows)]
+        """Checks, outcomes, measures hit and feedback per period × department × scenario × jurisdiction.
 
-    def _decisions(self) -> Iterator[tuple[datetime, str, bool, dict[str, Any]]]:
-        """Every logged decision in order, with whether it has feedback, a page at a time."""
-        answered = select(feedback_t.c.decision_id).distinct().subquery()
+        The log is append-only, so what it says per key is tallied once and kept: each call
+        reads only the decisions appended since the last one, then the decisions that have
+        feedback (fewer, and feedback can arrive for any of them at any time).
+        """
+        with self._lock:
+            tally = self._tallies.setdefault(period, _Tally())
+            for seq, created_at, outcome, entry in self._decisions(decisions_t.c.seq > tally.seq):
+                tally.add(_key(created_at, entry, period), outcome, entry)
+                tally.seq = seq
+            received, received_hits = Counter(), Counter()
+            answered = select(feedback_t.c.decision_id).distinct()
+            for _seq, created_at, outcome, entry in self._decisions(decisions_t.c.seq <= tally.seq,
+                                                                     decisions_t.c.decision_id.in_(answered)):
+                key = _key(created_at, entry, period)
+                received[key] += 1
+                received_hits[key] += outcome != "allow"
+            return [replace(row, outcomes=Counter(row.outcomes), measures=Counter(row.measures),
+                            feedback_received=received[key], feedback_missing=tally.hits[key] - received_hits[key])
+                    for key, row in sorted(tally.rows.items())]
+
+    def _decisions(self, *conditions: Any) -> Iterator[tuple[int, datetime, str, dict[str, Any]]]:
+        """The logged decisions meeting ``conditions``, in order, a page at a time."""
         after = 0
         while True:
-            query = (select(decisions_t.c.seq, decisions_t.c.created_at, decisions_t.c.outcome,
-                            answered.c.decision_id.is_not(None).label("has_feedback"), decisions_t.c.entry)
-                     .outerjoin(answered, answered.c.decision_id == decisions_t.c.decision_id)
-                     .where(decisions_t.c.seq > after).order_by(decisions_t.c.seq).limit(PAGE))
+            query = (select(decisions_t.c.seq, decisions_t.c.created_at, decisions_t.c.outcome, decisions_t.c.entry)
+                     .where(decisions_t.c.seq > after, *conditions).order_by(decisions_t.c.seq).limit(PAGE))
             with self.engine.connect() as connection:
                 page = connection.execute(query).all()
             if not page:
                 return
             for row in page:
-                yield row.created_at, row.outcome, bool(row.has_feedback), json.loads(row.entry)
+                yield row.seq, row.created_at, row.outcome, json.loads(row.entry)
             after = page[-1].seq
+
+
+Key = tuple[str, str, str, str]
+
+
+def _key(created_at: datetime, entry: dict[str, Any], period: Period) -> Key:
+    return (period_of(created_at, period), entry["caller"].get("department", ""), entry["request"]["scenario"],
+            entry["request"]["jurisdiction"])
+
+
+@dataclass
+class _Tally:
+    """The log's counts per key up to ``seq`` (feedback apart): they only grow."""
+
+    seq: int = 0
+    rows: dict[Key, StatsRow] = field(default_factory=dict)
+    hits: Counter = field(default_factory=Counter)  # decisions with an outcome other than allow
+
+    def add(self, key: Key, outcome: str, entry: dict[str, Any]) -> None:
+        row = self.rows.get(key) or self.rows.setdefault(key, StatsRow(*key))
+        row.checks += 1
+        row.outcomes[outcome] += 1
+        row.measures.update({m["measure_id"] for m in entry["result"]["measures"]})
+        self.hits[key] += outcome != "allow"

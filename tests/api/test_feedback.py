@@ -52,3 +52,20 @@ def test_stats_per_period_department_scenario_and_jurisdiction(fresh_api: Api) -
     assert fresh_api.client.get("/v1/stats", params={"period": "week"}, headers=fresh_api.headers("admin")).status_code == 422
     for key in ("checker", "maintainer", "ingester"):
         assert fresh_api.client.get("/v1/stats", headers=fresh_api.headers(key)).status_code == 403
+
+
+def test_stats_follow_new_checks_and_late_feedback(fresh_api: Api) -> None:
+    def row() -> dict:
+        rows = fresh_api.client.get("/v1/stats", headers=fresh_api.headers("auditor")).json()["rows"]
+        assert len(rows) == 1
+        return rows[0]
+
+    first = fresh_api.check()
+    assert (row()["checks"], row()["feedback_received"], row()["feedback_missing"]) == (1, 0, 1)
+    second = fresh_api.check()
+    fresh_api.check(subject={"id": CLEAN})
+    assert (row()["checks"], row()["outcomes"]["allow"], row()["feedback_missing"]) == (3, 1, 2)
+    assert _feedback(fresh_api, first["decision_id"], action="applied").status_code == 201  # late, for an old one
+    assert (row()["checks"], row()["feedback_received"], row()["feedback_missing"]) == (3, 1, 1)
+    assert _feedback(fresh_api, second["decision_id"], action="waived", reason="已纠正").status_code == 201
+    assert (row()["feedback_received"], row()["feedback_missing"]) == (2, 0)
