@@ -87,10 +87,12 @@ class Driver:
 
     def timestamp(self, value: datetime) -> Any:
         """A ``DateTime(timezone=True)`` column value as SQLAlchemy stores it (naive UTC text on SQLite)."""
-        if self.postgres:
-            return value
-        utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-        return utc.isoformat(sep=" ", timespec="microseconds")
+        return value if self.postgres else naive_utc(value).isoformat(sep=" ", timespec="microseconds")
+
+
+def naive_utc(value: datetime) -> datetime:
+    """Naive UTC, the form SQLite stores and returns ``DateTime(timezone=True)`` values in."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def as_date(value: date | str | None) -> date | None:

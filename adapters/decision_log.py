@@ -22,7 +22,7 @@ import json
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from cachetools import LRUCache
@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 
 from jrp.adapters import fact_snapshots
-from jrp.adapters.dbapi import Driver
+from jrp.adapters.dbapi import Driver, naive_utc
 from jrp.engine.codec import canonical
 
 metadata = MetaData()
@@ -72,11 +72,6 @@ INSERT = (
 
 def chain_hash(prev_hash: str, entry: bytes) -> str:
     return hashlib.sha256(prev_hash.encode() + entry).hexdigest()
-
-
-def _utc(value: datetime) -> datetime:
-    """Naive UTC, the form SQLite returns: stored and entry timestamps compare equal."""
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _columns(entry: dict[str, Any]) -> dict[str, Any]:
@@ -240,48 +235,46 @@ class DecisionLogStore:
             if value is not None:
                 query = query.where(column == value)
         if since is not None:
-            query = query.where(decisions_t.c.created_at >= (_utc(since) if sqlite else since))
+            query = query.where(decisions_t.c.created_at >= (naive_utc(since) if sqlite else since))
         if until is not None:
-            query = query.where(decisions_t.c.created_at < (_utc(until) if sqlite else until))
+            query = query.where(decisions_t.c.created_at < (naive_utc(until) if sqlite else until))
         with self.engine.connect() as connection:
             return [dict(row) for row in connection.execute(query).mappings()]
 
     def verify(self) -> Verification:
         """Walk the chain from the first row; report the first row that does not follow from the one before."""
         count, head = 0, GENESIS
-        for row, snapshots in self._rows():
-            reason = _broken(row, count + 1, head, snapshots)
+        for row, entry, snapshots in self._rows():
+            reason = _broken(row, entry, count + 1, head, snapshots)
             if reason:
                 return Verification(False, count, head, row["seq"], row["decision_id"], reason)
             count, head = count + 1, row["hash"]
         return Verification(True, count, head)
 
-    def _rows(self) -> Iterator[tuple[dict[str, Any], dict[str, str]]]:
-        """Every row in chain order, with the texts of the snapshots its page refers to."""
+    def _rows(self) -> Iterator[tuple[dict[str, Any], Any, dict[str, str]]]:
+        """Every row in chain order, its entry parsed (or the parse error), the snapshot texts of its page."""
         after = 0
         while True:
             query = select(decisions_t).where(decisions_t.c.seq > after).order_by(decisions_t.c.seq).limit(PAGE)
             with self.engine.connect() as connection:
                 page = [dict(row) for row in connection.execute(query).mappings()]
-                snapshots = fact_snapshots.load(connection, _digests(page))
+                entries = [_parsed(row["entry"]) for row in page]
+                named = fact_snapshots.named(e for e in entries if isinstance(e, dict))
+                snapshots = fact_snapshots.load(connection, named)
             if not page:
                 return
-            for row in page:
-                yield row, snapshots
+            yield from ((row, entry, snapshots) for row, entry in zip(page, entries))
             after = page[-1]["seq"]
 
 
-def _digests(rows: list[dict[str, Any]]) -> set[str]:
-    entries = []
-    for row in rows:
-        try:
-            entries.append(json.loads(row["entry"]))
-        except ValueError:
-            continue  # _broken reports it
-    return fact_snapshots.named(entries)
+def _parsed(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        return error
 
 
-def _broken(row: dict[str, Any], expected_seq: int, prev_hash: str, snapshots: dict[str, str]) -> str:
+def _broken(row: dict[str, Any], entry: Any, expected_seq: int, prev_hash: str, snapshots: dict[str, str]) -> str:
     """Why ``row`` breaks the chain (or its facts snapshot does not hold), or "" if it is a valid next link."""
     if row["seq"] != expected_seq:
         return f"seq {row['seq']} follows seq {expected_seq - 1}: {row['seq'] - expected_seq} row(s) missing"
@@ -290,12 +283,13 @@ def _broken(row: dict[str, Any], expected_seq: int, prev_hash: str, snapshots: d
     if chain_hash(prev_hash, row["entry"].encode()) != row["hash"]:
         return "hash does not match the entry: the entry was edited"
     try:
-        entry = json.loads(row["entry"])
+        if isinstance(entry, ValueError):
+            raise entry
         columns = _columns(entry)
     except (ValueError, KeyError, TypeError) as error:
         return f"entry is not a decision log entry ({error})"
-    columns["created_at"] = _utc(columns["created_at"])
-    stored = {name: _utc(row[name]) if name == "created_at" else row[name] for name in columns}
+    columns["created_at"] = naive_utc(columns["created_at"])
+    stored = {name: naive_utc(row[name]) if name == "created_at" else row[name] for name in columns}
     edited = sorted(name for name in columns if stored[name] != columns[name])
     if edited:
         return f"column(s) {', '.join(edited)} differ from the entry"

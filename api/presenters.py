@@ -5,19 +5,19 @@ Shared by the routes and the CLI, so ``jrp check`` prints what ``POST /v1/checks
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Sequence
-import uuid
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from jrp.access import ApiKey
-from jrp.adapters.decision_log import StoredDecision
-from jrp.adapters.identity import mask_resident_id
 import orjson
 from pydantic import TypeAdapter
 
+from jrp.access import ApiKey
+from jrp.adapters.decision_log import StoredDecision
+from jrp.adapters.identity import mask_resident_id
 from jrp.api.schemas import (
     BundleV1,
     CheckedSubjectV1,
@@ -92,10 +92,8 @@ def check_json(result: CheckResult, key: ApiKey) -> bytes:
 
 
 def _template(result: CheckResult, key: ApiKey) -> bytes:
-    response = check_response(result, key)
-    response.decision_id, response.evaluated_at = _PLACEHOLDER_ID, None
-    data = response.model_dump(mode="json", exclude_unset=True)
-    data["evaluated_at"] = _PLACEHOLDER_AT
+    data = check_response(result, key).model_dump(mode="json", exclude_unset=True)
+    data["decision_id"], data["evaluated_at"] = _PLACEHOLDER_ID, _PLACEHOLDER_AT
     return orjson.dumps(data)
 
 

@@ -2,9 +2,8 @@
 
 The check service caches evaluations by subject facts version + bundle hash + scenario +
 role + date, so every check that hits the cache shares one ``Evaluation``. What is
-derived from it — the JSON snapshots the decision log keeps, the wire form of its
-measures — is computed on first use and kept with it, so a cache hit re-serialises
-nothing. Derived values are shared: treat them as read-only. A cached evaluation costs
+derived from it — the decision's JSON the log keeps, the serialised answer — is computed
+on first use and kept with it, so a cache hit re-serialises nothing. Derived values are shared: treat them as read-only. A cached evaluation costs
 memory for as long as the cache holds it, so what is kept is kept small: the answer as
 bytes, the facts snapshot as its digest (74 KiB per evaluation when the JSON forms were
 kept as Python objects, ~20 KiB now).
@@ -12,7 +11,6 @@ kept as Python objects, ~20 KiB now).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -49,15 +47,12 @@ class Evaluation:
         closure holds the facts, not the evaluation: a cycle through it would outlive the
         cache once frozen (``jrp.api.gc_policy``).
         """
-        facts, data = self.facts, None
         if self._facts_digest is None:
-            data = canonical(facts_to_json(facts))
-            self._facts_digest = hashlib.sha256(data).hexdigest()
-
-        def make() -> bytes:
-            return data if data is not None else canonical(facts_to_json(facts))
-
-        return Snapshot(self._facts_digest, make)
+            first = Snapshot.of(facts_to_json(self.facts))
+            self._facts_digest = first.digest
+            return first
+        facts = self.facts
+        return Snapshot(self._facts_digest, lambda: canonical(facts_to_json(facts)))
 
     @property
     def decision_json(self) -> dict[str, Any]:

@@ -17,13 +17,13 @@ from typing import Any
 
 from cachetools import LRUCache
 
+from jrp.differences import Difference, compare
 from jrp.engine.codec import decision_to_json, facts_from_json
 from jrp.engine.compile import compile_bundle
 from jrp.engine.decide import INSPECTION
 from jrp.engine.evaluate import Engine
 from jrp.engine.facts import CheckContext, Subject, SubjectFacts, SubjectType
 from jrp.engine.types import Decision, Supervision
-from jrp.differences import Difference, compare
 from jrp.evaluation import Evaluation
 from jrp.ports import UNKNOWN, DecisionLog, FactsSource
 from jrp.rulesets.bundle import Bundle, RulesetRef

@@ -8,30 +8,16 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse
+
 from jrp.adapters.identity import subject_type_of
-from jrp.api.deps import (
-    Checker,
-    DecisionReader,
-    MetricsDep,
-    RuntimeDep,
-    readable,
-    scoped_jurisdiction,
-)
+from jrp.api.deps import Checker, DecisionReader, MetricsDep, RuntimeDep, readable, scoped_jurisdiction
 from jrp.api.errors import NotFound
 from jrp.api.metrics import Metrics
 from jrp.api.presenters import check_json, outcome_counts
 from jrp.api.report import render_batch_report
 from jrp.api.routes import json_data_response
-from jrp.api.schemas import (
-    KEY_PATTERN,
-    BatchRequestV1,
-    BatchResponseV1,
-    CheckOptionsV1,
-    CheckRequestV1,
-    CheckResponseV1,
-    SubjectV1,
-)
-
+from jrp.api.schemas import (KEY_PATTERN, BatchRequestV1, BatchResponseV1, CheckOptionsV1, CheckRequestV1,
+                             CheckResponseV1, SubjectV1)
 from jrp.runtime import Runtime
 from jrp.service import CheckRequest, SubjectRef
 
