@@ -16,7 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from jrp.adapters.identity import InvalidIdentifier, is_masked_resident_id, validate_subject_id
-from jrp.engine.facts import Impact, Procedure, Severity, SubjectType
+from jrp.vocabulary.records import Impact, Procedure, Severity
+from jrp.vocabulary.subjects import SubjectType
 
 
 def _severity(value: Any) -> Any:

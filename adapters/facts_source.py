@@ -19,20 +19,17 @@ from jrp.adapters.events import parse_event
 from jrp.adapters.identity import fits_mask, review_key
 from jrp.adapters.orm import EventRow, RecordRow, SubjectRow
 from jrp.adapters.projection import State, apply
-from jrp.engine.facts import (
+from jrp.engine.facts import Record, RelatedParty, Subject, SubjectFacts
+from jrp.vocabulary.records import (
     CommitmentState,
     Impact,
     ObjectionState,
     Procedure,
-    Record,
     RecordStatus,
     RecordType,
-    RelatedParty,
     Severity,
-    Subject,
-    SubjectFacts,
-    SubjectType,
 )
+from jrp.vocabulary.subjects import SubjectType
 from jrp.ports import UNKNOWN
 from sqlalchemy import Engine, select
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
 
-from jrp.engine.facts import SubjectType
+from jrp.vocabulary.subjects import SubjectType
 
 MASK_CHAR = "*"
 _MASKED = re.compile(r"^(\d{4,})(\*+)(\d{3,}[\dX])$")

@@ -34,8 +34,9 @@ from jrp.adapters.events import (
     SubjectRegistered,
 )
 from jrp.adapters.identity import birth_date_of, review_key, subject_type_of
-from jrp.engine.facts import CommitmentState, ObjectionState, RecordStatus, RecordType, SubjectType
-from jrp.engine.periods import add_years
+from jrp.vocabulary.records import CommitmentState, ObjectionState, RecordStatus, RecordType
+from jrp.vocabulary.subjects import SubjectType
+from jrp.vocabulary.periods import add_years
 
 Row = dict[str, Any]
 

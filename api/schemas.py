@@ -14,8 +14,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from jrp.adapters.feedback import FeedbackAction
 from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
-from jrp.engine.facts import Severity, SubjectType
-from jrp.rulesets.schema import CheckRole, Scenario
+from jrp.vocabulary.records import Severity
+from jrp.vocabulary.subjects import SubjectType
+from jrp.vocabulary.scenarios import CheckRole, Scenario
 
 MAX_BATCH = 10_000
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._*-]{0,79}$"

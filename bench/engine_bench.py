@@ -25,16 +25,9 @@ from zen_table import ZenEvaluator  # noqa: E402
 from jrp.engine.compile import CompiledBundle, compile_bundle  # noqa: E402
 from jrp.engine.evaluate import Engine, make_evaluator  # noqa: E402
 from jrp.engine.evidence import build_evidence  # noqa: E402
-from jrp.engine.facts import (  # noqa: E402
-    CheckContext,
-    Procedure,
-    Record,
-    RecordType,
-    Severity,
-    Subject,
-    SubjectFacts,
-    SubjectType,
-)
+from jrp.engine.facts import CheckContext, Record, Subject, SubjectFacts
+from jrp.vocabulary.records import Procedure, RecordType, Severity
+from jrp.vocabulary.subjects import SubjectType
 from jrp.engine.types import Trigger  # noqa: E402
 from jrp.rulesets.bundle import Bundle  # noqa: E402
 from jrp.rulesets.library import Library  # noqa: E402

@@ -18,14 +18,13 @@ from jrp.rulesets.schema import (
     GradingScheme,
     Instrument,
     InstrumentStatus,
-    ListKind,
     Measure,
-    MeasureKind,
     PublicationPeriods,
     Rule,
     Ruleset,
     SupervisionClass,
 )
+from jrp.vocabulary.measures import ListKind, MeasureKind
 
 
 class CompileError(ValueError):

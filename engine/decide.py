@@ -7,8 +7,9 @@ from datetime import date
 
 from jrp.engine.compile import CompiledBundle, MeasureEntry
 from jrp.engine.evidence import EvidenceSet
-from jrp.engine.facts import CheckContext, Record, Severity
-from jrp.engine.periods import shift
+from jrp.engine.facts import CheckContext, Record
+from jrp.vocabulary.records import Severity
+from jrp.vocabulary.periods import shift
 from jrp.engine.types import (
     OUTCOME_STRENGTH,
     Decision,
@@ -21,7 +22,7 @@ from jrp.engine.types import (
     Via,
 )
 from jrp.engine.supervision import supervision_of
-from jrp.rulesets.schema import Effect
+from jrp.vocabulary.measures import Effect
 
 EFFECT_OUTCOME = {
     Effect.prohibit: Outcome.deny,

@@ -14,22 +14,19 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from jrp.engine.compile import CompiledBundle
-from jrp.engine.facts import (
-    CheckContext,
+from jrp.engine.facts import CheckContext, Record, RelatedParty, SubjectFacts
+from jrp.vocabulary.records import (
     CommitmentState,
     ObjectionState,
     Procedure,
-    Record,
     RecordStatus,
     RecordType,
-    RelatedParty,
     Severity,
-    SubjectFacts,
 )
-from jrp.engine.periods import add_years, shift
+from jrp.vocabulary.periods import add_years, shift
 from jrp.engine.types import Evidence, Exclusion, ExclusionReason, Trigger
-from jrp.jurisdictions import chain_of
-from jrp.rulesets.schema import ListKind
+from jrp.vocabulary.jurisdictions import chain_of
+from jrp.vocabulary.measures import ListKind
 
 LIST_SEVERITY = {ListKind.serious: int(Severity.serious), ListKind.key_attention: int(Severity.general), ListKind.incentive: 0}
 ENDED_STATUS = {

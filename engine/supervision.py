@@ -5,7 +5,7 @@ from __future__ import annotations
 from jrp.engine.compile import CompiledBundle
 from jrp.engine.evidence import EvidenceSet
 from jrp.engine.types import Supervision, Trigger
-from jrp.rulesets.schema import ListKind
+from jrp.vocabulary.measures import ListKind
 
 NORMAL_CLASS = "B"
 CLASS_ORDER = "ABCD"  # A best … D worst

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from jrp.jurisdictions import chain_of
+from jrp.vocabulary.jurisdictions import chain_of
 from jrp.service import Caller
 
 

@@ -29,7 +29,7 @@ from jrp.api.routes.checks import to_request
 from jrp.api.schemas import CheckOptionsV1, SubjectV1
 from jrp.cli_rulesets import rulesets_app
 from jrp.demo_vocabulary import vocabulary_of
-from jrp.rulesets.schema import CheckRole, Scenario
+from jrp.vocabulary.scenarios import CheckRole, Scenario
 from jrp.runtime import Runtime
 from jrp.settings import Settings
 

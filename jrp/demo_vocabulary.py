@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from jrp.adapters.demo import DEFAULT_VOCABULARY, DemoVocabulary
 from jrp.rulesets.library import Library
-from jrp.rulesets.schema import ListKind, RelatedRole
+from jrp.vocabulary.measures import ListKind
+from jrp.vocabulary.subjects import RelatedRole
 
 FIRST_OF_KIND = {  # the README tour's fixed subjects use the first list of each kind
     ListKind.serious.value: "dishonest-judgment-debtors",

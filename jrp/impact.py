@@ -21,7 +21,7 @@ from jrp.engine.compile import CompiledBundle, compile_bundle
 from jrp.engine.evaluate import Engine
 from jrp.engine.facts import CheckContext, SubjectFacts
 from jrp.engine.types import Decision
-from jrp.jurisdictions import chain_of
+from jrp.vocabulary.jurisdictions import chain_of
 from jrp.rulesets.library import Library, RulesetFile
 from jrp.rulesets.loader import Level, Problem
 from jrp.rulesets.validate import validate

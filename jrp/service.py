@@ -22,7 +22,8 @@ from jrp.engine.codec import decision_to_json, facts_from_json
 from jrp.engine.compile import compile_bundle
 from jrp.engine.decide import INSPECTION
 from jrp.engine.evaluate import Engine
-from jrp.engine.facts import CheckContext, Subject, SubjectFacts, SubjectType
+from jrp.engine.facts import CheckContext, Subject, SubjectFacts
+from jrp.vocabulary.subjects import SubjectType
 from jrp.engine.types import Decision, Supervision
 from jrp.evaluation import Evaluation
 from jrp.ports import UNKNOWN, DecisionLog, FactsSource

@@ -14,7 +14,8 @@ from pathlib import Path
 from jrp.engine.compile import compile_bundle
 from jrp.engine.evaluate import Engine
 from jrp.engine.compile import CompiledBundle
-from jrp.engine.facts import CheckContext, Record, RecordType, RelatedParty, Subject, SubjectFacts
+from jrp.engine.facts import CheckContext, Record, RelatedParty, Subject, SubjectFacts
+from jrp.vocabulary.records import RecordType
 from jrp.engine.types import CompiledRule, Decision, Trigger
 from jrp.rulesets.library import Library
 from jrp.rulesets.schema import TestCase, TestRecord

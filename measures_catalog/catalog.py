@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from jrp.jurisdictions import chain_of
+from jrp.vocabulary.jurisdictions import chain_of
 from jrp.rulesets.library import Library, RulesetFile
 from jrp.rulesets.schema import Measure
 

@@ -14,7 +14,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-from jrp.jurisdictions import chain_of
+from jrp.vocabulary.jurisdictions import chain_of
 from jrp.rulesets.bundle import Bundle, RulesetRef
 from jrp.rulesets.loader import LineIndex, Problem, RulesetError, parse_model
 from jrp.rulesets.schema import Instrument, InstrumentRegistry, Ruleset, TestSuite

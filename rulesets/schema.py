@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from jrp.engine.facts import (
+from jrp.vocabulary.records import (
     CommitmentState,
     Impact,
     ObjectionState,
@@ -22,8 +22,10 @@ from jrp.engine.facts import (
     RecordStatus,
     RecordType,
     Severity,
-    SubjectType,
 )
+from jrp.vocabulary.measures import PENALTY_EFFECTS, Effect, ListKind, MeasureKind
+from jrp.vocabulary.scenarios import CheckRole, Scenario
+from jrp.vocabulary.subjects import RelatedRole, SubjectType
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
 JURISDICTION_PATTERN = r"^CN(-[A-Z]{2,3})*$"
@@ -69,34 +71,6 @@ class Duration(str):
     def parts(self) -> tuple[int, int, int]:
         years, months, days = DURATION_PATTERN.match(self).groups()  # type: ignore[union-attr]
         return int(years or 0), int(months or 0), int(days or 0)
-
-
-class Scenario(StrEnum):
-    """Business processes in which an approval system asks for a check."""
-
-    government_procurement = "government_procurement"
-    bidding = "bidding"
-    administrative_licensing = "administrative_licensing"
-    commitment_approval = "commitment_approval"
-    fiscal_support = "fiscal_support"
-    honours = "honours"
-    state_land_transfer = "state_land_transfer"
-    financing = "financing"
-    market_access = "market_access"
-    qualification = "qualification"
-    civil_service_hiring = "civil_service_hiring"
-    consumption = "consumption"
-    travel = "travel"
-    inspection = "inspection"
-    public_services = "public_services"
-    ip_support = "ip_support"
-    tax_administration = "tax_administration"
-    customs_clearance = "customs_clearance"
-    exit_control = "exit_control"
-    project_approval = "project_approval"
-    insurance_pricing = "insurance_pricing"
-    tax_incentives = "tax_incentives"
-    cross_border_ecommerce = "cross_border_ecommerce"
 
 
 class Level(StrEnum):
@@ -198,20 +172,6 @@ class Names(Frozen):
     en: str
 
 
-class ListKind(StrEnum):
-    serious = "serious"
-    key_attention = "key_attention"
-    incentive = "incentive"
-
-
-class RelatedRole(StrEnum):
-    legal_representative = "legal_representative"
-    principal = "principal"
-    directly_responsible_person = "directly_responsible_person"
-    actual_controller = "actual_controller"
-    major_shareholder = "major_shareholder"
-
-
 class CreditList(Frozen):
     """A list (名单) that subjects are entered on by the authority's decision."""
 
@@ -233,35 +193,6 @@ class CreditList(Frozen):
         return self
 
 
-class MeasureKind(StrEnum):
-    penalty = "penalty"
-    incentive = "incentive"
-
-
-class Effect(StrEnum):
-    prohibit = "prohibit"
-    restrict = "restrict"
-    heightened_review = "heightened_review"
-    key_supervision = "key_supervision"
-    facilitate = "facilitate"
-    priority = "priority"
-    reduced_inspection = "reduced_inspection"
-
-
-PENALTY_EFFECTS = frozenset({Effect.prohibit, Effect.restrict, Effect.heightened_review, Effect.key_supervision})
-
-
-class CheckRole(StrEnum):
-    """The role the checked subject plays in the business process."""
-
-    supplier = "supplier"
-    procurement_agency = "procurement_agency"
-    evaluation_expert = "evaluation_expert"
-    bidder = "bidder"
-    applicant = "applicant"
-    land_bidder = "land_bidder"
-    inspected_entity = "inspected_entity"
-    consumer = "consumer"
 
 
 class Measure(Frozen):

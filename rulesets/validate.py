@@ -12,17 +12,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from jrp.jurisdictions import chain_of, parent_of
+from jrp.vocabulary.jurisdictions import chain_of, parent_of
 from jrp.rulesets.library import Library, RulesetFile
 from jrp.rulesets.loader import Level, Location, Problem
-from jrp.rulesets.schema import (
-    CATEGORY_ONE_LEVELS,
-    Citation,
-    InstrumentStatus,
-    ListKind,
-    MeasureKind,
-    Ruleset,
-)
+from jrp.rulesets.schema import CATEGORY_ONE_LEVELS, Citation, InstrumentStatus, Ruleset
+from jrp.vocabulary.measures import ListKind, MeasureKind
 
 LAPSE_WARNING_DAYS = 90
 

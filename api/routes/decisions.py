@@ -13,7 +13,7 @@ from jrp.api.presenters import decision_response
 from jrp.api.routes import json_response
 from jrp.api.schemas import KEY_PATTERN, DecisionSummaryV1, DecisionV1, ReplayRequestV1, ReplayResponseV1
 from jrp.engine.types import Outcome
-from jrp.rulesets.schema import Scenario
+from jrp.vocabulary.scenarios import Scenario
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
 

@@ -10,7 +10,7 @@ from jrp.api.deps import CatalogueReader, RuntimeDep, known_jurisdiction
 from jrp.api.errors import NotFound
 from jrp.api.presenters import measure_detail, measure_summary
 from jrp.api.schemas import KEY_PATTERN, MeasureListV1, MeasureVersionsV1
-from jrp.rulesets.schema import Scenario
+from jrp.vocabulary.scenarios import Scenario
 
 router = APIRouter(prefix="/v1/measures", tags=["catalogue"])
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.ingest import ingest
-from jrp.engine.facts import RecordStatus
+from jrp.vocabulary.records import RecordStatus
 from jrp.ports import UNKNOWN
 
 from .factory import ORG, ORG2, PERSON, event, listing, penalty, relation

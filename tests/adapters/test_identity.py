@@ -16,7 +16,7 @@ from jrp.adapters.identity import (
     validate_subject_id,
     validate_uscc,
 )
-from jrp.engine.facts import SubjectType
+from jrp.vocabulary.subjects import SubjectType
 
 USCC = make_uscc("320500", "ABCD1234")
 RID = make_resident_id("320500", date(1990, 1, 1), 123)

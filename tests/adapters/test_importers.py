@@ -19,7 +19,7 @@ from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.importers import PROFILES, import_file, load_profile
 from jrp.adapters.ingest import POSSIBLE_MATCH
 from jrp.adapters.orm import EventRow, RecordRow
-from jrp.engine.facts import RecordType, Severity
+from jrp.vocabulary.records import RecordType, Severity
 
 from .factory import ORG
 

@@ -10,7 +10,8 @@ from jrp.adapters.events import EVENT_TYPES
 from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.ingest import POSSIBLE_MATCH, UNDER_18, ingest
 from jrp.adapters.orm import EventRow, RecordRow
-from jrp.engine.facts import CommitmentState, ObjectionState, RecordStatus, RecordType, Severity, SubjectType
+from jrp.vocabulary.records import CommitmentState, ObjectionState, RecordStatus, RecordType, Severity
+from jrp.vocabulary.subjects import SubjectType
 
 from .factory import MINOR, ORG, ORG2, PERSON, event, listing, penalty, relation
 

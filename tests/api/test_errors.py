@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jrp.rulesets.schema import Scenario
+from jrp.vocabulary.scenarios import Scenario
 from tests.api.conftest import DEBTOR, PERSON, Api
 
 CHECK = {"subject": {"id": DEBTOR}, "scenario": "government_procurement", "role": "supplier",

@@ -9,7 +9,9 @@ from __future__ import annotations
 import gc
 from datetime import date
 
-from jrp.engine.facts import Record, RecordType, Severity, Subject, SubjectFacts, SubjectType
+from jrp.engine.facts import Record, Subject, SubjectFacts
+from jrp.vocabulary.records import RecordType, Severity
+from jrp.vocabulary.subjects import SubjectType
 from jrp.engine.types import Decision, Outcome
 from jrp.evaluation import Evaluation
 

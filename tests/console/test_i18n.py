@@ -16,7 +16,8 @@ from jrp.api.console.i18n import LANG_COOKIE, MESSAGES
 from jrp.differences import Change, MeasureGroup
 from jrp.engine.types import Outcome
 from jrp.rulesets.loader import Level
-from jrp.rulesets.schema import Effect, MeasureKind, Scenario
+from jrp.vocabulary.measures import Effect, MeasureKind
+from jrp.vocabulary.scenarios import Scenario
 from tests.console.conftest import Console
 
 CONSOLE = Path(__file__).parents[2] / "api" / "console"

@@ -10,20 +10,16 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
-from jrp.engine.facts import (
-    CheckContext,
+from jrp.engine.facts import CheckContext, Record, RelatedParty, Subject, SubjectFacts
+from jrp.vocabulary.records import (
     CommitmentState,
     ObjectionState,
     Procedure,
-    Record,
     RecordStatus,
     RecordType,
-    RelatedParty,
     Severity,
-    Subject,
-    SubjectFacts,
-    SubjectType,
 )
+from jrp.vocabulary.subjects import SubjectType
 from jrp.rulesets.bundle import Bundle
 from jrp.rulesets.schema import Instrument, Ruleset
 

@@ -20,7 +20,9 @@ from hypothesis import strategies as st
 from jrp.engine.compile import compile_bundle
 from jrp.engine.evaluate import Engine, make_evaluator
 from jrp.engine.evidence import build_evidence
-from jrp.engine.facts import CheckContext, Record, RecordStatus, RecordType, Severity, Subject, SubjectFacts, SubjectType
+from jrp.engine.facts import CheckContext, Record, Subject, SubjectFacts
+from jrp.vocabulary.records import RecordStatus, RecordType, Severity
+from jrp.vocabulary.subjects import SubjectType
 from jrp.engine.types import OUTCOME_STRENGTH
 from jrp.rulesets.library import Library
 

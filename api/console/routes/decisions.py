@@ -18,7 +18,7 @@ from jrp.api.deps import readable
 from jrp.api.errors import Forbidden
 from jrp.api.presenters import decision_response
 from jrp.engine.types import Outcome
-from jrp.rulesets.schema import Scenario
+from jrp.vocabulary.scenarios import Scenario
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 

@@ -1,0 +1,29 @@
+"""What a measure is: the kind of list that carries it and the effect it has (the rulesets' vocabulary)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ListKind(StrEnum):
+    serious = "serious"
+    key_attention = "key_attention"
+    incentive = "incentive"
+
+
+class MeasureKind(StrEnum):
+    penalty = "penalty"
+    incentive = "incentive"
+
+
+class Effect(StrEnum):
+    prohibit = "prohibit"
+    restrict = "restrict"
+    heightened_review = "heightened_review"
+    key_supervision = "key_supervision"
+    facilitate = "facilitate"
+    priority = "priority"
+    reduced_inspection = "reduced_inspection"
+
+
+PENALTY_EFFECTS = frozenset({Effect.prohibit, Effect.restrict, Effect.heightened_review, Effect.key_supervision})
