@@ -36,6 +36,7 @@ ROLE_TERMS: dict[RelatedRole, tuple[str, ...]] = {
 """The words a basis must use to reach each role: an extension is founded only where the quoted text names
 the role in these words (安全生产法 art. 78's 有关从业人员 is not 直接责任人员)."""
 
-NAMED_BY_DECISION = frozenset({RelatedRole.relevant_staff})
-"""Roles the law leaves to the deciding authority to name: a person reaches them only where the decision names
-that person (the record's ``persons``), never through a relation alone."""
+NAMED_BY_DECISION = frozenset({RelatedRole.directly_responsible_person, RelatedRole.relevant_staff})
+"""Roles only a decision can fill — who was directly responsible, or relevant staff, in that case: a person
+reaches them only where the decision names that person (the record's ``persons``), never through a standing
+relation alone (a relation recorded for one case would otherwise carry every later case to the person)."""
