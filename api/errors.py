@@ -18,7 +18,7 @@ from jrp.adapters.dbapi import StoreDisconnected
 from jrp.adapters.fact_snapshots import SnapshotMismatch
 from jrp.adapters.identity import InvalidIdentifier
 from jrp.api.schemas import ErrorItemV1, ErrorV1
-from jrp.service import UnknownDecision
+from jrp.service import RulesUnavailable, UnknownDecision
 
 log = logging.getLogger("jrp.api")
 
@@ -74,6 +74,8 @@ ERRORS: dict[type[Exception], tuple[int, Callable[..., ErrorV1]]] = {
     Forbidden: (403, _message("forbidden")),
     NotFound: (404, _message("not_found")),
     UnknownDecision: (404, lambda error: ErrorV1(code="not_found", message=f"no decision {error}")),
+    RulesUnavailable: (422, lambda error: ErrorV1(code="rules_unavailable", message=str(error),
+                                                  errors=[ErrorItemV1(field="as_of", message=str(error))])),
     SnapshotMismatch: (500, _message("log_integrity")),
     StoreDisconnected: (503, lambda _error: ErrorV1(code="store_unavailable",
                                                     message="the database dropped the connection; retry the request")),

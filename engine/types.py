@@ -221,6 +221,11 @@ class MatchedMeasure:
     review_reasons: tuple[Doubt, ...] = ()  # non-empty: the measure may apply, a person must check these first
     repair: tuple[RepairOption, ...] = ()
 
+    @property
+    def applies(self) -> bool:
+        """Whether the measure applies; if not, it answers review with ``review_reasons``."""
+        return not self.review_reasons
+
 
 @dataclass(frozen=True, slots=True)
 class Supervision:

@@ -15,7 +15,7 @@ from jrp.api.console.routes.decisions import PAGE_SIZE
 from tests.api.conftest import DEBTOR, PERSON, Api
 from tests.console.conftest import Console
 
-CANDIDATE = "cn-basic-list@2024.1"
+CANDIDATE = "cn-basic-list@2024.2"
 
 
 def test_the_decision_page_shows_inputs_basis_trace_facts_and_chain(api: Api, console_as: Callable[..., Console]) -> None:
@@ -25,7 +25,7 @@ def test_the_decision_page_shows_inputs_basis_trace_facts_and_chain(api: Api, co
     assert page.status_code == 200
     text = html.unescape(page.text)
     for expected in ("苏州恒远机电设备有限公司", DEBTOR, "南通市政府采购项目 NT-2025-001", "NT-2025-001", "CN-JS-NT",
-                     "限制参加政府采购活动", "gp-supplier-disqualified", "中华人民共和国政府采购法", "第22条第1款第2项",
+                     "失信被执行人不具备政府采购供应商资格", "gp-supplier-disqualified", "中华人民共和国政府采购法", "第22条第1款第2项",
                      "具有良好的商业信誉和健全的财务会计制度",  # the quote, from the ruleset version used
                      "trigger list, severity serious", "demo-fixed-debtor-listing", "（2025）苏0508执1234号",
                      decision["bundle"]["hash"], stored.hash, stored.prev_hash, "按原规则重放", "按现行规则重放"):
