@@ -37,6 +37,31 @@ class Sanction(StrEnum):
     criminal_penalty = "criminal_penalty"  # 刑事处罚
 
 
+SANCTION_TERMS: tuple[tuple[str, Sanction], ...] = (
+    ("通报批评", Sanction.circulated_criticism),
+    ("警告", Sanction.warning),
+    ("罚款", Sanction.fine),
+    ("没收违法所得", Sanction.confiscation_of_illegal_gains),
+    ("没收非法财物", Sanction.confiscation_of_illegal_property),
+    ("暂扣", Sanction.permit_suspended),
+    ("降低资质等级", Sanction.qualification_downgraded),
+    ("吊销", Sanction.permit_revoked),
+    ("限制开展生产经营活动", Sanction.business_restricted),
+    ("责令停产停业", Sanction.production_or_business_suspended),
+    ("责令停业", Sanction.production_or_business_suspended),
+    ("责令关闭", Sanction.closure_ordered),
+    ("限制从业", Sanction.practice_restricted),
+    ("行政拘留", Sanction.administrative_detention),
+)
+"""The words of 行政处罚法 art. 9 by which a penalty decision's text names each type."""
+
+
+def sanctions_in(text: str) -> tuple[Sanction, ...]:
+    """The penalty types a decision's text names (``警告，罚款人民币5万元`` → warning, fine), in art. 9's order."""
+    found = {sanction for term, sanction in SANCTION_TERMS if term in text}
+    return tuple(s for s in Sanction if s in found)
+
+
 class ProjectType(StrEnum):
     """What a tender or procurement is for."""
 

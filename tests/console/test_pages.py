@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from jrp.adapters.identity import mask_resident_id
 from jrp.api.console.routes.changes import MAX_CANDIDATE
 from jrp.api.console.routes.decisions import PAGE_SIZE
-from tests.api.conftest import DEBTOR, PERSON, Api
-from tests.console.conftest import Console
+from jrp.adapters.ingest import ingest
+from tests.api.conftest import CLEAN, DEBTOR, PERSON, Api
+from tests.console.conftest import Console, open_console
 
 CANDIDATE = "cn-basic-list@2024.2"
 
@@ -176,3 +177,21 @@ def test_impact_form_loads_a_bundled_version_and_rejects_bad_candidates(console_
         assert upload.status_code == 422 and f"上传文件：{message}" in html.unescape(upload.text)
     pasted = post(candidate_yaml="#" * (MAX_CANDIDATE + 1))  # a field over the limit: Starlette refuses the form
     assert pasted.status_code == 400 and "请求无效（表单过大或格式不对）" in pasted.text
+
+
+def test_a_decision_page_says_what_needs_review_and_how_a_measure_ends(fresh_api: Api) -> None:
+    """精准惩戒 in the console: the repair path of a listing, and a licence bar that waits on the matter."""
+    debtor = fresh_api.check()
+    ingest(fresh_api.runtime.engine, [{
+        "type": "list_entry_added", "idempotency_key": "bar-1", "subject": {"id": CLEAN}, "occurred_on": "2025-06-01",
+        "source": {"authority": "苏州市行政审批局", "doc_no": "苏审〔2025〕9号"}, "list_id": "licence-false-application",
+        "matter": "危险化学品经营许可"}])
+    barred = fresh_api.check(key="checker_any", subject={"id": CLEAN}, scenario="administrative_licensing",
+                             role="applicant", jurisdiction="CN", as_of="2025-09-01")
+    console = open_console(fresh_api, "auditor")
+    page = html.unescape(console.get(f"/console/decisions/{debtor['decision_id']}").text)
+    assert "终止与修复" in page and "作出纳入决定的执行法院" in page and "满足条件即可申请" in page
+    review = html.unescape(console.get(f"/console/decisions/{barred['decision_id']}").text)
+    assert "待人工核实" in review and "许可事项未载明" in review and "申请事项" in review and "未说明" in review
+    english = html.unescape(console.get(f"/console/decisions/{barred['decision_id']}", lang="en").text)
+    assert "Needs review" in english and "the check names no matter" in english
