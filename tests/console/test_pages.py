@@ -195,3 +195,9 @@ def test_a_decision_page_says_what_needs_review_and_how_a_measure_ends(fresh_api
     assert "待人工核实" in review and "许可事项未载明" in review and "申请事项" in review and "未说明" in review
     english = html.unescape(console.get(f"/console/decisions/{barred['decision_id']}", lang="en").text)
     assert "Needs review" in english and "the check names no matter" in english
+
+
+def test_a_corrected_reconstruction_says_so(console_as: Callable[..., Console]) -> None:
+    page = html.unescape(console_as("checker").get("/console/rulesets/cn-basic-list", version="2024.2").text)
+    assert "重构说明" in page and "The text of the 2024 basic list is not in hand" in page
+    assert "更正并撤回的版本" in page and "2024.1" in page
