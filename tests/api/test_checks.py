@@ -8,6 +8,7 @@ from datetime import datetime
 from jrp.adapters.ingest import ingest
 from jrp.api.schemas import CheckResponseV1
 from jrp.engine.codec import digest
+from jrp.rulesets.date_checks import boundary_dates
 from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.api.conftest import CLEAN, DEBTOR, PERSON, STRANGER, TAXPAYER, Api
 
@@ -163,3 +164,16 @@ def test_a_date_whose_rules_do_not_form_a_bundle_is_refused_not_a_500(make_fresh
     assert body["code"] == "rules_unavailable" and body["errors"][0]["field"] == "as_of"
     assert "dishonest-judgment-debtors" in body["message"] and "2022-06-01" in body["message"]
     assert api.check(as_of="2025-06-01")["outcome"] == "deny", "dates with whole rules are answered"
+
+
+def test_every_jurisdiction_answers_on_every_date_its_rules_change(api: Api) -> None:
+    """Broken dates (CN-JS-NT 2021-12-31…2024-02-29, CN-JS-SZ-TC 2021-01-01…2021-08-08 answered 500) are gone."""
+    library = api.runtime.library
+    for jurisdiction in library.jurisdictions:
+        for day in boundary_dates(library, jurisdiction):
+            if not library.in_force(jurisdiction, day):
+                continue  # no rules at all on that day: refused as such, not a bundle problem
+            response = api.client.post("/v1/checks", headers=api.headers("checker_any"), json={
+                "subject": {"id": DEBTOR}, "scenario": "government_procurement", "role": "supplier",
+                "jurisdiction": jurisdiction, "as_of": day.isoformat(), "purpose": "boundary dates"})
+            assert response.status_code == 200, (jurisdiction, day, response.text)
