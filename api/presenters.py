@@ -63,6 +63,7 @@ def check_response(result: CheckResult, key: ApiKey) -> CheckResponseV1:
         measures=[_measure(m, sees) for m in decision.measures],
         incentives=[_measure(m, sees) for m in decision.incentives],
         subject=CheckedSubjectV1(id=subject.subject_id, type=subject.subject_type, name=subject.name),
+        subject_known=result.subject_known,
         scenario=request.scenario,
         role=request.role,
         jurisdiction=request.jurisdiction,

@@ -16,7 +16,7 @@ from jrp.adapters.feedback import FeedbackAction
 from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
 from jrp.vocabulary.records import Severity
 from jrp.vocabulary.subjects import SubjectType
-from jrp.vocabulary.scenarios import CheckRole, Scenario
+from jrp.vocabulary.scenarios import CheckRole, Scenario, role_problem
 
 MAX_BATCH = 10_000
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._*-]{0,79}$"
@@ -54,13 +54,28 @@ class SubjectV1(Request):
             raise ValueError(f"{error.reason}; {error.fix}" if error.fix else error.reason) from None
 
 
+ROLE_SEMANTICS = ("the role the subject plays in the scenario (vocabulary/scenarios.py SCENARIO_ROLES lists which "
+                  "roles each scenario has; another is refused). Without a role, the rules of every role apply at "
+                  "once: a procurement check without one gets the supplier ban and the agency review together. "
+                  "Each measure names the roles it applies to in `roles` (empty: any role)")
+
+
 class CheckOptionsV1(Request):
     scenario: Scenario
-    role: CheckRole | None = None
+    role: CheckRole | None = Field(None, description=ROLE_SEMANTICS)
     jurisdiction: str | None = Field(None, description="default: the key's only jurisdiction, else CN")
     as_of: date | None = Field(None, description="default: today")
     purpose: Text = Field(min_length=1, max_length=500, description="why the check is made (查询使用登记)")
     reference: Text = Field("", max_length=200, description="the caller's file or project number")
+
+    @field_validator("role")
+    @classmethod
+    def _role_of_scenario(cls, value: CheckRole | None, info: ValidationInfo) -> CheckRole | None:
+        scenario = info.data.get("scenario")
+        problem = scenario and role_problem(scenario, value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class CheckRequestV1(CheckOptionsV1):
@@ -142,6 +157,7 @@ class MeasureV1(Response):
     legal_basis: list[CitationV1]
     triggered_by: list[TriggerV1]
     proportionality: str
+    roles: list[str] = Field(description="the check roles the measure applies to; empty: any role")
     until: date | None
     disputed: bool
     via: ViaV1 | None = Field(None, description="the related party through which the measure reaches the subject")
@@ -184,6 +200,8 @@ class CheckResponseV1(BaseModel):
     measures: list[MeasureV1]
     incentives: list[MeasureV1]
     subject: CheckedSubjectV1
+    subject_known: bool = Field(description="false: jrp has no data on this subject, so the outcome (allow) "
+                                            "rests on no records at all")
     scenario: str
     role: str | None
     jurisdiction: str
@@ -226,6 +244,8 @@ class DecisionV1(BaseModel):
     reference: str
     request: dict[str, Any]
     bundle: BundleV1
+    subject_known: bool | None = Field(None, description="false: the store had no data on the subject; "
+                                                         "absent from decisions logged before jrp said so")
     facts_digest: str
     result: dict[str, Any]
     chain: ChainLinkV1

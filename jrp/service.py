@@ -80,6 +80,11 @@ class CheckResult:
     def facts(self) -> SubjectFacts:
         return self.evaluation.facts
 
+    @property
+    def subject_known(self) -> bool:
+        """Whether the store has ever heard of the subject (an unknown one is evaluated with no records)."""
+        return self.evaluation.facts.version != UNKNOWN
+
 
 @dataclass(frozen=True)
 class ReplayResult:
@@ -91,6 +96,17 @@ class ReplayResult:
 
 class UnknownDecision(LookupError):
     """No decision with that id in the log."""
+
+
+class NoRulesInForce(ValueError):
+    """No ruleset of the jurisdiction's chain is in force on the check date: an answer would be an empty ``allow``."""
+
+    field = "as_of"
+
+    def __init__(self, jurisdiction: str, as_of: date, first: date | None):
+        self.jurisdiction, self.as_of, self.first = jurisdiction, as_of, first
+        since = f"; the first rules for {jurisdiction} take effect on {first}" if first and first > as_of else ""
+        super().__init__(f"no ruleset is in force in {jurisdiction} on {as_of}{since}: check as_of")
 
 
 def _today() -> date:
@@ -121,11 +137,13 @@ class CheckService:
         self._lock = Lock()
 
     def bundle_for(self, jurisdiction: str, as_of: date) -> Bundle:
-        """The bundle in force for ``jurisdiction`` on ``as_of`` (cached per day)."""
+        """The bundle in force for ``jurisdiction`` on ``as_of`` (cached per day); ``NoRulesInForce`` if it is empty."""
         key = (jurisdiction, as_of)
         bundle = self._bundles.get(key)
         if bundle is None:
             bundle = self.library.bundle(jurisdiction, as_of)
+            if not bundle.refs:
+                raise NoRulesInForce(jurisdiction, as_of, self.library.first_in_force(jurisdiction))
             with self._lock:
                 self._bundles[key] = bundle
         return bundle
@@ -246,6 +264,7 @@ def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None) 
         },
         "bundle": {"jurisdiction": result.bundle.jurisdiction, "hash": result.bundle.hash,
                    "rulesets": [{"id": r.id, "version": r.version} for r in result.bundle.refs]},
+        "subject_known": result.subject_known,
         "facts_digest": snapshot.digest,
         "facts": snapshot,  # serialised once per evaluation, stored once per content
         "result": result.evaluation.decision_json,

@@ -126,6 +126,17 @@ class Library:
                     latest[header.id] = f  # validation forbids overlaps; a working copy may still overlap
         return sorted(latest.values(), key=lambda f: (chain.index(f.ruleset.ruleset.jurisdiction), f.ruleset.ruleset.id))
 
+    def first_in_force(self, jurisdiction: str) -> date | None:
+        """The first day some ruleset of ``jurisdiction``'s chain is in force (None: the chain has none)."""
+        chain = chain_of(jurisdiction)
+        starts = [f.ruleset.ruleset.effective_from for f in self.files if f.ruleset.ruleset.jurisdiction in chain]
+        return min(starts, default=None)
+
+    def without(self, path: Path) -> Library:
+        """This library without the file at ``path`` (a candidate saved among the rulesets it would join)."""
+        files = tuple(f for f in self.files if f.path != path)
+        return self if len(files) == len(self.files) else Library(self.root, files, self.instruments, self.registry_lines)
+
     def with_file(self, candidate: RulesetFile) -> Library:
         """This library with ``candidate`` added, replacing the version of the same id and version."""
         files = tuple(f for f in self.files if f.ref != candidate.ref) + (candidate,)

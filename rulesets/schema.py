@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from jrp.vocabulary.records import (
     CommitmentState,
@@ -24,7 +24,7 @@ from jrp.vocabulary.records import (
     Severity,
 )
 from jrp.vocabulary.measures import PENALTY_EFFECTS, Effect, ListKind, MeasureKind
-from jrp.vocabulary.scenarios import CheckRole, Scenario
+from jrp.vocabulary.scenarios import CheckRole, Scenario, role_problem
 from jrp.vocabulary.subjects import RelatedRole, SubjectType
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
@@ -432,10 +432,9 @@ class Expectation(Frozen):
     supervision_class: str | None = None
 
 
-class TestCase(Frozen):
-    """One YAML test: facts + scenario + role + date → expected outcome and measures."""
+class CheckCase(Frozen):
+    """Facts + scenario + role + date: what ``jrp rulesets eval`` evaluates, and what every test case states."""
 
-    name: str
     as_of: date
     scenario: Scenario
     role: CheckRole | None = None
@@ -444,6 +443,21 @@ class TestCase(Frozen):
     birth_date: date | None = None
     records: tuple[TestRecord, ...] = ()
     related: tuple[TestRelated, ...] = ()
+
+    @field_validator("role")
+    @classmethod
+    def _role_of_scenario(cls, value: CheckRole | None, info: ValidationInfo) -> CheckRole | None:
+        scenario = info.data.get("scenario")
+        problem = scenario and role_problem(scenario, value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class TestCase(CheckCase):
+    """One YAML test: a check case and its expected outcome and measures."""
+
+    name: str
     expect: Expectation
 
 

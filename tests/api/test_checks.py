@@ -9,7 +9,7 @@ from jrp.engine.codec import digest
 from tests.api.conftest import CLEAN, DEBTOR, PERSON, STRANGER, TAXPAYER, Api
 
 MEASURE_FIELDS = {"measure_id", "name", "kind", "category", "effect", "jurisdiction", "ruleset_id", "ruleset_version",
-                  "legal_basis", "triggered_by", "proportionality", "until", "disputed", "via"}
+                  "legal_basis", "triggered_by", "proportionality", "roles", "until", "disputed", "via"}
 
 
 def test_nantong_silent_check_denies_a_judgment_debtor_with_the_basis_of_each_measure(api: Api) -> None:
