@@ -399,6 +399,8 @@ class RulesetChangeV1(BaseModel):
     before: str | None = Field(description="file:line in the old version, relative to the rulesets folder")
     after: str | None = Field(description="file:line in the new version, relative to the rulesets folder")
     level: str
+    was: list[str] = Field(description="the aspect's old values (scenarios, roles — * for any —, severity, period…)")
+    now: list[str] = Field(description="its new values")
 
 
 class RulesetDiffV1(BaseModel):
