@@ -18,7 +18,8 @@ from jrp.adapters.dbapi import StoreDisconnected
 from jrp.adapters.fact_snapshots import SnapshotMismatch
 from jrp.adapters.identity import InvalidIdentifier
 from jrp.api.schemas import ErrorItemV1, ErrorV1
-from jrp.service import NoRulesInForce, UnknownDecision
+from jrp.rulesets.library import NoRulesInForce
+from jrp.service import UnknownDecision
 
 log = logging.getLogger("jrp.api")
 

@@ -98,16 +98,6 @@ class UnknownDecision(LookupError):
     """No decision with that id in the log."""
 
 
-class NoRulesInForce(ValueError):
-    """No ruleset of the jurisdiction's chain is in force on the check date: an answer would be an empty ``allow``."""
-
-    field = "as_of"
-
-    def __init__(self, jurisdiction: str, as_of: date, first: date | None):
-        self.jurisdiction, self.as_of, self.first = jurisdiction, as_of, first
-        since = f"; the first rules for {jurisdiction} take effect on {first}" if first and first > as_of else ""
-        super().__init__(f"no ruleset is in force in {jurisdiction} on {as_of}{since}: check as_of")
-
 
 def _today() -> date:
     return datetime.now(UTC).date()
@@ -141,9 +131,8 @@ class CheckService:
         key = (jurisdiction, as_of)
         bundle = self._bundles.get(key)
         if bundle is None:
-            bundle = self.library.bundle(jurisdiction, as_of)
-            if not bundle.refs:
-                raise NoRulesInForce(jurisdiction, as_of, self.library.first_in_force(jurisdiction))
+            in_force = self.library.rules_in_force(jurisdiction, as_of)
+            bundle = self.library.bundle_of(jurisdiction, [f.ref for f in in_force])
             with self._lock:
                 self._bundles[key] = bundle
         return bundle

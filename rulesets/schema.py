@@ -461,5 +461,17 @@ class TestCase(CheckCase):
     expect: Expectation
 
 
+class EvalCase(CheckCase):
+    """A check case to evaluate (``jrp rulesets eval``): a test case whose name, expectation and date may be left out."""
+
+    name: str = ""
+    as_of: date | None = None  # type: ignore[assignment]  # the command's --as-of, else today
+    expect: Expectation | None = None
+
+
+class EvalSuite(Frozen):
+    tests: tuple[EvalCase, ...] = Field(min_length=1)
+
+
 class TestSuite(Frozen):
     tests: tuple[TestCase, ...] = Field(min_length=1)

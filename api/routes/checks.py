@@ -9,26 +9,16 @@ import orjson
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse
 
-from jrp.adapters.identity import subject_type_of
 from jrp.api.deps import Checker, DecisionReader, MetricsDep, RuntimeDep, readable, scoped_jurisdiction
 from jrp.api.errors import NotFound
 from jrp.api.metrics import Metrics
-from jrp.api.presenters import check_json, outcome_counts
+from jrp.api.presenters import check_json, outcome_counts, to_request
 from jrp.api.report import render_batch_report
 from jrp.api.routes import json_data_response
-from jrp.api.schemas import (KEY_PATTERN, BatchRequestV1, BatchResponseV1, CheckOptionsV1, CheckRequestV1,
-                             CheckResponseV1, SubjectV1)
+from jrp.api.schemas import KEY_PATTERN, BatchRequestV1, BatchResponseV1, CheckRequestV1, CheckResponseV1
 from jrp.runtime import Runtime
-from jrp.service import CheckRequest, SubjectRef
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"])
-
-
-def to_request(options: CheckOptionsV1, subject: SubjectV1, jurisdiction: str, explain: bool = False) -> CheckRequest:
-    """The application request; a subject sent without ``type`` gets the type its identifier implies."""
-    ref = SubjectRef(subject.id, subject.type or subject_type_of(subject.id), subject.name)
-    return CheckRequest(ref, options.scenario.value, options.purpose, options.role and options.role.value,
-                        jurisdiction, options.as_of, options.reference, explain)
 
 
 @router.post("", response_model=CheckResponseV1, response_model_exclude_unset=True)
