@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from jrp.api.errors import InvalidField, NotFound
-from jrp.api.schemas import RulesetChangeV1, RulesetDiffV1, RulesetSummaryV1, RulesetVersionV1
+from jrp.api.schemas import FieldChangeV1, RulesetChangeV1, RulesetDiffV1, RulesetSummaryV1, RulesetVersionV1
 from jrp.impact import RECENT_DECISIONS, ImpactReport, InvalidCandidate, default_as_of, preview
 from jrp.rulesets.bundle import RulesetRef
 from jrp.rulesets.diff import Change, diff
@@ -53,7 +53,8 @@ def _change(change: Change, root: Path) -> RulesetChangeV1:
 
     return RulesetChangeV1(measure_id=change.measure_id, aspect=change.aspect.value, direction=change.direction.value,
                            detail=change.detail, before=where(change.before), after=where(change.after),
-                           level=change.level.value, was=list(change.was), now=list(change.now))
+                           level=change.level.value, was=list(change.was), now=list(change.now),
+                           fields=[FieldChangeV1(path=path, was=was, now=now) for path, was, now in change.fields])
 
 
 def semantic_diff(library: Library, from_: str, to: str) -> RulesetDiffV1:

@@ -391,6 +391,12 @@ class RulesetDetailV1(BaseModel):
     versions: list[dict[str, Any]] = Field(description="per version: header and counts of entries")
 
 
+class FieldChangeV1(BaseModel):
+    path: str = Field(description="dotted YAML path of the field, e.g. general.max")
+    was: str = Field(description="its old value; empty if it had none")
+    now: str = Field(description="its new value; empty if it has none")
+
+
 class RulesetChangeV1(BaseModel):
     measure_id: str
     aspect: str
@@ -401,6 +407,7 @@ class RulesetChangeV1(BaseModel):
     level: str
     was: list[str] = Field(description="the aspect's old values (scenarios, roles — * for any —, severity, period…)")
     now: list[str] = Field(description="its new values")
+    fields: list[FieldChangeV1] = Field(description="of an edited entry or trigger threshold, field by field")
 
 
 class RulesetDiffV1(BaseModel):

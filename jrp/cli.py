@@ -41,10 +41,19 @@ ENV = {"data_dir": "JRP_DATA_DIR", "database_url": "DATABASE_URL", "rulesets_dir
 ScenarioOpt = Annotated[Scenario, typer.Option(help="the business process asking")]
 RoleOpt = Annotated[CheckRole | None, typer.Option(help="the subject's role in it")]
 JurisdictionOpt = Annotated[str, typer.Option(help="jurisdiction whose rules apply, e.g. CN-JS-NT")]
-
 AsOfOpt = Annotated[date | None, typer.Option("--as-of", parser=iso_date, metavar="YYYY-MM-DD",
                                               help="date of the check (default today)")]
 PurposeOpt = Annotated[str, typer.Option(help="why the check is made (recorded)")]
+
+
+class ReportLanguage(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+class ReplayRules(StrEnum):
+    original = "original"
+    current = "current"
 
 
 @app.callback()
@@ -159,6 +168,7 @@ def batch(
     scenario: ScenarioOpt,
     purpose: PurposeOpt,
     out: Annotated[Path, typer.Option(help="HTML report to write")] = Path("report.html"),
+    lang: Annotated[ReportLanguage, typer.Option(help="language of the report")] = ReportLanguage.zh,
     role: RoleOpt = None,
     jurisdiction: JurisdictionOpt = "CN",
     as_of: AsOfOpt = None,
@@ -187,15 +197,11 @@ def batch(
         raise fail(f"{subjects} lists no subject: write a header line with a column 'id', then one subject a line")
     batch_id, results = runtime.service.batch([to_request(options, ref, jurisdiction) for ref in refs],
                                               _operator().caller())
-    out.write_text(render_batch_report(runtime.log.batch(batch_id), mask_ids=False), encoding="utf-8")
+    out.write_text(render_batch_report(runtime.log.batch(batch_id), runtime.library, mask_ids=False,
+                                       language=lang.value), encoding="utf-8")
     outcomes = [r.decision.outcome.value for r in results]
     counts = ", ".join(f"{o}: {outcomes.count(o)}" for o in ("deny", "restrict", "review", "allow"))
     typer.echo(f"batch {batch_id}: {len(results)} subjects ({counts}); report written to {out}")
-
-
-class ReplayRules(StrEnum):
-    original = "original"
-    current = "current"
 
 
 @app.command()

@@ -229,7 +229,8 @@ def diff_command(
     if as_json:
         typer.echo(json.dumps({"from": old, "to": new, "errors": errors, "changes": [
             {"measure_id": c.measure_id, "aspect": c.aspect.value, "direction": c.direction.value, "detail": c.detail,
-             "before": c.before, "after": c.after, "level": c.level.value, "was": list(c.was), "now": list(c.now)}
+             "before": c.before, "after": c.after, "level": c.level.value, "was": list(c.was), "now": list(c.now),
+             "fields": [{"path": path, "was": was, "now": now} for path, was, now in c.fields]}
             for c in changes]}, ensure_ascii=False, indent=2))
     else:
         for change in changes:

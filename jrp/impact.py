@@ -78,6 +78,7 @@ class ImpactReport:
     decisions_checked: int = 0
     decisions_changed: list[tuple[str, list[Difference]]] = field(default_factory=list)
     reason: str = ""  # why no subject was evaluated, when none was
+    reason_code: str = ""  # the same as a code: not_in_force, no_change, no_subjects
 
     def as_json(self) -> dict[str, Any]:
         def rows(counter: Counter, names: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -88,6 +89,7 @@ class ImpactReport:
             "candidate": self.candidate,
             "as_of": self.as_of.isoformat(),
             "reason": self.reason,
+            "reason_code": self.reason_code,
             "jurisdictions": [{"jurisdiction": j, "pairs": n} for j, n in self.plans],
             "subjects": self.subjects,
             "evaluations": self.evaluations,
@@ -168,7 +170,8 @@ def preview(
     started = time.perf_counter()
     plans = plan(library, candidate, as_of)
     report = ImpactReport(f"{candidate.ruleset.ruleset.id}@{candidate.ruleset.ruleset.version}", as_of,
-                          [(p.jurisdiction, len(p.pairs)) for p in plans], reason=_nothing_to_evaluate(candidate, as_of, plans))
+                          [(p.jurisdiction, len(p.pairs)) for p in plans])
+    report.reason_code, report.reason = _nothing_to_evaluate(candidate, as_of, plans)
     if plans:
         pages = subjects.iter_subject_ids(page_size)
         if sample is not None:
@@ -179,23 +182,24 @@ def preview(
                 report.subjects += 1
             progress(report.subjects)
     if plans and not report.subjects:
+        report.reason_code = "no_subjects"
         report.reason = "the store holds no subjects: import some (jrp import) or point --database-url at the store"
     _replay_recent(library.without(candidate.path).with_file(candidate), recent_decisions, report)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _nothing_to_evaluate(candidate: RulesetFile, as_of: date, plans: list[JurisdictionPlan]) -> str:
-    """Why the preview evaluates no subject ("" when it evaluates some)."""
+def _nothing_to_evaluate(candidate: RulesetFile, as_of: date, plans: list[JurisdictionPlan]) -> tuple[str, str]:
+    """Why the preview evaluates no subject, as a code and a sentence (empty when it evaluates some)."""
     header = candidate.ruleset.ruleset
     if not candidate.in_force(as_of):
         window = f"from {header.effective_from}" + (f" to {header.effective_to}" if header.effective_to else "")
-        return (f"{header.id}@{header.version} is not in force on {as_of} (it applies {window}): "
-                f"compare on a date it is in force, e.g. --as-of {header.effective_from}")
+        return "not_in_force", (f"{header.id}@{header.version} is not in force on {as_of} (it applies {window}): "
+                                f"compare on a date it is in force, e.g. --as-of {header.effective_from}")
     if not plans:
-        return (f"{header.id}@{header.version} changes no rule in force on {as_of} against the version it "
-                "replaces: no check could come out differently")
-    return ""
+        return "no_change", (f"{header.id}@{header.version} changes no rule in force on {as_of} against the version "
+                             "it replaces: no check could come out differently")
+    return "", ""
 
 
 def _reservoir(pages: Iterator[list[str]], size: int) -> list[str]:

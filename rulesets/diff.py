@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from jrp.rulesets.library import RulesetFile
 from jrp.rulesets.loader import Level
@@ -61,6 +62,10 @@ class Aspect(StrEnum):
     cross_region = "cross-region mapping"
 
 
+FieldChange = tuple[str, str, str]
+"""One edited field of an entry: its dotted YAML path (``general.max``), the old and the new value ("" if absent)."""
+
+
 @dataclass(frozen=True)
 class Change:
     """One semantic change, with where it stands in the old and the new file."""
@@ -74,6 +79,7 @@ class Change:
     level: Level = Level.warning
     was: tuple[str, ...] = ()  # the aspect's old values (scenario ids, roles, severity names, periods…)
     now: tuple[str, ...] = ()
+    fields: tuple[FieldChange, ...] = ()  # of an edited entry or trigger: (dotted YAML path, old, new)
 
     def __str__(self) -> str:
         where = " → ".join(loc for loc in (self.before, self.after) if loc)
@@ -93,19 +99,18 @@ def trigger_key(when: When) -> str:
     return kind
 
 
-def _condition(when: When) -> str:
-    """A trigger's thresholds as the YAML states them: ``min_severity: serious, count: 3, within: P12M``."""
+def _condition(when: When) -> dict[str, str]:
+    """A trigger's fields as the YAML states them: ``{min_severity: serious, count: 3, within: P12M}``."""
     condition = getattr(when, when.trigger_kind)
     if isinstance(condition, str):
-        return condition
-    parts = []
+        return {when.trigger_kind: condition}
+    fields = {}
     for name in type(condition).model_fields:
         value = getattr(condition, name)
-        if value in ((), None):
-            continue
-        shown = value.name if isinstance(value, Severity) else ",".join(value) if isinstance(value, tuple) else value
-        parts.append(f"{name}: {shown}")
-    return ", ".join(parts)
+        if value not in ((), None):
+            fields[name] = value.name if isinstance(value, Severity) else \
+                ",".join(value) if isinstance(value, tuple) else str(value)
+    return fields
 
 
 @dataclass(frozen=True)
@@ -200,12 +205,13 @@ def diff(old: RulesetFile, new: RulesetFile) -> list[Change]:
                                   loc(old, a, "basis"), loc(new, b, "basis"), was=was, now=now))
         founded = bool(added_basis or _rule_citations(b.rules) - old_rule_citations)
         penalty = b.measure.kind is MeasureKind.penalty
-        for aspect, field, direction, detail, was, now in _compare(a, b):
-            unbased = penalty and direction is Direction.widened and not founded
-            if unbased:
-                detail += " without a new legal basis: cite the article that allows the wider penalty"
-            changes.append(Change(measure_id, aspect, direction, detail, loc(old, a, field), loc(new, b, field),
-                                  Level.error if unbased else Level.warning, was, now))
+        for found in _compare(a, b):
+            unbased = penalty and found.direction is Direction.widened and not founded
+            detail = found.detail + (" without a new legal basis: cite the article that allows the wider penalty"
+                                     if unbased else "")
+            changes.append(Change(measure_id, found.aspect, found.direction, detail, loc(old, a, found.field),
+                                  loc(new, b, found.field), Level.error if unbased else Level.warning, found.was,
+                                  found.now, found.fields))
     return changes
 
 
@@ -242,8 +248,23 @@ def _section_changes(old: RulesetFile, new: RulesetFile) -> Iterator[Change]:
         where_old = f"{old.path}:{old.lines.line_of(was[0])}" if was else None
         where_new = f"{new.path}:{new.lines.line_of(now[0])}" if now else None
         direction = Direction.added if was is None else Direction.removed if now is None else Direction.changed
-        detail = _field_changes(was[1], now[1]) if was and now else section.value
-        yield Change(name or "(ruleset)", section, direction, detail, where_old, where_new)
+        if was and now:
+            fields = _field_changes(_flatten(was[1].model_dump(mode="json")),  # type: ignore[attr-defined]
+                                    _flatten(now[1].model_dump(mode="json")))  # type: ignore[attr-defined]
+            yield Change(name or "(ruleset)", section, direction, _described(fields), where_old, where_new,
+                         fields=fields)
+            continue
+        values = _entry_values((was or now)[1])  # type: ignore[index]
+        yield Change(name or "(ruleset)", section, direction, " ".join(values) or section.value, where_old, where_new,
+                     was=values if was else (), now=values if now else ())
+
+
+def _entry_values(entry: object) -> tuple[str, ...]:
+    """What an added or removed entry is: a list's or scheme's names (zh, en), a rule's trigger and measures."""
+    if isinstance(entry, Rule):
+        return (trigger_key(entry.when), "→", *entry.measures)
+    name = getattr(entry, "name", None)
+    return (name.zh, name.en) if name is not None and hasattr(name, "zh") else ()
 
 
 def _flatten(value: object, prefix: str = "") -> dict[str, str]:
@@ -255,16 +276,29 @@ def _flatten(value: object, prefix: str = "") -> dict[str, str]:
         return leaves
     if isinstance(value, list) and value and all(isinstance(v, dict) and "instrument" in v for v in value):
         return {prefix: ", ".join(f"{v['instrument']} {v.get('article') or v.get('section')}" for v in value)}
-    return {prefix: str(value)}
+    if isinstance(value, list):
+        return {prefix: ",".join(map(str, value))}
+    return {prefix: "" if value is None else str(value)}
 
 
-def _field_changes(was: object, now: object) -> str:
-    old = _flatten(was.model_dump(mode="json"))  # type: ignore[attr-defined]
-    new = _flatten(now.model_dump(mode="json"))  # type: ignore[attr-defined]
-    return "; ".join(f"{k}: {old.get(k)} → {new.get(k)}" for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k))
+def _field_changes(old: dict[str, str], new: dict[str, str]) -> tuple[FieldChange, ...]:
+    return tuple((k, old.get(k, ""), new.get(k, "")) for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k))
 
 
-Compared = tuple[Aspect, str | None, Direction, str, tuple[str, ...], tuple[str, ...]]
+def _described(fields: tuple[FieldChange, ...]) -> str:
+    return "; ".join(f"{path}: {old or None} → {new or None}" for path, old, new in fields)
+
+
+class Compared(NamedTuple):
+    """One scope difference of a measure, before it is located and judged."""
+
+    aspect: Aspect
+    field: str | None  # the measure's YAML field, to locate it (None: the measure itself)
+    direction: Direction
+    detail: str
+    was: tuple[str, ...]
+    now: tuple[str, ...]
+    fields: tuple[FieldChange, ...] = ()
 
 
 def _compare(a: Scope, b: Scope) -> Iterator[Compared]:
@@ -273,40 +307,40 @@ def _compare(a: Scope, b: Scope) -> Iterator[Compared]:
     was_scenarios, now_scenarios = tuple(s.value for s in old.scenarios), tuple(s.value for s in new.scenarios)
     gained, lost = set(now_scenarios) - set(was_scenarios), set(was_scenarios) - set(now_scenarios)
     if gained:
-        yield (Aspect.scenarios, "scenarios", Direction.widened, f"now also in {sorted(gained)}",
+        yield Compared(Aspect.scenarios, "scenarios", Direction.widened, f"now also in {sorted(gained)}",
                was_scenarios, now_scenarios)
     if lost:
-        yield (Aspect.scenarios, "scenarios", Direction.narrowed, f"no longer in {sorted(lost)}",
+        yield Compared(Aspect.scenarios, "scenarios", Direction.narrowed, f"no longer in {sorted(lost)}",
                was_scenarios, now_scenarios)
     if a.roles != b.roles and a.rules and b.rules:  # a measure left without rules is reported by its triggers
         gained_roles = b.roles is None or (a.roles is not None and bool(b.roles - a.roles))
-        yield (Aspect.roles, None, Direction.widened if gained_roles else Direction.narrowed,
+        yield Compared(Aspect.roles, None, Direction.widened if gained_roles else Direction.narrowed,
                f"{_roles(a.roles)} → {_roles(b.roles)}", _role_values(a.roles), _role_values(b.roles))
     if new.min_severity != old.min_severity:
-        yield (Aspect.min_severity, "min_severity",
+        yield Compared(Aspect.min_severity, "min_severity",
                Direction.widened if new.min_severity < old.min_severity else Direction.narrowed,
                f"{old.min_severity.name} → {new.min_severity.name}", (old.min_severity.name,), (new.min_severity.name,))
     was_extension, now_extension = tuple(sorted(a.extends_to)), tuple(sorted(b.extends_to))
     if b.extends_to - a.extends_to:
-        yield (Aspect.extension, None, Direction.widened, f"now reaches {sorted(b.extends_to - a.extends_to)}",
+        yield Compared(Aspect.extension, None, Direction.widened, f"now reaches {sorted(b.extends_to - a.extends_to)}",
                was_extension, now_extension)
     if a.extends_to - b.extends_to:
-        yield (Aspect.extension, None, Direction.narrowed, f"no longer reaches {sorted(a.extends_to - b.extends_to)}",
+        yield Compared(Aspect.extension, None, Direction.narrowed, f"no longer reaches {sorted(a.extends_to - b.extends_to)}",
                was_extension, now_extension)
     if _days(new.duration) != _days(old.duration):
-        yield (Aspect.duration, "duration",
+        yield Compared(Aspect.duration, "duration",
                Direction.widened if _days(new.duration) > _days(old.duration) else Direction.narrowed,
                f"{old.duration or 'as long as the record'} → {new.duration or 'as long as the record'}",
                tuple(filter(None, (old.duration,))), tuple(filter(None, (new.duration,))))
     if new.intensity != old.intensity:
-        yield (Aspect.intensity, "intensity", Direction.widened if new.intensity > old.intensity else Direction.narrowed,
+        yield Compared(Aspect.intensity, "intensity", Direction.widened if new.intensity > old.intensity else Direction.narrowed,
                f"{old.intensity} → {new.intensity}", (str(old.intensity),), (str(new.intensity),))
     if new.effect != old.effect:
         stronger = EFFECT_STRENGTH.get(new.effect, 0) > EFFECT_STRENGTH.get(old.effect, 0)
-        yield (Aspect.effect, "effect", Direction.widened if stronger else Direction.narrowed,
+        yield Compared(Aspect.effect, "effect", Direction.widened if stronger else Direction.narrowed,
                f"{old.effect.value} → {new.effect.value}", (old.effect.value,), (new.effect.value,))
     if new.category != old.category:
-        yield (Aspect.category, "category", Direction.widened if new.category < old.category else Direction.narrowed,
+        yield Compared(Aspect.category, "category", Direction.widened if new.category < old.category else Direction.narrowed,
                f"{old.category} → {new.category}", (str(old.category),), (str(new.category),))
     yield from _compare_triggers(a, b)
 
@@ -316,14 +350,15 @@ def _compare_triggers(a: Scope, b: Scope) -> Iterator[Compared]:
     was, now = tuple(sorted(a.triggers)), tuple(sorted(b.triggers))
     gained, lost = sorted(b.triggers.keys() - a.triggers.keys()), sorted(a.triggers.keys() - b.triggers.keys())
     if gained:
-        yield Aspect.triggers, None, Direction.widened, f"now also triggered by {gained}", was, now
+        yield Compared(Aspect.triggers, None, Direction.widened, f"now also triggered by {gained}", was, now)
     if lost:
         detail = f"no longer triggered by {lost}" + ("" if b.triggers else ": no rule reaches the measure any more")
-        yield Aspect.triggers, None, Direction.narrowed, detail, was, now
+        yield Compared(Aspect.triggers, None, Direction.narrowed, detail, was, now)
     for key in sorted(a.triggers.keys() & b.triggers.keys()):
         if a.triggers[key] != b.triggers[key]:
-            old, new = _condition(a.triggers[key]), _condition(b.triggers[key])
-            yield Aspect.trigger_condition, None, Direction.changed, f"{key}: {old} → {new}", (old,), (new,)
+            fields = _field_changes(_condition(a.triggers[key]), _condition(b.triggers[key]))
+            yield Compared(Aspect.trigger_condition, None, Direction.changed, f"{key}: {_described(fields)}", (key,),
+                           (key,), fields)
 
 
 def _roles(roles: frozenset[str] | None) -> str:

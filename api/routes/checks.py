@@ -6,7 +6,7 @@ from time import perf_counter
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from jrp.api.deps import Checker, DecisionReader, MetricsDep, RuntimeDep, readable, scoped_jurisdiction
@@ -55,10 +55,11 @@ def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: Metr
 
 
 @router.get("/batch/{batch_id}/report", response_class=HTMLResponse)
-def batch_report(batch_id: Annotated[str, Path(pattern=KEY_PATTERN)], key: DecisionReader, runtime: RuntimeDep) -> HTMLResponse:
-    """The credit result report (信用信息结果报告) of a batch, printable HTML."""
+def batch_report(batch_id: Annotated[str, Path(pattern=KEY_PATTERN)], key: DecisionReader, runtime: RuntimeDep,
+                 lang: Annotated[str, Query(pattern="^(zh|en)$", description="zh (default) or en")] = "zh") -> HTMLResponse:
+    """The credit result report (信用信息结果报告) of a batch, printable HTML, in Chinese or English."""
     entries = runtime.log.batch(batch_id)
     if not entries:
         raise NotFound(f"no batch {batch_id}")
     readable(key, entries[0])
-    return HTMLResponse(render_batch_report(entries, mask_ids=not key.sees_resident_ids))
+    return HTMLResponse(render_batch_report(entries, runtime.library, mask_ids=not key.sees_resident_ids, language=lang))

@@ -27,7 +27,8 @@ def test_the_decision_page_shows_inputs_basis_trace_facts_and_chain(api: Api, co
     for expected in ("苏州恒远机电设备有限公司", DEBTOR, "南通市政府采购项目 NT-2025-001", "NT-2025-001", "CN-JS-NT",
                      "限制参加政府采购活动", "gp-supplier-disqualified", "中华人民共和国政府采购法", "第22条第1款第2项",
                      "具有良好的商业信誉和健全的财务会计制度",  # the quote, from the ruleset version used
-                     "trigger list, severity serious", "demo-fixed-debtor-listing", "（2025）苏0508执1234号",
+                     "触发：名单；严重程度：严重；措施要求的最低严重程度：严重；第1类“禁止”措施，强度 5/5",
+                     "demo-fixed-debtor-listing", "（2025）苏0508执1234号",
                      decision["bundle"]["hash"], stored.hash, stored.prev_hash, "按原规则重放", "按现行规则重放"):
         assert expected in text, expected
     assert '<tr class="used">' in page.text  # the record that triggered the measures is marked
@@ -147,7 +148,7 @@ def test_diff_page_lists_changes_with_file_and_line(console_as: Callable[..., Co
     page = console.get("/console/rulesets/diff", **{"from": "cn-credit-repair@2023", "to": "cn-credit-repair@2026"})
     text = html.unescape(page.text)
     assert page.status_code == 200 and "CN/cn-credit-repair/2023.yaml:10" in text and "CN/cn-credit-repair/2026.yaml:10" in text
-    assert "2023-05-01–2026-03-31 → 2026-04-01–open" in text and "0 处错误" in text
+    assert "2023-05-01 – 2026-03-31 → 2026-04-01 – 至今" in text and "0 处错误" in text
     mixed = console.get("/console/rulesets/diff", lang="en", **{"from": "cn-credit-repair@2023", "to": "cn-tax-credit@2025"})
     assert mixed.status_code == 422 and "To version: compare two versions of one ruleset" in html.unescape(mixed.text)
     unknown = console.get("/console/rulesets/diff", **{"from": "/etc/passwd.yaml", "to": "cn-credit-repair@2026"})

@@ -166,5 +166,6 @@ def test_a_changed_threshold_is_reported_as_a_trigger_condition(two_dirs):
 
     [change] = [c for c in _diff_of(two_dirs, threshold("serious"), threshold("general"))
                 if c.aspect == Aspect.trigger_condition]
-    assert change.detail == "penalty: min_severity: serious → min_severity: general"
+    assert change.detail == "penalty: min_severity: serious → general"
+    assert change.fields == (("min_severity", "serious", "general"),)
     assert change.direction is Direction.changed
