@@ -88,6 +88,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def unreachable(engine: Engine) -> str | None:
+    """Why the database does not answer a query (its first line), or None when it does."""
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except Exception as error:  # noqa: BLE001 - whatever the driver raises, the database is not usable
+        return str(error).strip().splitlines()[0]
+    return None
+
+
 def alembic_config() -> Config:
     """Alembic configuration pointing at the migrations shipped inside the package (alembic loads only to migrate)."""
     from alembic.config import Config

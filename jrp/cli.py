@@ -7,7 +7,6 @@ uses and calls the same service and presenter functions as the API routes.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
@@ -36,7 +35,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(rulesets_app, name="rulesets")
 
-ENV = {"data_dir": "JRP_DATA_DIR", "database_url": "DATABASE_URL", "rulesets_dir": "JRP_RULESETS_DIR"}
+ENV = {"data_dir": "JRP_DATA_DIR", "database_url": "DATABASE_URL", "rulesets_dir": "JRP_RULESETS_DIR",
+       "config": "JRP_CONFIG"}
 
 ScenarioOpt = Annotated[Scenario, typer.Option(help="the business process asking")]
 RoleOpt = Annotated[CheckRole | None, typer.Option(help="the subject's role in it")]
@@ -62,19 +62,16 @@ def main(
     data_dir: Annotated[Path | None, typer.Option(help="folder of the embedded SQLite store [env JRP_DATA_DIR]")] = None,
     database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL of the store [env DATABASE_URL]")] = None,
     rulesets_dir: Annotated[Path | None, typer.Option(help="rulesets folder [env JRP_RULESETS_DIR]")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file of settings (jrp/settings.py) [env JRP_CONFIG]")] = None,
 ) -> None:
     """Options given here override the environment for every command (and the server's workers)."""
     from jrp.settings import Settings
 
-    for name, value in (("data_dir", data_dir), ("database_url", database_url), ("rulesets_dir", rulesets_dir)):
+    given = (("data_dir", data_dir), ("database_url", database_url), ("rulesets_dir", rulesets_dir), ("config", config))
+    for name, value in given:
         if value is not None:
             os.environ[ENV[name]] = str(value.resolve() if isinstance(value, Path) else value)  # workers read it
     ctx.obj = Runtime(Settings())
-
-
-def _share_console_secret() -> None:
-    """One console session secret for all of the server's workers (each builds its app from the environment)."""
-    os.environ.setdefault("JRP_CONSOLE_SECRET", secrets.token_urlsafe(32))
 
 
 def _operator() -> ApiKey:
@@ -124,19 +121,18 @@ def _jurisdiction(runtime: Runtime, jurisdiction: str) -> str:
 @app.command()
 def serve(
     ctx: typer.Context,
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    workers: Annotated[int, typer.Option(help="worker processes")] = 2,
+    host: Annotated[str | None, typer.Option(help="address to listen on [settings: host, default 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="port [settings: port, default 8000]")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="worker processes [settings: workers, default 2]")] = None,
 ) -> None:
     """Migrate the store, then serve the API with uvicorn (each worker builds the app with create_app)."""
-    import uvicorn
+    from jrp.serving import run
 
     runtime: Runtime = ctx.obj
     runtime.migrate()
     runtime.close()
-    _share_console_secret()
-    uvicorn.run("jrp.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
+    settings = runtime.settings
+    run(settings, host or settings.host, port or settings.port, workers or settings.workers)
 
 
 @app.command()
@@ -264,8 +260,9 @@ def demo(
     workers: int = 2,
 ) -> None:
     """Create a demo store in the data dir, load invented subjects, print a demo key, then serve."""
-    import uvicorn
     from rich.console import Console
+
+    from jrp.serving import run
 
     from jrp.adapters.demo import DEMO_SUBJECTS, generate
     from jrp.adapters.ingest import ingest
@@ -286,9 +283,7 @@ def demo(
         f"\"role\": \"supplier\", \"jurisdiction\": \"CN-JS-NT\", \"purpose\": \"demo bid\"}}'",
         markup=False, soft_wrap=True)
     runtime.close()
-    _share_console_secret()
-    uvicorn.run("jrp.api.app:create_app", factory=True, host="127.0.0.1", port=port, workers=workers,
-                log_level="warning")
+    run(runtime.settings, "127.0.0.1", port, workers)
 
 
 @keys_app.command("create")

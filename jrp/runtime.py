@@ -82,9 +82,10 @@ class Runtime:
     @cached_property
     def service(self) -> CheckService:
         from jrp.group_commit import GroupCommitLog
+        from jrp.metrics import MeteredLog
         from jrp.service import CheckService
 
-        return CheckService(self.library, self.facts, GroupCommitLog(self.log), backend=self.settings.engine_backend,
+        return CheckService(self.library, self.facts, GroupCommitLog(MeteredLog(self.log)), backend=self.settings.engine_backend,
                             cache_size=self.settings.result_cache_size)
 
     def migrate(self) -> None:
