@@ -16,7 +16,7 @@ from jrp.adapters.feedback import FeedbackAction
 from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
 from jrp.vocabulary.records import Severity
 from jrp.vocabulary.subjects import SubjectType
-from jrp.vocabulary.scenarios import CheckRole, Scenario, role_problem
+from jrp.vocabulary.scenarios import Scenario, ScenarioRole
 
 MAX_BATCH = 10_000
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._*-]{0,79}$"
@@ -62,20 +62,11 @@ ROLE_SEMANTICS = ("the role the subject plays in the scenario (vocabulary/scenar
 
 class CheckOptionsV1(Request):
     scenario: Scenario
-    role: CheckRole | None = Field(None, description=ROLE_SEMANTICS)
+    role: ScenarioRole = Field(None, description=ROLE_SEMANTICS)
     jurisdiction: str | None = Field(None, description="default: the key's only jurisdiction, else CN")
     as_of: date | None = Field(None, description="default: today")
     purpose: Text = Field(min_length=1, max_length=500, description="why the check is made (查询使用登记)")
     reference: Text = Field("", max_length=200, description="the caller's file or project number")
-
-    @field_validator("role")
-    @classmethod
-    def _role_of_scenario(cls, value: CheckRole | None, info: ValidationInfo) -> CheckRole | None:
-        scenario = info.data.get("scenario")
-        problem = scenario and role_problem(scenario, value)
-        if problem:
-            raise ValueError(problem)
-        return value
 
 
 class CheckRequestV1(CheckOptionsV1):

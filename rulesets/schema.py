@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from jrp.vocabulary.records import (
     CommitmentState,
@@ -24,7 +24,7 @@ from jrp.vocabulary.records import (
     Severity,
 )
 from jrp.vocabulary.measures import PENALTY_EFFECTS, Effect, ListKind, MeasureKind
-from jrp.vocabulary.scenarios import CheckRole, Scenario, role_problem
+from jrp.vocabulary.scenarios import CheckRole, Scenario, ScenarioRole
 from jrp.vocabulary.subjects import RelatedRole, SubjectType
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
@@ -437,21 +437,12 @@ class CheckCase(Frozen):
 
     as_of: date
     scenario: Scenario
-    role: CheckRole | None = None
+    role: ScenarioRole = None
     jurisdiction: Jurisdiction | None = None
     subject_type: SubjectType = SubjectType.legal_person
     birth_date: date | None = None
     records: tuple[TestRecord, ...] = ()
     related: tuple[TestRelated, ...] = ()
-
-    @field_validator("role")
-    @classmethod
-    def _role_of_scenario(cls, value: CheckRole | None, info: ValidationInfo) -> CheckRole | None:
-        scenario = info.data.get("scenario")
-        problem = scenario and role_problem(scenario, value)
-        if problem:
-            raise ValueError(problem)
-        return value
 
 
 class TestCase(CheckCase):

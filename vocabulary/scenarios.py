@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
 
 
 class Scenario(StrEnum):
@@ -91,3 +94,16 @@ def role_problem(scenario: str, role: str | None) -> str | None:
     if not allowed:
         return f"scenario {scenario} takes no role; leave role out"
     return f"role {role} does not belong to scenario {scenario}; use one of {', '.join(allowed)} or leave role out"
+
+
+def _role_of_scenario(value: CheckRole | None, info: Any) -> CheckRole | None:
+    """A pydantic validator: the role must belong to the ``scenario`` validated before it."""
+    scenario = info.data.get("scenario")
+    problem = scenario and role_problem(scenario, value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+ScenarioRole = Annotated[CheckRole | None, AfterValidator(_role_of_scenario)]
+"""A model's optional ``role`` field, checked against the model's ``scenario`` field (declared before it)."""
