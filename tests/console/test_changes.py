@@ -73,3 +73,22 @@ def test_impact_preview_counts_losses_and_logs_nothing(fresh_api: Api) -> None:
     assert fresh_api.runtime.log.verify().count == logged
     bundled = console.client.post("/console/impact", data={"csrf": console.csrf(), "base": "cn-credit-repair@2026"})
     assert bundled.status_code == 200 and "cn-credit-repair@2026" in bundled.text
+
+
+def _widened_candidate_yaml() -> str:
+    """The screenshots' candidate with the supplier-only bad-conduct ban opened to any role, citing nothing new."""
+    data = yaml.safe_load(screenshots.candidate_yaml())
+    next(rule for rule in data["rules"] if rule["id"] == "gp-bad-conduct-supplier")["roles"] = []
+    return yaml.safe_dump(data, allow_unicode=True)
+
+
+def test_a_candidate_the_diff_rejects_is_refused_by_the_console_and_the_api_alike(api: Api) -> None:
+    candidate = _widened_candidate_yaml()
+    console = open_console(api, "maintainer")
+    page = console.client.post("/console/impact", data={"csrf": console.csrf(), "candidate_yaml": candidate,
+                                                        "as_of": screenshots.AS_OF})
+    refused = "against cn-basic-list@2024.1: gp-ban-supplier roles widened: supplier → any role without a new legal basis"
+    assert page.status_code == 422 and refused in html.unescape(page.text)
+    answer = api.client.post("/v1/rulesets/impact", json={"candidate_yaml": candidate, "as_of": screenshots.AS_OF},
+                             headers=api.headers("maintainer"))
+    assert answer.status_code == 422 and refused in answer.json()["errors"][0]["message"]
