@@ -27,15 +27,17 @@ from jrp.api.presenters import check_response
 from jrp.api.report import render_batch_report
 from jrp.api.routes.checks import to_request
 from jrp.api.schemas import CheckOptionsV1, SubjectV1
+from jrp.cli_audit import audit_app
 from jrp.cli_rulesets import rulesets_app
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.rulesets.schema import CheckRole, Scenario
+from jrp.audit.personal_data import PersonalDataUnavailable
 from jrp.runtime import Runtime
+from jrp.service import RulesUnavailable, UnknownDecision
 from jrp.settings import Settings
 
 app = typer.Typer(help="Joint rewards and penalties (联合奖惩): silent checks with legal basis.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
-audit_app = typer.Typer(help="Decision log audits.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(rulesets_app, name="rulesets")
@@ -138,7 +140,7 @@ def batch(
     options = _options(scenario, role, as_of, purpose)
     batch_id, results = runtime.service.batch([to_request(options, ref, jurisdiction) for ref in refs],
                                               _operator().caller())
-    out.write_text(render_batch_report(runtime.log.batch(batch_id), mask_ids=False), encoding="utf-8")
+    out.write_text(render_batch_report([s.view(True) for s in runtime.log.batch(batch_id)], mask_ids=False), encoding="utf-8")
     outcomes = [r.decision.outcome.value for r in results]
     counts = ", ".join(f"{o}: {outcomes.count(o)}" for o in ("deny", "restrict", "review", "allow"))
     console.print(f"batch {batch_id}: {len(results)} subjects ({counts}); report written to {out}")
@@ -150,25 +152,21 @@ def replay(
     decision_id: str,
     rules: Annotated[str, typer.Option(help="original or current")] = "original",
 ) -> None:
-    """Re-evaluate a logged decision on its stored facts; exit 1 if the result differs."""
+    """Re-evaluate a logged decision on its stored facts; exit 1 if the result differs, 2 if it cannot be replayed."""
     runtime: Runtime = ctx.obj
-    result = runtime.service.replay(decision_id, rules)
+    try:
+        result = runtime.service.replay(decision_id, rules)
+    except (UnknownDecision, RulesUnavailable, PersonalDataUnavailable) as error:
+        message = f"no decision {decision_id}" if isinstance(error, UnknownDecision) else str(error)
+        console.print(f"cannot replay: {message}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    for note in result.rules:
+        console.print(str(note), markup=False, soft_wrap=True)
     console.print("identical" if result.identical else "different:")
     for line in result.differences:
         console.print(f"  {line}", markup=False)
     if not result.identical:
         raise typer.Exit(1)
-
-
-@audit_app.command("verify")
-def audit_verify(ctx: typer.Context) -> None:
-    """Verify the decision log's hash chain; exit 1 at the first broken link."""
-    result = ctx.obj.log.verify()
-    if result.ok:
-        console.print(f"ok: {result.count} decisions, head {result.head}")
-        return
-    console.print(f"[red]broken at seq {result.seq} (decision {result.decision_id}):[/red] {result.reason}")
-    raise typer.Exit(1)
 
 
 @app.command("import")

@@ -35,14 +35,27 @@ class Bundle:
 
     @classmethod
     def build(cls, jurisdiction: str, rulesets: tuple[Ruleset, ...], instruments: Mapping[str, Instrument]) -> Bundle:
-        cited = sorted(_cited_instruments(rulesets) & instruments.keys())
-        content = {
-            "jurisdiction": jurisdiction,
-            "rulesets": [r.model_dump(mode="json") for r in rulesets],
-            "instruments": [instruments[i].model_dump(mode="json") for i in cited],
-        }
-        digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-        return cls(jurisdiction, rulesets, instruments, digest)
+        return cls(jurisdiction, rulesets, instruments, hashlib.sha256(_content(jurisdiction, rulesets, instruments)).hexdigest())
+
+    def content(self) -> bytes:
+        """The bytes the hash covers: the parsed form of every ruleset and cited instrument, as canonical JSON.
+
+        The decision log stores them when the bundle first serves a decision
+        (``jrp.adapters.bundle_store``), so that a replay evaluates exactly these rules.
+        """
+        return _content(self.jurisdiction, self.rulesets, self.instruments)
+
+    @classmethod
+    def from_content(cls, data: bytes) -> Bundle:
+        """A bundle from stored ``content()``, parsed with today's schema; its hash is that of the stored bytes.
+
+        Fields the schema gained since take their defaults; the hash stays the one the
+        decisions name, so a stored bundle is identified by what was stored.
+        """
+        content = json.loads(data)
+        rulesets = tuple(Ruleset.model_validate(document) for document in content["rulesets"])
+        instruments = {i["id"]: Instrument.model_validate(i) for i in content["instruments"]}
+        return cls(content["jurisdiction"], rulesets, instruments, hashlib.sha256(data).hexdigest())
 
     @cached_property
     def refs(self) -> tuple[RulesetRef, ...]:
@@ -60,6 +73,16 @@ class Bundle:
     @cached_property
     def lists(self) -> dict[str, CreditList]:
         return {item.id: item for ruleset in self.rulesets for item in ruleset.lists}
+
+
+def _content(jurisdiction: str, rulesets: tuple[Ruleset, ...], instruments: Mapping[str, Instrument]) -> bytes:
+    cited = sorted(_cited_instruments(rulesets) & instruments.keys())
+    content = {
+        "jurisdiction": jurisdiction,
+        "rulesets": [r.model_dump(mode="json") for r in rulesets],
+        "instruments": [instruments[i].model_dump(mode="json") for i in cited],
+    }
+    return json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
 
 
 def _cited_instruments(rulesets: tuple[Ruleset, ...]) -> set[str]:

@@ -67,7 +67,7 @@ def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: Metr
 @router.get("/batch/{batch_id}/report", response_class=HTMLResponse)
 def batch_report(batch_id: Annotated[str, Path(pattern=KEY_PATTERN)], key: DecisionReader, runtime: RuntimeDep) -> HTMLResponse:
     """The credit result report (信用信息结果报告) of a batch, printable HTML."""
-    entries = runtime.log.batch(batch_id)
+    entries = [stored.view(key.sees_resident_ids) for stored in runtime.log.batch(batch_id)]
     if not entries:
         raise NotFound(f"no batch {batch_id}")
     readable(key, entries[0])

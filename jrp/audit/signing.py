@@ -188,20 +188,26 @@ def sign_receipts(key: SigningKey, items: Sequence[tuple[str, str, str]]) -> lis
             for index, (decision_id, entry_hash, time) in enumerate(items)]
 
 
-def verify_receipt(receipt: Mapping[str, Any], public: Ed25519PublicKey) -> None:
-    """Raise ``SignatureError`` unless ``receipt`` was signed by ``public``'s key as it stands."""
+def receipt_statement(receipt: Mapping[str, Any]) -> tuple[str, bytes, bytes]:
+    """``(key_id, signed note, signature)`` of a receipt: its leaf taken up its path to the group's root."""
     try:
         decision_id, entry_hash, time = receipt["decision_id"], receipt["entry_hash"], receipt["time"]
-        group, key_id = receipt["group"], receipt["key_id"]
+        group, key_id = receipt["group"], str(receipt["key_id"])
         size, index = int(group["size"]), int(group["index"])
         path = [bytes.fromhex(h) for h in group["path"]]
         signature = _unb64(receipt["signature"], "the receipt's signature")
     except (KeyError, TypeError, ValueError) as error:
         raise SignatureError(f"not a receipt: missing or malformed {error}") from None
-    if key_id != key_id_of(public):
-        raise SignatureError(f"receipt of decision {decision_id} names key {key_id}, not {key_id_of(public)}")
     try:
         group_root = merkle.root_from_inclusion(receipt_leaf(decision_id, entry_hash, time), index, size, path)
     except merkle.ProofError as error:
         raise SignatureError(f"receipt of decision {decision_id}: {error}") from None
-    _verify(public, signature, receipt_note(key_id, size, group_root), f"receipt of decision {decision_id}")
+    return key_id, receipt_note(key_id, size, group_root), signature
+
+
+def verify_receipt(receipt: Mapping[str, Any], public: Ed25519PublicKey) -> None:
+    """Raise ``SignatureError`` unless ``receipt`` was signed by ``public``'s key as it stands."""
+    key_id, note, signature = receipt_statement(receipt)
+    if key_id != key_id_of(public):
+        raise SignatureError(f"receipt of decision {receipt['decision_id']} names key {key_id}, not {key_id_of(public)}")
+    _verify(public, signature, note, f"receipt of decision {receipt['decision_id']}")

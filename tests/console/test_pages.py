@@ -28,7 +28,7 @@ def test_the_decision_page_shows_inputs_basis_trace_facts_and_chain(api: Api, co
                      "限制参加政府采购活动", "gp-supplier-disqualified", "中华人民共和国政府采购法", "第22条第1款第2项",
                      "具有良好的商业信誉和健全的财务会计制度",  # the quote, from the ruleset version used
                      "trigger list, severity serious", "demo-fixed-debtor-listing", "（2025）苏0508执1234号",
-                     decision["bundle"]["hash"], stored.hash, stored.prev_hash, "按原规则重放", "按现行规则重放"):
+                     decision["bundle"]["hash"], stored.entry_hash, "按原规则重放", "按现行规则重放"):
         assert expected in text, expected
     assert '<tr class="used">' in page.text  # the record that triggered the measures is marked
 
@@ -108,7 +108,7 @@ def test_an_internal_error_is_a_page_without_details(api: Api, console_as: Calla
     signed_in = console_as("auditor")
     client = TestClient(api.client.app, raise_server_exceptions=False, follow_redirects=False,
                         cookies=dict(signed_in.client.cookies))
-    monkeypatch.setattr(api.runtime.log, "verify", broken)
+    monkeypatch.setattr(api.runtime, "verify_log", broken)
     page = client.get("/console/audit/verify")
     assert page.status_code == 500 and "内部错误，已记录。" in page.text and "secret detail" not in page.text
 
@@ -117,7 +117,7 @@ def test_verify_log_reports_an_intact_chain(api: Api, console_as: Callable[..., 
     api.check()
     page = console_as("auditor").get("/console/audit/verify", lang="en")
     assert page.status_code == 200 and 'data-verify="ok"' in page.text
-    assert api.runtime.log.verify().head in page.text
+    assert api.runtime.verify_log().head in page.text
 
 
 def test_rulesets_by_jurisdiction_and_one_version(console_as: Callable[..., Console]) -> None:
