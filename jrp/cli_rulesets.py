@@ -11,11 +11,15 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from jrp.adapters.bundle_store import BundleStore
 from jrp.impact import RECENT_DECISIONS, ImpactReport, InvalidCandidate, preview
 from jrp.measures_catalog.legal_texts import find_legal_texts
 from jrp.rulesets.diff import diff
 from jrp.rulesets.library import Library
 from jrp.rulesets.loader import Level, RulesetError
+from jrp.rulesets.published import changed_published_versions
 from jrp.rulesets.validate import validate
 from jrp.runtime import Runtime
 from jrp.tester import coverage_of, run_tests
@@ -38,12 +42,14 @@ def _load(directory: Path | None) -> Library:
 
 @rulesets_app.command("validate")
 def validate_command(
+    ctx: typer.Context,
     directory: RulesetsDir = None,
     legal_texts: Annotated[Path | None, typer.Option(help="folder of legal texts for quote checks")] = None,
 ) -> None:
-    """Check schema, citations, layering, dates and scenario coverage; exit 1 on any error."""
+    """Check schema, citations, layering, dates, scenario coverage, and that no version which served
+    decisions (in the store of the global options) was edited; exit 1 on any error."""
     library = _load(directory)
-    problems = validate(library, find_legal_texts(legal_texts))
+    problems = validate(library, find_legal_texts(legal_texts)) + _published_problems(ctx.obj, library)
     for problem in problems:
         console.print(str(problem), markup=False, soft_wrap=True)
     errors = [p for p in problems if p.level is Level.error]
@@ -54,6 +60,24 @@ def validate_command(
     )
     if errors:
         raise typer.Exit(1)
+
+
+def _published_problems(runtime: Runtime, library: Library) -> list:
+    """Versions whose content differs from what served decisions, per the configured store (if there is one)."""
+    settings = runtime.settings
+    sqlite_file = settings.data_dir / "jrp.db"
+    if not settings.database_url and not sqlite_file.exists():
+        console.print(f"note: no decision store at {sqlite_file.resolve()} (and no --database-url): published versions "
+                      "were not compared with the content that served decisions", markup=False, soft_wrap=True)
+        return []
+    try:
+        published = BundleStore(runtime.engine).published_versions()
+    except SQLAlchemyError as error:
+        console.print(f"note: the decision store {settings.resolved_database_url()} cannot be read "
+                      f"({type(error).__name__}; run jrp serve once to migrate it): published versions were not "
+                      "compared", markup=False, soft_wrap=True)
+        return []
+    return changed_published_versions(library, published)
 
 
 @rulesets_app.command("test")

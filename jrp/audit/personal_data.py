@@ -26,6 +26,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,6 @@ import orjson
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from stdnum.cn import ric
 
 from jrp.engine.codec import canonical
 
@@ -92,11 +92,22 @@ class PersonalDataKey:
         return AESGCM(self.wrapping_key).decrypt(wrapped[:12], wrapped[12:], period.encode())
 
 
+_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+
+
+@lru_cache(maxsize=65_536)
 def is_resident_id(value: str) -> bool:
-    """A full resident ID with a valid check digit, or one masked as courts publish them."""
+    """A full resident ID with a valid check digit (GB 11643, ISO 7064 MOD 11-2), or one masked as courts publish them.
+
+    Not ``stdnum.cn.ric.is_valid``: it also looks the birth place up in a table, ~0.4 ms a
+    call, and this runs on every logged check.
+    """
     if len(value) != 18 or not _RESIDENT_ID.match(value):
         return False
-    return "*" in value or ric.is_valid(value)
+    if "*" in value:
+        return True
+    check = (12 - sum(int(d) * w for d, w in zip(value, _WEIGHTS)) % 11) % 11
+    return value[17] == ("X" if check == 10 else str(check)) and "01" <= value[10:12] <= "12"
 
 
 class Pseudonymiser:

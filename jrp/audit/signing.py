@@ -180,8 +180,9 @@ def sign_receipts(key: SigningKey, items: Sequence[tuple[str, str, str]]) -> lis
     frontier = merkle.Frontier.empty()
     for leaf in leaves:
         nodes.update(frontier.add(leaf))
-    size, signature = len(leaves), _b64(key.sign(receipt_note(key.key_id, len(leaves), frontier.root())))
-    return [{"decision_id": decision_id, "entry_hash": entry_hash, "time": time, "key_id": key.key_id,
+    key_id, size = key.key_id, len(leaves)
+    signature = _b64(key.sign(receipt_note(key_id, size, frontier.root())))
+    return [{"decision_id": decision_id, "entry_hash": entry_hash, "time": time, "key_id": key_id,
              "group": {"size": size, "index": index,
                        "path": [h.hex() for h in merkle.proof_from(merkle.inclusion_ranges(index, size), nodes)]},
              "signature": signature}
