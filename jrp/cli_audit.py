@@ -22,7 +22,7 @@ audit_app = typer.Typer(help="Decision log audits: verify the log, keep checkpoi
 console = Console()
 
 PUBLIC_KEY_FILE = "public-key.pem"
-PublicKeyOpt = Annotated[Path | None, typer.Option(help="the service's public key (PEM), kept outside the service")]
+PublicKeyOpt = Annotated[Path | None, typer.Option("--public-key", help="the service's public key (PEM), kept outside the service")]
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:

@@ -12,6 +12,8 @@ Revises: 0006
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -29,6 +31,8 @@ PAGE = 2000
 
 def upgrade() -> None:
     bind = op.get_bind()
+    for _ in _chain(bind):  # verified before any change: SQLite commits DDL as it goes
+        pass
     _create_tables()
     with op.batch_alter_table("decisions") as batch:
         batch.add_column(sa.Column("leaf_index", Seq))
@@ -101,10 +105,7 @@ def _carry_into_tree(bind: sa.Connection) -> None:
     frontier = Frontier.empty()
     nodes = sa.text("INSERT INTO log_nodes (level, idx, hash) VALUES (:level, :idx, :hash)")
     made: list[dict] = []
-    chain = walk_chain(lambda after: bind.execute(sa.text(
-        "SELECT seq, prev_hash, hash, entry FROM decisions WHERE seq > :after ORDER BY seq LIMIT :n"),
-        {"after": after, "n": PAGE}).all())
-    for _seq, leaf in chain:
+    for _seq, leaf in _chain(bind):
         made += [{"level": level, "idx": idx, "hash": value} for (level, idx), value in frontier.add(leaf)]
         if len(made) >= PAGE:
             bind.execute(nodes, made)
@@ -117,6 +118,12 @@ def _carry_into_tree(bind: sa.Connection) -> None:
     bind.execute(sa.text("INSERT INTO log_head (id, tree_size, root, legacy_size, legacy_head) "
                          "VALUES (1, :size, :root, :size, :head)"),
                  {"size": frontier.size, "root": frontier.root(), "head": head or "0" * 64})
+
+
+def _chain(bind: sa.Connection) -> Iterator[tuple[int, bytes]]:
+    return walk_chain(lambda after: bind.execute(sa.text(
+        "SELECT seq, prev_hash, hash, entry FROM decisions WHERE seq > :after ORDER BY seq LIMIT :n"),
+        {"after": after, "n": PAGE}).all())
 
 
 def downgrade() -> None:
