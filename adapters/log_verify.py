@@ -80,12 +80,13 @@ def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519Publi
                witness: Checkpoint | None = None) -> Verification:
     """Walk the whole log; see the module's docstring for what is checked."""
     walk = _Walk()
-    head = tree.head()
-    targets = _targets(tree.checkpoints(), trusted, witness, walk)
+    checkpoints = tree.checkpoints()  # read before the head: a checkpoint never covers more than the head
+    head = tree.head()  # the walk stops there: entries the sequencer adds meanwhile are for the next run
+    targets = _targets(checkpoints, trusted, witness, walk)
     frontier = merkle.Frontier.empty()
     matched = 0
     checker = _RowChecker(engine, trusted, head.legacy_size)
-    for page, snapshots in _pages(engine):
+    for page, snapshots in _pages(engine, head.tree_size):
         page_start = frontier.size
         made: dict[merkle.Node, bytes] = {}
         gap = False
@@ -114,7 +115,7 @@ def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519Publi
         if size > frontier.size:
             walk.add(f"{label} covers {size} decisions but the log holds only {frontier.size}: the newest "
                      f"{size - frontier.size} were deleted (truncation or rollback)")
-    valid = [c for c in tree.checkpoints() if _trusted(c, trusted)]
+    valid = [c for c in checkpoints if _trusted(c, trusted)]
     latest = valid[-1] if valid else None
     if witness is not None and (latest is None or latest.tree_size < witness.tree_size):
         walk.add(f"the log's newest signed checkpoint ({latest.tree_size if latest else 'none'}) is older than the "
@@ -275,12 +276,13 @@ class _RowChecker:
         return ""
 
 
-def _pages(engine: Engine) -> Iterator[tuple[list[dict[str, Any]], dict[str, str]]]:
-    """Integrated rows in leaf order (each with its entry parsed, or the parse error), a page at a time, with
-    the texts of the facts snapshots the page names."""
+def _pages(engine: Engine, size: int) -> Iterator[tuple[list[dict[str, Any]], dict[str, str]]]:
+    """Rows with leaf indexes below ``size`` in leaf order (each with its entry parsed, or the parse error), a
+    page at a time, with the texts of the facts snapshots the page names."""
     after = -1
     while True:
-        query = select(decisions_t).where(decisions_t.c.leaf_index > after).order_by(decisions_t.c.leaf_index).limit(PAGE)
+        query = select(decisions_t).where(decisions_t.c.leaf_index > after, decisions_t.c.leaf_index < size) \
+            .order_by(decisions_t.c.leaf_index).limit(PAGE)
         with engine.connect() as connection:
             page = [dict(row) for row in connection.execute(query).mappings()]
             for row in page:

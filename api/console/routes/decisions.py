@@ -75,7 +75,7 @@ def _readable_decision(request: Request, key: ApiKey, decision_id: str) -> Store
 @router.get("/decisions/{decision_id}")
 def decision(request: Request, decision_id: str,
              key: Annotated[ApiKey, Depends(may(Action.read_decision))]) -> HTMLResponse:
-    """Inputs, caller, bundle, facts used, each measure with its basis and proportionality, chain link."""
+    """Inputs, caller, bundle, facts used, each measure with its basis and proportionality, its place in the log."""
     stored = _readable_decision(request, key, decision_id)
     view = decision_response(stored, key)
     result = stored.entry["result"]
