@@ -173,6 +173,11 @@ class LogTree:
                 cursor.close()
         return len(pending)
 
+    def integrate_all(self, key: SigningKey) -> None:
+        """Integrate everything pending and sign a checkpoint of the result now (commands and tests)."""
+        while self.integrate(key, force_checkpoint=True):
+            pass
+
     def _sign(self, cursor: Any, key: SigningKey, size: int, root: bytes) -> None:
         signed_at = datetime.now(UTC).isoformat(timespec="microseconds")
         checkpoint = sign_checkpoint(key, self.origin, size, root, signed_at)

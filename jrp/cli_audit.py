@@ -128,8 +128,7 @@ def checkpoint(
     """Integrate what is pending, then export the latest signed checkpoint to a witness folder."""
     runtime: Runtime = ctx.obj
     runtime.migrate()
-    while runtime.tree.integrate(runtime.audit_keys.signing, force_checkpoint=True):
-        pass
+    runtime.tree.integrate_all(runtime.audit_keys.signing)
     latest = runtime.tree.latest_checkpoint()
     if latest is None:
         raise _fail("no checkpoint: the log is empty", 1)

@@ -22,6 +22,7 @@ from jrp.rulesets.loader import Level, RulesetError
 from jrp.rulesets.published import changed_published_versions
 from jrp.rulesets.validate import validate
 from jrp.runtime import Runtime
+from jrp.settings import Settings
 from jrp.tester import coverage_of, run_tests
 
 rulesets_app = typer.Typer(help="Validate, test and compare rulesets.", no_args_is_help=True)
@@ -49,7 +50,8 @@ def validate_command(
     """Check schema, citations, layering, dates, scenario coverage, and that no version which served
     decisions (in the store of the global options) was edited; exit 1 on any error."""
     library = _load(directory)
-    problems = validate(library, find_legal_texts(legal_texts)) + _published_problems(ctx.obj, library)
+    runtime = ctx.obj or Runtime(Settings())  # rulesets_app may run on its own, without jrp's global options
+    problems = validate(library, find_legal_texts(legal_texts)) + _published_problems(runtime, library)
     for problem in problems:
         console.print(str(problem), markup=False, soft_wrap=True)
     errors = [p for p in problems if p.level is Level.error]

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from jrp.access import ApiKey
+from jrp.adapters.decision_log import StoredDecision
 from jrp.api.deps import DecisionReader, DecisionSearcher, Replayer, RuntimeDep, readable
 from jrp.api.errors import NotFound
 from jrp.api.presenters import decision_response, decision_summary, inclusion_response
@@ -14,6 +16,7 @@ from jrp.api.routes import json_response
 from jrp.api.schemas import (KEY_PATTERN, DecisionSummaryV1, DecisionV1, InclusionProofV1, ReplayRequestV1,
                              ReplayResponseV1)
 from jrp.engine.types import Outcome
+from jrp.runtime import Runtime
 from jrp.rulesets.schema import Scenario
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
@@ -37,21 +40,23 @@ def search(
 @router.get("/{decision_id}", response_model=DecisionV1)
 def get_decision(decision_id: DecisionId, key: DecisionReader, runtime: RuntimeDep) -> Response:
     """A logged decision: its inputs, the digest of the facts it saw, its bundle and its result."""
-    stored = runtime.log.find(decision_id)
-    if stored is None:
-        raise NotFound(f"no decision {decision_id}")
-    readable(key, stored.entry)
-    return json_response(decision_response(stored, key))
+    return json_response(decision_response(_readable(runtime, key, decision_id), key))
 
 
 @router.get("/{decision_id}/proof", response_model=InclusionProofV1)
 def proof(decision_id: DecisionId, key: DecisionReader, runtime: RuntimeDep) -> InclusionProofV1:
     """The RFC 9162 inclusion proof of a decision's entry in the tree of the latest signed checkpoint."""
+    _readable(runtime, key, decision_id)
+    return inclusion_response(runtime.tree.inclusion(decision_id))
+
+
+def _readable(runtime: Runtime, key: ApiKey, decision_id: str) -> StoredDecision:
+    """The decision if ``key`` may read it; 404 or 403 otherwise."""
     stored = runtime.log.find(decision_id)
     if stored is None:
         raise NotFound(f"no decision {decision_id}")
     readable(key, stored.entry)
-    return inclusion_response(runtime.tree.inclusion(decision_id))
+    return stored
 
 
 @router.post("/{decision_id}/replay", response_model=ReplayResponseV1)

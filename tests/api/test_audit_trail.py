@@ -28,8 +28,7 @@ from tests.pg import pg_schema
 
 
 def _settle(api: Api) -> None:
-    while api.runtime.tree.integrate(api.runtime.audit_keys.signing, force_checkpoint=True):
-        pass
+    api.runtime.tree.integrate_all(api.runtime.audit_keys.signing)
 
 
 def _public_key(api: Api):
@@ -157,8 +156,7 @@ def test_an_old_hash_chain_is_verified_and_carried_into_the_tree(old_store: str,
     runtime = Runtime(Settings(database_url=url, data_dir=tmp_path))
     runtime.migrate()
     runtime.service.check(*_new_check())
-    while runtime.tree.integrate(runtime.audit_keys.signing, force_checkpoint=True):
-        pass
+    runtime.tree.integrate_all(runtime.audit_keys.signing)
     result = runtime.verify_log()
     assert result.ok and result.count == 6, result.problems
     proof = runtime.tree.inclusion("old0003")

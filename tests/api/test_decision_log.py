@@ -93,8 +93,7 @@ def _decisions(api: Api, n: int) -> list[str]:
 
 
 def _settle(api: Api) -> None:
-    while api.runtime.tree.integrate(api.runtime.audit_keys.signing, force_checkpoint=True):
-        pass
+    api.runtime.tree.integrate_all(api.runtime.audit_keys.signing)
 
 
 def test_facts_are_stored_once_per_content_and_read_back_with_every_decision(fresh_api: Api) -> None:

@@ -166,8 +166,7 @@ def _sequencer_pid(store: Store) -> int:
 def _assert_every_answer_is_in_the_tree(store: Store, answered: list[dict]) -> None:
     runtime = store.runtime()
     try:
-        while runtime.tree.integrate(runtime.audit_keys.signing, force_checkpoint=True):
-            pass
+        runtime.tree.integrate_all(runtime.audit_keys.signing)
         public = runtime.audit_keys.signing.public
         for answer in answered:
             proof = runtime.tree.inclusion(answer["decision_id"])

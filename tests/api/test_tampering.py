@@ -38,8 +38,7 @@ class Logged:
 
     def settle(self) -> None:
         runtime = self.api.runtime
-        while runtime.tree.integrate(runtime.audit_keys.signing, force_checkpoint=True):
-            pass
+        runtime.tree.integrate_all(runtime.audit_keys.signing)
 
     def verify(self, with_witness: bool = False) -> Verification:
         return self.api.runtime.verify_log(self.witness if with_witness else None)
