@@ -171,22 +171,46 @@ def receipt_note(key_id: str, group_size: int, group_root: bytes) -> bytes:
     return f"{RECEIPT_HEADER}\n{key_id}\n{group_size}\n{group_root.hex()}\n".encode()
 
 
+GROUP = 256
+"""Receipts per signature at most: a path of ≤ 8 hashes per receipt, a signature per 256 checks of a batch."""
+
+
 def sign_receipts(key: SigningKey, items: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
-    """Receipts for ``(decision_id, entry_hash, time)`` items written together: one signature for all."""
-    if not items:
-        return []
-    leaves = [receipt_leaf(*item) for item in items]
-    nodes: dict[merkle.Node, bytes] = {}
-    frontier = merkle.Frontier.empty()
-    for leaf in leaves:
-        nodes.update(frontier.add(leaf))
-    key_id, size = key.key_id, len(leaves)
-    signature = _b64(key.sign(receipt_note(key_id, size, frontier.root())))
-    return [{"decision_id": decision_id, "entry_hash": entry_hash, "time": time, "key_id": key_id,
-             "group": {"size": size, "index": index,
-                       "path": [h.hex() for h in merkle.proof_from(merkle.inclusion_ranges(index, size), nodes)]},
-             "signature": signature}
-            for index, (decision_id, entry_hash, time) in enumerate(items)]
+    """Receipts for ``(decision_id, entry_hash, time)`` items written together: one signature per ``GROUP``."""
+    key_id = key.key_id
+    receipts: list[dict[str, Any]] = []
+    for start in range(0, len(items), GROUP):
+        group = items[start:start + GROUP]
+        levels = _levels([receipt_leaf(*item) for item in group])
+        signature = _b64(key.sign(receipt_note(key_id, len(group), levels[-1][0])))
+        receipts += [{"decision_id": decision_id, "entry_hash": entry_hash, "time": time, "key_id": key_id,
+                      "group": {"size": len(group), "index": index, "path": _path(levels, index)},
+                      "signature": signature}
+                     for index, (decision_id, entry_hash, time) in enumerate(group)]
+    return receipts
+
+
+def _levels(leaves: list[bytes]) -> list[list[bytes]]:
+    """The RFC 9162 tree of ``leaves`` level by level: pairs hashed, an odd last node carried up unchanged."""
+    levels = [leaves]
+    while len(levels[-1]) > 1:
+        below = levels[-1]
+        above = [merkle.node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
+        if len(below) % 2:
+            above.append(below[-1])
+        levels.append(above)
+    return levels
+
+
+def _path(levels: list[list[bytes]], index: int) -> list[str]:
+    """The inclusion proof of leaf ``index``, leaf to root (a carried-up node has no sibling on its level)."""
+    path = []
+    for level in levels[:-1]:
+        sibling = index ^ 1
+        if sibling < len(level):
+            path.append(level[sibling].hex())
+        index //= 2
+    return path
 
 
 def receipt_statement(receipt: Mapping[str, Any]) -> tuple[str, bytes, bytes]:
