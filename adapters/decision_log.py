@@ -244,7 +244,9 @@ class DecisionLogStore:
         known = self._protected.get(snapshot.digest)
         if known is None or known[0] not in self._stored_snapshots:
             found: dict[str, str] = {}
-            data = canonical(self._pseudonyms.protect(orjson.loads(snapshot.data), found))
+            data = snapshot.data
+            if personal_data.may_hold_personal_data(data):  # an organisation's facts usually do not
+                data = canonical(self._pseudonyms.protect(orjson.loads(data), found))
             known = (hashlib.sha256(data).hexdigest() if found else snapshot.digest, found)
             self._protected[snapshot.digest] = known
             if known[0] not in self._stored_snapshots:

@@ -81,7 +81,7 @@ keys_t = Table(
 )
 
 SEQUENCER = "sequencer"
-BATCH = 5000
+BATCH = 1000
 
 
 class NotYetIntegrated(LookupError):
@@ -197,7 +197,7 @@ class LogTree:
 
     def publish_key(self, key: SigningKey) -> None:
         """List ``key``'s public half in ``log_keys`` (served at ``GET /v1/audit/keys``)."""
-        with self.driver.connection() as connection:
+        with self._lock, self.driver.connection() as connection:
             cursor = connection.cursor()
             cursor.execute(self.driver.sql("INSERT INTO log_keys (key_id, public_key, first_used_at) VALUES (?, ?, ?) "
                                            "ON CONFLICT (key_id) DO NOTHING"),
@@ -206,9 +206,13 @@ class LogTree:
             cursor.close()
 
     def acquire_lease(self, holder: str, seconds: float) -> bool:
-        """Take or renew the sequencer's lease; False while another live holder has it."""
+        """Take or renew the sequencer's lease; False while another live holder has it.
+
+        On SQLite it writes under the appenders' lock, like every write of the log: a writer
+        that met another in SQLite's busy handler would sleep up to 100 ms.
+        """
         now = time.time()
-        with self.driver.connection() as connection:
+        with self._lock, self.driver.connection() as connection:
             cursor = connection.cursor()
             try:
                 cursor.execute(self.driver.sql(
@@ -225,7 +229,7 @@ class LogTree:
         return taken
 
     def release_lease(self, holder: str) -> None:
-        with self.driver.connection() as connection:
+        with self._lock, self.driver.connection() as connection:
             cursor = connection.cursor()
             cursor.execute(self.driver.sql("DELETE FROM log_lease WHERE name = ? AND holder = ?"), (SEQUENCER, holder))
             connection.commit()
@@ -268,8 +272,9 @@ class LogTree:
         wanted = sorted(set(wanted))
         if not wanted:
             return {}
-        pairs = ", ".join("(?, ?)" for _ in wanted)
-        cursor.execute(self.driver.sql(f"SELECT level, idx, hash FROM log_nodes WHERE (level, idx) IN ({pairs})"),
+        # OR of equalities, not a row-value IN: SQLite scans the whole table for the latter
+        pairs = " OR ".join("(level = ? AND idx = ?)" for _ in wanted)
+        cursor.execute(self.driver.sql(f"SELECT level, idx, hash FROM log_nodes WHERE {pairs}"),
                        [value for node in wanted for value in node])
         found = {(level, idx): bytes(value) for level, idx, value in cursor.fetchall()}
         missing = [node for node in wanted if node not in found]

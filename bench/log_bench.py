@@ -6,8 +6,9 @@
 Each process (a server worker) runs an event loop with ``--concurrency`` coroutines that
 append one entry each (the entry of a real check of a random subject of the seeded store,
 ``jrp.service.log_entry``) through ``service.log.append_async`` and wait until it is
-acknowledged, as ``POST /v1/checks`` does. Prints appends/s over all processes and the
-p50/p99 wait of one append. The store is ``bench/seeded.py``'s.
+acknowledged, as ``POST /v1/checks`` does; each process also runs the log's sequencer,
+as a served worker does (where the code has one). Prints appends/s over all processes and
+the p50/p99 wait of one append. The store is ``bench/seeded.py``'s.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ def _worker(url: str, seed: int, concurrency: int, seconds: float, out: multipro
     results = [runtime.service.evaluate(CheckRequest(SubjectRef(i), "government_procurement", "benchmark", "supplier",
                                                      "CN-JS-NT")) for i in rng.sample(ids, 200)]
     waits: list[float] = []
+    sequencer = runtime.sequencer() if hasattr(runtime, "sequencer") else None  # as each served worker runs one
+    if sequencer is not None:
+        sequencer.start()
 
     async def appender(deadline: float) -> None:
         while time.perf_counter() < deadline:
@@ -54,6 +58,8 @@ def _worker(url: str, seed: int, concurrency: int, seconds: float, out: multipro
 
     asyncio.run(run())
     out.put(waits)
+    if sequencer is not None:
+        sequencer.stop()
     runtime.close()
 
 

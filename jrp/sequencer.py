@@ -1,9 +1,12 @@
 """The log's sequencer: the one process (of all workers of all hosts) that folds new entries into the tree.
 
-Every serving process runs this thread; each round it tries to take or renew the
-database lease (``jrp.adapters.log_tree``). The holder integrates pending entries in
-batches and signs checkpoints; the others only keep trying, so when the holder dies
-(kill -9, a lost host) its lease lapses after ``lease_seconds`` and another takes over.
+Every serving process runs this thread; about every ``lease_seconds / 3`` it tries to
+take or renew the database lease (``jrp.adapters.log_tree``): one write per process per
+second, not per round. The holder integrates pending entries every ``interval`` and signs
+checkpoints; the others only keep trying, so when the holder dies (kill -9, a lost host)
+its lease lapses after ``lease_seconds`` and another takes over. Two processes that both
+believe they lead (a holder stalled past its lease) still build one tree: integration
+locks the head row first.
 Nothing depends on which process sequences: the answers were durable before the
 sequencer saw them.
 """
@@ -14,6 +17,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 
 from jrp.adapters.log_tree import LogTree
@@ -32,6 +36,7 @@ class Sequencer:
         self.checkpoint_interval = checkpoint_interval
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.leading = False
+        self._renew_at = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="log-sequencer", daemon=True)
 
@@ -45,8 +50,12 @@ class Sequencer:
             self.tree.release_lease(self.holder)
 
     def round(self) -> int:
-        """One round: renew or take the lease, then integrate while entries are pending (if leading)."""
-        self.leading = self.tree.acquire_lease(self.holder, self.lease_seconds)
+        """One round: renew or take the lease when due, then integrate while entries are pending (if leading)."""
+        now = time.monotonic()
+        if now >= self._renew_at:
+            self.leading = False  # until the database says otherwise
+            self.leading = self.tree.acquire_lease(self.holder, self.lease_seconds)
+            self._renew_at = now + self.lease_seconds / 3
         if not self.leading:
             return 0
         integrated = 0

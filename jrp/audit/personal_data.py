@@ -110,6 +110,14 @@ def is_resident_id(value: str) -> bool:
     return value[17] == ("X" if check == 10 else str(check)) and "01" <= value[10:12] <= "12"
 
 
+_MAYBE_PERSONAL = re.compile(rb'"\d{6}[\d*]{11}[\dX]"|"natural_person"')
+
+
+def may_hold_personal_data(data: bytes) -> bool:
+    """False when serialised JSON certainly holds no natural person's data (a quick scan, no parsing)."""
+    return _MAYBE_PERSONAL.search(data) is not None
+
+
 class Pseudonymiser:
     """Replaces natural persons' identifiers, names and birth dates in JSON data with keyed pseudonyms."""
 
