@@ -26,8 +26,8 @@ def verify(key: Verifier, runtime: RuntimeDep) -> VerifyResponseV1:
 
 
 @router.get("/checkpoint", response_model=CheckpointV1)
-def checkpoint(runtime: RuntimeDep) -> CheckpointV1:
-    """The latest signed checkpoint (tree size, root, time): public, so witnesses can fetch it."""
+def checkpoint(key: Verifier, runtime: RuntimeDep) -> CheckpointV1:
+    """The latest signed checkpoint (tree size, root, time), for witnesses to keep."""
     latest = runtime.tree.latest_checkpoint()
     if latest is None:
         raise NotFound("no checkpoint signed yet: the log is empty or the sequencer has not run")
@@ -35,10 +35,10 @@ def checkpoint(runtime: RuntimeDep) -> CheckpointV1:
 
 
 @router.get("/consistency", response_model=ConsistencyProofV1)
-def consistency(runtime: RuntimeDep, old: Annotated[int, Query(ge=1)],
+def consistency(key: Verifier, runtime: RuntimeDep, old: Annotated[int, Query(ge=1)],
                 new: Annotated[int | None, Query(ge=1, description="default: the latest checkpoint's size")] = None,
                 ) -> ConsistencyProofV1:
-    """The RFC 9162 proof that the tree of size ``new`` extends the tree of size ``old`` (public)."""
+    """The RFC 9162 proof that the tree of size ``new`` extends the tree of size ``old``."""
     latest = runtime.tree.latest_checkpoint()
     limit = latest.tree_size if latest else 0
     new = new or limit

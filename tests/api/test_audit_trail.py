@@ -37,6 +37,12 @@ def _public_key(api: Api):
     return load_public_key(keys[0]["public_key"])
 
 
+def _checkpoint(api: Api) -> Checkpoint:
+    response = api.client.get("/v1/audit/checkpoint", headers=api.headers("auditor"))
+    assert api.client.get("/v1/audit/checkpoint", headers=api.headers("checker")).status_code == 403
+    return Checkpoint.from_json(response.json())
+
+
 def _cli(api: Api, monkeypatch: pytest.MonkeyPatch, *args: str):
     monkeypatch.setenv("DATABASE_URL", api.runtime.settings.resolved_database_url())
     monkeypatch.setenv("JRP_DATA_DIR", str(api.runtime.settings.data_dir))
@@ -77,7 +83,7 @@ def test_a_decisions_inclusion_and_the_consistency_of_checkpoints_verify_by_proo
     public = _public_key(fresh_api)
     first = [fresh_api.check(reference=f"a{i}")["decision_id"] for i in range(3)]
     _settle(fresh_api)
-    old = Checkpoint.from_json(fresh_api.client.get("/v1/audit/checkpoint").json())
+    old = _checkpoint(fresh_api)
     [fresh_api.check(reference=f"b{i}") for i in range(5)]
     _settle(fresh_api)
     for decision_id in first:
@@ -86,11 +92,13 @@ def test_a_decisions_inclusion_and_the_consistency_of_checkpoints_verify_by_proo
         checkpoint.verify(public)
         merkle.verify_inclusion(bytes.fromhex(proof["entry_hash"]), proof["leaf_index"], checkpoint.tree_size,
                                 [bytes.fromhex(h) for h in proof["proof"]], checkpoint.root)
-    new = Checkpoint.from_json(fresh_api.client.get("/v1/audit/checkpoint").json())
+    new = _checkpoint(fresh_api)
     assert (old.tree_size, new.tree_size) == (3, 8)
-    consistency = fresh_api.client.get("/v1/audit/consistency", params={"old": 3, "new": 8}).json()
+    consistency = fresh_api.client.get("/v1/audit/consistency", params={"old": 3, "new": 8},
+                                         headers=fresh_api.headers("auditor")).json()
     merkle.verify_consistency(3, 8, old.root, new.root, [bytes.fromhex(h) for h in consistency["proof"]])
-    bad = fresh_api.client.get("/v1/audit/consistency", params={"old": 3, "new": 99})
+    bad = fresh_api.client.get("/v1/audit/consistency", params={"old": 3, "new": 99},
+                               headers=fresh_api.headers("auditor"))
     assert bad.status_code == 422 and "old <= new <= 8" in bad.json()["errors"][0]["message"]
     other = fresh_api.client.get(f"/v1/decisions/{first[0]}/proof", headers=fresh_api.headers("checker_any"))
     assert other.status_code == 403
@@ -184,7 +192,7 @@ def _new_check() -> tuple[CheckRequest, Caller]:
 def test_signatures_are_ed25519_over_the_checkpoint_note(fresh_api: Api) -> None:
     fresh_api.check()
     _settle(fresh_api)
-    checkpoint = fresh_api.client.get("/v1/audit/checkpoint").json()
+    checkpoint = fresh_api.client.get("/v1/audit/checkpoint", headers=fresh_api.headers("auditor")).json()
     note = (f"jrp checkpoint v1\n{checkpoint['origin']}\n{checkpoint['tree_size']}\n{checkpoint['root']}\n"
             f"{checkpoint['time']}\n").encode()
     _public_key(fresh_api).verify(base64.b64decode(checkpoint["signature"]), note)  # any Ed25519 library will do
