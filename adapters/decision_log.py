@@ -46,6 +46,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Integer,
+    LargeBinary,
     MetaData,
     Select,
     String,
@@ -80,12 +81,13 @@ decisions_t = Table(
     Column("hash", String(64)),
     Column("leaf_index", BigInteger().with_variant(Integer(), "sqlite"), unique=True),
     Column("receipt", Text),
+    Column("leaf_hash", LargeBinary(32)),  # as the writer computed it: the sequencer need not read the entry
 )
 
 PAGE = 1000
 INSERT = (
     "INSERT INTO decisions (decision_id, batch_id, created_at, caller_key_id, purpose, subject_id, scenario, "
-    "outcome, entry, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "outcome, entry, leaf_hash, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 BUNDLE_DOCUMENT = "bundle_document"
 """An entry field the writer takes out: the bundle's content (a ``Snapshot`` keyed by the bundle hash)."""
@@ -236,8 +238,8 @@ class DecisionLogStore:
         data = canonical(stored)
         columns = columns_of(stored)
         columns["created_at"] = self.driver.timestamp(columns["created_at"])
-        return _Prepared((*columns.values(), data.decode()), stored["decision_id"], leaf_hash(data).hex(),
-                         stored["created_at"])
+        leaf = leaf_hash(data)
+        return _Prepared((*columns.values(), data.decode(), leaf), stored["decision_id"], leaf.hex(), stored["created_at"])
 
     def _protected_snapshot(self, snapshot: Snapshot, originals: dict[str, str], snapshots: dict[str, str]) -> str:
         """The digest of the pseudonymised snapshot (made once per content), its originals added to ``originals``."""

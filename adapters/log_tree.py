@@ -149,8 +149,8 @@ class LogTree:
                 cursor.execute("SELECT tree_size, root FROM log_head WHERE id = 1" + (" FOR UPDATE" if driver.postgres
                                                                                           else ""))
                 size, root = cursor.fetchone()
-                cursor.execute(driver.sql("SELECT seq, entry FROM decisions WHERE leaf_index IS NULL ORDER BY seq LIMIT ?"),
-                               (batch,))
+                cursor.execute(driver.sql("SELECT seq, leaf_hash FROM decisions WHERE leaf_index IS NULL ORDER BY seq "
+                                          "LIMIT ?"), (batch,))
                 pending = cursor.fetchall()
                 if pending:
                     frontier = merkle.Frontier(size, self._nodes(cursor, merkle.Frontier.nodes_of(size)))
@@ -158,9 +158,9 @@ class LogTree:
                         raise TreeInconsistent(f"the stored tree nodes do not give the head's root at size {size}: "
                                                "log_nodes or log_head was edited; run jrp audit verify")
                     made, indexes = [], []
-                    for seq, entry in pending:
+                    for seq, leaf in pending:  # the writer's leaf hash: verification recomputes it from the entry
                         indexes.append((frontier.size, seq))
-                        made += frontier.add(merkle.leaf_hash(entry.encode()))
+                        made += frontier.add(bytes(leaf) if leaf else self._leaf_of(cursor, seq))
                     cursor.executemany(driver.sql("UPDATE decisions SET leaf_index = ? WHERE seq = ?"), indexes)
                     cursor.executemany(driver.sql("INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)"),
                                        [(level, idx, value) for (level, idx), value in made])
@@ -172,6 +172,11 @@ class LogTree:
             finally:
                 cursor.close()
         return len(pending)
+
+    def _leaf_of(self, cursor: Any, seq: int) -> bytes:
+        """The leaf hash of a row written without one (by hand, say): from its entry."""
+        cursor.execute(self.driver.sql("SELECT entry FROM decisions WHERE seq = ?"), (seq,))
+        return merkle.leaf_hash(cursor.fetchone()[0].encode())
 
     def integrate_all(self, key: SigningKey) -> None:
         """Integrate everything pending and sign a checkpoint of the result now (commands and tests)."""

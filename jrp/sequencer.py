@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 class Sequencer:
-    def __init__(self, tree: LogTree, key: SigningKey, *, interval: float = 0.1, lease_seconds: float = 3.0,
+    def __init__(self, tree: LogTree, key: SigningKey, *, interval: float = 0.5, lease_seconds: float = 3.0,
                  checkpoint_interval: float = 1.0):
         self.tree = tree
         self.key = key

@@ -37,6 +37,7 @@ def upgrade() -> None:
     with op.batch_alter_table("decisions") as batch:
         batch.add_column(sa.Column("leaf_index", Seq))
         batch.add_column(sa.Column("receipt", sa.Text))
+        batch.add_column(sa.Column("leaf_hash", sa.LargeBinary(32)))  # the writer's, for the sequencer
         batch.alter_column("prev_hash", existing_type=sa.String(64), nullable=True)
         batch.alter_column("hash", existing_type=sa.String(64), nullable=True)
     op.create_index("ix_decisions_leaf_index", "decisions", ["leaf_index"], unique=True)
