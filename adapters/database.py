@@ -1,8 +1,10 @@
 """Engines for the facts store and schema upgrades.
 
-SQLite (the embedded default) runs in WAL mode with ``synchronous=NORMAL``: readers do
-not block the importer, and a crash loses at most the last transactions, never
-consistency. PostgreSQL URLs are routed to psycopg 3.
+SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL``: readers do not
+block the importer, and every commit — a decision-log append before its answer leaves,
+an accepted event — is synced to disk, so it survives a power loss (``NORMAL`` could
+lose the last ones). Appends sharing a commit share its sync (``jrp.group_commit``).
+PostgreSQL URLs are routed to psycopg 3 (its commits are durable by default).
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=30000")
     # SQLite's default page cache is 2 MiB: on a store of 100,000 subjects every check then
     # re-read its index and table pages through the OS (a subject's records: 218 µs → 78 µs).

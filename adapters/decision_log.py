@@ -1,17 +1,30 @@
-"""The decision log (implements ``jrp.ports.DecisionLog``): append-only and hash-chained.
+"""The decision log (implements ``jrp.ports.DecisionLog``): append-only entries, leaves of a Merkle tree.
 
 Each row stores the canonical JSON of one log entry (``jrp.service.log_entry``) as text,
-so the bytes hashed are the bytes stored (JSONB would re-order and re-format them), and
-``hash = sha256(prev_hash + entry)``. The other columns are copies of entry fields for
-indexed search; ``verify`` checks them against the entry, so editing either is detected,
-and ``seq`` runs 1, 2, 3… without gaps, so deleting a row is detected too. The facts a
-check saw are stored once per distinct content (``jrp.adapters.fact_snapshots``): the
-entry keeps their digest, and ``verify`` re-hashes the snapshot. Removing the
-newest rows leaves a shorter valid chain: compare ``head`` with a copy kept elsewhere.
+so the bytes hashed are the bytes stored; its Merkle leaf hash (RFC 9162) is the
+decision's **entry hash**. Writers only insert: no row is read first and no lock is
+shared by the hosts, so every worker of every host appends at once. The sequencer
+(``jrp.adapters.log_tree``) later gives each new row its leaf index and folds it into the
+tree. An answer leaves only after its row is committed (SQLite: ``synchronous=FULL``,
+``jrp.adapters.database``), together with a receipt signed for the rows written together
+(``jrp.audit.signing``), which the row keeps too: a row the service did not write has no
+valid receipt.
 
-Appends are serialised across processes so the chain never forks: PostgreSQL takes a
-transaction-scoped advisory lock, SQLite starts the transaction with ``BEGIN IMMEDIATE``
-(the database write lock) before reading the last hash.
+What an entry stores beyond the check's request and result:
+
+- the facts it saw, by the SHA-256 of their snapshot, stored once per content
+  (``jrp.adapters.fact_snapshots``);
+- the bundle of rules, by hash; the bundle's content is stored when first used
+  (``jrp.adapters.bundle_store``), so a replay evaluates exactly those rules;
+- natural persons' identifiers, names and birth dates as keyed pseudonyms, with the
+  originals sealed in ``personal_data`` (``jrp.audit.personal_data``).
+
+The other columns are copies of entry fields for indexed search (``subject_id`` holds
+the pseudonym of a natural person); verification checks them against the entry.
+
+On SQLite the appenders of one host still queue on the database's single write lock;
+an flock beside the database wakes the next one the moment it is free (SQLite's busy
+handler sleeps 1–100 ms between polls).
 """
 
 from __future__ import annotations
@@ -20,11 +33,12 @@ import fcntl
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from cachetools import LRUCache
 from sqlalchemy import (
     BigInteger,
@@ -32,6 +46,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Integer,
+    LargeBinary,
     MetaData,
     Select,
     String,
@@ -40,14 +55,19 @@ from sqlalchemy import (
     select,
 )
 
-from jrp.adapters import fact_snapshots
+from jrp.adapters import bundle_store, fact_snapshots
 from jrp.adapters.dbapi import Driver, naive_utc
-from jrp.engine.codec import canonical
+from jrp.adapters.personal_data_keys import DataKeys
+from jrp.audit import personal_data
+from jrp.audit.merkle import leaf_hash
+from jrp.audit.personal_data import PersonalDataKey, PersonalDataUnavailable
+from jrp.audit.signing import SigningKey, sign_receipts
+from jrp.engine.codec import Snapshot, canonical
 
 metadata = MetaData()
 decisions_t = Table(
     "decisions", metadata,
-    Column("seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False),
+    Column("seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
     Column("decision_id", String(32), nullable=False, unique=True),
     Column("batch_id", String(32), index=True),
     Column("created_at", DateTime(timezone=True), nullable=False, index=True),
@@ -57,25 +77,24 @@ decisions_t = Table(
     Column("scenario", String(64), nullable=False),
     Column("outcome", String(16), nullable=False),
     Column("entry", Text, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
+    Column("prev_hash", String(64)),  # the hash chain of entries written before the tree (legacy_chain)
+    Column("hash", String(64)),
+    Column("leaf_index", BigInteger().with_variant(Integer(), "sqlite"), unique=True),
+    Column("receipt", Text),
+    Column("leaf_hash", LargeBinary(32)),  # as the writer computed it: the sequencer need not read the entry
 )
 
-GENESIS = "0" * 64
-ADVISORY_LOCK = 0x6A72_7064  # "jrpd": one lock for all appenders of this database
 PAGE = 1000
 INSERT = (
-    "INSERT INTO decisions (seq, decision_id, batch_id, created_at, caller_key_id, purpose, subject_id, scenario, "
-    "outcome, entry, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO decisions (decision_id, batch_id, created_at, caller_key_id, purpose, subject_id, scenario, "
+    "outcome, entry, leaf_hash, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+BUNDLE_DOCUMENT = "bundle_document"
+"""An entry field the writer takes out: the bundle's content (a ``Snapshot`` keyed by the bundle hash)."""
 
 
-def chain_hash(prev_hash: str, entry: bytes) -> str:
-    return hashlib.sha256(prev_hash.encode() + entry).hexdigest()
-
-
-def _columns(entry: dict[str, Any]) -> dict[str, Any]:
-    """The indexed copies of entry fields (verify compares them with the entry)."""
+def columns_of(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The indexed copies of entry fields (verification compares them with the entry)."""
     return {
         "decision_id": entry["decision_id"],
         "batch_id": entry.get("batch_id"),
@@ -89,20 +108,18 @@ def _columns(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 class AppenderLock:
-    """Serialises this store's appenders across processes, on SQLite only (PostgreSQL takes an advisory lock).
-
-    SQLite's own busy handler polls with sleeps of 1 to 100 ms, so two workers appending
-    at once made the loser sleep far longer than the winner's commit takes: an flock on
-    a file beside the database wakes it the moment the lock is free.
-    """
+    """Wakes this host's SQLite appenders in turn (no-op on PostgreSQL, where appenders never wait for each other)."""
 
     def __init__(self, engine: Engine):
         database = engine.url.database if engine.dialect.name == "sqlite" else None
         self._path = f"{database}.append-lock" if database and database != ":memory:" else None
         self._file: Any = None
         self._thread_lock = threading.Lock()
+        self.active = engine.dialect.name == "sqlite"
 
     def __enter__(self) -> None:
+        if not self.active:
+            return
         self._thread_lock.acquire()  # flock is per open file: threads of one process need their own lock
         if self._path is None:
             return
@@ -115,6 +132,8 @@ class AppenderLock:
             raise
 
     def __exit__(self, *_exc: object) -> None:
+        if not self.active:
+            return
         if self._file is not None:
             fcntl.flock(self._file, fcntl.LOCK_UN)
         self._thread_lock.release()
@@ -122,116 +141,188 @@ class AppenderLock:
 
 @dataclass(frozen=True)
 class StoredDecision:
+    """A logged decision as stored (pseudonyms in place), its facts attached, and what its originals are."""
+
     seq: int
-    prev_hash: str
-    hash: str
+    leaf_index: int | None
+    entry_hash: str
     entry: dict[str, Any]
+    originals: dict[str, str] | None = field(default=None, repr=False)  # None: erased, or none to reveal
+    receipt: dict[str, Any] | None = None
+
+    @property
+    def erased(self) -> bool:
+        return "personal_data" in self.entry and self.originals is None
+
+    def view(self, sees_personal_data: bool) -> dict[str, Any]:
+        """The entry as a role may see it (``jrp.audit.personal_data.view``)."""
+        return personal_data.view(self.entry, self.originals, sees_personal_data)
+
+    def revealed(self) -> dict[str, Any]:
+        """The entry with every original back (replay); raises if they were erased."""
+        if self.erased:
+            raise PersonalDataUnavailable(
+                f"decision {self.entry['decision_id']}: its natural persons' data was erased after the retention "
+                "period (crypto-erasure); the decision still verifies but can no longer be replayed")
+        return self.view(True)
 
 
-@dataclass(frozen=True)
-class Verification:
-    """``ok`` with the number of rows and the newest hash, or the first broken link."""
-
-    ok: bool
-    count: int
-    head: str
-    seq: int | None = None
-    decision_id: str | None = None
-    reason: str = ""
+@dataclass
+class _Prepared:
+    row: tuple
+    decision_id: str
+    entry_hash: str
+    time: str
 
 
 class DecisionLogStore:
-    """The ``decisions`` table."""
+    """The ``decisions`` table: appends, reads and searches."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, signing_key: SigningKey, personal_key: PersonalDataKey):
         self.engine = engine
         self.driver = Driver(engine)
-        self._appender = AppenderLock(engine)
+        self.signing_key = signing_key
+        self.appender_lock = AppenderLock(engine)
+        self.data_keys = DataKeys(engine, personal_key)
+        self._pseudonyms = personal_key.pseudonymiser()
         self._stored_snapshots: LRUCache[str, bool] = LRUCache(maxsize=100_000)
+        self._stored_bundles: set[str] = set()
+        self._protected: LRUCache[str, tuple[str, dict[str, str]]] = LRUCache(maxsize=20_000)
 
     def append(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Chain and store ``entries`` in one transaction; returns ``{seq, decision_id, hash}`` per entry.
+        """Store ``entries`` in one transaction; returns each one's signed receipt once committed.
 
         Runs on every check, so it speaks plain DBAPI (``jrp.adapters.dbapi``).
         """
-        entries = list(entries)
-        if not entries:
+        snapshots: dict[str, str] = {}
+        bundles: dict[str, tuple[str, str]] = {}
+        prepared = [self._prepare(entry, snapshots, bundles) for entry in entries]
+        if not prepared:
             return []
+        receipts = sign_receipts(self.signing_key, [(p.decision_id, p.entry_hash, p.time) for p in prepared])
+        rows = [(*p.row, orjson.dumps(receipt).decode()) for p, receipt in zip(prepared, receipts)]
         driver = self.driver
-        with self._appender, driver.connection() as connection:
+        with self.appender_lock, driver.connection() as connection:
             cursor = connection.cursor()
             try:
-                if driver.postgres:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK,))
-                else:
-                    # sqlite3 would open a deferred transaction on the first INSERT, after the read of
-                    # the last hash; taking the write lock first makes read-then-append atomic.
-                    cursor.execute("BEGIN IMMEDIATE")
-                cursor.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1")
-                last = cursor.fetchone()
-                seq, prev_hash = last if last else (0, GENESIS)
-                rows, new_snapshots = [], {}
-                for entry in entries:
-                    stored, snapshot = fact_snapshots.split(entry)
-                    if snapshot is not None and snapshot.digest not in self._stored_snapshots \
-                            and snapshot.digest not in new_snapshots:
-                        new_snapshots[snapshot.digest] = snapshot.data.decode()
-                    data = canonical(stored)
-                    seq += 1
-                    digest = chain_hash(prev_hash, data)
-                    columns = _columns(stored)
-                    columns["created_at"] = driver.timestamp(columns["created_at"])
-                    rows.append((seq, *columns.values(), data.decode(), prev_hash, digest))
-                    prev_hash = digest
-                if new_snapshots:
-                    cursor.executemany(driver.sql(fact_snapshots.INSERT), list(new_snapshots.items()))
+                if snapshots:
+                    cursor.executemany(driver.sql(fact_snapshots.INSERT), list(snapshots.items()))
+                if bundles:
+                    now = driver.timestamp(datetime.now().astimezone())
+                    cursor.executemany(driver.sql(bundle_store.INSERT),
+                                       [(h, j, c, now) for h, (j, c) in bundles.items()])
                 cursor.executemany(driver.sql(INSERT), rows)
                 connection.commit()
             finally:
                 cursor.close()
-        for digest in new_snapshots:  # committed: later entries with the same facts need not send them
+        for digest in snapshots:  # committed: later entries with the same facts need not send them
             self._stored_snapshots[digest] = True
-        return [{"seq": row[0], "decision_id": row[1], "hash": row[-1]} for row in rows]
+        self._stored_bundles.update(bundles)
+        return receipts
+
+    def _prepare(self, entry: dict[str, Any], snapshots: dict[str, str], bundles: dict[str, tuple[str, str]]) -> _Prepared:
+        """The row of one entry: facts and bundle split off, personal data pseudonymised and sealed."""
+        stored, snapshot = fact_snapshots.split(entry)
+        originals: dict[str, str] = {}
+        if snapshot is not None:
+            stored["facts_digest"] = self._protected_snapshot(snapshot, originals, snapshots)
+        document = stored.pop(BUNDLE_DOCUMENT, None)
+        if document is not None and document.digest not in self._stored_bundles:
+            bundles[document.digest] = (stored["bundle"]["jurisdiction"], document.data.decode())
+        request = stored["request"]
+        stored["request"] = {**request, "subject": self._pseudonyms.protect(request["subject"], originals)}
+        if originals:
+            period = stored["created_at"][:7]
+            stored["personal_data"] = personal_data.encrypt(originals, self.data_keys.current(period), period,
+                                                            stored["decision_id"])
+        data = canonical(stored)
+        columns = columns_of(stored)
+        columns["created_at"] = self.driver.timestamp(columns["created_at"])
+        leaf = leaf_hash(data)
+        return _Prepared((*columns.values(), data.decode(), leaf), stored["decision_id"], leaf.hex(), stored["created_at"])
+
+    def _protected_snapshot(self, snapshot: Snapshot, originals: dict[str, str], snapshots: dict[str, str]) -> str:
+        """The digest of the pseudonymised snapshot (made once per content), its originals added to ``originals``."""
+        known = self._protected.get(snapshot.digest)
+        if known is None or known[0] not in self._stored_snapshots:
+            found: dict[str, str] = {}
+            data = snapshot.data
+            if personal_data.may_hold_personal_data(data):  # an organisation's facts usually do not
+                data = canonical(self._pseudonyms.protect(orjson.loads(data), found))
+            known = (hashlib.sha256(data).hexdigest() if found else snapshot.digest, found)
+            self._protected[snapshot.digest] = known
+            if known[0] not in self._stored_snapshots:
+                snapshots[known[0]] = data.decode()
+        originals.update(known[1])
+        return known[0]
+
+    # --- reads ---------------------------------------------------------------------------
 
     def find(self, decision_id: str) -> StoredDecision | None:
-        """The decision with its chain link, its entry carrying the facts it saw."""
+        """The decision as stored, its facts attached and its originals unsealed (if not erased)."""
+        query = select(decisions_t.c.seq, decisions_t.c.leaf_index, decisions_t.c.entry, decisions_t.c.receipt) \
+            .where(decisions_t.c.decision_id == decision_id)
         with self.engine.connect() as connection:
-            row = connection.execute(select(decisions_t.c.seq, decisions_t.c.prev_hash, decisions_t.c.hash,
-                                            decisions_t.c.entry)
-                                     .where(decisions_t.c.decision_id == decision_id)).first()
+            row = connection.execute(query).first()
             if row is None:
                 return None
-            entry = fact_snapshots.attach(connection, [json.loads(row.entry)])[0]
-        return StoredDecision(row.seq, row.prev_hash, row.hash, entry)
+            stored = self._stored(connection, [row])[0]
+        return stored
 
     def get(self, decision_id: str) -> dict[str, Any] | None:
+        """The entry with every original back (for replays); raises ``PersonalDataUnavailable`` once erased."""
         stored = self.find(decision_id)
-        return None if stored is None else stored.entry
+        return None if stored is None else stored.revealed()
 
-    def batch(self, batch_id: str) -> list[dict[str, Any]]:
-        """The entries of one batch, in the order of the request."""
-        query = select(decisions_t.c.entry).where(decisions_t.c.batch_id == batch_id).order_by(decisions_t.c.seq)
-        return self._entries(query)
+    def batch(self, batch_id: str) -> list[StoredDecision]:
+        """The decisions of one batch, in the order of the request."""
+        query = self._rows().where(decisions_t.c.batch_id == batch_id).order_by(decisions_t.c.seq)
+        return self._read(query)
 
     def recent(self, limit: int) -> list[dict[str, Any]]:
-        """The newest ``limit`` entries (with their facts), newest first."""
-        query = select(decisions_t.c.entry).order_by(decisions_t.c.seq.desc()).limit(limit)
-        return self._entries(query)
+        """The newest ``limit`` entries (with their facts and originals), newest first; erased ones left out."""
+        query = self._rows().order_by(decisions_t.c.seq.desc()).limit(limit)
+        return [stored.revealed() for stored in self._read(query) if not stored.erased]
 
-    def _entries(self, query: Select) -> list[dict[str, Any]]:
+    @staticmethod
+    def _rows() -> Select:
+        return select(decisions_t.c.seq, decisions_t.c.leaf_index, decisions_t.c.entry, decisions_t.c.receipt)
+
+    def _read(self, query: Select) -> list[StoredDecision]:
         with self.engine.connect() as connection:
-            entries = [json.loads(entry) for entry in connection.execute(query).scalars()]
-            return fact_snapshots.attach(connection, entries)
+            return self._stored(connection, connection.execute(query).all())
+
+    def _stored(self, connection: Any, rows: list[Any]) -> list[StoredDecision]:
+        entries = fact_snapshots.attach(connection, [json.loads(row.entry) for row in rows])
+        return [StoredDecision(row.seq, row.leaf_index, leaf_hash(row.entry.encode()).hex(), entry,
+                               self.originals(entry), json.loads(row.receipt) if row.receipt else None)
+                for row, entry in zip(rows, entries)]
+
+    def originals(self, entry: Mapping[str, Any]) -> dict[str, str] | None:
+        """The unsealed originals of an entry's personal data; None when it has none or they were erased."""
+        sealed = entry.get("personal_data")
+        if not sealed:
+            return None
+        data_key = self.data_keys.get(sealed["key"])
+        return None if data_key is None else personal_data.decrypt(sealed, data_key, entry["decision_id"])
+
+    def pseudonym(self, subject_id: str) -> str:
+        """How ``subject_id`` is stored in the ``subject_id`` column (natural persons by pseudonym)."""
+        return self._pseudonyms.protect(subject_id, {})
 
     def search(self, *, subject_id: str | None = None, scenario: str | None = None, outcome: str | None = None,
                since: datetime | None = None, until: datetime | None = None, limit: int = 100,
                offset: int = 0) -> list[dict[str, Any]]:
-        """Newest first: the indexed columns of matching decisions (not their facts), ``offset`` rows skipped."""
-        summary = [c for c in decisions_t.c if c.name not in ("entry", "prev_hash")]
-        query = select(*summary).order_by(decisions_t.c.seq.desc()).limit(limit).offset(offset)
+        """Newest first: the indexed columns of matching decisions, ``offset`` rows skipped.
+
+        ``subject_id`` is as stored (a natural person's pseudonym); ``originals`` lets a view
+        show it by role (``jrp.audit.personal_data.view``).
+        """
+        summary = [c for c in decisions_t.c if c.name not in ("entry", "prev_hash", "hash", "receipt")]
+        query = select(*summary, decisions_t.c.entry).order_by(decisions_t.c.seq.desc()).limit(limit).offset(offset)
         sqlite = self.engine.dialect.name == "sqlite"
-        for column, value in ((decisions_t.c.subject_id, subject_id), (decisions_t.c.scenario, scenario),
-                              (decisions_t.c.outcome, outcome)):
+        for column, value in ((decisions_t.c.subject_id, subject_id and self.pseudonym(subject_id)),
+                              (decisions_t.c.scenario, scenario), (decisions_t.c.outcome, outcome)):
             if value is not None:
                 query = query.where(column == value)
         if since is not None:
@@ -239,58 +330,9 @@ class DecisionLogStore:
         if until is not None:
             query = query.where(decisions_t.c.created_at < (naive_utc(until) if sqlite else until))
         with self.engine.connect() as connection:
-            return [dict(row) for row in connection.execute(query).mappings()]
-
-    def verify(self) -> Verification:
-        """Walk the chain from the first row; report the first row that does not follow from the one before."""
-        count, head = 0, GENESIS
-        for row, entry, snapshots in self._rows():
-            reason = _broken(row, entry, count + 1, head, snapshots)
-            if reason:
-                return Verification(False, count, head, row["seq"], row["decision_id"], reason)
-            count, head = count + 1, row["hash"]
-        return Verification(True, count, head)
-
-    def _rows(self) -> Iterator[tuple[dict[str, Any], Any, dict[str, str]]]:
-        """Every row in chain order, its entry parsed (or the parse error), the snapshot texts of its page."""
-        after = 0
-        while True:
-            query = select(decisions_t).where(decisions_t.c.seq > after).order_by(decisions_t.c.seq).limit(PAGE)
-            with self.engine.connect() as connection:
-                page = [dict(row) for row in connection.execute(query).mappings()]
-                entries = [_parsed(row["entry"]) for row in page]
-                named = fact_snapshots.named(e for e in entries if isinstance(e, dict))
-                snapshots = fact_snapshots.load(connection, named)
-            if not page:
-                return
-            yield from ((row, entry, snapshots) for row, entry in zip(page, entries))
-            after = page[-1]["seq"]
-
-
-def _parsed(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError as error:
-        return error
-
-
-def _broken(row: dict[str, Any], entry: Any, expected_seq: int, prev_hash: str, snapshots: dict[str, str]) -> str:
-    """Why ``row`` breaks the chain (or its facts snapshot does not hold), or "" if it is a valid next link."""
-    if row["seq"] != expected_seq:
-        return f"seq {row['seq']} follows seq {expected_seq - 1}: {row['seq'] - expected_seq} row(s) missing"
-    if row["prev_hash"] != prev_hash:
-        return "prev_hash does not match the hash of the row before"
-    if chain_hash(prev_hash, row["entry"].encode()) != row["hash"]:
-        return "hash does not match the entry: the entry was edited"
-    try:
-        if isinstance(entry, ValueError):
-            raise entry
-        columns = _columns(entry)
-    except (ValueError, KeyError, TypeError) as error:
-        return f"entry is not a decision log entry ({error})"
-    columns["created_at"] = naive_utc(columns["created_at"])
-    stored = {name: naive_utc(row[name]) if name == "created_at" else row[name] for name in columns}
-    edited = sorted(name for name in columns if stored[name] != columns[name])
-    if edited:
-        return f"column(s) {', '.join(edited)} differ from the entry"
-    return fact_snapshots.broken(entry, snapshots)
+            rows = [dict(row) for row in connection.execute(query).mappings()]
+        for row in rows:
+            text = row.pop("entry")
+            row["entry_hash"] = leaf_hash(text.encode()).hex()
+            row["originals"] = self.originals(json.loads(text))
+        return rows

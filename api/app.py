@@ -11,8 +11,8 @@ from jrp.adapters.checkpointer import Checkpointer
 from jrp.api import console, errors, gc_policy
 from jrp.api.metrics import Metrics
 from jrp.api.request_log import RequestLog
-from jrp.logs import AccessLog
 from jrp.api.routes import audit, checks, decisions, events, feedback, health, measures, rulesets, subjects
+from jrp.logs import AccessLog
 from jrp.runtime import Runtime
 from jrp.settings import Settings
 
@@ -30,14 +30,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         checkpointer = Checkpointer(runtime.engine) if runtime.engine.dialect.name == "sqlite" else None
         if checkpointer:
             checkpointer.start()
+        sequencer = runtime.sequencer()  # one per worker; the database lease elects the one that works
+        sequencer.start()
         yield
+        sequencer.stop()
         if checkpointer:
             checkpointer.stop()
         runtime.close()
 
     app = FastAPI(title="jrp", version="1", lifespan=lifespan,
                   description="Joint rewards and penalties (联合奖惩): silent checks with legal basis, "
-                              "a hash-chained decision log, ingestion and the measures catalogue.")
+                              "a decision log that proves itself (Merkle tree, signed checkpoints and receipts), "
+                              "ingestion and the measures catalogue.")
     app.state.runtime = runtime
     app.state.metrics = Metrics()
     errors.install(app)

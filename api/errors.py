@@ -14,12 +14,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from jrp.adapters.bundle_store import StoredBundleMismatch
 from jrp.adapters.dbapi import StoreDisconnected
 from jrp.adapters.fact_snapshots import SnapshotMismatch
 from jrp.adapters.identity import InvalidIdentifier
+from jrp.adapters.log_tree import NotYetIntegrated, TreeInconsistent
 from jrp.api.schemas import ErrorItemV1, ErrorV1
+from jrp.audit.personal_data import PersonalDataUnavailable
 from jrp.rulesets.library import NoRulesInForce
-from jrp.service import RulesUnavailable, UnknownDecision
+from jrp.service import IncompleteRules, RulesUnavailable, UnknownDecision
 
 log = logging.getLogger("jrp.api")
 
@@ -76,9 +79,14 @@ ERRORS: dict[type[Exception], tuple[int, Callable[..., ErrorV1]]] = {
     Forbidden: (403, _message("forbidden")),
     NotFound: (404, _message("not_found")),
     UnknownDecision: (404, lambda error: ErrorV1(code="not_found", message=f"no decision {error}")),
-    RulesUnavailable: (422, lambda error: ErrorV1(code="rules_unavailable", message=str(error),
-                                                  errors=[ErrorItemV1(field="as_of", message=str(error))])),
+    IncompleteRules: (422, lambda error: ErrorV1(code="rules_incomplete", message=str(error),
+                                                 errors=[ErrorItemV1(field="as_of", message=str(error))])),
     SnapshotMismatch: (500, _message("log_integrity")),
+    StoredBundleMismatch: (500, _message("log_integrity")),
+    TreeInconsistent: (500, _message("log_integrity")),
+    NotYetIntegrated: (409, _message("not_yet_integrated")),
+    PersonalDataUnavailable: (410, _message("personal_data_erased")),
+    RulesUnavailable: (404, _message("rules_unavailable")),
     StoreDisconnected: (503, lambda _error: ErrorV1(code="store_unavailable",
                                                     message="the database dropped the connection; retry the request")),
     HTTPException: (0, _http),  # status taken from the exception (unknown route, wrong method)

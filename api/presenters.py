@@ -20,21 +20,28 @@ from pydantic import TypeAdapter
 from jrp.access import ApiKey
 from jrp.adapters.decision_log import StoredDecision
 from jrp.adapters.identity import mask_resident_id, subject_type_of
+from jrp.adapters.log_tree import InclusionProof
 from jrp.api.schemas import (
     BundleV1,
     CheckedSubjectV1,
     CheckOptionsV1,
+    CheckpointV1,
     CheckResponseV1,
+    DecisionSummaryV1,
     DecisionV1,
     ExclusionV1,
+    InclusionProofV1,
     MeasureDetailV1,
     MeasureSummaryV1,
     MeasureV1,
     OutcomeCountsV1,
+    ReceiptV1,
     RulesetRefV1,
     SubjectV1,
     SupervisionV1,
 )
+from jrp.audit import personal_data
+from jrp.audit.signing import Checkpoint
 from jrp.engine.facts import Application
 from jrp.engine.types import MatchedMeasure, Via
 from jrp.measures_catalog.catalog import CatalogEntry
@@ -87,6 +94,8 @@ def check_response(result: CheckResult, key: ApiKey) -> CheckResponseV1:
     )
     if request.explain:
         response.excluded = [ExclusionV1.model_validate(e) for e in decision.excluded]
+    if result.receipt is not None:
+        response.receipt = ReceiptV1.model_validate(result.receipt)
     return response
 
 
@@ -102,11 +111,14 @@ def check_json(result: CheckResult, key: ApiKey) -> bytes:
     """
     template = result.evaluation.derived(("json", key.sees_resident_ids), lambda: _template(result, key))
     evaluated_at = _TIMESTAMP.dump_json(result.evaluated_at)
-    return template.replace(_ID, f'"{result.decision_id}"'.encode(), 1).replace(_AT, evaluated_at, 1)
+    answer = template.replace(_ID, f'"{result.decision_id}"'.encode(), 1).replace(_AT, evaluated_at, 1)
+    if result.receipt is None:
+        return answer
+    return b"%s,\"receipt\":%s}" % (answer[:-1], orjson.dumps(result.receipt))
 
 
 def _template(result: CheckResult, key: ApiKey) -> bytes:
-    data = check_response(result, key).model_dump(mode="json", exclude_unset=True)
+    data = check_response(replace(result, receipt=None), key).model_dump(mode="json", exclude_unset=True)
     data["decision_id"], data["evaluated_at"] = _PLACEHOLDER_ID, _PLACEHOLDER_AT
     return orjson.dumps(data)
 
@@ -116,10 +128,35 @@ def outcome_counts(outcomes: Sequence[str]) -> OutcomeCountsV1:
     return OutcomeCountsV1(**{name: counts[name] for name in OutcomeCountsV1.model_fields})
 
 
-def decision_response(stored: StoredDecision) -> DecisionV1:
-    entry = stored.entry
+def personal_data_state(stored: StoredDecision, sees_personal_data: bool) -> str:
+    """How the natural persons' data of a decision is shown to a role: shown, masked or erased."""
+    if stored.erased:
+        return "erased"
+    return "shown" if sees_personal_data else "masked"
+
+
+def decision_response(stored: StoredDecision, key: ApiKey) -> DecisionV1:
+    """A logged decision as ``key``'s role may see it: natural persons' data shown or masked alike everywhere."""
+    entry = stored.view(key.sees_resident_ids)
     fields: dict[str, Any] = {name: entry[name] for name in DecisionV1.model_fields if name in entry}
-    return DecisionV1(**fields, chain={"seq": stored.seq, "prev_hash": stored.prev_hash, "hash": stored.hash})
+    return DecisionV1(**fields, log={"seq": stored.seq, "leaf_index": stored.leaf_index, "entry_hash": stored.entry_hash},
+                      receipt=stored.receipt, personal_data_state=personal_data_state(stored, key.sees_resident_ids))
+
+
+def decision_summary(row: dict[str, Any], key: ApiKey) -> DecisionSummaryV1:
+    """A search row with its subject shown as the role may see it."""
+    fields = {name: value for name, value in row.items() if name != "originals"}
+    fields["subject_id"] = personal_data.view(row["subject_id"], row["originals"], key.sees_resident_ids)
+    return DecisionSummaryV1(**fields)
+
+
+def checkpoint_response(checkpoint: Checkpoint) -> CheckpointV1:
+    return CheckpointV1(**checkpoint.to_json())
+
+
+def inclusion_response(proof: InclusionProof) -> InclusionProofV1:
+    return InclusionProofV1(decision_id=proof.decision_id, leaf_index=proof.leaf_index, entry_hash=proof.entry_hash,
+                            checkpoint=checkpoint_response(proof.checkpoint), proof=[h.hex() for h in proof.proof])
 
 
 def measure_summary(entry: CatalogEntry) -> MeasureSummaryV1:

@@ -225,6 +225,23 @@ class BundleV1(BaseModel):
     rulesets: list[RulesetRefV1]
 
 
+class ReceiptGroupV1(BaseModel):
+    size: int = Field(description="receipts signed together (one signature for the checks written in one commit)")
+    index: int
+    path: list[str] = Field(description="RFC 9162 inclusion path of this receipt's leaf in the group's tree (hex)")
+
+
+class ReceiptV1(BaseModel):
+    """Keep it in the case file: ``jrp audit receipt FILE`` verifies it offline with the public key."""
+
+    decision_id: str
+    entry_hash: str = Field(description="RFC 9162 leaf hash of the stored log entry (hex)")
+    time: str
+    key_id: str
+    group: ReceiptGroupV1
+    signature: str = Field(description="Ed25519 over the group's root (base64)")
+
+
 class CheckResponseV1(BaseModel):
     decision_id: str
     outcome: str
@@ -241,6 +258,7 @@ class CheckResponseV1(BaseModel):
     bundle: BundleV1
     supervision: SupervisionV1 | None
     excluded: list[ExclusionV1] | None = Field(None, description="only when explain was asked")
+    receipt: ReceiptV1 | None = Field(None, description="signed proof that the decision is in the log")
 
 
 class OutcomeCountsV1(BaseModel):
@@ -258,10 +276,10 @@ class BatchResponseV1(BaseModel):
 
 # --- decisions, audit -----------------------------------------------------------------
 
-class ChainLinkV1(BaseModel):
-    seq: int
-    prev_hash: str
-    hash: str
+class LogPositionV1(BaseModel):
+    seq: int = Field(description="arrival number of the entry")
+    leaf_index: int | None = Field(description="its leaf in the Merkle tree; null until the sequencer integrates it")
+    entry_hash: str = Field(description="RFC 9162 leaf hash of the stored entry (hex)")
 
 
 class DecisionV1(BaseModel):
@@ -279,7 +297,10 @@ class DecisionV1(BaseModel):
                                                          "absent from decisions logged before jrp said so")
     facts_digest: str
     result: dict[str, Any]
-    chain: ChainLinkV1
+    log: LogPositionV1
+    receipt: ReceiptV1 | None = None
+    personal_data_state: str = Field(description="natural persons' data: shown (auditors, admins), masked, or erased "
+                                                 "(after the retention period)")
 
 
 class DecisionSummaryV1(BaseModel):
@@ -292,21 +313,59 @@ class DecisionSummaryV1(BaseModel):
     subject_id: str
     scenario: str
     outcome: str
-    hash: str
+    leaf_index: int | None
+    entry_hash: str
 
 
 class ReplayResponseV1(BaseModel):
-    identical: bool
+    identical: bool = Field(description="same result with the same rules (bundle hash)")
     original: dict[str, Any]
     replayed: dict[str, Any]
     differences: list[str]
+    rules: list[str] = Field(description="how the rules replayed relate to today's files (changed, removed…)")
+    bundle_hash: str = Field(description="of the rules the replay evaluated")
+
+
+class CheckpointV1(BaseModel):
+    """A signed tree head; keep copies where the service cannot reach them (``jrp audit checkpoint``)."""
+
+    origin: str
+    tree_size: int
+    root: str
+    time: str
+    key_id: str
+    signature: str
+
+
+class InclusionProofV1(BaseModel):
+    decision_id: str
+    leaf_index: int
+    entry_hash: str
+    checkpoint: CheckpointV1
+    proof: list[str] = Field(description="RFC 9162 inclusion proof (hex), leaf to root")
+
+
+class ConsistencyProofV1(BaseModel):
+    old_size: int
+    new_size: int
+    proof: list[str] = Field(description="RFC 9162 consistency proof (hex)")
+
+
+class PublicKeyV1(BaseModel):
+    key_id: str
+    algorithm: str = "Ed25519"
+    public_key: str = Field(description="PEM (SubjectPublicKeyInfo)")
 
 
 class VerifyResponseV1(BaseModel):
     ok: bool
-    count: int = Field(description="rows verified before the first broken link (all rows when ok)")
-    head: str = Field(description="hash of the last valid row; keep a copy elsewhere to detect truncation")
-    broken: dict[str, Any] | None = Field(None, description="first broken link: seq, decision_id, reason")
+    count: int = Field(description="leaves verified before the first problem (all leaves when ok)")
+    head: str = Field(description="root of the tree recomputed from the entries (hex)")
+    tree_size: int
+    pending: int = Field(description="entries recorded but not yet integrated into the tree")
+    checkpoint: CheckpointV1 | None = Field(None, description="the latest signed checkpoint, checked against the entries")
+    broken: dict[str, Any] | None = Field(None, description="first problem: seq, decision_id, leaf_index, reason")
+    problems: list[str] = Field(default_factory=list, description="every problem found, each naming what and where")
 
 
 class FeedbackV1(BaseModel):

@@ -1,7 +1,7 @@
 """Silent checks on the seeded store, in-process and over HTTP, against a no-op FastAPI endpoint.
 
     apt-get install -y wrk
-    .venv/bin/python bench/http_bench.py [--subjects 100000] [--records 10] [--postgres] [--seconds 10]
+    .venv/bin/python bench/http_bench.py [--subjects 100000] [--records 10] [--postgres [--postgres-schema S]] [--seconds 10]
 
 The store is ``bench/seeded.py``'s (100,000 subjects × 10 records, seed 1; built on the
 first run, reused after). Prints, in one run:
@@ -178,13 +178,15 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10)
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--postgres", action="store_true", help=f"run on PostgreSQL ({PG_ADMIN})")
+    parser.add_argument("--postgres-schema", help="schema of the store (default jrp_bench_<N>x<M>): one per branch")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--in-process-checks", type=int, default=20_000)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
-    store = seeded_store(args.subjects, args.records, args.dir, PG_ADMIN if args.postgres else None)
+    store = seeded_store(args.subjects, args.records, args.dir, PG_ADMIN if args.postgres else None,
+                         args.postgres_schema)
     ids = subject_ids(store.url)
     print(f"store: {len(ids):,} subjects, {args.subjects * args.records:,} generated records, "
           f"{store.url.split('://')[0]}")

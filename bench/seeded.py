@@ -6,7 +6,8 @@ The events file is generated once per size (seed 1: the same run gives the same
 subjects); the store is imported from it unless it already holds them, so a second
 benchmark run starts at once. An interrupted import is simply resumed: events already
 stored are recognised by their idempotency keys. SQLite stores live in ``--dir``;
-PostgreSQL ones in a schema of their own (``jrp_bench_<N>x<M>``) of ``--postgres-url``.
+PostgreSQL ones in a schema of their own (``jrp_bench_<N>x<M>``, or ``--postgres-schema``) of
+``--postgres-url``.
 """
 
 from __future__ import annotations
@@ -47,20 +48,20 @@ def events_file(directory: Path, subjects: int, records: int) -> Path:
     return path
 
 
-def store_url(directory: Path, subjects: int, records: int, postgres: str | None) -> str:
-    """The store's URL; for PostgreSQL its schema is created if missing."""
+def store_url(directory: Path, subjects: int, records: int, postgres: str | None, schema: str | None = None) -> str:
+    """The store's URL; for PostgreSQL its schema (``jrp_bench_<N>x<M>`` unless named) is created if missing."""
     if postgres is None:
         return f"sqlite:///{directory / f'store-{subjects}x{records}.db'}"
-    schema = f"jrp_bench_{subjects}x{records}"
+    schema = schema or f"jrp_bench_{subjects}x{records}"
     with psycopg.connect(postgres, autocommit=True) as admin:
         admin.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     return f"{postgres.replace('postgresql://', 'postgresql+psycopg://', 1)}?options=-csearch_path%3D{schema}"
 
 
 def seeded_store(subjects: int, records: int, directory: Path = DEFAULT_DIR,
-                 postgres: str | None = None) -> BenchStore:
+                 postgres: str | None = None, schema: str | None = None) -> BenchStore:
     """A migrated store holding the demo's fixed subjects and ``subjects`` × ``records`` generated ones."""
-    url = store_url(directory, subjects, records, postgres)
+    url = store_url(directory, subjects, records, postgres, schema)
     upgrade_database(url)
     engine = make_engine(url)
     expected = subjects + len(DEMO_SUBJECTS)
@@ -83,8 +84,10 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--postgres", action="store_true", help=f"build it in PostgreSQL ({PG_ADMIN})")
     parser.add_argument("--postgres-url", default=PG_ADMIN)
+    parser.add_argument("--postgres-schema", help="schema of the store (default jrp_bench_<N>x<M>): one per branch")
     args = parser.parse_args()
-    store = seeded_store(args.subjects, args.records, args.dir, args.postgres_url if args.postgres else None)
+    store = seeded_store(args.subjects, args.records, args.dir, args.postgres_url if args.postgres else None,
+                         args.postgres_schema)
     print(f"ready: {store.url}")
 
 

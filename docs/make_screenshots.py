@@ -89,7 +89,8 @@ def _seed(runtime: Runtime) -> tuple[dict[str, str], dict[str, str]]:
 @contextmanager
 def live_console(folder: Path, rulesets_dir: Path | None = None) -> Iterator[LiveConsole]:
     """jrp served by uvicorn in a thread, on a socket bound here (so no other process can take the port)."""
-    app = create_app(Settings(database_url=f"sqlite:///{folder / 'jrp.db'}", rulesets_dir=rulesets_dir))
+    app = create_app(Settings(database_url=f"sqlite:///{folder / 'jrp.db'}", rulesets_dir=rulesets_dir,
+                              data_dir=folder))
     keys, decisions = _seed(app.state.runtime)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

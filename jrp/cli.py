@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from jrp.access import Role
+from jrp.cli_audit import audit_app
 from jrp.cli_errors import UserErrorsGroup, fail, iso_date
 from jrp.cli_rulesets import rulesets_app
 from jrp.runtime import Runtime
@@ -31,7 +32,6 @@ T = TypeVar("T")
 app = typer.Typer(help="Joint rewards and penalties (联合奖惩): silent checks with legal basis.", no_args_is_help=True,
                   cls=UserErrorsGroup, rich_markup_mode=None)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
-audit_app = typer.Typer(help="Decision log audits.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(rulesets_app, name="rulesets")
@@ -204,8 +204,8 @@ def batch(
         raise fail(f"{subjects} lists no subject: write a header line with a column 'id', then one subject a line")
     batch_id, results = runtime.service.batch([to_request(options, ref, jurisdiction) for ref in refs],
                                               _operator().caller())
-    out.write_text(render_batch_report(runtime.log.batch(batch_id), runtime.library, mask_ids=False,
-                                       language=lang.value), encoding="utf-8")
+    out.write_text(render_batch_report([stored.view(True) for stored in runtime.log.batch(batch_id)], runtime.library,
+                                       mask_ids=False, language=lang.value), encoding="utf-8")
     outcomes = [r.decision.outcome.value for r in results]
     counts = ", ".join(f"{o}: {outcomes.count(o)}" for o in ("deny", "restrict", "review", "allow"))
     typer.echo(f"batch {batch_id}: {len(results)} subjects ({counts}); report written to {out}")
@@ -217,28 +217,16 @@ def replay(
     decision_id: str,
     rules: Annotated[ReplayRules, typer.Option(help="the decision's own rules, or those in force today")] = "original",
 ) -> None:
-    """Re-evaluate a logged decision on its stored facts; exit 1 if the result differs."""
+    """Re-evaluate a logged decision on its stored facts; exit 1 if the result differs, 2 if it cannot be replayed."""
     runtime: Runtime = ctx.obj
-    try:
-        result = runtime.service.replay(decision_id, rules.value)
-    except KeyError as error:  # a ruleset version the decision used is not in this rulesets folder
-        raise fail(f"cannot replay {decision_id} with its original rules: {error.args[0]}") from None
+    result = runtime.service.replay(decision_id, rules.value)  # a decision or rules it cannot find: a user error
+    for note in result.rules:
+        typer.echo(str(note))
     typer.echo("identical" if result.identical else "different:")
     for line in result.differences:
         typer.echo(f"  {line}")
     if not result.identical:
         raise typer.Exit(1)
-
-
-@audit_app.command("verify")
-def audit_verify(ctx: typer.Context) -> None:
-    """Verify the decision log's hash chain; exit 1 at the first broken link."""
-    result = ctx.obj.log.verify()
-    if result.ok:
-        typer.echo(f"ok: {result.count} decisions, head {result.head}")
-        return
-    typer.echo(f"broken at seq {result.seq} (decision {result.decision_id}): {result.reason}")
-    raise typer.Exit(1)
 
 
 @app.command("import")
@@ -273,11 +261,10 @@ def demo(
     """Create a demo store in the data dir, load invented subjects, print a demo key, then serve."""
     from rich.console import Console
 
-    from jrp.serving import run
-
     from jrp.adapters.demo import DEMO_SUBJECTS, generate
     from jrp.adapters.ingest import ingest
     from jrp.demo_vocabulary import vocabulary_of
+    from jrp.serving import run
 
     console = Console()
     runtime: Runtime = ctx.obj

@@ -68,11 +68,13 @@ def describe(error: BaseException) -> str | None:
     names = {f"{cls.__module__}.{cls.__qualname__}" for cls in kind.__mro__}
     if "jrp.service.UnknownDecision" in names:
         return f"no decision {error} in the log; search with GET /v1/decisions or the console"
-    if names & {"jrp.rulesets.library.NoRulesInForce", "jrp.adapters.identity.InvalidIdentifier"}:
+    if names & {"jrp.rulesets.library.NoRulesInForce", "jrp.adapters.identity.InvalidIdentifier",
+                 "jrp.service.RulesUnavailable", "jrp.audit.personal_data.PersonalDataUnavailable"}:
         return str(error)
     if "pydantic_core._pydantic_core.ValidationError" in names:
         return _validation(error)
-    if "sqlalchemy.exc.OperationalError" in names:
+    if names & {"sqlalchemy.exc.OperationalError", "sqlite3.OperationalError", "psycopg.OperationalError"}:
+        # the hot paths read with plain DBAPI (adapters/dbapi.py): their errors are the driver's own
         return _database(error)
     if names & {"sqlalchemy.exc.ArgumentError", "sqlalchemy.exc.NoSuchModuleError"}:
         return f"invalid database URL: {error}; write e.g. postgresql+psycopg://user@host/db"

@@ -20,6 +20,7 @@ from jrp.vocabulary.scenarios import CheckRole, Scenario
 if TYPE_CHECKING:
     from jrp.impact import ImpactReport
     from jrp.rulesets.library import Library
+    from jrp.runtime import Runtime
     from jrp.tester import Evaluated, TestRun
 
 rulesets_app = typer.Typer(help="Validate, test, evaluate and compare rulesets.", no_args_is_help=True)
@@ -53,13 +54,14 @@ def validate_command(
     directory: RulesetsDir = None,
     legal_texts: Annotated[Path | None, typer.Option(help="folder of legal texts for quote checks")] = None,
 ) -> None:
-    """Check schema, citations, layering, dates, scenario coverage and roles; exit 1 on any error."""
+    """Check schema, citations, layering, dates, scenario coverage, roles, and that no version which served
+    decisions (in the store of the global options) was edited; exit 1 on any error."""
     from jrp.measures_catalog.legal_texts import find_legal_texts
     from jrp.rulesets.loader import Level
     from jrp.rulesets.validate import validate
 
     library = _load(ctx, directory)
-    problems = validate(library, find_legal_texts(legal_texts))
+    problems = validate(library, find_legal_texts(legal_texts)) + _published_problems(ctx.find_root().obj, library)
     for problem in problems:
         console.print(str(problem), markup=False, soft_wrap=True)
     errors = [p for p in problems if p.level is Level.error]
@@ -71,6 +73,29 @@ def validate_command(
     )
     if errors:
         raise typer.Exit(1)
+
+
+def _published_problems(runtime: Runtime, library: Library) -> list:
+    """Versions whose content differs from what served decisions, per the configured store (if there is one)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from jrp.adapters.bundle_store import BundleStore
+    from jrp.rulesets.published import changed_published_versions
+
+    settings = runtime.settings
+    sqlite_file = settings.data_dir / "jrp.db"
+    if not settings.database_url and not sqlite_file.exists():
+        console.print(f"note: no decision store at {sqlite_file.resolve()} (and no --database-url): published versions "
+                      "were not compared with the content that served decisions", markup=False, soft_wrap=True)
+        return []
+    try:
+        published = BundleStore(runtime.engine).published_versions()
+    except SQLAlchemyError as error:
+        console.print(f"note: the decision store {settings.resolved_database_url()} cannot be read "
+                      f"({type(error).__name__}; run jrp serve once to migrate it): published versions were not "
+                      "compared", markup=False, soft_wrap=True)
+        return []
+    return changed_published_versions(library, published)
 
 
 @rulesets_app.command("test")

@@ -1,15 +1,16 @@
-"""Group commit for the decision log: concurrent checks share one append transaction.
+"""Group commit for the decision log: concurrent checks share one append transaction and one signature.
 
-Every check must be in the log before its answer leaves (查询使用登记), and each append
-is a transaction that takes the log's write lock. Under load, the thread that gets the
-flush lock appends everything queued so far in one transaction; the others find their
-entries already written when they get it.
+Every check must be in the log, durably, before its answer leaves (查询使用登记), and
+each append is a synced commit. Under load, the thread that gets the flush lock appends
+everything queued so far in one transaction; the others find their entries already
+written when they get it. The checks of one append also share one receipt signature
+(``jrp.audit.signing``): each gets its own receipt back.
 
 Checks answered on the event loop (``append_async``) are gathered per loop tick: every
 check that reaches its append in the same tick shares one ``append``, written by a thread
 of its own while the loop goes on answering; the checks that reach their append meanwhile
-make up the next one. The loop never waits for the log's write lock (held by the other
-worker process) nor for a synced commit (PostgreSQL: 389 → 522 random-subject checks/s
+make up the next one. The loop never waits for a synced commit (nor, on SQLite, for the
+database's write lock held by the other worker process) (PostgreSQL: 389 → 522 random-subject checks/s
 in ``bench/http_bench.py``; SQLite: p99 67 → 50 ms at the same throughput). Nothing is
 acknowledged before it is committed.
 """

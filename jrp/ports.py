@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from jrp.engine.facts import SubjectFacts
+from jrp.rulesets.bundle import Bundle
 
 UNKNOWN = "unknown"
 """The facts version of a subject the store has never seen (a stored subject's versions are numbers)."""
@@ -22,10 +23,16 @@ class FactsSource(Protocol):
 
 
 class DecisionLog(Protocol):
-    """Append-only, hash-chained log of decisions (查询使用登记)."""
+    """Append-only log of decisions (查询使用登记), the leaves of a Merkle tree; appends return signed receipts."""
 
     def append(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]: ...
 
     async def append_async(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]: ...
 
     def get(self, decision_id: str) -> dict[str, Any] | None: ...
+
+
+class BundleSource(Protocol):
+    """Bundles of rules by content, as stored when they first served a decision."""
+
+    def load(self, bundle_hash: str) -> Bundle | None: ...

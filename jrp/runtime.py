@@ -6,6 +6,7 @@ run exactly the same objects.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -13,15 +14,22 @@ from typing import TYPE_CHECKING
 from jrp.settings import Settings
 
 if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI command loads only what it uses
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from sqlalchemy import Engine
 
     from jrp.adapters.api_keys import KeyStore
+    from jrp.adapters.bundle_store import BundleStore
     from jrp.adapters.decision_log import DecisionLogStore
     from jrp.adapters.facts_source import FactsStore
     from jrp.adapters.feedback import FeedbackStore
+    from jrp.adapters.log_tree import LogTree
+    from jrp.adapters.log_verify import Verification
     from jrp.adapters.sign_outs import SignOutStore
+    from jrp.audit.signing import Checkpoint
+    from jrp.audit_keys import AuditKeys
     from jrp.measures_catalog.catalog import Catalog
     from jrp.rulesets.library import Library
+    from jrp.sequencer import Sequencer
     from jrp.service import CheckService
 
 
@@ -56,10 +64,34 @@ class Runtime:
         return FactsStore(self.engine)
 
     @cached_property
+    def audit_keys(self) -> AuditKeys:
+        from jrp.audit_keys import load_or_create
+
+        return load_or_create(self.settings.signing_key_path(), self.settings.personal_data_key_path())
+
+    @cached_property
     def log(self) -> DecisionLogStore:
         from jrp.adapters.decision_log import DecisionLogStore
 
-        return DecisionLogStore(self.engine)
+        return DecisionLogStore(self.engine, self.audit_keys.signing, self.audit_keys.personal)
+
+    @cached_property
+    def tree(self) -> LogTree:
+        from jrp.adapters.log_tree import LogTree
+
+        return LogTree(self.engine, self.settings.log_origin, self.log.appender_lock)
+
+    @cached_property
+    def bundles(self) -> BundleStore:
+        from jrp.adapters.bundle_store import BundleStore
+
+        return BundleStore(self.engine)
+
+    def sequencer(self) -> Sequencer:
+        """A sequencer for this process (``jrp.sequencer``); the server starts one per worker."""
+        from jrp.sequencer import Sequencer
+
+        return Sequencer(self.tree, self.audit_keys.signing, checkpoint_interval=self.settings.checkpoint_interval)
 
     @cached_property
     def keys(self) -> KeyStore:
@@ -85,14 +117,24 @@ class Runtime:
         from jrp.metrics import MeteredLog
         from jrp.service import CheckService
 
-        return CheckService(self.library, self.facts, GroupCommitLog(MeteredLog(self.log)), backend=self.settings.engine_backend,
-                            cache_size=self.settings.result_cache_size)
+        return CheckService(self.library, self.facts, GroupCommitLog(MeteredLog(self.log)), self.bundles,
+                            backend=self.settings.engine_backend, cache_size=self.settings.result_cache_size)
+
+    def verify_log(self, witness: Checkpoint | None = None,
+                   keys: Mapping[str, Ed25519PublicKey] | None = None) -> Verification:
+        """Verify the whole log (``jrp.adapters.log_verify``) trusting this service's key and ``keys``."""
+        from jrp.adapters.log_verify import verify_log
+
+        signing = self.audit_keys.signing
+        return verify_log(self.engine, self.tree, {signing.key_id: signing.public, **(keys or {})}, witness)
 
     def migrate(self) -> None:
-        """Bring the database schema up to date (facts store, decision log, API keys, feedback, sign-outs)."""
+        """Bring the database schema up to date (facts store, decision log, API keys, feedback, sign-outs)
+        and publish the signing key's public half."""
         from jrp.adapters.database import upgrade_database
 
         upgrade_database(self.engine)
+        self.tree.publish_key(self.audit_keys.signing)
 
     def close(self) -> None:
         if "engine" in self.__dict__:

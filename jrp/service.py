@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from threading import Lock
 from typing import Any
@@ -18,16 +18,17 @@ from typing import Any
 from cachetools import LRUCache
 
 from jrp.differences import Difference, compare
-from jrp.engine.codec import application_from_json, application_to_json, decision_to_json, facts_from_json
+from jrp.engine.codec import Snapshot, application_from_json, application_to_json, decision_to_json, facts_from_json
 from jrp.engine.compile import CompileError, compile_bundle
 from jrp.engine.decide import INSPECTION
 from jrp.engine.evaluate import Engine
 from jrp.engine.facts import NOTHING_SAID, Application, CheckContext, Subject, SubjectFacts
 from jrp.engine.types import Decision, Supervision
 from jrp.evaluation import Evaluation
-from jrp.ports import UNKNOWN, DecisionLog, FactsSource
+from jrp.ports import UNKNOWN, BundleSource, DecisionLog, FactsSource
 from jrp.rulesets.bundle import Bundle, RulesetRef
 from jrp.rulesets.library import Library
+from jrp.rulesets.published import RulesNote, notes_on
 from jrp.vocabulary.subjects import SubjectType
 
 
@@ -72,6 +73,7 @@ class CheckResult:
     as_of: date
     bundle: Bundle
     evaluated_at: datetime
+    receipt: dict[str, Any] | None = None  # signed once the decision is in the log
 
     @property
     def decision(self) -> Decision:
@@ -93,6 +95,8 @@ class ReplayResult:
     original: dict[str, Any]
     replayed: dict[str, Any]
     differences: list[Difference] = field(default_factory=list)
+    rules: list[RulesNote] = field(default_factory=list)  # how the rules replayed relate to today's files
+    bundle_hash: str = ""  # of the rules the replay evaluated
 
 
 class UnknownDecision(LookupError):
@@ -100,6 +104,10 @@ class UnknownDecision(LookupError):
 
 
 class RulesUnavailable(LookupError):
+    """The rules a decision used are neither stored nor in the rulesets folder any more."""
+
+
+class IncompleteRules(LookupError):
     """The rules in force for a jurisdiction and date do not form a complete bundle (a maintainer must fix them)."""
 
     def __init__(self, jurisdiction: str, as_of: date, reason: str):
@@ -120,6 +128,7 @@ class CheckService:
         library: Library,
         facts: FactsSource,
         log: DecisionLog,
+        bundles: BundleSource,
         *,
         backend: str = "indexed",
         cache_size: int = 20_000,
@@ -128,6 +137,7 @@ class CheckService:
         self.library = library
         self.facts = facts
         self.log = log
+        self.bundles = bundles
         self.backend = backend
         self.today = today
         self._engines: dict[str, Engine] = {}
@@ -147,13 +157,13 @@ class CheckService:
         return bundle
 
     def engine_for(self, bundle: Bundle, as_of: date | None = None) -> Engine:
-        """The compiled engine of ``bundle``, compiled once per bundle hash; :class:`RulesUnavailable` if it cannot."""
+        """The compiled engine of ``bundle``, compiled once per bundle hash; :class:`IncompleteRules` if it cannot."""
         engine = self._engines.get(bundle.hash)
         if engine is None:
             try:
                 compiled = compile_bundle(bundle)
             except CompileError as error:
-                raise RulesUnavailable(bundle.jurisdiction, as_of or self.today(), str(error)) from None
+                raise IncompleteRules(bundle.jurisdiction, as_of or self.today(), str(error)) from None
             engine = Engine(compiled, self.backend)
             with self._lock:
                 self._engines.setdefault(bundle.hash, engine)
@@ -200,14 +210,14 @@ class CheckService:
     def check(self, request: CheckRequest, caller: Caller) -> CheckResult:
         """A silent check: evaluated and recorded in the decision log; the subject is never told."""
         result = self.evaluate(request)
-        self.log.append([log_entry(result, caller)])
-        return result
+        receipt, = self.log.append([log_entry(result, caller)])
+        return replace(result, receipt=receipt)
 
     async def check_async(self, request: CheckRequest, caller: Caller) -> CheckResult:
         """``check`` on the event loop: evaluated in place, logged together with the checks of the same tick."""
         result = self.evaluate(request)
-        await self.log.append_async([log_entry(result, caller)])
-        return result
+        receipt, = await self.log.append_async([log_entry(result, caller)])
+        return replace(result, receipt=receipt)
 
     def batch(self, requests: Sequence[CheckRequest], caller: Caller) -> tuple[str, list[CheckResult]]:
         """A bid list in one go: facts read in bulk, evaluations from the cache where the facts are unchanged,
@@ -217,20 +227,25 @@ class CheckService:
         results = [
             self.evaluate(r, preloaded.get(r.subject.id) or _unknown_subject(r.subject)) for r in requests
         ]
-        self.log.append([log_entry(result, caller, batch_id) for result in results])
-        return batch_id, results
+        receipts = self.log.append([log_entry(result, caller, batch_id) for result in results])
+        return batch_id, [replace(result, receipt=receipt) for result, receipt in zip(results, receipts)]
 
     def replay(self, decision_id: str, rules: str) -> ReplayResult:
-        """Re-evaluate a logged decision on its stored facts, with its own ("original") or today's rules."""
+        """Re-evaluate a logged decision on its stored facts, with its own ("original") or today's rules.
+
+        The original rules are the bundle stored when the decision was made, evaluated as
+        stored; how they differ from today's files of the same versions is reported beside
+        the result. Decisions older than stored bundles fall back to the files, and say so.
+        """
         entry = self.log.get(decision_id)
         if entry is None:
             raise UnknownDecision(decision_id)
         request = entry["request"]
         as_of = date.fromisoformat(request["as_of"])
         jurisdiction = request["jurisdiction"]
+        notes: list[RulesNote] = []
         if rules == "original":
-            refs = [RulesetRef(r["id"], r["version"]) for r in entry["bundle"]["rulesets"]]
-            bundle = self.library.bundle_of(jurisdiction, refs)
+            bundle, notes = self._original_bundle(entry)
         else:
             bundle = self.bundle_for(jurisdiction, self.today())
         facts = facts_from_json(entry["facts"])
@@ -240,7 +255,22 @@ class CheckService:
         replayed = decision_to_json(engine.check(facts, context, with_explanation=request.get("explain", False)))
         original = entry["result"]
         differences = compare(original, replayed)
-        return ReplayResult(not differences, original, replayed, differences)
+        same_rules = rules != "original" or bundle.hash == entry["bundle"]["hash"]
+        return ReplayResult(not differences and same_rules, original, replayed, differences, notes, bundle.hash)
+
+    def _original_bundle(self, entry: dict[str, Any]) -> tuple[Bundle, list[RulesNote]]:
+        """The bundle a decision was made with (stored by content), and how today's files of its versions differ."""
+        logged = entry["bundle"]
+        refs = [RulesetRef(r["id"], r["version"]) for r in logged["rulesets"]]
+        stored = self.bundles.load(logged["hash"])
+        if stored is not None:
+            return stored, notes_on(self.library, stored, refs)
+        try:  # a decision logged before bundles were stored by content
+            bundle = self.library.bundle_of(logged["jurisdiction"], refs)
+        except KeyError as error:
+            raise RulesUnavailable(f"the rules of this decision were not stored (it predates rules by content) and "
+                                   f"{error.args[0]}") from None
+        return bundle, notes_on(self.library, None, refs, logged["hash"], bundle.hash)
 
 
 def _unknown_subject(ref: SubjectRef) -> SubjectFacts:
@@ -272,6 +302,7 @@ def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None) 
         "bundle": {"jurisdiction": result.bundle.jurisdiction, "hash": result.bundle.hash,
                    "rulesets": [{"id": r.id, "version": r.version} for r in result.bundle.refs]},
         "subject_known": result.subject_known,
+        "bundle_document": Snapshot(result.bundle.hash, result.bundle.content),  # stored once per bundle
         "facts_digest": snapshot.digest,
         "facts": snapshot,  # serialised once per evaluation, stored once per content
         "result": result.evaluation.decision_json,

@@ -19,8 +19,7 @@ import os
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import (BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict,
-                               TomlConfigSettingsSource)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 CONFIG_ENV = "JRP_CONFIG"
 
@@ -78,6 +77,23 @@ class Settings(BaseSettings):
             raise FileNotFoundError(2, f"no configuration file (--config / {CONFIG_ENV})", config)
         file = (TomlConfigSettingsSource(settings_cls, toml_file=config),) if config else ()
         return init_settings, env_settings, *file
+
+    signing_key_file: Path | None = Field(
+        default=None, description="Ed25519 private key (PEM) signing checkpoints and receipts; "
+                                  "<data_dir>/keys/signing.pem when unset (made on first start)")
+    personal_data_key_file: Path | None = Field(
+        default=None, description="master secret (base64) of natural persons' pseudonyms and sealed originals; "
+                                  "<data_dir>/keys/personal-data.key when unset (made on first start)")
+    log_origin: str = Field(default="jrp decision log", description="the log's name in its signed checkpoints")
+    checkpoint_interval: float = Field(default=1.0, description="seconds between signed checkpoints while the log grows")
+    personal_data_retention_months: int = Field(
+        default=60, ge=1, description="months after which `jrp audit erase-personal-data` erases the originals")
+
+    def signing_key_path(self) -> Path:
+        return self.signing_key_file or self.data_dir / "keys" / "signing.pem"
+
+    def personal_data_key_path(self) -> Path:
+        return self.personal_data_key_file or self.data_dir / "keys" / "personal-data.key"
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in ``data_dir``."""

@@ -46,15 +46,27 @@ class Bundle:
 
     @classmethod
     def build(cls, jurisdiction: str, rulesets: tuple[Ruleset, ...], instruments: Mapping[str, Instrument]) -> Bundle:
-        cited = sorted(_cited_instruments(rulesets) & instruments.keys())
-        content = {
-            "jurisdiction": jurisdiction,
-            # defaults left out: a new optional field of the format does not change existing bundles' hashes
-            "rulesets": [r.model_dump(mode="json", exclude_defaults=True) for r in rulesets],
-            "instruments": [instruments[i].model_dump(mode="json", exclude_defaults=True) for i in cited],
-        }
-        digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-        return cls(jurisdiction, rulesets, instruments, digest)
+        return cls(jurisdiction, rulesets, instruments, hashlib.sha256(_content(jurisdiction, rulesets, instruments)).hexdigest())
+
+    def content(self) -> bytes:
+        """The bytes the hash covers: the parsed form of every ruleset and cited instrument, as canonical JSON.
+
+        The decision log stores them when the bundle first serves a decision
+        (``jrp.adapters.bundle_store``), so that a replay evaluates exactly these rules.
+        """
+        return _content(self.jurisdiction, self.rulesets, self.instruments)
+
+    @classmethod
+    def from_content(cls, data: bytes) -> Bundle:
+        """A bundle from stored ``content()``, parsed with today's schema; its hash is that of the stored bytes.
+
+        Fields the schema gained since take their defaults; the hash stays the one the
+        decisions name, so a stored bundle is identified by what was stored.
+        """
+        content = json.loads(data)
+        rulesets = tuple(Ruleset.model_validate(document) for document in content["rulesets"])
+        instruments = {i["id"]: Instrument.model_validate(i) for i in content["instruments"]}
+        return cls(content["jurisdiction"], rulesets, instruments, hashlib.sha256(data).hexdigest())
 
     @cached_property
     def refs(self) -> tuple[RulesetRef, ...]:
@@ -98,6 +110,17 @@ class Bundle:
         problems.extend(Unresolved(None, (), f"citation of unregistered instrument {i!r}")
                         for i in sorted(_cited_instruments(self.rulesets) - self.instruments.keys()))
         return problems
+
+
+def _content(jurisdiction: str, rulesets: tuple[Ruleset, ...], instruments: Mapping[str, Instrument]) -> bytes:
+    cited = sorted(_cited_instruments(rulesets) & instruments.keys())
+    content = {
+        "jurisdiction": jurisdiction,
+        # defaults left out: a new optional field of the format does not change existing bundles' hashes
+        "rulesets": [r.model_dump(mode="json", exclude_defaults=True) for r in rulesets],
+        "instruments": [instruments[i].model_dump(mode="json", exclude_defaults=True) for i in cited],
+    }
+    return json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
 
 
 def _cited_instruments(rulesets: tuple[Ruleset, ...]) -> set[str]:

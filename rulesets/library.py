@@ -10,7 +10,7 @@ Layout of a rulesets folder::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -135,6 +135,23 @@ class Library:
             (f for f in (self.live_files if live else self.files) if f.ruleset.ruleset.id == ruleset_id),
             key=lambda f: (f.ruleset.ruleset.effective_from, f.ruleset.ruleset.version),
         )
+
+    def effective_until(self, file: RulesetFile) -> date | None:
+        """The last day ``file`` is in force: its ``effective_to``, or the day before a later version starts.
+
+        A published version is never edited (``jrp.rulesets.published``): a new version
+        supersedes an open-ended one by its ``effective_from`` alone.
+        """
+        header = file.ruleset.ruleset
+        later = [f.ruleset.ruleset.effective_from for f in self.versions(header.id, live=True)
+                 if f.ruleset.ruleset.effective_from > header.effective_from]
+        ends = [d for d in (header.effective_to, min(later) - timedelta(days=1) if later else None) if d is not None]
+        return min(ends) if ends else None
+
+    def is_in_force(self, file: RulesetFile, on: date) -> bool:
+        """Whether ``file`` is the version of its ruleset in force on ``on`` (superseded versions are not)."""
+        until = self.effective_until(file)
+        return file.ruleset.ruleset.effective_from <= on and (until is None or on <= until)
 
     def in_force(self, jurisdiction: str, on: date) -> list[RulesetFile]:
         """The ruleset versions of the chain down to ``jurisdiction`` in force on ``on``, national first."""

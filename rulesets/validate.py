@@ -158,12 +158,11 @@ def check_header(ctx: Context) -> Iterator[Problem]:
         versions = ctx.library.versions(ruleset_id, live=True)
         for older, newer in zip(versions, versions[1:]):
             end, start = older.ruleset.ruleset.effective_to, newer.ruleset.ruleset.effective_from
-            if end is None or end >= start:
+            if end is not None and end >= start:  # an open-ended version is superseded by the next one's start
                 yield _problem(newer, ("ruleset", "effective_from"), "overlapping-versions",
                                f"{newer.ruleset.ruleset.version} starts while {ruleset_id} "
-                               f"{older.ruleset.ruleset.version} is still in force; give "
-                               f"{older.ruleset.ruleset.version} an effective_to before {start}, or list it "
-                               "under 'replaces' if the new version corrects it for its whole period")
+                               f"{older.ruleset.ruleset.version} is still in force (until {end}); start "
+                               f"{newer.ruleset.ruleset.version} after {end} (a published version is not edited)")
         known = {f.ruleset.ruleset.version for f in ctx.library.versions(ruleset_id)}
         for file in ctx.library.versions(ruleset_id):
             for k, version in enumerate(file.ruleset.ruleset.replaces):
@@ -178,7 +177,7 @@ def check_references_and_layering(ctx: Context) -> Iterator[Problem]:
     for file in ctx.library.live_files:
         header = file.ruleset.ruleset
         visible = [f for f in ctx.library.live_files
-                   if f.ruleset.ruleset.jurisdiction in chain_of(header.jurisdiction) and _overlaps(f, file)]
+                   if f.ruleset.ruleset.jurisdiction in chain_of(header.jurisdiction) and _overlaps(ctx.library, f, file)]
         higher = {m.id for f in visible if f.ruleset.ruleset.jurisdiction != header.jurisdiction
                   for m in f.ruleset.measures}
         measures = {m.id: m for f in visible for m in f.ruleset.measures}
@@ -251,10 +250,10 @@ def _check_rule_roles(file: RulesetFile, i: int, rule, measures: list) -> Iterat
                            "or add the pair to vocabulary/scenarios.py SCENARIO_ROLES")
 
 
-def _overlaps(a: RulesetFile, b: RulesetFile) -> bool:
-    ha, hb = a.ruleset.ruleset, b.ruleset.ruleset
-    return (ha.effective_to is None or ha.effective_to >= hb.effective_from) and (
-        hb.effective_to is None or hb.effective_to >= ha.effective_from)
+def _overlaps(library: Library, a: RulesetFile, b: RulesetFile) -> bool:
+    end_a, end_b = library.effective_until(a), library.effective_until(b)
+    return (end_a is None or end_a >= b.ruleset.ruleset.effective_from) and (
+        end_b is None or end_b >= a.ruleset.ruleset.effective_from)
 
 
 def check_freshness(ctx: Context) -> Iterator[Problem]:

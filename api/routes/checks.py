@@ -52,7 +52,7 @@ def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: Metr
 def batch_report(batch_id: Annotated[str, Path(pattern=KEY_PATTERN)], key: DecisionReader, runtime: RuntimeDep,
                  lang: Annotated[str, Query(pattern="^(zh|en)$", description="zh (default) or en")] = "zh") -> HTMLResponse:
     """The credit result report (信用信息结果报告) of a batch, printable HTML, in Chinese or English."""
-    entries = runtime.log.batch(batch_id)
+    entries = [stored.view(key.sees_resident_ids) for stored in runtime.log.batch(batch_id)]
     if not entries:
         raise NotFound(f"no batch {batch_id}")
     readable(key, entries[0])

@@ -1,4 +1,4 @@
-"""The decision log: one decision, a search, and replays of a decision."""
+"""The decision log: one decision, its inclusion proof, a search, and replays of a decision."""
 
 from __future__ import annotations
 
@@ -7,12 +7,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from jrp.access import ApiKey
+from jrp.adapters.decision_log import StoredDecision
 from jrp.api.deps import DecisionReader, DecisionSearcher, Replayer, RuntimeDep, readable
 from jrp.api.errors import NotFound
-from jrp.api.presenters import decision_response
+from jrp.api.presenters import decision_response, decision_summary, inclusion_response
 from jrp.api.routes import json_response
-from jrp.api.schemas import KEY_PATTERN, DecisionSummaryV1, DecisionV1, ReplayRequestV1, ReplayResponseV1
+from jrp.api.schemas import (
+    KEY_PATTERN,
+    DecisionSummaryV1,
+    DecisionV1,
+    InclusionProofV1,
+    ReplayRequestV1,
+    ReplayResponseV1,
+)
 from jrp.engine.types import Outcome
+from jrp.runtime import Runtime
 from jrp.vocabulary.scenarios import Scenario
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
@@ -30,25 +40,35 @@ def search(
     """Decisions newest first, by subject, scenario, outcome and time range (auditors)."""
     rows = runtime.log.search(subject_id=subject, scenario=scenario and scenario.value,
                               outcome=outcome and outcome.value, since=since, until=until, limit=limit)
-    return [DecisionSummaryV1(**row) for row in rows]
+    return [decision_summary(row, key) for row in rows]
 
 
 @router.get("/{decision_id}", response_model=DecisionV1)
 def get_decision(decision_id: DecisionId, key: DecisionReader, runtime: RuntimeDep) -> Response:
     """A logged decision: its inputs, the digest of the facts it saw, its bundle and its result."""
+    return json_response(decision_response(_readable(runtime, key, decision_id), key))
+
+
+@router.get("/{decision_id}/proof", response_model=InclusionProofV1)
+def proof(decision_id: DecisionId, key: DecisionReader, runtime: RuntimeDep) -> InclusionProofV1:
+    """The RFC 9162 inclusion proof of a decision's entry in the tree of the latest signed checkpoint."""
+    _readable(runtime, key, decision_id)
+    return inclusion_response(runtime.tree.inclusion(decision_id))
+
+
+def _readable(runtime: Runtime, key: ApiKey, decision_id: str) -> StoredDecision:
+    """The decision if ``key`` may read it; 404 or 403 otherwise."""
     stored = runtime.log.find(decision_id)
     if stored is None:
         raise NotFound(f"no decision {decision_id}")
     readable(key, stored.entry)
-    return json_response(decision_response(stored))
+    return stored
 
 
 @router.post("/{decision_id}/replay", response_model=ReplayResponseV1)
 def replay(decision_id: DecisionId, body: ReplayRequestV1, key: Replayer, runtime: RuntimeDep) -> ReplayResponseV1:
-    """Re-evaluate a decision on its stored facts, with its original ruleset versions or today's."""
-    try:
-        result = runtime.service.replay(decision_id, body.rules)
-    except KeyError as error:  # a ruleset version the decision used is gone from the library
-        raise NotFound(f"cannot replay {decision_id}: {error.args[0]}") from None
+    """Re-evaluate a decision on its stored facts, with its original rules (stored by content) or today's."""
+    result = runtime.service.replay(decision_id, body.rules)
     return ReplayResponseV1(identical=result.identical, original=result.original, replayed=result.replayed,
-                            differences=[str(d) for d in result.differences])
+                            differences=[str(d) for d in result.differences], rules=[str(n) for n in result.rules],
+                            bundle_hash=result.bundle_hash)

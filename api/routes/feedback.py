@@ -20,10 +20,10 @@ def give_feedback(
     decision_id: Annotated[str, Path(pattern=KEY_PATTERN)], body: FeedbackRequestV1, key: FeedbackGiver, runtime: RuntimeDep,
 ) -> FeedbackV1:
     """Record what was done with a decision's measures: applied, waived (with a reason) or not used."""
-    entry = runtime.log.get(decision_id)
-    if entry is None:
+    stored = runtime.log.find(decision_id)
+    if stored is None:
         raise NotFound(f"no decision {decision_id}")
-    if key.role is Role.checker and entry["caller"]["key_id"] != key.key_id:
+    if key.role is Role.checker and stored.entry["caller"]["key_id"] != key.key_id:
         raise Forbidden("a checker key may only give feedback on the decisions it made itself")
     stored = runtime.feedback.record(decision_id, key.key_id, body.action, body.reason, body.case_outcome)
     return FeedbackV1(**stored)

@@ -1,4 +1,4 @@
-"""Engines: PostgreSQL connections are pinged on checkout only after sitting idle in the pool."""
+"""Engines: PostgreSQL connections are pinged on checkout only after sitting idle in the pool; SQLite commits are synced."""
 
 from __future__ import annotations
 
@@ -56,3 +56,11 @@ def test_an_in_memory_sqlite_engine_still_works():
     engine = make_engine("sqlite://")
     with engine.connect() as connection:
         assert connection.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_sqlite_commits_are_synced_so_an_answered_check_survives_a_power_loss(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'jrp.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: the WAL is synced per commit
+    engine.dispose()

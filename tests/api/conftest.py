@@ -72,9 +72,12 @@ def _url(backend: str, folder: Path) -> Iterator[str]:
 
 
 @contextmanager
-def running_api(url: str, rulesets_dir: Path | None = None) -> Iterator[Api]:
-    """A migrated store with the demo's fixed subjects, one key per role, and a client of the app."""
-    app = create_app(Settings(database_url=url, rulesets_dir=rulesets_dir))
+def running_api(url: str, folder: Path, rulesets_dir: Path | None = None) -> Iterator[Api]:
+    """A migrated store with the demo's fixed subjects, one key per role, and a client of the app.
+
+    ``folder`` holds the audit keys (and the SQLite file, if ``url`` names one there).
+    """
+    app = create_app(Settings(database_url=url, rulesets_dir=rulesets_dir, data_dir=folder))
     runtime: Runtime = app.state.runtime
     runtime.migrate()
     ingest(runtime.engine, fixed_events(vocabulary_of(runtime.library)))
@@ -92,8 +95,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def api(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """The shared API of the session (per backend): never tampered with."""
-    for url in _url(backend, tmp_path_factory.mktemp("api")):
-        with running_api(url) as api:
+    folder = tmp_path_factory.mktemp("api")
+    for url in _url(backend, folder):
+        with running_api(url, folder) as api:
             yield api
 
 
@@ -105,7 +109,7 @@ def make_fresh_api(backend: str, tmp_path: Path) -> Iterator[Callable[..., Api]]
     def make(rulesets_dir: Path | None = None) -> Api:
         urls = _url(backend, tmp_path)
         url = next(urls)
-        context = running_api(url, rulesets_dir)
+        context = running_api(url, tmp_path, rulesets_dir)
         stack.append((urls, context))
         return context.__enter__()
 

@@ -103,7 +103,8 @@ def test_every_check_is_recorded_with_its_inputs_facts_digest_and_bundle(api: Ap
     assert entry["facts"]["subject"]["subject_id"] == DEBTOR and entry["facts"]["records"]
     assert stored["result"]["outcome"] == "deny"
     assert stored["caller"]["department"] == "测试部门"
-    assert stored["chain"]["seq"] >= 1
+    assert stored["log"]["seq"] >= 1 and stored["log"]["entry_hash"] == body["receipt"]["entry_hash"]
+    assert stored["receipt"] == body["receipt"] and body["receipt"]["decision_id"] == body["decision_id"]
 
 
 def test_batch_answers_in_order_with_a_summary_and_a_printable_report(api: Api) -> None:
@@ -133,7 +134,8 @@ def test_repeated_checks_answered_from_one_cached_evaluation_differ_only_in_id_a
     first, second = api.check(reference="A"), api.check(reference="B")
     assert first["decision_id"] != second["decision_id"]
     assert first["evaluated_at"] < second["evaluated_at"]
-    assert {**first, "decision_id": None, "evaluated_at": None} == {**second, "decision_id": None, "evaluated_at": None}
+    varying = {"decision_id": None, "evaluated_at": None, "receipt": None}  # each check gets its own receipt
+    assert {**first, **varying} == {**second, **varying}
     assert CheckResponseV1.model_validate(second).model_dump(mode="json", exclude_unset=True) == second
     for body in (first, second):
         stored = api.client.get(f"/v1/decisions/{body['decision_id']}", headers=api.headers("checker")).json()
@@ -161,7 +163,7 @@ def test_a_date_whose_rules_do_not_form_a_bundle_is_refused_not_a_500(make_fresh
         "jurisdiction": "CN-JS-NT", "as_of": "2022-06-01", "purpose": "NT-2022-001"})
     assert response.status_code == 422, response.text
     body = response.json()
-    assert body["code"] == "rules_unavailable" and body["errors"][0]["field"] == "as_of"
+    assert body["code"] == "rules_incomplete" and body["errors"][0]["field"] == "as_of"
     assert "dishonest-judgment-debtors" in body["message"] and "2022-06-01" in body["message"]
     assert api.check(as_of="2025-06-01")["outcome"] == "deny", "dates with whole rules are answered"
 

@@ -6,24 +6,19 @@ import asyncio
 import fcntl
 import sqlite3
 import threading
-from datetime import UTC, datetime
 
 import pytest
 
-from jrp.adapters.database import make_engine, upgrade_database
-from jrp.adapters.decision_log import DecisionLogStore
 from jrp.engine.codec import Snapshot
 from jrp.group_commit import GroupCommitLog
+from tests.logs import Log, entry, open_log
 
 
 def _entry(n: int) -> dict:
-    return {"decision_id": f"d{n:04d}", "batch_id": None, "created_at": datetime.now(UTC).isoformat(),
-            "caller": {"key_id": "k", "name": "t", "department": ""}, "purpose": "test", "reference": "",
-            "request": {"subject": {"id": f"s{n}"}, "scenario": "government_procurement"},
-            "result": {"outcome": "allow"}}
+    return entry(f"d{n:04d}")
 
 
-def test_concurrent_appends_share_transactions_and_keep_the_chain(tmp_path):
+def test_concurrent_appends_share_transactions_and_all_reach_the_tree(tmp_path):
     store, log = _log(tmp_path)
     results: dict[int, list] = {}
 
@@ -36,23 +31,21 @@ def test_concurrent_appends_share_transactions_and_keep_the_chain(tmp_path):
     for thread in threads:
         thread.join()
     assert {n: r[0]["decision_id"] for n, r in results.items()} == {n: f"d{n:04d}" for n in range(200)}
-    assert sorted(r[0]["seq"] for r in results.values()) == list(range(1, 201))
+    store.integrate()
     verification = store.verify()
-    assert verification.ok and verification.count == 200
+    assert verification.ok and verification.count == 200, verification.problems
 
 
-def _log(tmp_path) -> tuple[DecisionLogStore, GroupCommitLog]:
-    url = f"sqlite:///{tmp_path / 'jrp.db'}"
-    upgrade_database(url)
-    store = DecisionLogStore(make_engine(url))
-    return store, GroupCommitLog(store)
+def _log(tmp_path) -> tuple[Log, GroupCommitLog]:
+    log = open_log(f"sqlite:///{tmp_path / 'jrp.db'}", tmp_path / "keys")
+    return log, GroupCommitLog(log.store)
 
 
-def _transactions(store: DecisionLogStore, monkeypatch) -> list[int]:
+def _transactions(log: Log, monkeypatch) -> list[int]:
     """The number of entries of each append that reaches the store, as they happen."""
     transactions: list[int] = []
-    append = store.append
-    monkeypatch.setattr(store, "append", lambda entries: transactions.append(len(entries)) or append(entries))
+    append = log.store.append
+    monkeypatch.setattr(log.store, "append", lambda entries: transactions.append(len(entries)) or append(entries))
     return transactions
 
 
@@ -77,7 +70,8 @@ def test_checks_of_one_loop_tick_share_one_append(tmp_path, monkeypatch):
     results = asyncio.run(checks())
     assert transactions == [50, 10]
     assert [r[0]["decision_id"] for r in results] == [f"d{n:04d}" for n in range(60)]
-    assert [r[0]["seq"] for r in results] == list(range(1, 61))
+    assert [r[0]["group"]["size"] for r in results] == [50] * 50 + [10] * 10  # one signature per commit
+    store.integrate()
     assert store.verify().ok
 
 
@@ -94,7 +88,9 @@ def test_checks_arriving_during_a_write_make_up_the_next_one(tmp_path, monkeypat
 
     results = asyncio.run(checks())
     assert transactions == [5, 20]
-    assert [r[0]["seq"] for r in results] == list(range(1, 26)) and store.verify().ok
+    assert [r[0]["decision_id"] for r in results] == [f"d{n:04d}" for n in range(25)]
+    store.integrate()
+    assert store.verify().count == 25
 
 
 def test_a_failed_tick_fails_every_check_in_it_and_a_cancelled_check_breaks_nothing(tmp_path):
@@ -118,8 +114,9 @@ def test_facts_sent_serialised_or_as_data_are_stored_once_and_read_back(tmp_path
     facts = {"subject": {"subject_id": "s1", "name": "某公司"}, "records": [{"start": "2025-01-01", "end": None}]}
     log.append([{**_entry(1), "facts": Snapshot.of(facts)}])
     log.append([{**_entry(2), "facts": facts}, {**_entry(3), "facts": facts, "facts_digest": Snapshot.of(facts).digest}])
-    entries = [store.find(f"d000{n}").entry for n in (1, 2, 3)]
+    entries = [store.store.find(f"d000{n}").entry for n in (1, 2, 3)]
     assert all(entry["facts"] == facts for entry in entries)
+    store.integrate()
     assert store.verify().ok
     with pytest.raises(ValueError, match="not the digest"):
         log.append([{**_entry(4), "facts": facts, "facts_digest": "0" * 64}])
@@ -136,4 +133,4 @@ def test_an_append_that_cannot_take_the_lock_fails_and_the_next_one_still_runs(t
     monkeypatch.setattr(fcntl, "flock", flock)
     with pytest.raises(OSError, match="No locks"):
         log.append([_entry(1)])
-    assert log.append([_entry(2)])[0]["seq"] == 1  # not stuck behind the failed one
+    assert log.append([_entry(2)])[0]["decision_id"] == "d0002"  # not stuck behind the failed one

@@ -80,7 +80,8 @@ def test_replay_with_original_and_current_rules(page: Page, live: screenshots.Li
 def test_verify_the_log_and_switch_language(page: Page, live: screenshots.LiveConsole) -> None:
     screenshots.sign_in(page, live, "auditor")
     page.click("nav.main >> text=日志校验")
-    expect(page.locator("[data-verify]")).to_have_text(f"日志完整：{len(live.decisions)} 条决定的哈希链全部有效。")
+    expect(page.locator("[data-verify]")).to_have_text(
+        f"日志完整：{len(live.decisions)} 条决定的默克尔树、回执与签名检查点全部有效。")
     page.click("a[lang=en]")
     expect(page.locator("h1")).to_have_text("Decision log verification")
     page.click("nav.main >> text=Decisions")

@@ -62,7 +62,7 @@ def test_replay_with_current_rules_lists_the_differences(edited: Api) -> None:
 
 def test_impact_preview_counts_losses_and_logs_nothing(fresh_api: Api) -> None:
     fresh_api.check(key="checker_any", jurisdiction="CN", as_of=screenshots.AS_OF)
-    logged = fresh_api.runtime.log.verify().count
+    logged = len(fresh_api.runtime.log.search(limit=1000))
     console = open_console(fresh_api, "maintainer")
     page = console.client.post("/console/impact", data={"csrf": console.csrf(), "candidate_yaml": screenshots.candidate_yaml(),
                                                         "as_of": screenshots.AS_OF, "sample": "50"})
@@ -70,7 +70,7 @@ def test_impact_preview_counts_losses_and_logs_nothing(fresh_api: Api) -> None:
     text = html.unescape(page.text)
     assert "候选版本 cn-basic-list@2026.1，日期 2026-06-01" in text and WIDENED in text and DEBTOR in text
     assert f"惩戒措施 {WIDENED} 不再适用" in text
-    assert fresh_api.runtime.log.verify().count == logged
+    assert len(fresh_api.runtime.log.search(limit=1000)) == logged
     bundled = console.client.post("/console/impact", data={"csrf": console.csrf(), "base": "cn-credit-repair@2026"})
     assert bundled.status_code == 200 and "cn-credit-repair@2026" in bundled.text
 

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from jrp.adapters.identity import mask_resident_id
+from jrp.adapters.ingest import ingest
 from jrp.api.console.routes.changes import MAX_CANDIDATE
 from jrp.api.console.routes.decisions import PAGE_SIZE
-from jrp.adapters.ingest import ingest
 from tests.api.conftest import CLEAN, DEBTOR, PERSON, Api
 from tests.console.conftest import Console, open_console
 
@@ -30,7 +30,7 @@ def test_the_decision_page_shows_inputs_basis_trace_facts_and_chain(api: Api, co
                      "具有良好的商业信誉和健全的财务会计制度",  # the quote, from the ruleset version used
                      "触发：名单；严重程度：严重；措施要求的最低严重程度：严重；第1类“禁止”措施，强度 5/5",
                      "demo-fixed-debtor-listing", "（2025）苏0508执1234号",
-                     decision["bundle"]["hash"], stored.hash, stored.prev_hash, "按原规则重放", "按现行规则重放"):
+                     decision["bundle"]["hash"], stored.entry_hash, "按原规则重放", "按现行规则重放"):
         assert expected in text, expected
     assert '<tr class="used">' in page.text  # the record that triggered the measures is marked
 
@@ -110,16 +110,19 @@ def test_an_internal_error_is_a_page_without_details(api: Api, console_as: Calla
     signed_in = console_as("auditor")
     client = TestClient(api.client.app, raise_server_exceptions=False, follow_redirects=False,
                         cookies=dict(signed_in.client.cookies))
-    monkeypatch.setattr(api.runtime.log, "verify", broken)
+    monkeypatch.setattr(api.runtime, "verify_log", broken)
     page = client.get("/console/audit/verify")
     assert page.status_code == 500 and "内部错误，已记录。" in page.text and "secret detail" not in page.text
 
 
-def test_verify_log_reports_an_intact_chain(api: Api, console_as: Callable[..., Console]) -> None:
+def test_verify_log_reports_an_intact_log(api: Api, console_as: Callable[..., Console]) -> None:
     api.check()
+    runtime = api.runtime
+    runtime.tree.integrate_all(runtime.audit_keys.signing)  # the tree stands still
     page = console_as("auditor").get("/console/audit/verify", lang="en")
     assert page.status_code == 200 and 'data-verify="ok"' in page.text
-    assert api.runtime.log.verify().head in page.text
+    result = runtime.verify_log()
+    assert result.head in page.text and f"{result.checkpoint.tree_size} · {result.checkpoint.root.hex()}" in page.text
 
 
 def test_rulesets_by_jurisdiction_and_one_version(console_as: Callable[..., Console]) -> None:

@@ -8,6 +8,7 @@ its first line says which code must be reported, with which words, on which file
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,18 @@ def test_broken_file_is_reported_with_its_location(case: Path, tmp_path: Path):
     assert matching, f"no {level.value} {code} with {words!r}; got {[p.message for p in reported]}"
     assert all(p.file == carrier.resolve() for p in matching)
     assert all(p.line is not None and p.line > 1 for p in matching)
+
+
+def test_a_new_version_supersedes_an_open_ended_one_without_editing_it(tmp_path: Path):
+    root = tmp_path / "rulesets"
+    shutil.copytree(FIXTURE, root)
+    newer = root / "CN" / "base" / "2.yaml"
+    newer.write_text((root / "CN" / "base" / "1.yaml").read_text(encoding="utf-8")
+                     .replace('version: "1"', 'version: "2"').replace("effective_from: 2024-01-01",
+                                                                      "effective_from: 2025-01-01"), encoding="utf-8")
+    library = Library.load(root)
+    assert [p for p in validate(library, find_legal_texts()) if p.level is Level.error] == []
+    first, second = library.versions("base")
+    assert library.effective_until(first) == date(2024, 12, 31) and library.effective_until(second) is None
+    assert not library.is_in_force(first, date(2025, 1, 1)) and library.is_in_force(second, date(2025, 1, 1))
+    assert [f.ref.version for f in library.in_force("CN", date(2024, 12, 31))] == ["1"]

@@ -29,7 +29,7 @@ def rulesets(request: Request, key: CatalogueReader) -> HTMLResponse:
     groups = {jurisdiction: [] for jurisdiction in library.jurisdictions if chosen in (None, jurisdiction)}
     for summary in ruleset_summaries(library):
         groups.get(summary.jurisdiction, []).append(summary)
-    in_force = {file.ref for file in library.files if file.in_force(runtime_of(request).service.today())}
+    in_force = {file.ref for file in library.files if library.is_in_force(file, runtime_of(request).service.today())}
     return render(request, "rulesets.html", key, status=422 if problems else 200, problems=problems.messages,
                   groups=groups, jurisdictions=library.jurisdictions, chosen=chosen or "", in_force=in_force)
 

@@ -16,8 +16,10 @@ from jrp.api.console.pages import render, translator
 from jrp.api.console.session import PREFIX, PageError, may, runtime_of
 from jrp.api.deps import readable
 from jrp.api.errors import Forbidden
-from jrp.api.presenters import decision_response
+from jrp.api.presenters import decision_response, decision_summary
+from jrp.audit.personal_data import PersonalDataUnavailable
 from jrp.engine.types import Outcome
+from jrp.service import RulesUnavailable
 from jrp.vocabulary.scenarios import Scenario
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -54,10 +56,11 @@ def search(request: Request, key: Annotated[ApiKey, Depends(may(Action.search_de
             limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     pages = {n: str(request.url.include_query_params(page=n).query) for n in (page - 1, page + 1)}
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
+    summaries = [decision_summary(row, key) for row in rows]
     return render(request, "decisions.html", key, status=422 if problems else 200, problems=problems.messages,
-                  form=query, rows=rows, page=page, previous=page > 1 and pages[page - 1],
+                  form=query, rows=summaries, page=page, previous=page > 1 and pages[page - 1],
                   next=more and pages[page + 1], scenarios=SCENARIOS, outcomes=OUTCOMES,
-                  callers=_callers(request, rows), names=runtime_of(request).facts.names([r["subject_id"] for r in rows]))
+                  callers=_callers(request, rows), names=runtime_of(request).facts.names([r.subject_id for r in summaries]))
 
 
 def _callers(request: Request, rows: list[dict[str, Any]]) -> dict[str, str]:
@@ -85,13 +88,13 @@ def _readable_decision(request: Request, key: ApiKey, decision_id: str) -> Store
 @router.get("/decisions/{decision_id}")
 def decision(request: Request, decision_id: str,
              key: Annotated[ApiKey, Depends(may(Action.read_decision))]) -> HTMLResponse:
-    """Inputs, caller, bundle, facts used, each measure with its basis and proportionality, chain link."""
+    """Inputs, caller, bundle, facts used, each measure with its basis and proportionality, its place in the log."""
     stored = _readable_decision(request, key, decision_id)
-    view = decision_response(stored)
+    view = decision_response(stored, key)
     result = stored.entry["result"]
     used = {record["record_id"] for m in result["measures"] + result["incentives"] for record in m["triggered_by"]}
     catalog = runtime_of(request).catalog
-    return render(request, "decision.html", key, d=view, facts=stored.entry["facts"], used=used,
+    return render(request, "decision.html", key, d=view, facts=stored.view(key.sees_resident_ids)["facts"], used=used,
                   basis_of=lambda measure: decision_basis(catalog, measure), may_replay=key.may(Action.replay))
 
 
@@ -104,13 +107,13 @@ def replay(request: Request, decision_id: str, key: Annotated[ApiKey, Depends(ma
     stored = _readable_decision(request, key, decision_id)
     try:
         result = runtime_of(request).service.replay(stored.entry["decision_id"], rules)
-    except KeyError as error:  # a ruleset version the decision used is gone from the library
+    except (RulesUnavailable, PersonalDataUnavailable) as error:  # rules gone and never stored; data erased
         return render(request, "replay.html", key, status=404, decision_id=decision_id, rules=rules, result=None,
-                      unavailable=error.args[0])
+                      unavailable=str(error))
     return render(request, "replay.html", key, decision_id=decision_id, rules=rules, result=result)
 
 
 @router.get("/audit/verify")
 def verify(request: Request, key: Annotated[ApiKey, Depends(may(Action.verify))]) -> HTMLResponse:
-    """Walk the whole hash chain; show the first broken link, or the count and head hash."""
-    return render(request, "verify.html", key, result=runtime_of(request).log.verify())
+    """Recompute the Merkle tree from every entry: the problems found, or the count, root and latest checkpoint."""
+    return render(request, "verify.html", key, result=runtime_of(request).verify_log())
