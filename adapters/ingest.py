@@ -29,6 +29,7 @@ from jrp.adapters.events import (
 )
 from jrp.adapters.orm import EventRow, RecordRow, RelationRow, SubjectRow
 from jrp.adapters.projection import MUTABLE_RECORD_COLUMNS, RECORD_TYPE_OF, State, apply
+from jrp.adapters.transactions import lock_subjects
 
 Status = Literal["accepted", "duplicate", "rejected"]
 Clock = Callable[[], datetime]
@@ -116,11 +117,13 @@ def write_events(engine: Engine, batch: Sequence[tuple[int, Event]], now: Clock 
 
 
 def _write(connection: Connection, batch: Sequence[tuple[int, Event]], now: datetime) -> list[ItemResult]:
-    keys = [event.idempotency_key for _, event in batch]
+    events = [event for _, event in batch]
+    lock_subjects(connection, subjects_touched(events))  # before reading: see jrp.adapters.transactions
+    keys = [event.idempotency_key for event in events]
     known = dict(connection.execute(
         select(events_t.c.idempotency_key, events_t.c.digest).where(events_t.c.idempotency_key.in_(keys))
     ).all())
-    state = _read_state(connection, [event for _, event in batch])
+    state = _read_state(connection, events)
     results: list[ItemResult] = []
     event_rows: list[dict[str, Any]] = []
     for index, event in batch:
@@ -155,15 +158,20 @@ def _note(state: State, event: Event) -> str:
     return POSSIBLE_MATCH if record["possible_match"] else UNDER_18 if record["under_18"] else ""
 
 
+def subjects_touched(events: Sequence[Event]) -> set[str]:
+    """The subjects whose rows (or records, or relations) the events may change."""
+    subject_ids = {event.subject.id for event in events}
+    subject_ids.update(event.organisation.id for event in events if isinstance(event, RelationSet | RelationEnded))
+    return subject_ids
+
+
 def _read_state(connection: Connection, events: Sequence[Event]) -> State:
     """The subjects, records and open relations the chunk's events refer to."""
-    subject_ids: set[str] = set()
+    subject_ids = subjects_touched(events)
     record_ids: set[str] = set()
     persons: set[str] = set()
     for event in events:
-        subject_ids.add(event.subject.id)
         if isinstance(event, RelationSet | RelationEnded):
-            subject_ids.add(event.organisation.id)
             persons.add(event.subject.id)
         else:
             record_ids.add(getattr(event, "record_id", None) or event.idempotency_key)
@@ -184,13 +192,14 @@ def _flush(connection: Connection, state: State, event_rows: list[dict[str, Any]
         return
     if state.new_subjects:
         connection.execute(insert(subjects_t), [state.subjects[s] for s in state.new_subjects])
-    existing = [s for s in state.bumps if s not in state.new_subjects]
+    # bumped subjects, and organisations whose missing name a relation_set filled in
+    existing = sorted({*state.bumps, *state.changed_subjects} - state.new_subjects)
     if existing:
         connection.execute(
             update(subjects_t).where(subjects_t.c.subject_id == bindparam("b_id")).values(
                 facts_version=subjects_t.c.facts_version + bindparam("b_n"),
                 name=bindparam("b_name"), subject_type=bindparam("b_type")),
-            [{"b_id": s, "b_n": state.bumps[s], "b_name": state.subjects[s]["name"],
+            [{"b_id": s, "b_n": state.bumps.get(s, 0), "b_name": state.subjects[s]["name"],
               "b_type": state.subjects[s]["subject_type"]} for s in existing],
         )
     connection.execute(insert(events_t), event_rows)

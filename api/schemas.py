@@ -258,6 +258,24 @@ class VerifyResponseV1(BaseModel):
     broken: dict[str, Any] | None = Field(None, description="first broken link: seq, decision_id, reason")
 
 
+class FactsDifferenceV1(BaseModel):
+    table: str = Field(description="subjects, records, relations, or events (an event that no longer applies)")
+    key: str = Field(description="the row: a subject id, a record id, a relation, an event's seq")
+    column: str = Field(description="the column that differs; row: present on one side only")
+    stored: str | None = Field(description="what the store holds")
+    replayed: str | None = Field(description="what the replayed history gives")
+
+
+class FactsAuditV1(BaseModel):
+    ok: bool = Field(description="the projection equals the replayed history")
+    events: int
+    subjects: int
+    records: int
+    relations: int
+    difference_count: int
+    differences: list[FactsDifferenceV1] = Field(description="the first 1,000 differences")
+
+
 class FeedbackV1(BaseModel):
     feedback_id: int
     decision_id: str

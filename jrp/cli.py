@@ -27,6 +27,7 @@ from jrp.api.presenters import check_response
 from jrp.api.report import render_batch_report
 from jrp.api.routes.checks import to_request
 from jrp.api.schemas import CheckOptionsV1, SubjectV1
+from jrp.cli_audit import facts as audit_facts
 from jrp.cli_rulesets import rulesets_app
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.vocabulary.scenarios import CheckRole, Scenario
@@ -38,6 +39,7 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 audit_app = typer.Typer(help="Decision log audits.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+audit_app.command("facts")(audit_facts)
 app.add_typer(rulesets_app, name="rulesets")
 console = Console()
 
