@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from jrp.adapters.identity import InvalidIdentifier, is_masked_resident_id, validate_subject_id
+from jrp.adapters.iso_dates import IsoDate
 from jrp.vocabulary.records import Impact, Procedure, Severity
 from jrp.vocabulary.subjects import SubjectType
 
@@ -65,7 +65,7 @@ class Source(_Model):
 class _Event(_Model):
     idempotency_key: Text
     subject: SubjectRef
-    occurred_on: date
+    occurred_on: IsoDate
     source: Source
     raw: dict[str, Any] | None = None  # the source row an importer mapped, kept verbatim
 
@@ -74,8 +74,8 @@ class _RecordEvent(_Event):
     """An event that creates a record; ``record_id`` defaults to the idempotency key."""
 
     record_id: Text | None = None
-    start: date | None = None  # defaults to occurred_on
-    end: date | None = None
+    start: IsoDate | None = None  # defaults to occurred_on
+    end: IsoDate | None = None
     region: str | None = None
 
     @property
@@ -110,14 +110,14 @@ class RelationSet(_IdentifiedSubject):
     type: Literal["relation_set"]
     organisation: SubjectRef
     role: Text
-    start: date | None = None
+    start: IsoDate | None = None
 
 
 class RelationEnded(_IdentifiedSubject):
     type: Literal["relation_ended"]
     organisation: SubjectRef
     role: Text
-    end: date | None = None
+    end: IsoDate | None = None
 
 
 class ListEntryAdded(_RecordEvent):

@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from jrp.adapters.event_rules import EventContext, check_event
 from jrp.adapters.events import (
     Event,
     EventError,
@@ -79,23 +80,31 @@ class BatchReport:
         return self.count("rejected")
 
 
-def ingest(engine: Engine, events: Iterable[Any], *, chunk_size: int = 1000, now: Clock = utc_now) -> BatchReport:
-    """Validate and store ``events`` (dicts in the format of EVENTS.md, or parsed events)."""
+def ingest(engine: Engine, events: Iterable[Any], *, chunk_size: int = 1000, now: Clock = utc_now,
+           context: EventContext | None = None) -> BatchReport:
+    """Validate every one of ``events`` (dicts in the format of EVENTS.md, or parsed events), then store the valid ones.
+
+    Nothing is written before the whole batch was validated, so a report always describes
+    what was stored, whatever an item holds.
+    """
+    context = context or EventContext()
     report = BatchReport()
-    chunk: list[tuple[int, Event]] = []
+    valid: list[tuple[int, Event]] = []
     for index, item in enumerate(events):
         try:
-            chunk.append((index, parse_event(item)))
+            valid.append((index, check_event(parse_event(item), context)))
         except EventError as error:
-            key = item.get("idempotency_key") if isinstance(item, dict) else None
-            report.items.append(ItemResult(index, key, "rejected", error.field, error.reason))
-        if len(chunk) >= chunk_size:
-            report.items += write_events(engine, chunk, now)
-            chunk = []
-    if chunk:
-        report.items += write_events(engine, chunk, now)
+            report.items.append(ItemResult(index, key_of(item), "rejected", error.field, error.reason))
+    for start in range(0, len(valid), chunk_size):
+        report.items += write_events(engine, valid[start:start + chunk_size], now)
     report.items.sort(key=lambda item: item.index)
     return report
+
+
+def key_of(item: Any) -> str | None:
+    """The idempotency key of a raw item, if it has one that is text (a rejected item may hold anything)."""
+    key = item.get("idempotency_key") if isinstance(item, dict) else None
+    return key if isinstance(key, str) else None
 
 
 def write_events(engine: Engine, batch: Sequence[tuple[int, Event]], now: Clock = utc_now) -> list[ItemResult]:
@@ -111,9 +120,15 @@ def write_events(engine: Engine, batch: Sequence[tuple[int, Event]], now: Clock 
             with engine.begin() as connection:
                 results += _write(connection, [(index, event)], now().astimezone(UTC))
         except DBAPIError as error:
-            reason = f"the database refused the event ({type(error.orig).__name__}: {error.orig}); send it again"
-            results.append(ItemResult(index, event.idempotency_key, "rejected", "", reason))
+            results.append(ItemResult(index, event.idempotency_key, "rejected", "", _refusal(error)))
     return results
+
+
+def _refusal(error: DBAPIError) -> str:
+    """Why the database refused an event, without its SQL or parameters (they may hold personal data)."""
+    if isinstance(error, IntegrityError):
+        return "another event with the same key or record_id was stored at the same moment; send it again to see which"
+    return f"the database could not store the event now ({type(error.orig).__name__}); nothing was stored: send it again"
 
 
 def _write(connection: Connection, batch: Sequence[tuple[int, Event]], now: datetime) -> list[ItemResult]:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from jrp.adapters.feedback import FeedbackAction
 from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
+from jrp.adapters.iso_dates import IsoDate
 from jrp.vocabulary.records import Severity
 from jrp.vocabulary.subjects import SubjectType
 from jrp.vocabulary.scenarios import CheckRole, Scenario
@@ -58,7 +59,7 @@ class CheckOptionsV1(Request):
     scenario: Scenario
     role: CheckRole | None = None
     jurisdiction: str | None = Field(None, description="default: the key's only jurisdiction, else CN")
-    as_of: date | None = Field(None, description="default: today")
+    as_of: IsoDate | None = Field(None, description="default: today")
     purpose: Text = Field(min_length=1, max_length=500, description="why the check is made (查询使用登记)")
     reference: Text = Field("", max_length=200, description="the caller's file or project number")
 
@@ -84,7 +85,7 @@ class EventsRequestV1(Request):
 
 class ImpactRequestV1(Request):
     candidate_yaml: str = Field(min_length=1, max_length=2_000_000, description="the candidate ruleset version, as YAML")
-    as_of: date | None = Field(None, description="default: today")
+    as_of: IsoDate | None = Field(None, description="default: today")
     sample: int | None = Field(None, ge=1, le=1_000_000, description="a seeded sample of this many subjects; none: all")
 
 

@@ -21,7 +21,8 @@ from rich.console import Console
 
 from jrp.access import ApiKey, Role
 from jrp.adapters.demo import DEMO_SUBJECTS, generate
-from jrp.adapters.import_ui import run_import
+from jrp.adapters.import_ui import import_defaults, run_import
+from jrp.adapters.importers import ProfileRequired
 from jrp.adapters.ingest import ingest
 from jrp.api.presenters import check_response
 from jrp.api.report import render_batch_report
@@ -178,11 +179,21 @@ def import_command(
     ctx: typer.Context,
     path: Path,
     profile: Annotated[str | None, typer.Option(help="import profile (adapters/profiles); none: native events")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="ATTRIBUTE=VALUE for every row, e.g. "
+                                                   "domain=environment or region=CN-JS; repeat")] = None,
 ) -> None:
     """Import a CSV or JSON Lines file of events into the store."""
     runtime: Runtime = ctx.obj
+    try:
+        defaults = import_defaults(set_ or ())
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--set") from None
     runtime.migrate()
-    report = run_import(runtime.engine, path, profile, console=console)
+    try:
+        report = run_import(runtime.engine, path, profile, defaults=defaults, console=console,
+                            context=runtime.event_context)
+    except ProfileRequired as error:
+        raise typer.BadParameter(str(error), param_hint="--profile") from None
     if report.rejected:
         raise typer.Exit(1)
 
@@ -197,7 +208,8 @@ def demo(
     """Create a demo store in the data dir, load invented subjects, print a demo key, then serve."""
     runtime: Runtime = ctx.obj
     runtime.migrate()
-    report = ingest(runtime.engine, generate(2025, subjects, 3, vocabulary_of(runtime.library)))
+    report = ingest(runtime.engine, generate(2025, subjects, 3, vocabulary_of(runtime.library)),
+                    context=runtime.event_context)
     key = runtime.keys.create_key("demo", Role.admin, department="demo").plaintext
     debtor = DEMO_SUBJECTS["debtor_supplier"].subject_id
     console.print(f"store {runtime.settings.resolved_database_url()}: {report.accepted} events loaded "

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from jrp.adapters.api_keys import KeyStore
 from jrp.adapters.database import make_engine, upgrade_database
 from jrp.adapters.decision_log import DecisionLogStore
+from jrp.adapters.event_rules import EventContext
 from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.feedback import FeedbackStore
 from jrp.adapters.sign_outs import SignOutStore
@@ -41,6 +42,11 @@ class Runtime:
     @cached_property
     def catalog(self) -> Catalog:
         return Catalog.of(self.library)
+
+    @cached_property
+    def event_context(self) -> EventContext:
+        """What incoming events are checked against: today's date and every list the rulesets define."""
+        return EventContext(list_ids=frozenset(item.id for f in self.library.files for item in f.ruleset.lists))
 
     @cached_property
     def facts(self) -> FactsStore:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from jrp.adapters.iso_dates import IsoDatetime
 from jrp.api.deps import DecisionReader, DecisionSearcher, Replayer, RuntimeDep, readable
 from jrp.api.errors import NotFound
 from jrp.api.presenters import decision_response
@@ -24,7 +24,7 @@ DecisionId = Annotated[str, Path(pattern=KEY_PATTERN)]
 def search(
     key: DecisionSearcher, runtime: RuntimeDep,
     subject: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None, scenario: Scenario | None = None, outcome: Outcome | None = None,
-    since: datetime | None = None, until: datetime | None = None,
+    since: IsoDatetime | None = None, until: IsoDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DecisionSummaryV1]:
     """Decisions newest first, by subject, scenario, outcome and time range (auditors)."""

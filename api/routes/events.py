@@ -14,6 +14,6 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
 @router.post("", response_model=EventsResponseV1)
 def post_events(body: EventsRequestV1, key: Ingester, runtime: RuntimeDep) -> EventsResponseV1:
     """Store a batch of events (format: adapters/EVENTS.md); a bad item is rejected alone, with its field."""
-    report = ingest(runtime.engine, body.events)
+    report = ingest(runtime.engine, body.events, context=runtime.event_context)
     return EventsResponseV1(accepted=report.accepted, duplicate=report.duplicate, rejected=report.rejected,
                             items=[EventItemV1.model_validate(item) for item in report.items])

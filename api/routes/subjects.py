@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from jrp.adapters.identity import validate_subject_id
+from jrp.adapters.iso_dates import IsoDate
 from jrp.api.deps import RuntimeDep, SubjectReader, SupervisionReader, scoped_jurisdiction
 from jrp.api.errors import NotFound
 from jrp.api.schemas import SubjectSupervisionV1
@@ -28,7 +29,7 @@ def get_subject(subject_id: str, key: SubjectReader, runtime: RuntimeDep) -> dic
 
 @router.get("/{subject_id}/supervision", response_model=SubjectSupervisionV1)
 def get_supervision(
-    subject_id: str, key: SupervisionReader, runtime: RuntimeDep, jurisdiction: str | None = None, as_of: date | None = None,
+    subject_id: str, key: SupervisionReader, runtime: RuntimeDep, jurisdiction: str | None = None, as_of: IsoDate | None = None,
 ) -> SubjectSupervisionV1:
     """The subject's graded-supervision class and inspection multiplier, with its grounds (not logged)."""
     subject_id = validate_subject_id(subject_id, "subject_id")
