@@ -1,4 +1,11 @@
-"""Reading YAML with line numbers, so every problem can be reported as file:line."""
+"""Reading YAML with line numbers, so every problem can be reported as file:line.
+
+YAML reaches jrp from users (a candidate ruleset posted to the impact preview or uploaded
+in the console, an import profile), so the reader is bounded: no aliases (``*name``:
+a kilobyte of nested aliases expands to gigabytes and minutes of CPU in whatever walks
+the result), at most ``MAX_DEPTH`` levels of nesting and ``MAX_CHARACTERS`` characters.
+Rulesets never need aliases: every value is written out where it applies.
+"""
 
 from __future__ import annotations
 
@@ -72,15 +79,61 @@ def _index_node(node: yaml.Node, location: Location, lines: dict[Location, int])
             _index_node(item, (*location, position), lines)
 
 
+MAX_CHARACTERS = 4_000_000  # the largest bundled ruleset is ~30,000; the API takes candidates up to 2,000,000
+MAX_DEPTH = 40  # rulesets nest ~8 levels
+
+
+class BoundedYamlError(yaml.YAMLError):
+    """A document jrp refuses to expand: an alias, or nesting deeper than ``MAX_DEPTH``."""
+
+    def __init__(self, message: str, mark: yaml.Mark):
+        super().__init__(message)
+        self.problem_mark = mark
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """The safe loader, refusing aliases and deep nesting while it composes the node tree."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            raise BoundedYamlError("aliases (*name) are not accepted: write the value out where it applies",
+                                   self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise BoundedYamlError(f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _parse(text: str) -> tuple[Any, yaml.Node | None]:
+    """The document and its node tree, composed once."""
+    loader = _BoundedLoader(text)
+    try:
+        root = loader.get_single_node()
+        return (loader.construct_document(root) if root is not None else None), root
+    finally:
+        loader.dispose()
+
+
 def read_yaml(path: Path) -> tuple[Any, LineIndex]:
     """Parse ``path`` safely and index the line of every key and list item."""
     text = path.read_text(encoding="utf-8")
+    if len(text) > MAX_CHARACTERS:
+        raise RulesetError([Problem("yaml-too-large", path, None,
+                                    f"{len(text):,} characters; a YAML file may have {MAX_CHARACTERS:,} at most")])
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data, root = _parse(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
+        if isinstance(error, BoundedYamlError):
+            raise RulesetError([Problem("yaml-unsafe", path, line, str(error))]) from None
         raise RulesetError([Problem("yaml-syntax", path, line, f"not valid YAML: {error}")]) from None
     lines: dict[Location, int] = {}
     if root is not None:
