@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from jrp.access import ApiKey, Role
+from jrp.adapters.api_keys import demo_key
 from jrp.adapters.demo import DEMO_SUBJECTS, generate
 from jrp.adapters.import_ui import import_defaults, run_import
 from jrp.adapters.importers import ProfileRequired
@@ -29,6 +30,7 @@ from jrp.api.report import render_batch_report
 from jrp.api.routes.checks import to_request
 from jrp.api.schemas import CheckOptionsV1, SubjectV1
 from jrp.cli_audit import facts as audit_facts
+from jrp.cli_keys import keys_app
 from jrp.cli_rulesets import rulesets_app
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.vocabulary.scenarios import CheckRole, Scenario
@@ -36,7 +38,6 @@ from jrp.runtime import Runtime
 from jrp.settings import Settings
 
 app = typer.Typer(help="Joint rewards and penalties (联合奖惩): silent checks with legal basis.", no_args_is_help=True)
-keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 audit_app = typer.Typer(help="Decision log audits.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
@@ -210,11 +211,13 @@ def demo(
     runtime.migrate()
     report = ingest(runtime.engine, generate(2025, subjects, 3, vocabulary_of(runtime.library)),
                     context=runtime.event_context)
-    key = runtime.keys.create_key("demo", Role.admin, department="demo").plaintext
+    remembered = runtime.settings.data_dir / "demo-key"
+    key, reused = demo_key(runtime.keys, remembered)
     debtor = DEMO_SUBJECTS["debtor_supplier"].subject_id
     console.print(f"store {runtime.settings.resolved_database_url()}: {report.accepted} events loaded "
                   f"({report.duplicate} already there)")
-    console.print(f"demo key (admin; shown once): [bold]{key}[/bold]\n")
+    console.print(f"demo key (admin; {'the same as last time' if reused else 'new'}, kept in {remembered}): "
+                  f"[bold]{key}[/bold]\n")
     console.print(
         f"curl -s http://127.0.0.1:{port}/v1/checks -H 'X-API-Key: {key}' -H 'Content-Type: application/json' "
         f"-d '{{\"subject\": {{\"id\": \"{debtor}\"}}, \"scenario\": \"government_procurement\", "
@@ -224,24 +227,3 @@ def demo(
     _share_console_secret()
     uvicorn.run("jrp.api.app:create_app", factory=True, host="127.0.0.1", port=port, workers=workers,
                 log_level="warning")
-
-
-@keys_app.command("create")
-def keys_create(
-    ctx: typer.Context,
-    name: str,
-    role: Annotated[Role, typer.Option(help="checker, ingester, maintainer, auditor or admin")],
-    scenario: Annotated[list[Scenario] | None, typer.Option(help="checker scope; repeat; none: any")] = None,
-    jurisdiction: Annotated[list[str] | None, typer.Option(help="checker scope (and below); repeat; none: any")] = None,
-    department: str = "",
-) -> None:
-    """Create an API key and print it once (only its hash is stored)."""
-    runtime: Runtime = ctx.obj
-    unknown = sorted(set(jurisdiction or ()) - set(runtime.library.jurisdictions))
-    if unknown:
-        raise typer.BadParameter(f"unknown {', '.join(unknown)}; known: {', '.join(runtime.library.jurisdictions)}",
-                                 param_hint="--jurisdiction")
-    runtime.migrate()
-    new = runtime.keys.create_key(name, role, [s.value for s in scenario or ()], jurisdiction or (), department)
-    console.print(f"key {new.key.key_id} ({new.key.role.value}) for {name}; shown once:")
-    typer.echo(new.plaintext)

@@ -78,5 +78,7 @@ class Runtime:
         upgrade_database(self.engine)
 
     def close(self) -> None:
+        if "keys" in self.__dict__:
+            self.keys.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
