@@ -225,8 +225,9 @@ class DecisionLogStore:
 
     def search(self, *, subject_id: str | None = None, scenario: str | None = None, outcome: str | None = None,
                since: datetime | None = None, until: datetime | None = None, limit: int = 100,
-               offset: int = 0) -> list[dict[str, Any]]:
-        """Newest first: the indexed columns of matching decisions (not their facts), ``offset`` rows skipped."""
+               offset: int = 0, before_seq: int | None = None) -> list[dict[str, Any]]:
+        """Newest first: the indexed columns of matching decisions (not their facts), ``offset`` rows skipped,
+        only those older than ``before_seq`` if given (a cursor: stable while new decisions arrive)."""
         summary = [c for c in decisions_t.c if c.name not in ("entry", "prev_hash")]
         query = select(*summary).order_by(decisions_t.c.seq.desc()).limit(limit).offset(offset)
         sqlite = self.engine.dialect.name == "sqlite"
@@ -234,6 +235,8 @@ class DecisionLogStore:
                               (decisions_t.c.outcome, outcome)):
             if value is not None:
                 query = query.where(column == value)
+        if before_seq is not None:
+            query = query.where(decisions_t.c.seq < before_seq)
         if since is not None:
             query = query.where(decisions_t.c.created_at >= (naive_utc(since) if sqlite else since))
         if until is not None:

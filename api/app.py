@@ -10,7 +10,9 @@ from fastapi import FastAPI
 from jrp.adapters.checkpointer import Checkpointer
 from jrp.api import console, errors, gc_policy
 from jrp.api.metrics import Metrics
+from jrp.api.request_guard import RequestGuard
 from jrp.api.routes import audit, checks, decisions, events, feedback, health, measures, rulesets, subjects
+from jrp.api.worker_lifetime import exit_with_parent
 from jrp.runtime import Runtime
 from jrp.settings import Settings
 
@@ -19,6 +21,7 @@ ROUTERS = (checks, decisions, feedback, audit, events, subjects, measures, rules
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API over the store and rulesets ``settings`` name; the ruleset library loads at start-up."""
+    exit_with_parent()  # in a worker of `jrp serve`: see jrp.api.worker_lifetime
     runtime = Runtime(settings or Settings())
 
     @asynccontextmanager
@@ -39,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.state.metrics = Metrics()
     errors.install(app)
+    app.add_middleware(RequestGuard, limits=runtime.settings.body_limits, default=runtime.settings.body_limit_default)
     for module in ROUTERS:
         app.include_router(module.router)
     console.mount(app)  # after errors.install: its error pages wrap the API's handlers

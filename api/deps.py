@@ -49,7 +49,7 @@ def allowed(action: Action) -> Callable[[Request], Awaitable[ApiKey]]:
     """A dependency yielding the caller's key if its role may perform ``action``, else 401/403."""
 
     async def check(request: Request) -> ApiKey:
-        key = authenticate(request)
+        key = getattr(request.state, "api_key", None) or authenticate(request)  # see jrp.api.request_guard
         if not key.may(action):
             raise Forbidden(f"a {key.role.value} key may not {action.value.replace('_', ' ')}")
         return key

@@ -7,10 +7,10 @@ until it is named here.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from jrp.adapters.feedback import FeedbackAction
 from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
@@ -27,6 +27,14 @@ KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._*-]{0,79}$"
 NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # PostgreSQL text cannot hold NUL; the others are noise
 
 Text = Annotated[str, StringConstraints(pattern=NO_CONTROL)]
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite returns stored times naive (they are UTC): the wire always says so."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class Request(BaseModel):
@@ -221,7 +229,7 @@ class DecisionV1(BaseModel):
 
     decision_id: str
     batch_id: str | None
-    created_at: datetime
+    created_at: UtcDatetime
     caller: dict[str, str]
     purpose: str
     reference: str
@@ -236,13 +244,21 @@ class DecisionSummaryV1(BaseModel):
     seq: int
     decision_id: str
     batch_id: str | None
-    created_at: datetime
+    created_at: UtcDatetime
     caller_key_id: str
     purpose: str
     subject_id: str
     scenario: str
     outcome: str
     hash: str
+
+
+class DecisionPageV1(BaseModel):
+    """One page of a decision search, newest first; pass ``next_cursor`` as ``cursor`` for the next."""
+
+    items: list[DecisionSummaryV1]
+    has_more: bool = Field(description="older matching decisions follow")
+    next_cursor: str | None = Field(description="the cursor of the next page; null on the last page")
 
 
 class ReplayResponseV1(BaseModel):
@@ -284,7 +300,7 @@ class FeedbackV1(BaseModel):
     action: str
     reason: str
     case_outcome: str
-    recorded_at: datetime
+    recorded_at: UtcDatetime
 
 
 class StatsRowV1(BaseModel):

@@ -27,6 +27,7 @@ from jrp.adapters.importers import ProfileRequired
 from jrp.adapters.ingest import ingest
 from jrp.api.presenters import check_response
 from jrp.api.report import render_batch_report
+from jrp.api.worker_lifetime import PARENT_ENV
 from jrp.api.routes.checks import to_request
 from jrp.api.schemas import CheckOptionsV1, SubjectV1
 from jrp.cli_audit import facts as audit_facts
@@ -68,9 +69,11 @@ def main(
     ctx.obj = Runtime(Settings())
 
 
-def _share_console_secret() -> None:
-    """One console session secret for all of the server's workers (each builds its app from the environment)."""
+def _prepare_workers() -> None:
+    """One console session secret for all of the server's workers (each builds its app from the environment),
+    and this process named as their parent, so they end with it (``jrp.api.worker_lifetime``)."""
     os.environ.setdefault("JRP_CONSOLE_SECRET", secrets.token_urlsafe(32))
+    os.environ[PARENT_ENV] = str(os.getpid())
 
 
 def _operator() -> ApiKey:
@@ -94,7 +97,7 @@ def serve(
     runtime: Runtime = ctx.obj
     runtime.migrate()
     runtime.close()
-    _share_console_secret()
+    _prepare_workers()
     uvicorn.run("jrp.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", access_log=False)
 
@@ -224,6 +227,6 @@ def demo(
         f"\"role\": \"supplier\", \"jurisdiction\": \"CN-JS-NT\", \"purpose\": \"demo bid\"}}'",
         markup=False, soft_wrap=True)
     runtime.close()
-    _share_console_secret()
+    _prepare_workers()
     uvicorn.run("jrp.api.app:create_app", factory=True, host="127.0.0.1", port=port, workers=workers,
                 log_level="warning")

@@ -9,8 +9,9 @@ from fastapi import APIRouter
 from jrp.adapters.facts_audit import audit_facts
 from jrp.api.deps import RuntimeDep, Verifier
 from jrp.api.schemas import FactsAuditV1, FactsDifferenceV1, VerifyResponseV1
+from jrp.api.strict_requests import StrictRoute
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/v1/audit", tags=["audit"], route_class=StrictRoute)
 
 
 @router.get("/verify", response_model=VerifyResponseV1)

@@ -14,14 +14,16 @@ from jrp.api.deps import Checker, DecisionReader, MetricsDep, RuntimeDep, readab
 from jrp.api.errors import NotFound
 from jrp.api.metrics import Metrics
 from jrp.api.presenters import check_json, outcome_counts
+from jrp.api.report import HEADERS as REPORT_HEADERS
 from jrp.api.report import render_batch_report
 from jrp.api.routes import json_data_response
 from jrp.api.schemas import (KEY_PATTERN, BatchRequestV1, BatchResponseV1, CheckOptionsV1, CheckRequestV1,
                              CheckResponseV1, SubjectV1)
+from jrp.api.strict_requests import StrictRoute
 from jrp.runtime import Runtime
 from jrp.service import CheckRequest, SubjectRef
 
-router = APIRouter(prefix="/v1/checks", tags=["checks"])
+router = APIRouter(prefix="/v1/checks", tags=["checks"], route_class=StrictRoute)
 
 
 def to_request(options: CheckOptionsV1, subject: SubjectV1, jurisdiction: str, explain: bool = False) -> CheckRequest:
@@ -71,4 +73,4 @@ def batch_report(batch_id: Annotated[str, Path(pattern=KEY_PATTERN)], key: Decis
     if not entries:
         raise NotFound(f"no batch {batch_id}")
     readable(key, entries[0])
-    return HTMLResponse(render_batch_report(entries, mask_ids=not key.sees_resident_ids))
+    return HTMLResponse(render_batch_report(entries, mask_ids=not key.sees_resident_ids), headers=REPORT_HEADERS)

@@ -11,26 +11,33 @@ from jrp.api.deps import DecisionReader, DecisionSearcher, Replayer, RuntimeDep,
 from jrp.api.errors import NotFound
 from jrp.api.presenters import decision_response
 from jrp.api.routes import json_response
-from jrp.api.schemas import KEY_PATTERN, DecisionSummaryV1, DecisionV1, ReplayRequestV1, ReplayResponseV1
+from jrp.api.schemas import (KEY_PATTERN, DecisionPageV1, DecisionSummaryV1, DecisionV1, ReplayRequestV1,
+                             ReplayResponseV1)
+from jrp.api.strict_requests import StrictRoute
 from jrp.engine.types import Outcome
 from jrp.vocabulary.scenarios import Scenario
 
-router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
+router = APIRouter(prefix="/v1/decisions", tags=["decisions"], route_class=StrictRoute)
 
 DecisionId = Annotated[str, Path(pattern=KEY_PATTERN)]
+CURSOR_PATTERN = r"^[1-9][0-9]{0,17}$"
 
 
-@router.get("", response_model=list[DecisionSummaryV1])
+@router.get("", response_model=DecisionPageV1)
 def search(
     key: DecisionSearcher, runtime: RuntimeDep,
-    subject: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None, scenario: Scenario | None = None, outcome: Outcome | None = None,
-    since: IsoDatetime | None = None, until: IsoDatetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[DecisionSummaryV1]:
-    """Decisions newest first, by subject, scenario, outcome and time range (auditors)."""
+    subject: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None, scenario: Scenario | None = None,
+    outcome: Outcome | None = None, since: IsoDatetime | None = None, until: IsoDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="decisions per page")] = 100,
+    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN, description="next_cursor of the previous page")] = None,
+) -> DecisionPageV1:
+    """Decisions newest first, by subject, scenario, outcome and time range (auditors), a page at a time."""
     rows = runtime.log.search(subject_id=subject, scenario=scenario and scenario.value,
-                              outcome=outcome and outcome.value, since=since, until=until, limit=limit)
-    return [DecisionSummaryV1(**row) for row in rows]
+                              outcome=outcome and outcome.value, since=since, until=until, limit=limit + 1,
+                              before_seq=int(cursor) if cursor else None)
+    page = [DecisionSummaryV1(**row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return DecisionPageV1(items=page, has_more=more, next_cursor=str(page[-1].seq) if more else None)
 
 
 @router.get("/{decision_id}", response_model=DecisionV1)

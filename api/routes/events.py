@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from jrp.adapters.ingest import ingest
 from jrp.api.deps import Ingester, RuntimeDep
 from jrp.api.schemas import EventItemV1, EventsRequestV1, EventsResponseV1
+from jrp.api.strict_requests import StrictRoute
 
-router = APIRouter(prefix="/v1/events", tags=["events"])
+router = APIRouter(prefix="/v1/events", tags=["events"], route_class=StrictRoute)
 
 
 @router.post("", response_model=EventsResponseV1)

@@ -11,8 +11,9 @@ from jrp.adapters.feedback import Period
 from jrp.api.deps import FeedbackGiver, RuntimeDep, StatsReader
 from jrp.api.errors import Forbidden, NotFound
 from jrp.api.schemas import KEY_PATTERN, FeedbackRequestV1, FeedbackV1, OutcomeCountsV1, StatsRowV1, StatsV1
+from jrp.api.strict_requests import StrictRoute
 
-router = APIRouter(tags=["feedback"])
+router = APIRouter(tags=["feedback"], route_class=StrictRoute)
 
 
 @router.post("/v1/decisions/{decision_id}/feedback", response_model=FeedbackV1, status_code=201)

@@ -10,9 +10,10 @@ from jrp.api.deps import CatalogueReader, RuntimeDep, known_jurisdiction
 from jrp.api.errors import NotFound
 from jrp.api.presenters import measure_detail, measure_summary
 from jrp.api.schemas import KEY_PATTERN, MeasureListV1, MeasureVersionsV1
+from jrp.api.strict_requests import StrictRoute
 from jrp.vocabulary.scenarios import Scenario
 
-router = APIRouter(prefix="/v1/measures", tags=["catalogue"])
+router = APIRouter(prefix="/v1/measures", tags=["catalogue"], route_class=StrictRoute)
 
 
 @router.get("", response_model=MeasureListV1)

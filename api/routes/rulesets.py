@@ -16,8 +16,9 @@ from jrp.api.schemas import (
     RulesetDiffV1,
     RulesetSummaryV1,
 )
+from jrp.api.strict_requests import StrictRoute
 
-router = APIRouter(prefix="/v1/rulesets", tags=["catalogue"])
+router = APIRouter(prefix="/v1/rulesets", tags=["catalogue"], route_class=StrictRoute)
 
 COUNTED = ("lists", "measures", "rules", "grading", "cross_region")
 VERSION_REF = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}@[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"

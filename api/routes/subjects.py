@@ -12,10 +12,11 @@ from jrp.adapters.iso_dates import IsoDate
 from jrp.api.deps import RuntimeDep, SubjectReader, SupervisionReader, scoped_jurisdiction
 from jrp.api.errors import NotFound
 from jrp.api.schemas import SubjectSupervisionV1
+from jrp.api.strict_requests import StrictRoute
 from jrp.engine.codec import facts_to_json
 from jrp.engine.decide import INSPECTION
 
-router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
+router = APIRouter(prefix="/v1/subjects", tags=["subjects"], route_class=StrictRoute)
 
 
 @router.get("/{subject_id}")
