@@ -1,5 +1,5 @@
-"""Memory of a worker sent an oversized body: ``jrp serve --workers 2`` on a fresh demo store, then a
-200 MiB body without an API key to ``POST /v1/checks``, once with ``Content-Length`` and once chunked.
+"""Memory of a worker sent an oversized body: ``jrp serve --workers 2`` on a fresh store, then a 200 MiB
+JSON body (one long string) without an API key to ``POST /v1/checks``, with ``Content-Length`` and chunked.
 
 Prints each worker's resident memory (VmRSS) and peak (VmHWM) before and after, the answer's
 status and how long it took. Run it from the checkout: ``.venv/bin/python bench/oversized_body.py``.
@@ -56,9 +56,14 @@ def _send(port: int, size: int, chunked: bool) -> tuple[str, float, int]:
         connection.sendall(f"POST /v1/checks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                            f"{framing}\r\n\r\n".encode())
         connection.settimeout(120)
-        block = b"[" * CHUNK
+        opening, closing = b'{"purpose": "', b'"}'
         try:
             while sent < size:
+                block = b"a" * CHUNK
+                if sent == 0:
+                    block = opening + block[len(opening):]
+                if sent + CHUNK >= size:
+                    block = block[:-len(closing)] + closing
                 connection.sendall(f"{CHUNK:x}\r\n".encode() + block + b"\r\n" if chunked else block)
                 sent += CHUNK
             if chunked:
