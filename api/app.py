@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from jrp.adapters.checkpointer import Checkpointer
-from jrp.api import console, errors, gc_policy
+from jrp.api import console, errors, gc_policy, openapi
 from jrp.api.metrics import Metrics
 from jrp.api.request_guard import RequestGuard
 from jrp.api.routes import audit, checks, decisions, events, feedback, health, measures, rulesets, subjects
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             checkpointer.stop()
         runtime.close()
 
-    app = FastAPI(title="jrp", version="1", lifespan=lifespan,
+    app = FastAPI(title="jrp", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Joint rewards and penalties (联合奖惩): silent checks with legal basis, "
                               "a hash-chained decision log, ingestion and the measures catalogue.")
     app.state.runtime = runtime
@@ -46,4 +46,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in ROUTERS:
         app.include_router(module.router)
     console.mount(app)  # after errors.install: its error pages wrap the API's handlers
+    openapi.install(app, runtime)
     return app

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints,
+                      ValidationInfo, field_validator)
 
 from jrp.adapters.feedback import FeedbackAction
 from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
@@ -74,7 +75,7 @@ class CheckOptionsV1(Request):
 
 class CheckRequestV1(CheckOptionsV1):
     subject: SubjectV1
-    explain: bool = Field(False, description="also list what was considered and did not apply, and why")
+    explain: StrictBool = Field(False, description="also list what was considered and did not apply, and why")
 
 
 class BatchRequestV1(CheckOptionsV1):
@@ -347,6 +348,35 @@ class SubjectSupervisionV1(BaseModel):
     grounds: list[str]
 
 
+class SubjectOfFileV1(BaseModel):
+    subject_id: str
+    subject_type: SubjectType
+    name: str
+    birth_date: date | None
+
+
+class RelatedPartyV1(BaseModel):
+    subject: SubjectOfFileV1
+    role: str
+    records: list[dict[str, Any]] = Field(description="the organisation's records, as in records")
+    start: date | None
+    end: date | None
+
+
+class SubjectFileV1(BaseModel):
+    """What the store holds about a subject: the facts a check reads (fields as in ``jrp.engine.facts``)."""
+
+    subject: SubjectOfFileV1
+    records: list[dict[str, Any]] = Field(description="record_id, record_type, list_id, severity, start, end, "
+                                                      "status, objection, authority, doc_no … (one object each)")
+    related: list[RelatedPartyV1] = Field(description="organisations the subject holds a role in, with their records")
+    version: str = Field(description="the facts version: changes with every event of the subject or a related party")
+
+
+class HealthV1(BaseModel):
+    status: str
+
+
 # --- catalogue ------------------------------------------------------------------------
 
 class MeasureSummaryV1(BaseModel):
@@ -423,6 +453,60 @@ class RulesetDiffV1(BaseModel):
     to: str
     changes: list[RulesetChangeV1]
     errors: int = Field(description="changes that widen a penalty without a new legal basis")
+
+
+class ImpactJurisdictionV1(BaseModel):
+    jurisdiction: str
+    pairs: int = Field(description="(scenario, role) pairs re-evaluated there")
+
+
+class ImpactMeasureRowV1(BaseModel):
+    measure_id: str
+    scenario: str
+    role: str | None
+    jurisdiction: str
+    subjects: int
+
+
+class ImpactShiftV1(BaseModel):
+    scenario: str
+    role: str | None
+    jurisdiction: str
+    before: str
+    after: str
+    subjects: int
+
+
+class ImpactExampleV1(BaseModel):
+    measure_id: str
+    change: str = Field(description="gained or lost")
+    subjects: list[str] = Field(description="a few of the subjects concerned")
+
+
+class ImpactDecisionChangeV1(BaseModel):
+    decision_id: str
+    differences: list[str]
+
+
+class ImpactDecisionsV1(BaseModel):
+    checked: int = Field(description="recent logged decisions re-evaluated with the candidate")
+    changed: list[ImpactDecisionChangeV1]
+
+
+class ImpactReportV1(BaseModel):
+    """Who would gain or lose which measures if the candidate version went live (nothing is logged)."""
+
+    candidate: str = Field(description="id@version of the candidate")
+    as_of: date
+    jurisdictions: list[ImpactJurisdictionV1]
+    subjects: int
+    evaluations: int
+    seconds: float
+    gained: list[ImpactMeasureRowV1]
+    lost: list[ImpactMeasureRowV1]
+    outcome_shifts: list[ImpactShiftV1]
+    examples: list[ImpactExampleV1]
+    decisions: ImpactDecisionsV1
 
 
 class ErrorItemV1(BaseModel):

@@ -13,6 +13,7 @@ from jrp.adapters.identity import subject_type_of
 from jrp.api.deps import Checker, DecisionReader, MetricsDep, RuntimeDep, readable, scoped_jurisdiction
 from jrp.api.errors import NotFound
 from jrp.api.metrics import Metrics
+from jrp.api.openapi import errors
 from jrp.api.presenters import check_json, outcome_counts
 from jrp.api.report import HEADERS as REPORT_HEADERS
 from jrp.api.report import render_batch_report
@@ -33,7 +34,7 @@ def to_request(options: CheckOptionsV1, subject: SubjectV1, jurisdiction: str, e
                         jurisdiction, options.as_of, options.reference, explain)
 
 
-@router.post("", response_model=CheckResponseV1, response_model_exclude_unset=True)
+@router.post("", response_model=CheckResponseV1, response_model_exclude_unset=True, responses=errors(403))
 async def check(body: CheckRequestV1, key: Checker, request: Request) -> Response:
     """Check one subject silently: the outcome, every measure with its legal basis, recorded in the log."""
     # The hot path: the runtime and metrics are read off the app, not injected (each injected
@@ -49,7 +50,7 @@ async def check(body: CheckRequestV1, key: Checker, request: Request) -> Respons
     return response
 
 
-@router.post("/batch", response_model=BatchResponseV1)
+@router.post("/batch", response_model=BatchResponseV1, responses=errors(403))
 def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: MetricsDep) -> Response:
     """Check up to 10,000 subjects (a bid list) in one call; results in the order of ``subjects``."""
     started = perf_counter()
@@ -66,7 +67,7 @@ def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: Metr
     return response
 
 
-@router.get("/batch/{batch_id}/report", response_class=HTMLResponse)
+@router.get("/batch/{batch_id}/report", response_class=HTMLResponse, responses=errors(403, 404))
 def batch_report(batch_id: Annotated[str, Path(pattern=KEY_PATTERN)], key: DecisionReader, runtime: RuntimeDep) -> HTMLResponse:
     """The credit result report (信用信息结果报告) of a batch, printable HTML."""
     entries = runtime.log.batch(batch_id)

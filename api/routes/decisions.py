@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from jrp.adapters.iso_dates import IsoDatetime
 from jrp.api.deps import DecisionReader, DecisionSearcher, Replayer, RuntimeDep, readable
 from jrp.api.errors import NotFound
+from jrp.api.openapi import errors
 from jrp.api.presenters import decision_response
 from jrp.api.routes import json_response
 from jrp.api.schemas import (KEY_PATTERN, DecisionPageV1, DecisionSummaryV1, DecisionV1, ReplayRequestV1,
@@ -23,7 +24,7 @@ DecisionId = Annotated[str, Path(pattern=KEY_PATTERN)]
 CURSOR_PATTERN = r"^[1-9][0-9]{0,17}$"
 
 
-@router.get("", response_model=DecisionPageV1)
+@router.get("", response_model=DecisionPageV1, responses=errors(403))
 def search(
     key: DecisionSearcher, runtime: RuntimeDep,
     subject: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None, scenario: Scenario | None = None,
@@ -40,7 +41,7 @@ def search(
     return DecisionPageV1(items=page, has_more=more, next_cursor=str(page[-1].seq) if more else None)
 
 
-@router.get("/{decision_id}", response_model=DecisionV1)
+@router.get("/{decision_id}", response_model=DecisionV1, responses=errors(403, 404))
 def get_decision(decision_id: DecisionId, key: DecisionReader, runtime: RuntimeDep) -> Response:
     """A logged decision: its inputs, the digest of the facts it saw, its bundle and its result."""
     stored = runtime.log.find(decision_id)
@@ -50,7 +51,7 @@ def get_decision(decision_id: DecisionId, key: DecisionReader, runtime: RuntimeD
     return json_response(decision_response(stored))
 
 
-@router.post("/{decision_id}/replay", response_model=ReplayResponseV1)
+@router.post("/{decision_id}/replay", response_model=ReplayResponseV1, responses=errors(403, 404))
 def replay(decision_id: DecisionId, body: ReplayRequestV1, key: Replayer, runtime: RuntimeDep) -> ReplayResponseV1:
     """Re-evaluate a decision on its stored facts, with its original ruleset versions or today's."""
     try:

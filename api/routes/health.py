@@ -6,11 +6,12 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
 from jrp.api.deps import MetricsDep
+from jrp.api.schemas import HealthV1
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=HealthV1)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
