@@ -25,6 +25,7 @@ from jrp.settings import Settings
 from tests.live_server import served
 
 SCHEMATHESIS = Path(sys.executable).parent / "st"
+CHECKOUT = Path(__file__).parents[2]  # where ``tests.schemathesis_hooks`` is imported from
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance",
           "negative_data_rejection", "ignored_auth")
 MAX_EXAMPLES = 15  # per operation and phase: ~1,200 requests, about two minutes on two cores
@@ -43,8 +44,8 @@ def test_every_operation_answers_as_documented(tmp_path: Path) -> None:
             [str(SCHEMATHESIS), "run", f"{server.url}/openapi.json", "-H", f"X-API-Key: {key}",
              "--checks", ",".join(CHECKS), "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED),
              "--request-timeout", "60", "--generation-database", "none", "--no-color", "--report", "json", "--report-json-path", str(report)],
-            capture_output=True, text=True, timeout=900, env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks"},
-            cwd=Path(__file__).parents[2])
+            capture_output=True, text=True, timeout=900, cwd=tmp_path,  # its cache folder stays out of the checkout
+            env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks", "PYTHONPATH": str(CHECKOUT)})
     summary = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
     cases = summary.get("test_cases", {})
     print(f"\nschemathesis: {cases.get('generated')} requests over {summary.get('operations', {}).get('tested')} "
