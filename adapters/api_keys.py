@@ -107,7 +107,7 @@ class KeyStore:
 
     def authenticate(self, plaintext: str) -> ApiKey:
         """The key whose hash matches ``plaintext``; :class:`KeyRefused` if unknown, revoked or expired."""
-        rows = self.driver.read(lambda connection: self.driver.rows(connection, _BY_HASH, (hash_key(plaintext),)))
+        rows = self.driver.read(lambda connection: self._row(connection, hash_key(plaintext)))
         if not rows:
             raise KeyRefused("unknown API key")
         info = _info_of(rows[0])
@@ -119,6 +119,16 @@ class KeyStore:
             raise KeyRefused(f"this API key expired on {info.expires_at:%Y-%m-%d %H:%M} UTC; ask for a new one")
         self._note_use(info, now)
         return info.key
+
+    def _row(self, connection: Any, digest: str) -> list[dict[str, Any]]:
+        """The key's row in one round trip: on PostgreSQL outside a transaction (no BEGIN, nothing to roll back)."""
+        if not self.driver.postgres:
+            return self.driver.rows(connection, _BY_HASH, (digest,))
+        connection.autocommit = True
+        try:
+            return self.driver.rows(connection, _BY_HASH, (digest,))
+        finally:
+            connection.autocommit = False
 
     def get(self, key_id: str) -> ApiKey | None:
         """The active key with id ``key_id`` (a console session names its key by id), or None."""
