@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from jrp.adapters.events import EVENT_TYPES, Event, EventError, event_payload
+from pydantic import BaseModel
+
+from jrp.adapters.events import EVENT_TYPES, Event, EventError
 
 CHINA = timezone(timedelta(hours=8), "CST")  # authorities date their acts in China Standard Time (no DST)
 RECORD_EVENTS = frozenset({"list_entry_added", "penalty_issued", "commitment_made", "evaluation_published",
@@ -44,17 +46,17 @@ class EventContext:
 
 @dataclass(frozen=True)
 class FieldRule:
-    """``field`` of events of ``types`` is refused when ``broken(value, event, context)``; ``rule`` says why."""
+    """``field`` of events of ``types`` is refused when ``broken(value, event, context, today)``; ``rule`` says why."""
 
     field: str
     types: frozenset[str]
-    broken: Callable[[Any, dict[str, Any], EventContext, date], bool]
+    broken: Callable[[Any, Any, EventContext, date], bool]
     rule: Callable[[Any, EventContext, date], str]
     skip_empty: bool = field(default=True)  # absent or None values pass (optional fields)
 
 
-def _after_today(value: Any, _event: dict[str, Any], _context: EventContext, today: date) -> bool:
-    return date.fromisoformat(value) > today
+def _after_today(value: date, _event: Any, _context: EventContext, today: date) -> bool:
+    return value > today
 
 
 def _not_in_force_yet(value: Any, _context: EventContext, today: date) -> str:
@@ -64,7 +66,7 @@ def _not_in_force_yet(value: Any, _context: EventContext, today: date) -> str:
 RULES: tuple[FieldRule, ...] = (
     FieldRule("occurred_on", EVERY_EVENT, _after_today, _not_in_force_yet),
     FieldRule("start", RECORD_EVENTS, _after_today, _not_in_force_yet),
-    FieldRule("end", RECORD_EVENTS, lambda value, event, _c, _t: value < event.get("start", event["occurred_on"]),
+    FieldRule("end", RECORD_EVENTS, lambda value, event, _c, _t: value < (event.start or event.occurred_on),
               lambda value, _c, _t: f"{value} is before the record's start; send the end the source states"),
     FieldRule("source.doc_no", frozenset({"penalty_issued"}), lambda value, _e, _c, _t: not str(value).strip(),
               lambda _v, _c, _t: "a penalty decision has a document number (行政处罚决定书文号); it is empty: "
@@ -77,26 +79,29 @@ RULES: tuple[FieldRule, ...] = (
 
 
 def check_event(event: Event, context: EventContext) -> Event:
-    """``event`` if every rule holds, else :class:`EventError` naming the first broken field and its rule."""
-    payload = event_payload(event)
-    for path in _nul_paths(payload):
-        raise EventError(path, "contains the NUL character (\\u0000), which no text field may hold; remove it")
+    """``event`` if every rule holds, else :class:`EventError` naming the first broken field and its rule.
+
+    Reads the parsed model's attributes; only an event whose JSON holds a NUL is walked to find where.
+    """
+    if "\\u0000" in event.model_dump_json():
+        for path in _nul_paths(event):
+            raise EventError(path, "contains the NUL character (\\u0000), which no text field may hold; remove it")
     today = context.today()
     for rule in RULES:
-        if payload["type"] not in rule.types:
+        if event.type not in rule.types:
             continue
-        value = _at(payload, rule.field)
+        value = _at(event, rule.field)
         if value is None and rule.skip_empty:
             continue
-        if rule.broken(value if value is not None else "", payload, context, today):
+        if rule.broken(value if value is not None else "", event, context, today):
             raise EventError(rule.field, rule.rule(value, context, today))
     return event
 
 
-def _at(payload: dict[str, Any], path: str) -> Any:
-    value: Any = payload
+def _at(event: Any, path: str) -> Any:
+    value: Any = event
     for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
+        value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
     return value
 
 
@@ -105,6 +110,9 @@ def _nul_paths(value: Any, path: str = "") -> Iterator[str]:
     if isinstance(value, str):
         if "\x00" in value:
             yield path
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _nul_paths(getattr(value, name), f"{path}.{name}" if path else name)
     elif isinstance(value, dict):
         for key, item in value.items():
             child = f"{path}.{key}" if path else str(key)
