@@ -43,6 +43,7 @@ AUTHORITIES = {
     "points": ("苏州市卫生健康委员会",),
     "score": ("太仓市发展和改革委员会",),
     "commitment": ("苏州市行政审批局", "南通市行政审批局"),
+    "decision": ("苏州市中级人民法院", "苏州市行政审批局", "苏州市应急管理局"),
 }
 FIRST_DAY, LAST_DAY = date(2019, 1, 1), date(2025, 12, 31)
 FOLLOW_UPS_UNTIL = date(2026, 6, 30)  # later follow-ups are left out: events are never dated in the future
@@ -67,6 +68,7 @@ class DemoVocabulary:
     score_schemes: list[str]
     roles: list[str]
     scenarios: list[str] = field(default_factory=list)
+    grounds: dict[str, list[str]] = field(default_factory=dict)  # list id → its legal grounds
 
 
 DEFAULT_VOCABULARY = DemoVocabulary(
@@ -76,6 +78,7 @@ DEFAULT_VOCABULARY = DemoVocabulary(
                     "work-safety-serious-dishonest"],
         "key_attention": ["js-key-attention"],
         "incentive": ["tax-a-level", "customs-advanced-certified", "credit-demonstration-enterprise"],
+        "decision": ["consumption-restriction-order", "exit-restriction-order", "licence-false-application"],
     },
     penalty_domains=["market", "environment", "work_safety", "food_safety", "tax", "medical", "construction"],
     grade_schemes={"tax-credit": ["A", "B", "M", "C", "D"],
@@ -84,7 +87,13 @@ DEFAULT_VOCABULARY = DemoVocabulary(
     score_schemes=["loucheng-score"],
     roles=["legal_representative", "principal", "actual_controller"],
     scenarios=["government_procurement", "bidding", "administrative_licensing", "fiscal_support"],
+    grounds={"dishonest-judgment-debtors": ["spc-2017-art1-item1", "spc-2017-art1-items2-6"],
+             "gov-procurement-bad-conduct": ["gpl-77", "gpl-78", "gpr-73", "gpr-75"],
+             "bidding-disqualified": ["bl-53", "bl-54", "bl-60"]},
 )
+LICENCES = ("危险化学品经营许可", "食品经营许可", "建筑施工企业安全生产许可", "药品经营许可")
+INDUSTRY_CODES = ("C26", "C2611", "E47", "F51", "G54", "C35", "I65")
+HEAVY_SANCTIONS = ("permit_revoked", "production_or_business_suspended", "permit_suspended", "business_restricted")
 
 
 def org_code(body: str) -> str:
@@ -147,10 +156,12 @@ def fixed_events(vocabulary: DemoVocabulary = DEFAULT_VOCABULARY) -> Iterator[di
                      registry, "")
     yield _event("relation_set", "demo-fixed-relation-1", person, date(2015, 6, 1), registry, "",
                  organisation={"id": debtor.subject_id, "name": debtor.name}, role=vocabulary.roles[0])
+    debtor_list = vocabulary.list_ids["serious"][0]
     yield _event("list_entry_added", "demo-fixed-debtor-listing", debtor, date(2025, 3, 10), "苏州市姑苏区人民法院",
-                 "（2025）苏0508执1234号", record_id="demo-fixed-debtor-listing",
-                 list_id=vocabulary.list_ids["serious"][0], severity="serious", region="CN-JS")
-    if "consumption-restriction-order" in vocabulary.list_ids["serious"]:  # reaches the legal representative
+                 "（2025）苏0508执1234号", record_id="demo-fixed-debtor-listing", list_id=debtor_list,
+                 severity="serious", region="CN-JS",
+                 **({"ground": vocabulary.grounds[debtor_list][0]} if vocabulary.grounds.get(debtor_list) else {}))
+    if "consumption-restriction-order" in vocabulary.list_ids.get("decision", ()):  # reaches the legal representative
         yield _event("list_entry_added", "demo-fixed-debtor-consumption", debtor, date(2025, 3, 12),
                      "苏州市姑苏区人民法院", "（2025）苏0508执1234号之一", record_id="demo-fixed-debtor-consumption",
                      list_id="consumption-restriction-order", severity="serious", region="CN-JS")
@@ -218,10 +229,12 @@ def _record_events(rng: random.Random, vocabulary: DemoVocabulary, subject: dict
     roll = rng.random()
     doc_no = f"苏{on.year}{rng.randrange(10**5):05d}号"
     if roll < 0.12:
-        kind = "serious" if rng.random() < 0.6 else "key_attention"
-        yield _event("list_entry_added", key, subject, on, rng.choice(AUTHORITIES[kind]), doc_no,
-                     list_id=rng.choice(vocabulary.list_ids[kind]), region="CN-JS",
-                     severity="serious" if kind == "serious" else "general")
+        kind = rng.choices(("serious", "key_attention", "decision"), (6, 3, 1))[0]
+        kind = kind if vocabulary.list_ids.get(kind) else "serious"
+        list_id = rng.choice(vocabulary.list_ids[kind])
+        yield _event("list_entry_added", key, subject, on, rng.choice(AUTHORITIES[kind]),
+                     doc_no, list_id=list_id, region="CN-JS", severity="general" if kind == "key_attention" else "serious",
+                     **_list_scope(rng, vocabulary, list_id, on))
         follow = rng.random()
         if follow < 0.2:
             yield _event("list_entry_removed", key + "-removed", subject, on + timedelta(days=rng.randrange(30, 700)),
@@ -236,13 +249,17 @@ def _record_events(rng: random.Random, vocabulary: DemoVocabulary, subject: dict
         yield _event("penalty_issued", key, subject, on, rng.choice(AUTHORITIES["penalty"]), doc_no,
                      domain=rng.choice(vocabulary.penalty_domains), severity=severity,
                      procedure="simple" if severity == "minor" and rng.random() < 0.5 else "general",
-                     impact=rng.choice(("low", "medium", "high")), amount=float(rng.randrange(1, 200) * 1000),
-                     first_violation=rng.random() < 0.2, corrected_in_time=rng.random() < 0.3, region="CN-JS")
+                     impact=rng.choice(("low", "medium", "high")), first_violation=rng.random() < 0.2,
+                     corrected_in_time=rng.random() < 0.3, region="CN-JS", **_penalty_scope(rng, severity, on))
         follow = rng.random()
-        if follow < 0.15:
+        if follow < 0.1:
+            yield _event("rectification_accepted", key + "-rectified", subject,
+                         on + timedelta(days=rng.randrange(10, 120)), rng.choice(AUTHORITIES["penalty"]), doc_no,
+                         record_id=key)
+        elif follow < 0.25:
             yield _event("repair_completed", key + "-repair", subject, on + timedelta(days=rng.randrange(90, 900)),
                          "苏州市发展和改革委员会", doc_no, record_id=key)
-        elif follow < 0.18:
+        elif follow < 0.28:
             yield _event("penalty_revoked", key + "-revoked", subject, on + timedelta(days=60),
                          rng.choice(AUTHORITIES["penalty"]), doc_no, record_id=key)
     elif roll < 0.55:
@@ -260,6 +277,37 @@ def _record_events(rng: random.Random, vocabulary: DemoVocabulary, subject: dict
         scheme = rng.choice(tuple(vocabulary.grade_schemes))
         yield _event("evaluation_published", key, subject, on, rng.choice(AUTHORITIES["evaluation"]), doc_no,
                      scheme=scheme, grade=rng.choice(vocabulary.grade_schemes[scheme]))
+
+
+def _list_scope(rng: random.Random, vocabulary: DemoVocabulary, list_id: str, on: date) -> dict[str, Any]:
+    """What a listing decision says about its reach: its legal ground, a licence, an industry, a deadline."""
+    scope: dict[str, Any] = {}
+    if vocabulary.grounds.get(list_id) and rng.random() < 0.8:  # older sources often leave the ground out
+        scope["ground"] = rng.choice(vocabulary.grounds[list_id])
+    if list_id.startswith("licence-"):
+        scope["matter"] = rng.choice(LICENCES)
+    if list_id == "trade-ban-decision":
+        scope["industry"] = rng.choice(INDUSTRY_CODES)
+    if rng.random() < 0.3:
+        scope["rectification_due"] = (on + timedelta(days=rng.choice((30, 60, 90)))).isoformat()
+    return scope
+
+
+def _penalty_scope(rng: random.Random, severity: str, on: date) -> dict[str, Any]:
+    """The penalty types imposed and the fine (行政处罚法 art. 9), as a 双公示 row states them; sometimes left out."""
+    if rng.random() < 0.1:
+        return {}
+    if severity == "minor":
+        scope: dict[str, Any] = {"sanctions": ["warning"]}
+    elif severity == "general" or rng.random() < 0.5:
+        large = severity == "serious" and rng.random() < 0.4
+        scope = {"sanctions": ["fine"], "amount": float(rng.randrange(200, 600) * 10000 if large
+                                                         else rng.randrange(1, 200) * 1000)}
+    else:
+        scope = {"sanctions": [rng.choice(HEAVY_SANCTIONS)]}
+    if rng.random() < 0.3:
+        scope["rectification_due"] = (on + timedelta(days=rng.choice((15, 30, 60)))).isoformat()
+    return scope
 
 
 def _commitment_events(rng: random.Random, vocabulary: DemoVocabulary, subject: dict[str, Any], key: str, on: date,

@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter,
 from jrp.adapters.identity import InvalidIdentifier, is_masked_resident_id, validate_subject_id
 from jrp.adapters.iso_dates import IsoDate
 from jrp.vocabulary.records import Impact, Procedure, Severity
+from jrp.vocabulary.scope import INDUSTRY_CODE, ProjectType, Sanction
 from jrp.vocabulary.subjects import SubjectType
 
 
@@ -120,19 +121,34 @@ class RelationEnded(_IdentifiedSubject):
     end: IsoDate | None = None
 
 
-class ListEntryAdded(_RecordEvent):
+class _Scope(_Model):
+    """What the decision reaches (精准惩戒); leave out what the source does not say.
+
+    A measure that needs a missing part answers review rather than applying.
+    """
+
+    matter: Text | None = None  # the licence item or matter the decision concerns
+    industry: Annotated[str, Field(pattern=INDUSTRY_CODE.pattern)] | None = None  # GB/T 4754, e.g. C26
+    project_type: ProjectType | None = None
+    persons: tuple[Annotated[str, Field(min_length=1, max_length=64)], ...] = ()  # identifiers the decision names
+    rectification_due: IsoDate | None = None  # the deadline to rectify (整改期限)
+
+
+class ListEntryAdded(_RecordEvent, _Scope):
     type: Literal["list_entry_added"]
     list_id: Text
     severity: SeverityField = None
+    ground: Annotated[str, Field(min_length=2, max_length=100)] | None = None  # the list's legal ground
 
 
-class PenaltyIssued(_RecordEvent):
+class PenaltyIssued(_RecordEvent, _Scope):
     type: Literal["penalty_issued"]
     domain: Text
     severity: SeverityField = None
     procedure: Procedure = Procedure.general
     impact: Impact | None = None
-    amount: float | None = None
+    sanctions: tuple[Sanction, ...] = ()  # the penalty types imposed (行政处罚法 art. 9), or criminal_penalty
+    amount: float | None = Field(default=None, ge=0)  # the fine, in yuan
     first_violation: bool = False
     corrected_in_time: bool = False
 
@@ -172,6 +188,12 @@ class RepairCompleted(_StatusEvent):
     type: Literal["repair_completed"]
 
 
+class RectificationAccepted(_StatusEvent):
+    """The authority accepted the rectification of the record's conduct on ``occurred_on`` (整改到位)."""
+
+    type: Literal["rectification_accepted"]
+
+
 class CommitmentFulfilled(_StatusEvent):
     type: Literal["commitment_fulfilled"]
 
@@ -192,8 +214,8 @@ class ObjectionResolved(_StatusEvent):
 
 
 RecordEvent = ListEntryAdded | PenaltyIssued | CommitmentMade | EvaluationPublished | PointsRecorded | ScorePublished
-StatusEvent = (ListEntryRemoved | PenaltyRevoked | RepairCompleted | CommitmentFulfilled | CommitmentBreached
-               | ObjectionFiled | ObjectionResolved)
+StatusEvent = (ListEntryRemoved | PenaltyRevoked | RepairCompleted | RectificationAccepted | CommitmentFulfilled
+               | CommitmentBreached | ObjectionFiled | ObjectionResolved)
 Event = Annotated[
     SubjectRegistered | RelationSet | RelationEnded | RecordEvent | StatusEvent, Field(discriminator="type")
 ]
@@ -201,7 +223,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "subject_registered", "relation_set", "relation_ended", "list_entry_added", "list_entry_removed",
     "penalty_issued", "penalty_revoked", "repair_completed", "commitment_made", "commitment_fulfilled",
     "commitment_breached", "evaluation_published", "points_recorded", "score_published", "objection_filed",
-    "objection_resolved",
+    "objection_resolved", "rectification_accepted",
 )
 
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

@@ -14,12 +14,15 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
+from sqlalchemy import Engine, select
+
 from jrp.adapters.dbapi import Driver, as_date
 from jrp.adapters.events import parse_event
 from jrp.adapters.identity import fits_mask, review_key
 from jrp.adapters.orm import EventRow, RecordRow, SubjectRow
 from jrp.adapters.projection import State, apply
 from jrp.engine.facts import Record, RelatedParty, Subject, SubjectFacts
+from jrp.ports import UNKNOWN
 from jrp.vocabulary.records import (
     CommitmentState,
     Impact,
@@ -29,9 +32,8 @@ from jrp.vocabulary.records import (
     RecordType,
     Severity,
 )
+from jrp.vocabulary.scope import ProjectType, Sanction
 from jrp.vocabulary.subjects import SubjectType
-from jrp.ports import UNKNOWN
-from sqlalchemy import Engine, select
 
 E = TypeVar("E", bound=Enum)
 
@@ -45,6 +47,7 @@ RECORD_COLUMNS = (
     "record_id", "subject_id", "record_type", "start", "end", "list_id", "severity", "domain", "procedure", "impact",
     "amount", "authority", "doc_no", "region", "first_violation", "corrected_in_time", "scheme", "grade", "value",
     "matter", "commitment_state", "commitment_date", "status", "status_date", "objection", "objection_date",
+    "sanctions", "ground", "industry", "project_type", "persons", "rectification_due", "rectified_on",
 )
 
 
@@ -83,6 +86,7 @@ def _members(enum: type[E]) -> dict[Any, E]:
 _RECORD_TYPES, _SEVERITIES, _PROCEDURES, _IMPACTS = (_members(RecordType), _members(Severity), _members(Procedure),
                                                      _members(Impact))
 _COMMITMENTS, _STATUSES, _OBJECTIONS = _members(CommitmentState), _members(RecordStatus), _members(ObjectionState)
+_SANCTIONS, _PROJECT_TYPES = _members(Sanction), _members(ProjectType)
 
 
 def record_of(row: Mapping[str, Any]) -> Record:
@@ -101,6 +105,11 @@ def record_of(row: Mapping[str, Any]) -> Record:
         commitment_date=as_date(row["commitment_date"]), status=_STATUSES[row["status"]],
         status_date=as_date(row["status_date"]), objection=_OBJECTIONS[row["objection"]],
         objection_date=as_date(row["objection_date"]),
+        sanctions=tuple(_SANCTIONS[s] for s in sanctions.split()) if (sanctions := row["sanctions"]) else (),
+        ground=row["ground"], industry=row["industry"],
+        project_type=_PROJECT_TYPES[row["project_type"]] if row["project_type"] else None,
+        persons=tuple(persons.split()) if (persons := row["persons"]) else (),
+        rectification_due=as_date(row["rectification_due"]), rectified_on=as_date(row["rectified_on"]),
     )
 
 

@@ -28,6 +28,7 @@ from jrp.adapters.event_rules import EventContext, check_event
 from jrp.adapters.events import Event, EventError, parse_event
 from jrp.adapters.ingest import Clock, ItemResult, key_of, utc_now, write_events
 from jrp.rulesets.loader import read_yaml
+from jrp.vocabulary.scope import sanctions_in
 
 PROFILES = Path(__file__).parent / "profiles"
 DATE_ATTRIBUTES = frozenset({"occurred_on", "start", "end"})
@@ -45,7 +46,7 @@ class FieldSpec:
     columns: tuple[str, ...]
     values: Mapping[str, Any] = field(default_factory=dict)
     default: Any = None
-    parse: str | None = None  # "amount": 5000 / 5,000.00元 / 0.5万元
+    parse: str | None = None  # "amount": 5000 / 5,000.00元 / 0.5万元; "sanctions": 警告，罚款 → [warning, fine]
 
     @classmethod
     def of(cls, spec: str | list[str] | dict[str, Any]) -> FieldSpec:
@@ -109,6 +110,8 @@ class Profile:
                 return _date(str(value))
             if spec.parse == "amount":
                 return _amount(str(value))
+            if spec.parse == "sanctions":  # the types a decision's text names (行政处罚法 art. 9)
+                return [sanction.value for sanction in sanctions_in(str(value))]
         except ValueError as error:
             raise EventError(f"{column} → {attribute}", str(error)) from None
         return value

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -105,6 +105,14 @@ class RecordRow(Base):
     status_date: Mapped[date | None] = mapped_column(Date)
     objection: Mapped[str] = mapped_column(String(20), default="none")
     objection_date: Mapped[date | None] = mapped_column(Date)
+    # scope of the decision (精准惩戒); lists of values are stored space-separated
+    sanctions: Mapped[str | None] = mapped_column(String(300))
+    ground: Mapped[str | None] = mapped_column(String(100))
+    industry: Mapped[str | None] = mapped_column(String(20))
+    project_type: Mapped[str | None] = mapped_column(String(20))
+    persons: Mapped[str | None] = mapped_column(Text)
+    rectification_due: Mapped[date | None] = mapped_column(Date)
+    rectified_on: Mapped[date | None] = mapped_column(Date)
     under_18: Mapped[bool] = mapped_column(Boolean, default=False)
     possible_match: Mapped[bool] = mapped_column(Boolean, default=False)
     subject_name: Mapped[str] = mapped_column(String(300), default="")

@@ -16,9 +16,9 @@ from jrp.adapters.events import (
     CommitmentBreached,
     CommitmentFulfilled,
     CommitmentMade,
+    EvaluationPublished,
     Event,
     EventError,
-    EvaluationPublished,
     ListEntryAdded,
     ListEntryRemoved,
     ObjectionFiled,
@@ -26,6 +26,7 @@ from jrp.adapters.events import (
     PenaltyIssued,
     PenaltyRevoked,
     PointsRecorded,
+    RectificationAccepted,
     RelationEnded,
     RelationSet,
     RepairCompleted,
@@ -34,9 +35,9 @@ from jrp.adapters.events import (
     SubjectRegistered,
 )
 from jrp.adapters.identity import birth_date_of, review_key, subject_type_of
+from jrp.vocabulary.periods import add_years
 from jrp.vocabulary.records import CommitmentState, ObjectionState, RecordStatus, RecordType
 from jrp.vocabulary.subjects import SubjectType
-from jrp.vocabulary.periods import add_years
 
 Row = dict[str, Any]
 
@@ -55,7 +56,9 @@ STATUS_CHANGES = {
     PenaltyRevoked: (RecordStatus.revoked, {RecordType.penalty, RecordType.judgment, RecordType.list_entry}),
     RepairCompleted: (RecordStatus.repaired, DISHONESTY),
 }
-MUTABLE_RECORD_COLUMNS = ("status", "status_date", "objection", "objection_date", "commitment_state", "commitment_date")
+MUTABLE_RECORD_COLUMNS = ("status", "status_date", "objection", "objection_date", "commitment_state", "commitment_date",
+                          "rectified_on")
+RECTIFIABLE = {RecordType.list_entry, RecordType.penalty}
 
 
 @dataclass
@@ -161,6 +164,10 @@ def new_record(event: Any, subject: Row) -> Row:
         "commitment_state": CommitmentState.made.value if record_type is RecordType.commitment else None,
         "commitment_date": None, "status": RecordStatus.active.value, "status_date": None,
         "objection": ObjectionState.none.value, "objection_date": None,
+        "sanctions": _joined(v.value for v in getattr(event, "sanctions", ())), "ground": getattr(event, "ground", None),
+        "industry": getattr(event, "industry", None), "project_type": _value(getattr(event, "project_type", None)),
+        "persons": _joined(getattr(event, "persons", ())), "rectification_due": getattr(event, "rectification_due", None),
+        "rectified_on": None,
         "under_18": birth is not None and start < add_years(birth, 18),
         "possible_match": masked, "subject_name": name,
         "review_key": review_key(event.subject.id, name) if masked else None,
@@ -172,6 +179,11 @@ def new_record(event: Any, subject: Row) -> Row:
 
 def _value(member: Any) -> str | None:
     return member.value if member is not None else None
+
+
+def _joined(values: Any) -> str | None:
+    """Values of a list column, space-separated (None when empty: the source did not say)."""
+    return " ".join(values) or None
 
 
 def _status_changes(state: State, event: Any) -> Row:
@@ -199,6 +211,10 @@ def _status_changes(state: State, event: Any) -> Row:
                                           f"(on {record['commitment_date']})")
         state_ = CommitmentState.fulfilled if isinstance(event, CommitmentFulfilled) else CommitmentState.breached
         return {"commitment_state": state_.value, "commitment_date": on}
+    if isinstance(event, RectificationAccepted):
+        if record_type not in RECTIFIABLE:
+            raise EventError("record_id", f"{event.type} applies to list entries and penalties, not {record_type.value}")
+        return {"rectified_on": on}
     if isinstance(event, ObjectionFiled):
         if record["objection"] == ObjectionState.open.value:
             raise EventError("record_id", f"an objection to {event.record_id!r} is already open since "

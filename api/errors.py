@@ -18,8 +18,7 @@ from jrp.adapters.dbapi import StoreDisconnected
 from jrp.adapters.fact_snapshots import SnapshotMismatch
 from jrp.adapters.identity import InvalidIdentifier
 from jrp.api.schemas import ErrorItemV1, ErrorV1
-from jrp.engine.compile import CompileError
-from jrp.service import UnknownDecision
+from jrp.service import RulesUnavailable, UnknownDecision
 
 log = logging.getLogger("jrp.api")
 
@@ -77,12 +76,6 @@ def _field(error: InvalidField | InvalidIdentifier) -> ErrorV1:
 HTTP_CODES = {404: "not_found", 413: "body_too_large"}
 
 
-def _rules_not_composable(error: CompileError) -> ErrorV1:
-    return ErrorV1(code="rules_not_in_force", message="invalid request: as_of",
-                   errors=[ErrorItemV1(field="as_of", message=f"the rulesets in force on this date in this jurisdiction "
-                                                              f"do not fit together ({error}); choose another date")])
-
-
 def _http(error: HTTPException) -> ErrorV1:
     """Starlette's and ours (``BodyTooLarge``), one handler: the console wraps it for its pages."""
     return ErrorV1(code=HTTP_CODES.get(error.status_code, "http_error"), message=str(error.detail))
@@ -95,8 +88,9 @@ ERRORS: dict[type[Exception], tuple[int, Callable[..., ErrorV1]]] = {
     NotAuthenticated: (401, _message("not_authenticated")),
     Forbidden: (403, _message("forbidden")),
     NotFound: (404, _message("not_found")),
-    CompileError: (422, _rules_not_composable),
     UnknownDecision: (404, lambda error: ErrorV1(code="not_found", message=f"no decision {error}")),
+    RulesUnavailable: (422, lambda error: ErrorV1(code="rules_unavailable", message=str(error),
+                                                  errors=[ErrorItemV1(field="as_of", message=str(error))])),
     SnapshotMismatch: (500, _message("log_integrity")),
     StoreDisconnected: (503, lambda _error: ErrorV1(code="store_unavailable",
                                                     message="the database dropped the connection; retry the request")),

@@ -21,10 +21,11 @@ from jrp.rulesets.loader import Level, RulesetError
 from jrp.runtime import Runtime
 
 
-def _version(file: RulesetFile) -> RulesetVersionV1:
+def _version(file: RulesetFile, versions: list[RulesetFile]) -> RulesetVersionV1:
     header = file.ruleset.ruleset
+    withdrawn_by = next((f.ruleset.ruleset.version for f in versions if header.version in f.ruleset.ruleset.replaces), None)
     return RulesetVersionV1(version=header.version, effective_from=header.effective_from,
-                            effective_to=header.effective_to)
+                            effective_to=header.effective_to, withdrawn_by=withdrawn_by)
 
 
 def ruleset_summaries(library: Library) -> list[RulesetSummaryV1]:
@@ -34,7 +35,7 @@ def ruleset_summaries(library: Library) -> list[RulesetSummaryV1]:
         versions = library.versions(ruleset_id)
         header = versions[-1].ruleset.ruleset
         summaries.append(RulesetSummaryV1(id=ruleset_id, jurisdiction=header.jurisdiction,
-                                          title=header.title.model_dump(), versions=[_version(f) for f in versions]))
+                                          title=header.title.model_dump(), versions=[_version(f, versions) for f in versions]))
     return summaries
 
 

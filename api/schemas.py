@@ -17,8 +17,9 @@ from jrp.adapters.feedback import FeedbackAction
 from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
 from jrp.adapters.iso_dates import IsoDate
 from jrp.vocabulary.records import Severity
-from jrp.vocabulary.subjects import SubjectType
 from jrp.vocabulary.scenarios import CheckRole, Scenario
+from jrp.vocabulary.scope import INDUSTRY_CODE, ProjectType
+from jrp.vocabulary.subjects import SubjectType
 
 MAX_BATCH = 10_000
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._*-]{0,79}$"
@@ -67,6 +68,18 @@ class SubjectV1(Request):
 class CheckOptionsV1(Request):
     scenario: Scenario
     role: CheckRole | None = None
+    matter: Text | None = Field(None, max_length=200, description=(
+        "the licence item or approval matter applied for: measures that reach only the matter of their decision "
+        "(行政许可法 arts. 78, 79: 该行政许可) answer review without it"))
+    industry: str | None = Field(None, pattern=INDUSTRY_CODE.pattern, description=(
+        "GB/T 4754 industry code of the activity applied for (e.g. C26 or C2611): a trade ban reaches only "
+        "the industry its decision names"))
+    project_type: ProjectType | None = Field(None, description=(
+        "bidding and procurement: what the project is for; some measures reach construction projects only "
+        "(企业信息公示暂行条例 art. 18: 工程招投标)"))
+    tender_required: StrictBool | None = Field(None, description=(
+        "bidding: whether the project must be tendered by law (招标投标法 art. 3); a bidding disqualification "
+        "reaches only such projects"))
     jurisdiction: str | None = Field(None, description="default: the key's only jurisdiction, else CN")
     as_of: IsoDate | None = Field(None, description="default: today")
     purpose: Text = Field(min_length=1, max_length=500, description="why the check is made (查询使用登记)")
@@ -122,6 +135,7 @@ class CitationV1(Response):
     title: str
     doc_no: str
     article: str
+    quote: str = Field(description="the words of the article the measure rests on; empty where no text is in hand")
 
 
 class TriggerV1(Response):
@@ -133,6 +147,29 @@ class TriggerV1(Response):
     doc_no: str
     start: date
     end: date | None
+    ground: str | None = Field(description="the legal ground of a listing")
+    sanctions: list[str] = Field(description="the penalty types imposed (行政处罚法 art. 9)")
+    amount: float | None = Field(description="the fine, in yuan")
+    matter: str | None
+    industry: str | None
+
+
+class ReviewReasonV1(Response):
+    reason: str = Field(description="what is missing, e.g. matter_not_stated, period_open, sanction_not_stated")
+    detail: str
+
+
+class RepairV1(Response):
+    """How one triggering record's consequences can end before ``until``."""
+
+    record_id: str
+    earliest: date | None = Field(description="first day an application can be made; null: the conditions decide")
+    until: date | None = Field(description="the record stops applying by itself on this day; null: open-ended")
+    where: str
+    where_en: str
+    conditions: str
+    conditions_en: str
+    legal_basis: list[CitationV1]
 
 
 class ViaV1(Response):
@@ -155,6 +192,9 @@ class MeasureV1(Response):
     until: date | None
     disputed: bool
     via: ViaV1 | None = Field(None, description="the related party through which the measure reaches the subject")
+    applies: bool = Field(description="false: the measure may apply, but the facts lack what it needs (review_reasons)")
+    review_reasons: list[ReviewReasonV1] = Field(description="what a person must establish before the measure applies")
+    repair: list[RepairV1] = Field(description="per triggering record: until when, and how it can end earlier")
 
 
 class SupervisionV1(Response):
@@ -421,6 +461,8 @@ class RulesetVersionV1(BaseModel):
     version: str
     effective_from: date
     effective_to: date | None
+    withdrawn_by: str | None = Field(None, description="the corrected edition that replaces this version for its whole "
+                                                       "period; a withdrawn version is kept for replay and diff only")
 
 
 class RulesetSummaryV1(BaseModel):

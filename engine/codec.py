@@ -16,10 +16,11 @@ from typing import Any
 import orjson
 from pydantic import TypeAdapter
 
-from jrp.engine.facts import SubjectFacts
+from jrp.engine.facts import NOTHING_SAID, Application, SubjectFacts
 from jrp.engine.types import Decision
 
 _FACTS = TypeAdapter(SubjectFacts)
+_APPLICATION = TypeAdapter(Application)
 
 
 def facts_to_json(facts: SubjectFacts) -> dict[str, Any]:
@@ -28,6 +29,15 @@ def facts_to_json(facts: SubjectFacts) -> dict[str, Any]:
 
 def facts_from_json(data: dict[str, Any]) -> SubjectFacts:
     return _FACTS.validate_python(data)
+
+
+def application_to_json(application: Application) -> dict[str, Any] | None:
+    """What a check applied for, as logged; None when it said nothing (older entries have no such field)."""
+    return None if application == NOTHING_SAID else orjson.loads(orjson.dumps(application))
+
+
+def application_from_json(data: dict[str, Any] | None) -> Application:
+    return NOTHING_SAID if data is None else _APPLICATION.validate_python(data)
 
 
 def decision_to_json(decision: Decision) -> dict[str, Any]:

@@ -14,17 +14,24 @@ from jrp.engine.types import Citation, CompiledRule, Trigger
 from jrp.rulesets.bundle import Bundle, RulesetRef
 from jrp.rulesets.schema import (
     Citation as CitationSpec,
+)
+from jrp.rulesets.schema import (
     CreditList,
+    CrossRegionMapping,
     GradingScheme,
     Instrument,
     InstrumentStatus,
     Measure,
     PublicationPeriods,
+    RepairRoute,
     Rule,
     Ruleset,
     SupervisionClass,
 )
 from jrp.vocabulary.measures import ListKind, MeasureKind
+
+PENALTIES = "*penalties"
+"""The key of the repair route of published penalties among the lists' routes."""
 
 
 class CompileError(ValueError):
@@ -71,7 +78,9 @@ class CompiledBundle:
     grading: dict[str, GradingScheme] = field(default_factory=dict)
     supervision_classes: dict[str, SupervisionClass] = field(default_factory=dict)
     publication_periods: PublicationPeriods | None = None
-    cross_region: dict[tuple[str, str], str] = field(default_factory=dict)
+    periods_since: date | None = None  # effective_from of the edition whose periods these are
+    repair_routes: dict[str, tuple[RepairRoute, tuple[Citation, ...]]] = field(default_factory=dict)  # list id or PENALTIES
+    cross_region: dict[tuple[str, str], CrossRegionMapping] = field(default_factory=dict)
     objections_suspend: bool = False
     repeat_windows: tuple[str, ...] = ()  # sorted, so evidence comes out in a stable order
     points_windows: tuple[tuple[str, str], ...] = ()
@@ -84,16 +93,16 @@ class CompiledBundle:
 Pass = Callable[[Bundle, CompiledBundle], None]
 
 
-def resolve(citation: CitationSpec, instruments: dict[str, Instrument]) -> Citation:
-    instrument = instruments.get(citation.instrument)
-    if instrument is None:
-        raise CompileError(f"citation of unregistered instrument {citation.instrument!r}")
+def cite(citation: CitationSpec, instruments: dict[str, Instrument]) -> Citation:
+    """A citation of the YAML resolved to its instrument's title, number and level."""
+    instrument = instruments[citation.instrument]
     return Citation(
         instrument_id=instrument.id,
         title=instrument.title,
         doc_no=instrument.doc_no,
         article=citation.label(),
         level=instrument.level.value,
+        quote=citation.quote or "",
     )
 
 
@@ -126,7 +135,7 @@ def _distinct(measure: Measure, instruments: dict[str, Instrument]) -> list[tupl
     """The measure's basis resolved, each (instrument, article) once: two quotes of one article cite it once."""
     seen: dict[tuple[str, str], tuple[Citation, Instrument]] = {}
     for citation in measure.basis:
-        resolved = resolve(citation, instruments)
+        resolved = cite(citation, instruments)
         seen.setdefault((resolved.instrument_id, resolved.article), (resolved, instruments[citation.instrument]))
     return list(seen.values())
 
@@ -136,7 +145,9 @@ def _collect_lists(bundle: Bundle, out: CompiledBundle) -> None:
     for ruleset in bundle.rulesets:
         for item in ruleset.lists:
             out.lists[item.id] = item
-            out.list_basis[item.id] = tuple(resolve(c, instruments) for c in item.basis)
+            out.list_basis[item.id] = tuple(cite(c, instruments) for c in item.basis)
+            if item.repair is not None:
+                out.repair_routes[item.id] = (item.repair, tuple(cite(c, instruments) for c in item.repair.basis))
 
 
 def _collect_tables(bundle: Bundle, out: CompiledBundle) -> None:
@@ -144,10 +155,14 @@ def _collect_tables(bundle: Bundle, out: CompiledBundle) -> None:
         for scheme in ruleset.grading:
             out.grading[scheme.scheme] = scheme
         out.supervision_classes.update(ruleset.supervision_classes)
-        if ruleset.publication_periods is not None:
-            out.publication_periods = ruleset.publication_periods
+        periods = ruleset.publication_periods
+        if periods is not None:
+            out.publication_periods, out.periods_since = periods, ruleset.ruleset.effective_from
+            if periods.repair is not None:
+                basis = tuple(cite(c, dict(bundle.instruments)) for c in periods.repair.basis)
+                out.repair_routes[PENALTIES] = (periods.repair, basis)
         for mapping in ruleset.cross_region:
-            out.cross_region[(mapping.region, mapping.list_type)] = mapping.maps_to
+            out.cross_region[(mapping.region, mapping.list_type)] = mapping
         if ruleset.objections_suspend is not None:
             out.objections_suspend = ruleset.objections_suspend
 
@@ -158,13 +173,13 @@ def _trigger_fields(rule: Rule, lists: dict[str, CreditList]) -> dict:
     fields: dict = {"trigger": kind, "keys": frozenset(), "min_severity": 0, "min_value": None,
                     "grades": frozenset(), "window": "", "extends_to": frozenset()}
     if kind is Trigger.list:
-        if when.list not in lists:
-            raise CompileError(f"rule {rule.id} refers to unknown list {when.list!r}")
         declared = frozenset(r.value for r in lists[when.list].extends_to)
         narrowed = declared if rule.extends_to is None else frozenset(r.value for r in rule.extends_to) & declared
         fields.update(keys=frozenset({when.list}), extends_to=narrowed)
     elif kind is Trigger.penalty:
-        fields.update(keys=frozenset(when.penalty.domains), min_severity=int(when.penalty.min_severity))
+        fields.update(keys=frozenset(when.penalty.domains), min_severity=int(when.penalty.min_severity),
+                      sanctions=frozenset(s.value for s in when.penalty.sanctions),
+                      fine_at_least=when.penalty.fine_at_least)
     elif kind is Trigger.repeated_penalties:
         spec = when.repeated_penalties
         fields.update(keys=frozenset(spec.domains), min_severity=int(spec.min_severity),
@@ -195,10 +210,7 @@ def _flatten(ruleset: Ruleset, out: CompiledBundle) -> list[CompiledRule]:
     for rule in ruleset.rules:
         fields = _trigger_fields(rule, out.lists)
         for measure_id in rule.measures:
-            entry = out.measures.get(measure_id)
-            if entry is None:
-                raise CompileError(f"rule {rule.id} refers to unknown measure {measure_id!r}")
-            measure = entry.measure
+            measure = out.measures[measure_id].measure
             scenarios = {s.value for s in measure.scenarios}
             if rule.scenarios:
                 scenarios &= {s.value for s in rule.scenarios}
@@ -207,7 +219,8 @@ def _flatten(ruleset: Ruleset, out: CompiledBundle) -> list[CompiledRule]:
                     rule_id=rule.id,
                     measure_id=measure_id,
                     scenarios=frozenset(scenarios),
-                    roles=frozenset(r.value for r in rule.roles),
+                    roles=_roles(rule, measure),
+                    grounds=frozenset(rule.grounds),
                     incentive=measure.kind is MeasureKind.incentive,
                     ruleset_id=header.id,
                     ruleset_version=header.version,
@@ -216,6 +229,14 @@ def _flatten(ruleset: Ruleset, out: CompiledBundle) -> list[CompiledRule]:
                 )
             )
     return flattened
+
+
+def _roles(rule: Rule, measure: Measure) -> frozenset[str]:
+    """The roles a rule reaches: its own, within the roles its measure's basis reaches (validation keeps them inside)."""
+    own, reached = frozenset(r.value for r in rule.roles), frozenset(r.value for r in measure.roles)
+    if own and reached:
+        return own & reached
+    return own or reached
 
 
 def _measure_floor(measure: Measure, fields: dict) -> int:
@@ -241,7 +262,11 @@ PASSES: tuple[tuple[str, Pass], ...] = (
 
 
 def compile_bundle(bundle: Bundle) -> CompiledBundle:
-    """Run every pass in order over ``bundle``."""
+    """Run every pass in order over ``bundle``; a bundle with unresolved references is refused whole."""
+    problems = bundle.unresolved()
+    if problems:
+        raise CompileError(f"the rules of {bundle.jurisdiction} ({', '.join(f'{r.id}@{r.version}' for r in bundle.refs)})"
+                           f" do not form a complete bundle: {'; '.join(map(str, problems))}")
     out = CompiledBundle(hash=bundle.hash, jurisdiction=bundle.jurisdiction, refs=bundle.refs)
     for _name, compile_pass in PASSES:
         compile_pass(bundle, out)

@@ -8,8 +8,9 @@ from datetime import date
 from jrp.engine.compile import CompiledBundle, MeasureEntry
 from jrp.engine.evidence import EvidenceSet
 from jrp.engine.facts import CheckContext, Record
-from jrp.vocabulary.records import Severity
-from jrp.vocabulary.periods import shift
+from jrp.engine.repair import repair_options
+from jrp.engine.scope import Verdict, resolve
+from jrp.engine.supervision import supervision_of
 from jrp.engine.types import (
     OUTCOME_STRENGTH,
     Decision,
@@ -19,10 +20,12 @@ from jrp.engine.types import (
     Firing,
     MatchedMeasure,
     Outcome,
+    RepairOption,
     Via,
 )
-from jrp.engine.supervision import supervision_of
-from jrp.vocabulary.measures import Effect
+from jrp.vocabulary.measures import Effect, MeasureKind
+from jrp.vocabulary.periods import shift
+from jrp.vocabulary.records import Severity
 
 EFFECT_OUTCOME = {
     Effect.prohibit: Outcome.deny,
@@ -44,23 +47,26 @@ def decide(
     with_supervision: bool = False,
 ) -> Decision:
     """Group firings by measure (and by related party), then derive the outcome."""
-    groups: dict[tuple[str, str, str], list[Firing]] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list[tuple[Firing, Verdict]]] = defaultdict(list)
     excluded = list(evidence.excluded)
     for firing in firings:
-        ev = firing.evidence
-        ends = _duration_end(bundle.measures[firing.rule.measure_id], ev)
+        ev, entry = firing.evidence, bundle.measures[firing.rule.measure_id]
+        ends = _duration_end(entry, ev)
         if ends is not None and ends <= context.as_of:
+            verdict = Verdict(excluded=(ExclusionReason.expired, f"the measure's duration ended on {ends}"))
+        else:
+            verdict = resolve(entry.measure.reach, firing.rule, ev, context)
+        if verdict.excluded is not None:
             if evidence.explain:
-                excluded.append(Exclusion(ExclusionReason.expired, f"the measure's duration ended on {ends}",
-                                          record_id=ev.records[0].record_id if ev.records else None,
+                excluded.append(Exclusion(*verdict.excluded, record_id=ev.records[0].record_id if ev.records else None,
                                           measure_id=firing.rule.measure_id, rule_id=firing.rule.rule_id))
             continue
-        groups[(firing.rule.measure_id, ev.via_subject, ev.via_role)].append(firing)
+        groups[(firing.rule.measure_id, ev.via_subject, ev.via_role)].append((firing, verdict))
     penalties, incentives = [], []
     for (measure_id, via_subject, via_role), group in sorted(groups.items()):
         entry = bundle.measures[measure_id]
-        matched = _matched(entry, group, context, via_subject, via_role)
-        if group[0].rule.incentive:
+        matched = _matched(entry, group, context, bundle, via_subject, via_role)
+        if group[0][0].rule.incentive:
             if evidence.serious_in_force:
                 excluded.append(Exclusion(ExclusionReason.incentive_withheld,
                                           "no incentive while a serious-dishonesty record is in force",
@@ -71,7 +77,7 @@ def decide(
             penalties.append(matched)
     outcome = Outcome.allow
     for measure in penalties:
-        candidate = EFFECT_OUTCOME[Effect(measure.effect)]
+        candidate = Outcome.review if measure.review_reasons else EFFECT_OUTCOME[Effect(measure.effect)]
         if OUTCOME_STRENGTH[candidate] > OUTCOME_STRENGTH[outcome]:
             outcome = candidate
     return Decision(
@@ -85,14 +91,19 @@ def decide(
 
 
 def _matched(
-    entry: MeasureEntry, group: list[Firing], context: CheckContext, via_subject: str, via_role: str
+    entry: MeasureEntry, group: list[tuple[Firing, Verdict]], context: CheckContext, bundle: CompiledBundle,
+    via_subject: str, via_role: str,
 ) -> MatchedMeasure:
+    """One matched measure; it applies if some firing applies, else it asks for review with every open question."""
     measure = entry.measure
+    certain = [firing for firing, verdict in group if not verdict.doubts]
+    firings = certain or [firing for firing, _ in group]
+    doubts = () if certain else tuple(dict.fromkeys(d for _, verdict in group for d in verdict.doubts))
     records: dict[str, Record] = {}
-    for firing in group:
+    for firing in firings:
         for record in firing.evidence.records:
             records.setdefault(record.record_id, record)
-    strongest = max((f.evidence for f in group), key=lambda ev: (ev.severity, ev.value, ev.evidence_id))
+    strongest = max((f.evidence for f in firings), key=lambda ev: (ev.severity, ev.value, ev.evidence_id))
     legal_basis, warnings = entry.basis_on(context.as_of)
     return MatchedMeasure(
         measure_id=measure.id,
@@ -105,15 +116,25 @@ def _matched(
         jurisdiction=entry.jurisdiction,
         ruleset_id=entry.ruleset_id,
         ruleset_version=entry.ruleset_version,
-        rule_ids=tuple(sorted({f.rule.rule_id for f in group})),
+        rule_ids=tuple(sorted({f.rule.rule_id for f in firings})),
         legal_basis=legal_basis,
         triggered_by=tuple(sorted(records.values(), key=lambda r: (r.start, r.record_id))),
         proportionality=_trace(entry, strongest),
-        until=_until(entry, group),
-        disputed=any(f.evidence.disputed for f in group),
+        until=_until(entry, firings),
+        disputed=any(f.evidence.disputed for f in firings),
         via=Via(via_subject, via_role) if via_subject else None,
         basis_warnings=warnings,
+        review_reasons=doubts,
+        repair=() if measure.kind is MeasureKind.incentive else _repair(firings, bundle),
     )
+
+
+def _repair(firings: list[Firing], bundle: CompiledBundle) -> tuple[RepairOption, ...]:
+    options: dict[str, RepairOption] = {}
+    for firing in firings:
+        for option in repair_options(firing.evidence, bundle):
+            options.setdefault(option.record_id, option)
+    return tuple(sorted(options.values(), key=lambda o: o.record_id))
 
 
 def _duration_end(entry: MeasureEntry, evidence: Evidence) -> date | None:

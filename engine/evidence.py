@@ -15,6 +15,11 @@ from datetime import date
 
 from jrp.engine.compile import CompiledBundle
 from jrp.engine.facts import CheckContext, Record, RelatedParty, SubjectFacts
+from jrp.engine.periods_of_records import Window, effective_severity, listing_window, publication
+from jrp.engine.types import Doubt, Evidence, Exclusion, ExclusionReason, ReviewReason, Trigger
+from jrp.vocabulary.jurisdictions import chain_of
+from jrp.vocabulary.measures import ListKind
+from jrp.vocabulary.periods import add_years, shift
 from jrp.vocabulary.records import (
     CommitmentState,
     ObjectionState,
@@ -23,12 +28,10 @@ from jrp.vocabulary.records import (
     RecordType,
     Severity,
 )
-from jrp.vocabulary.periods import add_years, shift
-from jrp.engine.types import Evidence, Exclusion, ExclusionReason, Trigger
-from jrp.vocabulary.jurisdictions import chain_of
-from jrp.vocabulary.measures import ListKind
+from jrp.vocabulary.subjects import NAMED_BY_DECISION
 
-LIST_SEVERITY = {ListKind.serious: int(Severity.serious), ListKind.key_attention: int(Severity.general), ListKind.incentive: 0}
+LIST_SEVERITY = {ListKind.serious: int(Severity.serious), ListKind.key_attention: int(Severity.general),
+                 ListKind.incentive: 0, ListKind.decision: int(Severity.serious)}
 ENDED_STATUS = {
     RecordStatus.removed: ExclusionReason.removed,
     RecordStatus.repaired: ExclusionReason.repaired,
@@ -63,48 +66,48 @@ def build_evidence(
         adult_from = add_years(facts.subject.birth_date, 18)
     penalties: list[tuple[Record, date | None]] = []
     for record in facts.records:
-        until = _in_force_until(record, context, bundle, out, adult_from)
-        if until is False:
-            continue
-        _record_evidence(record, until, context, bundle, out, penalties)
+        window = _in_force_until(record, context, bundle, out, adult_from)
+        if window is not None:
+            _record_evidence(record, window, context, bundle, out, penalties)
     _aggregate(facts, context, bundle, out, penalties)
     for related in facts.related:
-        _related_evidence(related, context, bundle, out)
+        _related_evidence(facts.subject.subject_id, related, context, bundle, out)
     return out
 
 
 def _in_force_until(
     record: Record, context: CheckContext, bundle: CompiledBundle, out: EvidenceSet, adult_from: date | None
-) -> date | None | bool:
-    """The date a record stops applying, None if open-ended, or False if it does not apply now."""
+) -> Window | None:
+    """The window in which a record applies, or None (and the reason noted) if it does not apply now."""
     as_of = context.as_of
     if record.start > as_of:
         out.exclude(record, ExclusionReason.not_yet_in_force, "starts on {}", record.start)
-        return False
+        return None
     if adult_from is not None and record.record_type in DISHONESTY_TYPES and record.start < adult_from:
         out.exclude(record, ExclusionReason.under_18, "the person was under 18 on the record date (Suzhou 2024 (八))")
-        return False
+        return None
     ended = ENDED_STATUS.get(record.status)
     ended_on = _status_effective(record, bundle) if ended is not None else None
     if ended is not None and (ended_on is None or ended_on <= as_of):
         out.exclude(record, ended, "{}, effective {}", record.status.value, ended_on or "immediately")
-        return False
+        return None
     if (
         bundle.objections_suspend
         and record.objection is ObjectionState.open
         and (record.objection_date is None or record.objection_date <= as_of)
     ):
         out.exclude(record, ExclusionReason.suspended_objection, "suspended while the objection is examined")
-        return False
-    until = _nominal_end(record, bundle, out)
-    if until is False:
-        return False
+        return None
+    window = _nominal_window(record, bundle, out)
+    if window is None:
+        return None
+    until = window.until
     if ended_on is not None and (until is None or ended_on < until):
-        until = ended_on  # a removal or repair taking effect later ends it early
-    if until is not None and until <= as_of:
-        out.exclude(record, ExclusionReason.expired, "in force until {}", until)
-        return False
-    return until
+        window = Window(ended_on)  # a removal or repair taking effect later ends it early, and settles the end
+    if window.until is not None and window.until <= as_of:
+        out.exclude(record, ExclusionReason.expired, "in force until {}", window.until)
+        return None
+    return window
 
 
 def _status_effective(record: Record, bundle: CompiledBundle) -> date | None:
@@ -116,49 +119,47 @@ def _status_effective(record: Record, bundle: CompiledBundle) -> date | None:
     periods = bundle.publication_periods
     if record.status is not RecordStatus.repaired or record.record_type is not RecordType.penalty or periods is None:
         return record.status_date
-    period = periods.serious if record.severity is Severity.serious else periods.general
-    minimums = [p for p in (period.min, periods.domain_minimums.get(record.domain or "")) if p]
-    if not minimums:
-        return record.status_date
-    earliest = max(shift(record.start, p) for p in minimums)
+    earliest = publication(record, periods, bundle.periods_since).earliest_repair
     return earliest if record.status_date is None or record.status_date < earliest else record.status_date
 
 
-def _nominal_end(record: Record, bundle: CompiledBundle, out: EvidenceSet) -> date | None | bool:
+def _nominal_window(record: Record, bundle: CompiledBundle, out: EvidenceSet) -> Window | None:
     if record.record_type is RecordType.penalty:
-        return _publication_end(record, bundle, out)
+        return _publication_window(record, bundle, out)
     if record.record_type is RecordType.list_entry:
-        if record.end is not None:
-            return record.end
         credit_list = bundle.lists.get(record.list_id or "")
-        if credit_list is not None and credit_list.listing_period:
-            return shift(record.start, credit_list.listing_period)
-    return record.end
+        if credit_list is not None:
+            return listing_window(record, credit_list)
+    return Window(record.end)
 
 
-def _publication_end(record: Record, bundle: CompiledBundle, out: EvidenceSet) -> date | None | bool:
-    """Penalties apply while published: exemptions first, then the edition's maximum period."""
-    if record.procedure is Procedure.simple or record.severity is Severity.minor or record.severity is None:
+def _publication_window(record: Record, bundle: CompiledBundle, out: EvidenceSet) -> Window | None:
+    """Penalties apply while published: exemptions first, then the governing edition's maximum period."""
+    periods = bundle.publication_periods
+    severity = effective_severity(record, periods)
+    if record.procedure is Procedure.simple or severity in (None, Severity.minor):
         out.exclude(record, ExclusionReason.exempt_minor, "minor or simple-procedure penalty: not published, triggers nothing")
-        return False
+        return None
     if record.first_violation and record.corrected_in_time:
         out.exclude(
             record, ExclusionReason.exempt_first_violation, "first violation corrected in time (行政处罚法 art. 33)"
         )
-        return False
-    periods = bundle.publication_periods
+        return None
     if periods is None:
-        return record.end
-    period = periods.serious if record.severity is Severity.serious else periods.general
-    end = shift(record.start, period.max) if period.max else None
-    if record.end is not None and (end is None or record.end < end):
-        end = record.end
-    return end
+        return Window(record.end)
+    return Window(publication(record, periods, bundle.periods_since).until)
+
+
+def _period_doubt(window: Window, as_of: date) -> tuple[Doubt, ...]:
+    if window.certain_until is not None and window.certain_until <= as_of:
+        return (Doubt(ReviewReason.period_open, f"{window.why_open}: in force for certain until "
+                                               f"{window.certain_until}, possibly until {window.until or 'removed'}"),)
+    return ()
 
 
 def _record_evidence(
     record: Record,
-    until: date | None,
+    window: Window,
     context: CheckContext,
     bundle: CompiledBundle,
     out: EvidenceSet,
@@ -166,23 +167,28 @@ def _record_evidence(
 ) -> None:
     disputed = record.objection is ObjectionState.open
     kind = record.record_type
+    until = window.until
     if kind is RecordType.list_entry:
-        list_id = _local_list_id(record, context, bundle, out)
-        if list_id is None:
+        local = _local_list(record, context, bundle, out)
+        if local is None:
             return
-        severity = LIST_SEVERITY[bundle.lists[list_id].kind]
-        if record.severity is not None and bundle.lists[list_id].kind is not ListKind.incentive:
+        list_id, doubts = local
+        list_kind = bundle.lists[list_id].kind
+        severity = LIST_SEVERITY[list_kind]
+        if record.severity is not None and list_kind is not ListKind.incentive:
             severity = max(severity, int(record.severity))
-        if severity >= Severity.serious:
+        if list_kind is ListKind.serious or (severity >= Severity.serious and list_kind is not ListKind.decision):
             out.serious_in_force = True
         out.items.append(Evidence(record.record_id, Trigger.list, list_id, severity=severity,
-                                  records=(record,), since=record.start, until=until, disputed=disputed))
+                                  records=(record,), since=record.start, until=until, disputed=disputed,
+                                  doubts=doubts + _period_doubt(window, context.as_of)))
     elif kind is RecordType.penalty:
-        if record.severity is Severity.serious:
+        severity = effective_severity(record, bundle.publication_periods)
+        if severity is Severity.serious:
             out.serious_in_force = True
         penalties.append((record, until))
         out.items.append(Evidence(record.record_id, Trigger.penalty, record.domain or "",
-                                  severity=int(record.severity or 0), records=(record,), since=record.start,
+                                  severity=int(severity or 0), records=(record,), since=record.start,
                                   until=until, disputed=disputed))
     elif kind is RecordType.commitment and _breached_by(record, context.as_of):
         out.items.append(Evidence(record.record_id, Trigger.commitment_breach, record.matter or "",
@@ -195,25 +201,36 @@ def _breached_by(record: Record, as_of: date) -> bool:
         record.commitment_date is None or record.commitment_date <= as_of)
 
 
-def _local_list_id(record: Record, context: CheckContext, bundle: CompiledBundle, out: EvidenceSet) -> str | None:
-    """The local list a list entry counts as: its own, or the one a cross-region mapping names.
+def _local_list(
+    record: Record, context: CheckContext, bundle: CompiledBundle, out: EvidenceSet
+) -> tuple[str, tuple[Doubt, ...]] | None:
+    """The local list a list entry counts as (its own, or the one a cross-region mapping names), with doubts.
 
     A list the bundle defines counts whatever region issued the entry (a Shanghai court
     publishes on the national judgment-debtor list); only lists foreign to the bundle
-    need a declared mapping.
+    need a declared mapping, which may recognise records of named domains only.
     """
-    list_id = record.list_id or ""
+    list_id, doubts = record.list_id or "", ()
     if list_id not in bundle.lists and record.region and record.region not in chain_of(context.jurisdiction):
-        mapped = bundle.cross_region.get((record.region, list_id))
-        if mapped is None:
+        mapping = bundle.cross_region.get((record.region, list_id))
+        if mapping is None:
             out.exclude(record, ExclusionReason.unmapped_cross_region,
                         f"list type {list_id!r} of {record.region} has no declared local equivalent")
             return None
-        list_id = mapped
+        if mapping.domains and record.domain is None:
+            doubts = (Doubt(ReviewReason.domain_not_stated,
+                            f"{record.region} records are recognised only in {', '.join(mapping.domains)}; "
+                            "the record does not state its domain"),)
+        elif mapping.domains and record.domain not in mapping.domains:
+            out.exclude(record, ExclusionReason.domain_not_recognised,
+                        f"{record.region} records are recognised only in {', '.join(mapping.domains)}, "
+                        f"not {record.domain}")
+            return None
+        list_id = mapping.maps_to
     if list_id not in bundle.lists:
         out.exclude(record, ExclusionReason.unknown_list, "list {!r} is not defined in this bundle", list_id)
         return None
-    return list_id
+    return list_id, doubts
 
 
 def _latest(records: Iterable[Record]) -> dict[str, Record]:
@@ -293,8 +310,14 @@ def _repeat_evidence(window: str, penalties: list[tuple[Record, date | None]], a
                                   until=shift(min(r.start for r in records), window)))
 
 
-def _related_evidence(related: RelatedParty, context: CheckContext, bundle: CompiledBundle, out: EvidenceSet) -> None:
-    """Serious-list entries of an organisation the subject holds a role in, marked with the role."""
+def _related_evidence(
+    subject_id: str, related: RelatedParty, context: CheckContext, bundle: CompiledBundle, out: EvidenceSet
+) -> None:
+    """Serious-list entries of an organisation the subject holds a role in, marked with the role.
+
+    Where the decision names persons, it reaches only them; a role the law leaves to the decision
+    to fill (安全生产法 art. 78: 有关从业人员) reaches nobody through a relation alone.
+    """
     as_of = context.as_of
     if (related.start and related.start > as_of) or (related.end and related.end <= as_of):
         for record in related.records:
@@ -305,15 +328,23 @@ def _related_evidence(related: RelatedParty, context: CheckContext, bundle: Comp
     for record in related.records:
         if record.record_type is not RecordType.list_entry:
             continue
-        until = _in_force_until(record, context, bundle, scratch, None)
-        if until is False:
+        window = _in_force_until(record, context, bundle, scratch, None)
+        if window is None:
             continue
-        list_id = _local_list_id(record, context, bundle, scratch)
-        if list_id is None or bundle.lists[list_id].kind is ListKind.incentive:
+        local = _local_list(record, context, bundle, scratch)
+        if local is None or bundle.lists[local[0]].kind is ListKind.incentive:
             continue
+        list_id, doubts = local
+        if record.persons and subject_id not in record.persons:
+            scratch.exclude(record, ExclusionReason.person_not_named,
+                            "the decision names its persons, and {} is not among them", subject_id)
+            continue
+        if not record.persons and related.role in NAMED_BY_DECISION:
+            doubts += (Doubt(ReviewReason.persons_not_named,
+                             f"the decision reaches the {related.role} it names, and names no one"),)
         out.items.append(Evidence(f"{record.record_id}@{related.role}", Trigger.list, list_id,
                                   severity=LIST_SEVERITY[bundle.lists[list_id].kind], via_role=related.role,
                                   via_subject=related.subject.subject_id, records=(record,), since=record.start,
-                                  until=until,
-                                  disputed=record.objection is ObjectionState.open))
+                                  until=window.until, disputed=record.objection is ObjectionState.open,
+                                  doubts=doubts + _period_doubt(window, as_of)))
     out.excluded.extend(scratch.excluded)

@@ -19,6 +19,7 @@ from jrp.vocabulary.records import (
     RecordType,
     Severity,
 )
+from jrp.vocabulary.scope import ProjectType, Sanction
 from jrp.vocabulary.subjects import SubjectType
 
 
@@ -60,13 +61,21 @@ class Record:
     scheme: str | None = None  # evaluation, points or score scheme
     grade: str | None = None
     value: float | None = None  # points or score
-    matter: str | None = None  # the licensing matter of a commitment
+    matter: str | None = None  # the licence item or matter the decision (or commitment) concerns
     commitment_state: CommitmentState | None = None
     commitment_date: date | None = None  # when the commitment was fulfilled or breached
     status: RecordStatus = RecordStatus.active
     status_date: date | None = None
     objection: ObjectionState = ObjectionState.none
     objection_date: date | None = None
+    # What the decision reaches (精准惩戒); empty or None where the source does not say.
+    sanctions: tuple[Sanction, ...] = ()  # the penalty types imposed (行政处罚法 art. 9), or a criminal penalty
+    ground: str | None = None  # the legal ground of a listing, one of the list's ``grounds`` (e.g. bidding-law-53)
+    industry: str | None = None  # GB/T 4754 code the decision names (a trade ban)
+    project_type: ProjectType | None = None  # the kind of project the decision is limited to
+    persons: tuple[str, ...] = ()  # identifiers of the persons the decision names
+    rectification_due: date | None = None  # the deadline to rectify (整改期限)
+    rectified_on: date | None = None  # when the rectification was accepted
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +108,24 @@ class SubjectFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class Application:
+    """What is applied for, where a measure reaches only part of a scenario (None: not said).
+
+    ``matter`` is the licence item or approval matter (compared with a record's ``matter``),
+    ``industry`` a GB/T 4754 code, ``tender_required`` whether the project must be tendered by
+    law (招标投标法 art. 3).
+    """
+
+    matter: str | None = None
+    industry: str | None = None
+    project_type: ProjectType | None = None
+    tender_required: bool | None = None
+
+
+NOTHING_SAID = Application()
+
+
+@dataclass(frozen=True, slots=True)
 class CheckContext:
     """What the caller asks: may this subject, in this role, do this, on this date?"""
 
@@ -106,3 +133,4 @@ class CheckContext:
     as_of: date
     role: str | None = None
     jurisdiction: str = "CN"
+    application: Application = NOTHING_SAID

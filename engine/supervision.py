@@ -16,8 +16,8 @@ def supervision_of(evidence: EvidenceSet, bundle: CompiledBundle) -> Supervision
     worst, grounds = NORMAL_CLASS, []
     candidates: list[tuple[str, str]] = []
     for item in evidence.items:
-        if item.via_role:
-            continue
+        if item.via_role or item.doubts:
+            continue  # a related party's record, or one whose facts leave it open, sets no class
         if item.trigger is Trigger.grade and item.key in bundle.grading:
             mapped = bundle.grading[item.key].grades.get(item.grade)
             if mapped:

@@ -57,6 +57,34 @@ class CompiledRule:
     ruleset_id: str
     ruleset_version: str
     jurisdiction: str
+    # Which penalties qualify, by type (resolved with the measure's reach after firing: ``jrp.engine.scope``).
+    sanctions: frozenset[str] = frozenset()
+    fine_at_least: float | None = None
+    grounds: frozenset[str] = frozenset()  # list entries of these legal grounds only
+
+
+class ReviewReason(StrEnum):
+    """Why a measure that fired answers ``review`` instead of applying: the facts lack what it needs."""
+
+    period_open = "period_open"
+    ground_not_stated = "ground_not_stated"
+    sanction_not_stated = "sanction_not_stated"
+    amount_not_stated = "amount_not_stated"
+    matter_not_stated = "matter_not_stated"
+    industry_not_stated = "industry_not_stated"
+    project_type_not_stated = "project_type_not_stated"
+    tender_not_stated = "tender_not_stated"
+    rectification_not_stated = "rectification_not_stated"
+    domain_not_stated = "domain_not_stated"
+    persons_not_named = "persons_not_named"
+
+
+@dataclass(frozen=True, slots=True)
+class Doubt:
+    """A missing fact that keeps a measure from applying, and what would settle it."""
+
+    reason: ReviewReason
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +104,7 @@ class Evidence:
     since: date | None = None  # the day the evidence began to hold; measure durations run from it
     until: date | None = None
     disputed: bool = False
+    doubts: tuple[Doubt, ...] = ()  # what the record leaves open (a period the decision alone fixes…)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +138,15 @@ class ExclusionReason(StrEnum):
     basis_does_not_extend = "basis_does_not_extend"
     incentive_withheld = "incentive_withheld"
     ruleset_not_in_force = "ruleset_not_in_force"
+    sanction_not_covered = "sanction_not_covered"
+    ground_not_covered = "ground_not_covered"
+    matter_not_covered = "matter_not_covered"
+    industry_not_covered = "industry_not_covered"
+    project_type_not_covered = "project_type_not_covered"
+    tender_not_required = "tender_not_required"
+    rectified = "rectified"
+    domain_not_recognised = "domain_not_recognised"
+    person_not_named = "person_not_named"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +168,32 @@ class Citation:
     article: str
     level: str
     in_force: bool = True
+    quote: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Via:
     subject: str
     role: str
+
+
+@dataclass(frozen=True, slots=True)
+class RepairOption:
+    """How the consequences of one triggering record can end before ``until``, and where to ask.
+
+    ``earliest`` is the first day an application can be made (None: no date can be given, the
+    conditions decide — on performance, or six months after a correction not yet made); ``until``
+    the day the record stops applying by itself (None: open-ended).
+    """
+
+    record_id: str
+    earliest: date | None
+    until: date | None
+    where: str
+    where_en: str
+    conditions: str
+    conditions_en: str
+    legal_basis: tuple[Citation, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +218,13 @@ class MatchedMeasure:
     disputed: bool = False
     via: Via | None = None
     basis_warnings: tuple[str, ...] = ()
+    review_reasons: tuple[Doubt, ...] = ()  # non-empty: the measure may apply, a person must check these first
+    repair: tuple[RepairOption, ...] = ()
+
+    @property
+    def applies(self) -> bool:
+        """Whether the measure applies; if not, it answers review with ``review_reasons``."""
+        return not self.review_reasons
 
 
 @dataclass(frozen=True, slots=True)

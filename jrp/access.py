@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from jrp.vocabulary.jurisdictions import chain_of
 from jrp.service import Caller
+from jrp.vocabulary.jurisdictions import chain_of
 
 
 class Role(StrEnum):

@@ -34,9 +34,10 @@ from jrp.cli_audit import facts as audit_facts
 from jrp.cli_keys import keys_app
 from jrp.cli_rulesets import rulesets_app
 from jrp.demo_vocabulary import vocabulary_of
-from jrp.vocabulary.scenarios import CheckRole, Scenario
 from jrp.runtime import Runtime
 from jrp.settings import Settings
+from jrp.vocabulary.scenarios import CheckRole, Scenario
+from jrp.vocabulary.scope import ProjectType
 
 app = typer.Typer(help="Joint rewards and penalties (联合奖惩): silent checks with legal basis.", no_args_is_help=True)
 audit_app = typer.Typer(help="Decision log audits.", no_args_is_help=True)
@@ -112,11 +113,17 @@ def check(
     jurisdiction: JurisdictionOpt = "CN",
     as_of: AsOfOpt = None,
     explain: bool = False,
+    matter: Annotated[str | None, typer.Option(help="licence item or matter applied for")] = None,
+    industry: Annotated[str | None, typer.Option(help="GB/T 4754 industry code applied for, e.g. C26")] = None,
+    project_type: Annotated[ProjectType | None, typer.Option(help="bidding/procurement: what the project is for")] = None,
+    tender_required: Annotated[bool | None, typer.Option(help="bidding: the project must be tendered by law")] = None,
 ) -> None:
     """Check one subject (recorded in the decision log like an API check) and print the answer as JSON."""
     runtime: Runtime = ctx.obj
     operator = _operator()
-    request = to_request(_options(scenario, role, as_of, purpose), SubjectV1(id=subject), jurisdiction, explain)
+    options = _options(scenario, role, as_of, purpose).model_copy(update={
+        "matter": matter, "industry": industry, "project_type": project_type, "tender_required": tender_required})
+    request = to_request(options, SubjectV1(id=subject), jurisdiction, explain)
     result = runtime.service.check(request, operator.caller())
     typer.echo(check_response(result, operator).model_dump_json(indent=2, exclude_unset=True))
 

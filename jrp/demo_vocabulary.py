@@ -15,7 +15,7 @@ FIRST_OF_KIND = {  # the README tour's fixed subjects use the first list of each
 
 def vocabulary_of(library: Library) -> DemoVocabulary:
     """Every list (by kind), penalty domain, grading scheme, points and score scheme the rulesets use."""
-    rulesets = [f.ruleset for f in library.files]
+    rulesets = [f.ruleset for f in library.live_files]
     lists: dict[str, list[str]] = {kind.value: [] for kind in ListKind}
     for ruleset in rulesets:
         for item in ruleset.lists:
@@ -29,6 +29,7 @@ def vocabulary_of(library: Library) -> DemoVocabulary:
                for d in trigger.domains}
     grades = {scheme.scheme: list(scheme.grades) for ruleset in rulesets for scheme in ruleset.grading}
     matters = {m for rule in rules if rule.when.commitment_breach for m in rule.when.commitment_breach.matters}
+    grounds = {item.id: [g.id for g in item.grounds] for ruleset in rulesets for item in ruleset.lists if item.grounds}
     return DemoVocabulary(
         list_ids=lists,
         penalty_domains=sorted(domains | set(DEFAULT_VOCABULARY.penalty_domains)),
@@ -37,4 +38,5 @@ def vocabulary_of(library: Library) -> DemoVocabulary:
         score_schemes=sorted({rule.when.score.scheme for rule in rules if rule.when.score}),
         roles=[role.value for role in RelatedRole],
         scenarios=sorted(matters) or ["administrative_licensing"],
+        grounds=grounds,
     )

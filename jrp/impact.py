@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from jrp.differences import Difference, compare
 from jrp.engine.codec import decision_to_json, facts_from_json
 from jrp.engine.compile import CompiledBundle, compile_bundle
 from jrp.engine.evaluate import Engine
 from jrp.engine.facts import CheckContext, SubjectFacts
 from jrp.engine.types import Decision
-from jrp.vocabulary.jurisdictions import chain_of
 from jrp.rulesets.library import Library, RulesetFile
 from jrp.rulesets.loader import Level, Problem
 from jrp.rulesets.validate import validate
-from jrp.differences import Difference, compare
+from jrp.vocabulary.jurisdictions import chain_of
 
 EXAMPLES_PER_CHANGE = 5
 RECENT_DECISIONS = 500

@@ -7,7 +7,6 @@ from typing import Any, Protocol
 
 from jrp.engine.facts import SubjectFacts
 
-
 UNKNOWN = "unknown"
 """The facts version of a subject the store has never seen (a stored subject's versions are numbers)."""
 

@@ -18,9 +18,9 @@ from jrp.adapters.event_rules import EventContext
 from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.feedback import FeedbackStore
 from jrp.adapters.sign_outs import SignOutStore
+from jrp.group_commit import GroupCommitLog
 from jrp.measures_catalog.catalog import Catalog
 from jrp.rulesets.library import Library
-from jrp.group_commit import GroupCommitLog
 from jrp.service import CheckService
 from jrp.settings import Settings
 

@@ -18,17 +18,17 @@ from typing import Any
 from cachetools import LRUCache
 
 from jrp.differences import Difference, compare
-from jrp.engine.codec import decision_to_json, facts_from_json
-from jrp.engine.compile import compile_bundle
+from jrp.engine.codec import application_from_json, application_to_json, decision_to_json, facts_from_json
+from jrp.engine.compile import CompileError, compile_bundle
 from jrp.engine.decide import INSPECTION
 from jrp.engine.evaluate import Engine
-from jrp.engine.facts import CheckContext, Subject, SubjectFacts
-from jrp.vocabulary.subjects import SubjectType
+from jrp.engine.facts import NOTHING_SAID, Application, CheckContext, Subject, SubjectFacts
 from jrp.engine.types import Decision, Supervision
 from jrp.evaluation import Evaluation
 from jrp.ports import UNKNOWN, DecisionLog, FactsSource
 from jrp.rulesets.bundle import Bundle, RulesetRef
 from jrp.rulesets.library import Library
+from jrp.vocabulary.subjects import SubjectType
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class SubjectRef:
 
 @dataclass(frozen=True)
 class CheckRequest:
-    """One silent check; ``purpose`` is mandatory (查询使用登记)."""
+    """One silent check; ``purpose`` is mandatory (查询使用登记); ``application`` says what is applied for."""
 
     subject: SubjectRef
     scenario: str
@@ -52,6 +52,7 @@ class CheckRequest:
     as_of: date | None = None
     reference: str = ""
     explain: bool = False
+    application: Application = NOTHING_SAID
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,15 @@ class UnknownDecision(LookupError):
     """No decision with that id in the log."""
 
 
+class RulesUnavailable(LookupError):
+    """The rules in force for a jurisdiction and date do not form a complete bundle (a maintainer must fix them)."""
+
+    def __init__(self, jurisdiction: str, as_of: date, reason: str):
+        self.jurisdiction, self.as_of = jurisdiction, as_of
+        super().__init__(f"no complete rules for {jurisdiction} on {as_of}: {reason}; "
+                         "the rule maintainers must fix the rulesets (jrp rulesets validate names the problem)")
+
+
 def _today() -> date:
     return datetime.now(UTC).date()
 
@@ -130,11 +140,15 @@ class CheckService:
                 self._bundles[key] = bundle
         return bundle
 
-    def engine_for(self, bundle: Bundle) -> Engine:
-        """The compiled engine of ``bundle``, compiled once per bundle hash."""
+    def engine_for(self, bundle: Bundle, as_of: date | None = None) -> Engine:
+        """The compiled engine of ``bundle``, compiled once per bundle hash; :class:`RulesUnavailable` if it cannot."""
         engine = self._engines.get(bundle.hash)
         if engine is None:
-            engine = Engine(compile_bundle(bundle), self.backend)
+            try:
+                compiled = compile_bundle(bundle)
+            except CompileError as error:
+                raise RulesUnavailable(bundle.jurisdiction, as_of or self.today(), str(error)) from None
+            engine = Engine(compiled, self.backend)
             with self._lock:
                 self._engines.setdefault(bundle.hash, engine)
         return engine
@@ -143,7 +157,7 @@ class CheckService:
         """Evaluate one request without logging it, on ``facts`` if already read (a batch) or on the store's."""
         as_of = request.as_of or self.today()
         bundle = self.bundle_for(request.jurisdiction, as_of)
-        context = CheckContext(request.scenario, as_of, request.role, request.jurisdiction)
+        context = CheckContext(request.scenario, as_of, request.role, request.jurisdiction, request.application)
         evaluation = self._evaluation(request, context, bundle, facts)
         return CheckResult(uuid.uuid4().hex, evaluation, request, as_of, bundle, datetime.now(UTC))
 
@@ -155,13 +169,15 @@ class CheckService:
         evaluated with the caller's type and name.
         """
         version = facts.version if facts is not None else self.facts.facts_version(request.subject.id)
-        key = (request.subject, version, bundle.hash, context.scenario, context.role, context.as_of, request.explain)
+        key = (request.subject, version, bundle.hash, context.scenario, context.role, context.as_of,
+               context.application, request.explain)
         hit = self._results.get(key)
         if hit is not None:
             return hit
         if facts is None:
             facts = self.facts.load(request.subject.id) or _unknown_subject(request.subject)
-        evaluation = Evaluation(facts, self.engine_for(bundle).check(facts, context, with_explanation=request.explain))
+        engine = self.engine_for(bundle, context.as_of)
+        evaluation = Evaluation(facts, engine.check(facts, context, with_explanation=request.explain))
         with self._lock:
             self._results[key] = evaluation
         return evaluation
@@ -171,7 +187,7 @@ class CheckService:
         bundle = self.bundle_for(jurisdiction, as_of)
         facts = self.facts.load(subject_id) or _unknown_subject(SubjectRef(subject_id))
         context = CheckContext(INSPECTION, as_of, None, jurisdiction)
-        decision = self.engine_for(bundle).check(facts, context, with_supervision=True)
+        decision = self.engine_for(bundle, as_of).check(facts, context, with_supervision=True)
         assert decision.supervision is not None  # with_supervision always grades
         return decision.supervision
 
@@ -212,8 +228,10 @@ class CheckService:
         else:
             bundle = self.bundle_for(jurisdiction, self.today())
         facts = facts_from_json(entry["facts"])
-        context = CheckContext(request["scenario"], as_of, request.get("role"), jurisdiction)
-        replayed = decision_to_json(self.engine_for(bundle).check(facts, context, with_explanation=request.get("explain", False)))
+        context = CheckContext(request["scenario"], as_of, request.get("role"), jurisdiction,
+                               application_from_json(request.get("application")))
+        engine = self.engine_for(bundle, as_of)
+        replayed = decision_to_json(engine.check(facts, context, with_explanation=request.get("explain", False)))
         original = entry["result"]
         differences = compare(original, replayed)
         return ReplayResult(not differences, original, replayed, differences)
@@ -243,6 +261,7 @@ def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None) 
             "jurisdiction": request.jurisdiction,
             "as_of": result.as_of.isoformat(),
             "explain": request.explain,
+            "application": application_to_json(request.application),
         },
         "bundle": {"jurisdiction": result.bundle.jurisdiction, "hash": result.bundle.hash,
                    "rulesets": [{"id": r.id, "version": r.version} for r in result.bundle.refs]},

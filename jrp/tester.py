@@ -11,14 +11,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jrp.engine.compile import compile_bundle
+from jrp.engine.compile import CompiledBundle, compile_bundle
 from jrp.engine.evaluate import Engine
-from jrp.engine.compile import CompiledBundle
-from jrp.engine.facts import CheckContext, Record, RelatedParty, Subject, SubjectFacts
-from jrp.vocabulary.records import RecordType
+from jrp.engine.facts import Application, CheckContext, Record, RelatedParty, Subject, SubjectFacts
 from jrp.engine.types import CompiledRule, Decision, Trigger
 from jrp.rulesets.library import Library
 from jrp.rulesets.schema import TestCase, TestRecord
+from jrp.vocabulary.records import RecordType
+
+RECORD_FIELDS = frozenset(Record.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -40,31 +41,14 @@ class CaseResult:
         return f"{self.file}:{self.line}" if self.line else str(self.file)
 
 
+RENAMED = {"type": "record_type", "list": "list_id", "id": "record_id"}
+
+
 def _record(spec: TestRecord, subject_id: str, number: int) -> Record:
-    return Record(
-        record_id=spec.id or f"{subject_id}-r{number}",
-        subject_id=subject_id,
-        record_type=spec.type,
-        start=spec.start,
-        end=spec.end,
-        list_id=spec.list,
-        severity=spec.severity,
-        domain=spec.domain,
-        procedure=spec.procedure,
-        impact=spec.impact,
-        region=spec.region,
-        first_violation=spec.first_violation,
-        corrected_in_time=spec.corrected_in_time,
-        scheme=spec.scheme,
-        grade=spec.grade,
-        value=spec.value,
-        matter=spec.matter,
-        commitment_state=spec.commitment_state,
-        commitment_date=spec.commitment_date,
-        status=spec.status,
-        status_date=spec.status_date,
-        objection=spec.objection,
-    )
+    """A test record as the engine's ``Record``: the same fields, three of them under shorter names."""
+    fields = {RENAMED.get(name, name): value for name, value in spec if name in RENAMED or name in RECORD_FIELDS}
+    fields["record_id"] = spec.id or f"{subject_id}-r{number}"
+    return Record(subject_id=subject_id, **fields)
 
 
 def facts_of(case: TestCase) -> SubjectFacts:
@@ -89,6 +73,7 @@ def _failures(case: TestCase, decision: Decision) -> tuple[str, ...]:
         failures.append(f"outcome: expected {expect.outcome}, got {decision.outcome.value}")
     for label, wanted, got in (
         ("measures", expect.measures, decision.measures),
+        ("measures needing review", expect.needs_review, [m for m in decision.measures if m.review_reasons]),
         ("incentives", expect.incentives, decision.incentives),
     ):
         got_ids = {m.measure_id for m in got}
@@ -126,7 +111,8 @@ class Engines:
         if engine is None:
             engine = self._by_hash[bundle.hash] = Engine(compile_bundle(bundle), self.backend)
         role = case.role.value if case.role else None
-        return engine, CheckContext(case.scenario.value, case.as_of, role, jurisdiction)
+        application = Application(case.matter, case.industry, case.project_type, case.tender_required)
+        return engine, CheckContext(case.scenario.value, case.as_of, role, jurisdiction, application)
 
 
 def iter_cases(library: Library) -> Iterator[tuple[str, TestCase, Path, int | None]]:

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from jrp.vocabulary.jurisdictions import chain_of
 from jrp.rulesets.library import Library, RulesetFile
 from jrp.rulesets.schema import Measure
+from jrp.vocabulary.jurisdictions import chain_of
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,17 @@ class RulesetRef(NamedTuple):
     version: str
 
 
+class Unresolved(NamedTuple):
+    """A reference at ``location`` of ``ref`` (None: of the bundle as a whole) that the bundle cannot resolve."""
+
+    ref: RulesetRef | None
+    location: tuple[str | int, ...]
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.ref.id}@{self.ref.version} {self.message}" if self.ref else self.message
+
+
 @dataclass(frozen=True)
 class Bundle:
     """Ruleset versions from the national level down to one jurisdiction.
@@ -38,8 +49,9 @@ class Bundle:
         cited = sorted(_cited_instruments(rulesets) & instruments.keys())
         content = {
             "jurisdiction": jurisdiction,
-            "rulesets": [r.model_dump(mode="json") for r in rulesets],
-            "instruments": [instruments[i].model_dump(mode="json") for i in cited],
+            # defaults left out: a new optional field of the format does not change existing bundles' hashes
+            "rulesets": [r.model_dump(mode="json", exclude_defaults=True) for r in rulesets],
+            "instruments": [instruments[i].model_dump(mode="json", exclude_defaults=True) for i in cited],
         }
         digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         return cls(jurisdiction, rulesets, instruments, digest)
@@ -60,6 +72,32 @@ class Bundle:
     @cached_property
     def lists(self) -> dict[str, CreditList]:
         return {item.id: item for ruleset in self.rulesets for item in ruleset.lists}
+
+    def unresolved(self) -> list[Unresolved]:
+        """Every reference this bundle cannot resolve: a rule's list or measure, a mapping's list, an instrument.
+
+        A ruleset may read lists and measures of a higher level; on a date where that level's
+        version does not define them, the chain is broken and no check can be answered.
+        """
+        problems = []
+        for ruleset in self.rulesets:
+            ref = RulesetRef(ruleset.ruleset.id, ruleset.ruleset.version)
+            for i, rule in enumerate(ruleset.rules):
+                if rule.when.list and rule.when.list not in self.lists:
+                    problems.append(Unresolved(ref, ("rules", i, "when", "list"),
+                                               f"rule {rule.id} refers to list {rule.when.list!r}, "
+                                               "which no ruleset of the chain defines on this date"))
+                problems.extend(Unresolved(ref, ("rules", i, "measures", j),
+                                           f"rule {rule.id} refers to measure {m!r}, which no ruleset of "
+                                           "the chain defines on this date")
+                                for j, m in enumerate(rule.measures) if m not in self.measures)
+            problems.extend(Unresolved(ref, ("cross_region", i, "maps_to"),
+                                       f"maps {m.region} {m.list_type} to list {m.maps_to!r}, which no "
+                                       "ruleset of the chain defines on this date")
+                            for i, m in enumerate(ruleset.cross_region) if m.maps_to not in self.lists)
+        problems.extend(Unresolved(None, (), f"citation of unregistered instrument {i!r}")
+                        for i in sorted(_cited_instruments(self.rulesets) - self.instruments.keys()))
+        return problems
 
 
 def _cited_instruments(rulesets: tuple[Ruleset, ...]) -> set[str]:

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from jrp.vocabulary.periods import period_parts
 from jrp.rulesets.library import RulesetFile
 from jrp.rulesets.loader import Level
 from jrp.rulesets.schema import Citation, Measure, Ruleset
 from jrp.vocabulary.measures import Effect, MeasureKind
+from jrp.vocabulary.periods import period_parts
 
 EFFECT_STRENGTH = {Effect.key_supervision: 1, Effect.heightened_review: 2, Effect.restrict: 3, Effect.prohibit: 4}
 

@@ -14,10 +14,10 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-from jrp.vocabulary.jurisdictions import chain_of
 from jrp.rulesets.bundle import Bundle, RulesetRef
 from jrp.rulesets.loader import LineIndex, Problem, RulesetError, parse_model
 from jrp.rulesets.schema import Instrument, InstrumentRegistry, Ruleset, TestSuite
+from jrp.vocabulary.jurisdictions import chain_of
 
 BUNDLED_RULESETS = Path(__file__).resolve().parent
 REGISTRY_FILE = "legal_sources.yaml"
@@ -88,6 +88,17 @@ class Library:
         return tuple(sorted({f.ruleset.ruleset.jurisdiction for f in self.files}))
 
     @cached_property
+    def replaced(self) -> frozenset[RulesetRef]:
+        """Versions a corrected edition withdrew: kept for replay and diff, never selected for a new check."""
+        return frozenset(RulesetRef(f.ruleset.ruleset.id, version)
+                         for f in self.files for version in f.ruleset.ruleset.replaces)
+
+    @cached_property
+    def live_files(self) -> tuple[RulesetFile, ...]:
+        """The files a check can be evaluated with: every version not withdrawn by a correction."""
+        return tuple(f for f in self.files if f.ref not in self.replaced)
+
+    @cached_property
     def _by_ref(self) -> dict[RulesetRef, RulesetFile]:
         return {f.ref: f for f in self.files}
 
@@ -107,18 +118,18 @@ class Library:
             known = sorted(f"{r.id}@{r.version}" for r in self._by_ref)
             raise KeyError(f"no ruleset {ref.id}@{ref.version}; known: {', '.join(known)}") from None
 
-    def versions(self, ruleset_id: str) -> list[RulesetFile]:
-        """Every version of one ruleset, oldest first."""
+    def versions(self, ruleset_id: str, *, live: bool = False) -> list[RulesetFile]:
+        """Every version of one ruleset (``live``: only those not withdrawn), oldest first."""
         return sorted(
-            (f for f in self.files if f.ruleset.ruleset.id == ruleset_id),
-            key=lambda f: f.ruleset.ruleset.effective_from,
+            (f for f in (self.live_files if live else self.files) if f.ruleset.ruleset.id == ruleset_id),
+            key=lambda f: (f.ruleset.ruleset.effective_from, f.ruleset.ruleset.version),
         )
 
     def in_force(self, jurisdiction: str, on: date) -> list[RulesetFile]:
         """The ruleset versions of the chain down to ``jurisdiction`` in force on ``on``, national first."""
         chain = chain_of(jurisdiction)
         latest: dict[str, RulesetFile] = {}
-        for f in self.files:
+        for f in self.live_files:
             header = f.ruleset.ruleset
             if header.jurisdiction in chain and f.in_force(on):
                 known = latest.get(header.id)

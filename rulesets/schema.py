@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from jrp.vocabulary.measures import PENALTY_EFFECTS, Effect, ListKind, MeasureKind
 from jrp.vocabulary.records import (
     CommitmentState,
     Impact,
@@ -23,8 +24,8 @@ from jrp.vocabulary.records import (
     RecordType,
     Severity,
 )
-from jrp.vocabulary.measures import PENALTY_EFFECTS, Effect, ListKind, MeasureKind
 from jrp.vocabulary.scenarios import CheckRole, Scenario
+from jrp.vocabulary.scope import ProjectType, Sanction
 from jrp.vocabulary.subjects import RelatedRole, SubjectType
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
@@ -119,6 +120,7 @@ class Instrument(Frozen):
     status_date: date | None = None
     lapses: date | None = Field(default=None, description="date the instrument stops applying")
     text_file: str | None = Field(default=None, description="file name under the legal texts folder")
+    partial: bool = Field(default=False, description="the text file holds only part of the instrument")
     covers: tuple[Scenario, ...] = Field(
         default=(), description="scenarios the instrument as a whole provides a basis for"
     )
@@ -172,6 +174,46 @@ class Names(Frozen):
     en: str
 
 
+class PeriodRange(Frozen):
+    """A period the basis leaves to the decision within bounds (e.g. 招标投标法 art. 53: one to two years).
+
+    A record without its own end is in force for certain until ``start + min`` and expired after
+    ``start + max``; in between only the decision can tell, so its measures answer ``review``.
+    """
+
+    min: Duration
+    max: Duration
+
+
+Period = Duration | PeriodRange
+
+
+class ListingGround(Frozen):
+    """One legal ground for entering a subject on a list, and the listing period that ground allows.
+
+    A record names its ground (``ground``); a record without one gets the widest envelope of the
+    list's grounds, so it is never held longer than some ground allows.
+    """
+
+    id: Identifier
+    name: Names
+    basis: tuple[Citation, ...] = Field(min_length=1)
+    period: Period | None = Field(default=None, description="for a record without an end; None: no fixed term")
+    longest: Duration | None = Field(
+        default=None, description="the longest end a decision may set (an extension); a later end is cut to it")
+
+
+class RepairRoute(Frozen):
+    """How a record's consequences can end early (信用修复, 提前移出), where to apply and on what conditions."""
+
+    after: Duration | None = Field(default=None, description="earliest application, counted from the record's start")
+    from_rectification: bool = Field(
+        default=False, description="count ``after`` from the rectification (改正之日), not from the start")
+    where: Names
+    conditions: Names
+    basis: tuple[Citation, ...] = Field(min_length=1)
+
+
 class CreditList(Frozen):
     """A list (名单) that subjects are entered on by the authority's decision."""
 
@@ -180,7 +222,12 @@ class CreditList(Frozen):
     kind: ListKind
     authority: str
     basis: tuple[Citation, ...] = Field(min_length=1)
-    listing_period: Duration | None = Field(default=None, description="default period; None: while the decision stands")
+    listing_period: Period | None = Field(
+        default=None, description="for records whose ground has no period of its own; None: while the decision stands")
+    longest: Duration | None = Field(
+        default=None, description="the longest end a decision may set; a later end is cut to it")
+    grounds: tuple[ListingGround, ...] = ()
+    repair: RepairRoute | None = Field(default=None, description="None: no early end; only the period or a removal ends it")
     extends_to: tuple[RelatedRole, ...] = ()
     extension_basis: tuple[Citation, ...] = ()
 
@@ -193,6 +240,31 @@ class CreditList(Frozen):
         return self
 
 
+
+
+class Reach(Frozen):
+    """What a measure reaches within its scenarios, as its basis words it (精准惩戒).
+
+    Each condition compares the check's application with the triggering record. Where the
+    check or the record does not say, the measure answers ``review`` with the reason instead
+    of applying: a measure is never applied on a guess.
+    """
+
+    matter: Literal["same_as_record"] | None = Field(
+        default=None, description="only the licence item or matter the record names (行政许可法 art. 78: 该行政许可)")
+    industry: Literal["same_as_record"] | None = Field(
+        default=None, description="only the industry the decision names (行业或者职业禁入)")
+    project_types: tuple[ProjectType, ...] = Field(
+        default=(), description="only these kinds of project (企业信息公示暂行条例 art. 18: 工程招投标)")
+    tender_required: bool = Field(
+        default=False, description="only projects that must be tendered by law (招标投标法 art. 53: 依法必须进行招标的项目)")
+    rectification_overdue: bool = Field(
+        default=False, description="only where the rectification deadline passed unmet (整改不到位)")
+
+    @property
+    def limited(self) -> bool:
+        """Whether the measure reaches less than its whole scenarios."""
+        return self != Reach()
 
 
 class Measure(Frozen):
@@ -212,6 +284,8 @@ class Measure(Frozen):
     min_severity: SeverityLevel = Severity.general
     intensity: int = Field(ge=1, le=5)
     duration: Duration | None = Field(default=None, description="None: as long as the triggering record")
+    roles: tuple[CheckRole, ...] = Field(default=(), description="the check roles the basis reaches; empty: any role")
+    reach: Reach = Field(default_factory=lambda: Reach(), description="what part of its scenarios the basis reaches")
     override: bool = Field(default=False, description="explicitly redefines a higher level's measure")
 
     @model_validator(mode="after")
@@ -228,8 +302,20 @@ class ListTrigger(Frozen):
 
 
 class PenaltyTrigger(Frozen):
+    """A published penalty; ``sanctions`` / ``fine_at_least`` restrict it to penalties of those types.
+
+    With either set, a penalty qualifies when it imposed one of ``sanctions`` or a fine of at least
+    ``fine_at_least`` yuan (政府采购法实施条例 art. 19); a record that states no types answers ``review``.
+    """
+
     min_severity: SeverityLevel = Severity.general
     domains: tuple[str, ...] = ()
+    sanctions: tuple[Sanction, ...] = ()
+    fine_at_least: float | None = Field(default=None, gt=0)
+
+    @property
+    def qualified(self) -> bool:
+        return bool(self.sanctions) or self.fine_at_least is not None
 
 
 class RepeatTrigger(Frozen):
@@ -297,6 +383,8 @@ class Rule(Frozen):
     measures: tuple[Identifier, ...] = Field(min_length=1)
     scenarios: tuple[Scenario, ...] = Field(default=(), description="empty: every scenario of the measure")
     roles: tuple[CheckRole, ...] = Field(default=(), description="empty: any role")
+    grounds: tuple[Identifier, ...] = Field(
+        default=(), description="only entries listed on these grounds of the list (e.g. gpl-78: agencies); empty: any")
     extends_to: tuple[RelatedRole, ...] | None = Field(
         default=None,
         description="related roles this rule reaches: a subset of the list's extends_to; None: all of them",
@@ -337,14 +425,35 @@ class PublicationPeriod(Frozen):
     max: Duration | None = None
 
 
-class PublicationPeriods(Frozen):
-    """Credit-repair publication periods by severity (order 58, order 36…)."""
+class SeverityPeriods(Frozen):
+    """Publication periods by severity, and domain minimums for repair."""
 
-    basis: tuple[Citation, ...] = Field(min_length=1)
     minor: PublicationPeriod
     general: PublicationPeriod
     serious: PublicationPeriod
     domain_minimums: dict[str, Duration] = Field(default_factory=dict)
+
+
+class EarlierEdition(SeverityPeriods):
+    """The periods of the edition this one replaces, for penalties decided before this one took effect.
+
+    ``rule: lighter`` (从旧兼从轻): each bound is the one lighter for the subject — the shorter
+    maximum and the shorter minimum. Validation checks the periods against the earlier version's file.
+    """
+
+    version: str
+    rule: Literal["lighter"] = "lighter"
+    note: str = ""
+
+
+class PublicationPeriods(SeverityPeriods):
+    """Credit-repair publication periods by severity (order 58, order 36…)."""
+
+    basis: tuple[Citation, ...] = Field(min_length=1)
+    classification: dict[Literal["minor", "general", "serious"], tuple[Sanction, ...]] = Field(
+        default_factory=dict, description="the severity a penalty type implies where the record states none")
+    repair: RepairRoute | None = Field(default=None, description="where and how a published penalty is repaired")
+    earlier: EarlierEdition | None = None
 
 
 class CrossRegionMapping(Frozen):
@@ -353,6 +462,8 @@ class CrossRegionMapping(Frozen):
     region: Jurisdiction
     list_type: str
     maps_to: Identifier
+    domains: tuple[str, ...] = Field(
+        default=(), description="only records of these domains are recognised; empty: every domain")
     basis: tuple[Citation, ...] = Field(min_length=1)
 
 
@@ -365,6 +476,12 @@ class RulesetHeader(Frozen):
     effective_from: date
     effective_to: date | None = None
     sources: tuple[Identifier, ...] = Field(min_length=1, description="instrument ids of the source documents")
+    reconstructed: str | None = Field(
+        default=None, description="set when the list itself is not in hand: what it was rebuilt from")
+    replaces: tuple[str, ...] = Field(
+        default=(), description="versions of this ruleset this corrected edition withdraws for their whole period; "
+                                "their files stay unchanged for replay and diff")
+    changes: str = Field(default="", description="what this version changes and why")
 
     @model_validator(mode="after")
     def _dates_ordered(self) -> RulesetHeader:
@@ -417,6 +534,14 @@ class TestRecord(Frozen):
     status: RecordStatus = RecordStatus.active
     status_date: date | None = None
     objection: ObjectionState = ObjectionState.none
+    amount: float | None = None
+    sanctions: tuple[Sanction, ...] = ()
+    ground: str | None = None
+    industry: str | None = None
+    project_type: ProjectType | None = None
+    persons: tuple[str, ...] = Field(default=(), description="ids named by the decision; the checked subject is test-subject")
+    rectification_due: date | None = None
+    rectified_on: date | None = None
 
 
 class TestRelated(Frozen):
@@ -428,6 +553,8 @@ class TestRelated(Frozen):
 class Expectation(Frozen):
     outcome: Literal["deny", "restrict", "review", "allow"]
     measures: tuple[str, ...] = ()
+    needs_review: tuple[str, ...] = Field(
+        default=(), description="the measures among ``measures`` that answer review for want of facts")
     incentives: tuple[str, ...] = ()
     supervision_class: str | None = None
 
@@ -442,6 +569,10 @@ class TestCase(Frozen):
     jurisdiction: Jurisdiction | None = None
     subject_type: SubjectType = SubjectType.legal_person
     birth_date: date | None = None
+    matter: str | None = None
+    industry: str | None = None
+    project_type: ProjectType | None = None
+    tender_required: bool | None = None
     records: tuple[TestRecord, ...] = ()
     related: tuple[TestRelated, ...] = ()
     expect: Expectation

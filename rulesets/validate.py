@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from jrp.vocabulary.jurisdictions import chain_of, parent_of
+from jrp.rulesets.citation_checks import citation_problems
+from jrp.rulesets.date_checks import broken_chain_problems
 from jrp.rulesets.library import Library, RulesetFile
 from jrp.rulesets.loader import Level, Location, Problem
+from jrp.rulesets.precision_checks import period_problems, role_problems, scope_phrase_problems
 from jrp.rulesets.schema import CATEGORY_ONE_LEVELS, Citation, InstrumentStatus, Ruleset
+from jrp.vocabulary.jurisdictions import chain_of, parent_of
 from jrp.vocabulary.measures import ListKind, MeasureKind
 
 LAPSE_WARNING_DAYS = 90
@@ -42,6 +45,11 @@ def citations(ruleset: Ruleset) -> Iterator[tuple[Location, Citation]]:
             yield ("lists", i, "basis", j), citation
         for j, citation in enumerate(item.extension_basis):
             yield ("lists", i, "extension_basis", j), citation
+        for k, ground in enumerate(item.grounds):
+            for j, citation in enumerate(ground.basis):
+                yield ("lists", i, "grounds", k, "basis", j), citation
+        for j, citation in enumerate(item.repair.basis if item.repair else ()):
+            yield ("lists", i, "repair", "basis", j), citation
     for i, measure in enumerate(ruleset.measures):
         for j, citation in enumerate(measure.basis):
             yield ("measures", i, "basis", j), citation
@@ -57,6 +65,9 @@ def citations(ruleset: Ruleset) -> Iterator[tuple[Location, Citation]]:
     if ruleset.publication_periods:
         for j, citation in enumerate(ruleset.publication_periods.basis):
             yield ("publication_periods", "basis", j), citation
+        repair = ruleset.publication_periods.repair
+        for j, citation in enumerate(repair.basis if repair else ()):
+            yield ("publication_periods", "repair", "basis", j), citation
     for i, mapping in enumerate(ruleset.cross_region):
         for j, citation in enumerate(mapping.basis):
             yield ("cross_region", i, "basis", j), citation
@@ -77,27 +88,19 @@ def check_registered(ctx: Context) -> Iterator[Problem]:
 
 
 def check_quotes(ctx: Context) -> Iterator[Problem]:
-    """Quoted words must be found in the instrument's text when the text is available."""
+    """Cited articles exist and quoted words sit inside the article, paragraph and item cited."""
     if ctx.legal_texts is None:
         return
-    texts: dict[str, str] = {}
     for file in ctx.library.files:
         for location, citation in citations(file.ruleset):
             instrument = ctx.library.instruments.get(citation.instrument)
-            if not citation.quote or instrument is None or not instrument.text_file:
-                continue
-            path = ctx.legal_texts / instrument.text_file
-            if not path.exists():
-                continue
-            text = texts.setdefault(instrument.id, path.read_text(encoding="utf-8"))
-            if citation.quote not in text:
-                yield _problem(file, (*location, "quote"), "quote-not-found",
-                               f"quote {citation.quote!r} is not in {instrument.text_file}; copy the words exactly")
+            if instrument is not None:
+                yield from citation_problems(file, location, citation, instrument, ctx.legal_texts)
 
 
 def check_unverified(ctx: Context) -> Iterator[Problem]:
     """``article: unverified`` is allowed, and reported so the count stays visible."""
-    for file in ctx.library.files:
+    for file in ctx.library.live_files:
         for location, citation in citations(file.ruleset):
             if citation.unverified:
                 yield _problem(file, (*location, "article"), "unverified-article",
@@ -106,7 +109,7 @@ def check_unverified(ctx: Context) -> Iterator[Problem]:
 
 def check_category_one_basis(ctx: Context) -> Iterator[Problem]:
     """A category-1 measure reduces rights: it needs a law, regulation or judicial interpretation."""
-    for file in ctx.library.files:
+    for file in ctx.library.live_files:
         for i, measure in enumerate(file.ruleset.measures):
             if measure.category != 1:
                 continue
@@ -121,7 +124,7 @@ def check_category_one_basis(ctx: Context) -> Iterator[Problem]:
 
 def check_scenario_coverage(ctx: Context) -> Iterator[Problem]:
     """A measure never applies in a scenario its basis does not cover."""
-    for file in ctx.library.files:
+    for file in ctx.library.live_files:
         for i, measure in enumerate(file.ruleset.measures):
             covered: set[str] = set()
             for citation in measure.basis:
@@ -151,21 +154,29 @@ def check_header(ctx: Context) -> Iterator[Problem]:
             yield _problem(file, ("ruleset", "parent"), "wrong-parent",
                            f"parent of {header.jurisdiction} is {parent_of(header.jurisdiction)}, not {header.parent}")
     for ruleset_id in ctx.library.ruleset_ids:
-        versions = ctx.library.versions(ruleset_id)
+        versions = ctx.library.versions(ruleset_id, live=True)
         for older, newer in zip(versions, versions[1:]):
             end, start = older.ruleset.ruleset.effective_to, newer.ruleset.ruleset.effective_from
             if end is None or end >= start:
                 yield _problem(newer, ("ruleset", "effective_from"), "overlapping-versions",
                                f"{newer.ruleset.ruleset.version} starts while {ruleset_id} "
                                f"{older.ruleset.ruleset.version} is still in force; give "
-                               f"{older.ruleset.ruleset.version} an effective_to before {start}")
+                               f"{older.ruleset.ruleset.version} an effective_to before {start}, or list it "
+                               "under 'replaces' if the new version corrects it for its whole period")
+        known = {f.ruleset.ruleset.version for f in ctx.library.versions(ruleset_id)}
+        for file in ctx.library.versions(ruleset_id):
+            for k, version in enumerate(file.ruleset.ruleset.replaces):
+                if version not in known or version == file.ruleset.ruleset.version:
+                    yield _problem(file, ("ruleset", "replaces", k), "unknown-replaced-version",
+                                   f"replaces {ruleset_id} {version}, which is not another version of this "
+                                   f"ruleset; known: {', '.join(sorted(known))}")
 
 
 def check_references_and_layering(ctx: Context) -> Iterator[Problem]:
     """Rules name defined measures and lists; a lower level redefines a measure only as an override."""
-    for file in ctx.library.files:
+    for file in ctx.library.live_files:
         header = file.ruleset.ruleset
-        visible = [f for f in ctx.library.files
+        visible = [f for f in ctx.library.live_files
                    if f.ruleset.ruleset.jurisdiction in chain_of(header.jurisdiction) and _overlaps(f, file)]
         higher = {m.id for f in visible if f.ruleset.ruleset.jurisdiction != header.jurisdiction
                   for m in f.ruleset.measures}
@@ -189,6 +200,11 @@ def _check_rule(file: RulesetFile, i: int, rule, measures: dict, lists: dict) ->
     if rule.when.list and trigger_list is None:
         yield _problem(file, ("rules", i, "when", "list"), "unknown-list",
                        f"rule {rule.id} names list {rule.when.list!r}, which no ruleset in the chain defines")
+    unknown_grounds = sorted(set(rule.grounds) - {g.id for g in trigger_list.grounds}) if trigger_list else []
+    if rule.grounds and (trigger_list is None or unknown_grounds):
+        yield _problem(file, ("rules", i, "grounds"), "unknown-ground",
+                       f"rule {rule.id} names grounds {unknown_grounds or list(rule.grounds)}, which "
+                       f"{'its list does not define' if trigger_list else 'only a list trigger can have'}")
     if trigger_list is not None and rule.extends_to is not None:
         beyond = sorted(r.value for r in set(rule.extends_to) - set(trigger_list.extends_to))
         if beyond:
@@ -227,7 +243,7 @@ def _overlaps(a: RulesetFile, b: RulesetFile) -> bool:
 def check_freshness(ctx: Context) -> Iterator[Problem]:
     """Warn about citations to instruments superseded, repealed or lapsing within 90 days."""
     soon = ctx.today + timedelta(days=LAPSE_WARNING_DAYS)
-    for file in ctx.library.files:
+    for file in ctx.library.live_files:
         if file.ruleset.ruleset.effective_to and file.ruleset.ruleset.effective_to < ctx.today:
             continue  # a past version may cite what was in force then
         for location, citation in citations(file.ruleset):
@@ -243,6 +259,18 @@ def check_freshness(ctx: Context) -> Iterator[Problem]:
                                f"{instrument.id} lapses on {instrument.lapses}", Level.warning)
 
 
+def check_reach(ctx: Context) -> Iterator[Problem]:
+    """Scope phrases, roles and periods: a measure reaches no more than its basis (``precision_checks``)."""
+    yield from scope_phrase_problems(ctx.library)
+    yield from role_problems(ctx.library)
+    yield from period_problems(ctx.library)
+
+
+def check_every_date(ctx: Context) -> Iterator[Problem]:
+    """Every jurisdiction's bundle resolves on every boundary date (``date_checks``)."""
+    yield from broken_chain_problems(ctx.library)
+
+
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("registered", check_registered),
     ("quotes", check_quotes),
@@ -252,6 +280,8 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("header", check_header),
     ("references_and_layering", check_references_and_layering),
     ("freshness", check_freshness),
+    ("reach", check_reach),
+    ("every_date", check_every_date),
 )
 
 

@@ -6,9 +6,18 @@ from enum import StrEnum
 
 
 class ListKind(StrEnum):
+    """What being on a list means.
+
+    ``serious``: a serious-dishonesty list (supervision class D, incentives withheld); ``key_attention``:
+    dishonest conduct below that threshold (class C, category-2 measures only); ``incentive``: a list of
+    the trustworthy; ``decision``: individual decisions that carry their own consequence (a licence bar,
+    a court order) — no class, no incentive withheld.
+    """
+
     serious = "serious"
     key_attention = "key_attention"
     incentive = "incentive"
+    decision = "decision"
 
 
 class MeasureKind(StrEnum):

@@ -18,9 +18,17 @@ from jrp.api.presenters import check_json, outcome_counts
 from jrp.api.report import HEADERS as REPORT_HEADERS
 from jrp.api.report import render_batch_report
 from jrp.api.routes import json_data_response
-from jrp.api.schemas import (KEY_PATTERN, BatchRequestV1, BatchResponseV1, CheckOptionsV1, CheckRequestV1,
-                             CheckResponseV1, SubjectV1)
+from jrp.api.schemas import (
+    KEY_PATTERN,
+    BatchRequestV1,
+    BatchResponseV1,
+    CheckOptionsV1,
+    CheckRequestV1,
+    CheckResponseV1,
+    SubjectV1,
+)
 from jrp.api.strict_requests import StrictRoute
+from jrp.engine.facts import Application
 from jrp.runtime import Runtime
 from jrp.service import CheckRequest, SubjectRef
 
@@ -30,8 +38,9 @@ router = APIRouter(prefix="/v1/checks", tags=["checks"], route_class=StrictRoute
 def to_request(options: CheckOptionsV1, subject: SubjectV1, jurisdiction: str, explain: bool = False) -> CheckRequest:
     """The application request; a subject sent without ``type`` gets the type its identifier implies."""
     ref = SubjectRef(subject.id, subject.type or subject_type_of(subject.id), subject.name)
+    application = Application(options.matter, options.industry, options.project_type, options.tender_required)
     return CheckRequest(ref, options.scenario.value, options.purpose, options.role and options.role.value,
-                        jurisdiction, options.as_of, options.reference, explain)
+                        jurisdiction, options.as_of, options.reference, explain, application)
 
 
 @router.post("", response_model=CheckResponseV1, response_model_exclude_unset=True, responses=errors(403))

@@ -55,7 +55,7 @@ def test_fixed_tour_subjects(engine):
     (party,) = person.related
     assert party.subject.subject_id == DEMO_SUBJECTS["debtor_supplier"].subject_id
     assert party.role == "legal_representative"
-    assert [r.list_id for r in party.records] == ["dishonest-judgment-debtors"]
+    assert [r.list_id for r in party.records] == ["dishonest-judgment-debtors", "consumption-restriction-order"]
     assert store.load(DEMO_SUBJECTS["clean_supplier"].subject_id).records == ()
     grades = {(r.scheme, r.grade) for r in store.load(DEMO_SUBJECTS["a_level_taxpayer"].subject_id).records}
     assert ("tax-credit", "A") in grades

@@ -12,6 +12,7 @@ from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.ingest import POSSIBLE_MATCH, UNDER_18, ingest
 from jrp.adapters.orm import EventRow, RecordRow
 from jrp.vocabulary.records import CommitmentState, ObjectionState, RecordStatus, RecordType, Severity
+from jrp.vocabulary.scope import ProjectType, Sanction
 from jrp.vocabulary.subjects import SubjectType
 
 from .factory import MINOR, ORG, ORG2, PERSON, event, listing, penalty, relation
@@ -48,6 +49,11 @@ def every_event_type() -> list[dict]:
         penalty("p3"),
         event("objection_filed", "p3-obj", ORG, "2025-01-20", record_id="p3"),
         event("objection_resolved", "p3-res", ORG, "2025-02-20", record_id="p3", outcome="rejected"),
+        penalty("p4", sanctions=["fine", "permit_suspended"], amount=2500000, rectification_due="2025-02-10",
+                matter="食品经营许可", industry="H62"),
+        event("rectification_accepted", "p4-rectified", ORG, "2025-02-05", record_id="p4"),
+        listing("l3", list_id="trade-ban-decision", ground="wsl-94", industry="C26", project_type="construction",
+                persons=[PERSON], start="2024-05-01"),
     ]
 
 
@@ -72,6 +78,12 @@ def test_every_event_type_projects_into_facts(engine):
     assert records["pt1"].value == 6
     assert records["l2"].objection is ObjectionState.upheld and records["l2"].status is RecordStatus.revoked
     assert records["p3"].objection is ObjectionState.rejected and records["p3"].status is RecordStatus.active
+    p4 = records["p4"]
+    assert (p4.sanctions, p4.amount) == ((Sanction.fine, Sanction.permit_suspended), 2500000)
+    assert (p4.matter, p4.industry, p4.rectification_due, p4.rectified_on) == (
+        "食品经营许可", "H62", date(2025, 2, 10), date(2025, 2, 5))
+    l3 = records["l3"]
+    assert (l3.ground, l3.industry, l3.project_type, l3.persons) == ("wsl-94", "C26", ProjectType.construction, (PERSON,))
     person = store.load(PERSON)
     assert person.subject.birth_date == date(1980, 5, 17)
     assert [r.record_id for r in person.records] == ["s1"]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 
+from jrp.adapters.ingest import ingest
 from jrp.api.schemas import CheckResponseV1
 from jrp.engine.codec import digest
+from jrp.rulesets.date_checks import boundary_dates
+from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.api.conftest import CLEAN, DEBTOR, PERSON, STRANGER, TAXPAYER, Api
 
 MEASURE_FIELDS = {"measure_id", "name", "kind", "category", "effect", "jurisdiction", "ruleset_id", "ruleset_version",
-                  "legal_basis", "triggered_by", "proportionality", "until", "disputed", "via"}
+                  "legal_basis", "triggered_by", "proportionality", "until", "disputed", "via", "applies",
+                  "review_reasons", "repair"}
 
 
 def test_nantong_silent_check_denies_a_judgment_debtor_with_the_basis_of_each_measure(api: Api) -> None:
@@ -21,18 +26,48 @@ def test_nantong_silent_check_denies_a_judgment_debtor_with_the_basis_of_each_me
     assert set(national) == MEASURE_FIELDS
     assert (national["ruleset_id"], national["jurisdiction"]) == ("cn-basic-list", "CN")
     assert {"instrument_id": "gov-procurement-law", "title": "中华人民共和国政府采购法", "doc_no": "",
-            "article": "第22条第1款第2项"} in national["legal_basis"]
+            "article": "第22条第1款第2项", "quote": "具有良好的商业信誉和健全的财务会计制度"} in national["legal_basis"]
     trigger = national["triggered_by"][0]
     assert trigger == {"record_id": "demo-fixed-debtor-listing", "record_type": "list_entry",
                        "list_id": "dishonest-judgment-debtors", "severity": "serious",
                        "authority": "苏州市姑苏区人民法院", "doc_no": "（2025）苏0508执1234号",
-                       "start": "2025-03-10", "end": None}
+                       "start": "2025-03-10", "end": None, "ground": "spc-2017-art1-item1", "sanctions": [],
+                       "amount": None, "matter": None, "industry": None}
+    assert (national["applies"], national["review_reasons"]) == (True, [])
+    (repair,) = national["repair"]
+    assert repair["record_id"] == "demo-fixed-debtor-listing" and repair["earliest"] is None
+    assert repair["until"] is None, "a listing for refusing to perform has no term"
+    assert repair["where"] == "作出纳入决定的执行法院" and "performance" in repair["conditions_en"]
+    assert {c["article"] for c in repair["legal_basis"]} == {"第10条第1款第1项", "第10条第2款", "第2条第2款"}
     assert measures["nt-gp-ban"]["jurisdiction"] == "CN-JS-NT"
     assert body["subject"] == {"id": DEBTOR, "type": "legal_person", "name": "苏州恒远机电设备有限公司"}
     assert body["bundle"]["jurisdiction"] == "CN-JS-NT"
-    assert {"id": "nantong-silent-check", "version": "2021"} in body["bundle"]["rulesets"]
+    assert {"id": "nantong-silent-check", "version": "2024"} in body["bundle"]["rulesets"]
     assert len(body["bundle"]["hash"]) == 64
     assert "excluded" not in body
+
+
+def test_what_is_applied_for_narrows_a_measure_and_its_absence_asks_for_review(fresh_api: Api) -> None:
+    """精准惩戒 over HTTP: a licence bar reaches the licence its decision names; without the matter, review."""
+    api = fresh_api
+    ingest(api.runtime.engine, [{"type": "list_entry_added", "idempotency_key": "bar-1", "subject": {"id": CLEAN},
+                 "occurred_on": "2025-06-01", "source": {"authority": "苏州市行政审批局", "doc_no": "苏审〔2025〕9号"},
+                 "list_id": "licence-false-application", "matter": "危险化学品经营许可"}])
+    common = {"key": "checker_any", "subject": {"id": CLEAN}, "scenario": "administrative_licensing",
+              "role": "applicant", "jurisdiction": "CN", "as_of": "2025-09-01"}
+    same = api.check(**common, matter="危险化学品经营许可")
+    assert (same["outcome"], [m["measure_id"] for m in same["measures"]]) == ("deny", ["licence-reapplication-bar-1y"])
+    other = api.check(**common, matter="食品经营许可")
+    assert (other["outcome"], other["measures"]) == ("allow", [])
+    unsaid = api.check(**common)
+    (bar,) = unsaid["measures"]
+    assert (unsaid["outcome"], bar["applies"]) == ("review", False)
+    assert [r["reason"] for r in bar["review_reasons"]] == ["matter_not_stated"]
+    logged = api.client.get(f"/v1/decisions/{same['decision_id']}", headers=api.headers("auditor")).json()
+    assert logged["request"]["application"]["matter"] == "危险化学品经营许可"
+    replay = api.client.post(f"/v1/decisions/{same['decision_id']}/replay", json={"rules": "original"},
+                             headers=api.headers("auditor")).json()
+    assert replay["identical"], "the replay applies for the same matter"
 
 
 def test_a_subject_the_store_never_saw_is_allowed_not_404(api: Api) -> None:
@@ -86,7 +121,7 @@ def test_batch_answers_in_order_with_a_summary_and_a_printable_report(api: Api) 
     html = report.text
     assert "信用信息结果报告" in html and "NT-2025-002 供应商资格审查" in html
     assert body["results"][0]["bundle"]["hash"] in html
-    assert "限制参加政府采购活动" in html and "中华人民共和国政府采购法" in html
+    assert "失信被执行人不具备政府采购供应商资格" in html and "中华人民共和国政府采购法" in html
     assert PERSON not in html and PERSON[:6] + "********" + PERSON[-4:] in html  # masked for a checker
     assert PERSON in api.client.get(f"/v1/checks/batch/{body['batch_id']}/report", headers=api.headers("auditor")).text
     other = api.client.get(f"/v1/checks/batch/{body['batch_id']}/report", headers=api.headers("checker_any"))
@@ -108,3 +143,37 @@ def test_repeated_checks_answered_from_one_cached_evaluation_differ_only_in_id_a
 def test_a_subject_the_store_never_saw_is_answered_as_each_caller_names_it(api: Api) -> None:
     for name in ("南通甲公司", "南通乙公司"):
         assert api.check(subject={"id": STRANGER, "name": name})["subject"]["name"] == name
+
+
+def test_a_date_whose_rules_do_not_form_a_bundle_is_refused_not_a_500(make_fresh_api, tmp_path) -> None:
+    """A broken chain (a local version reading national lists before they exist) answers 422 naming as_of."""
+    rulesets = tmp_path / "rulesets"
+    shutil.copytree(BUNDLED_RULESETS, rulesets, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    nantong = rulesets / "CN-JS-NT" / "nantong-silent-check"
+    (nantong / "2021.1.yaml").unlink()
+    text = (nantong / "2024.yaml").read_text(encoding="utf-8").replace("effective_from: 2024-03-01",
+                                                                        "effective_from: 2021-12-31")
+    (nantong / "2024.yaml").write_text(text.replace("  version: \"2024\"", "  version: \"2024\"\n  replaces: [\"2021\"]"),
+                                       encoding="utf-8")
+    api = make_fresh_api(rulesets)
+    response = api.client.post("/v1/checks", headers=api.headers("checker"), json={
+        "subject": {"id": DEBTOR}, "scenario": "government_procurement", "role": "supplier",
+        "jurisdiction": "CN-JS-NT", "as_of": "2022-06-01", "purpose": "NT-2022-001"})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["code"] == "rules_unavailable" and body["errors"][0]["field"] == "as_of"
+    assert "dishonest-judgment-debtors" in body["message"] and "2022-06-01" in body["message"]
+    assert api.check(as_of="2025-06-01")["outcome"] == "deny", "dates with whole rules are answered"
+
+
+def test_every_jurisdiction_answers_on_every_date_its_rules_change(api: Api) -> None:
+    """Broken dates (CN-JS-NT 2021-12-31…2024-02-29, CN-JS-SZ-TC 2021-01-01…2021-08-08 answered 500) are gone."""
+    library = api.runtime.library
+    for jurisdiction in library.jurisdictions:
+        for day in boundary_dates(library, jurisdiction):
+            if not library.in_force(jurisdiction, day):
+                continue  # no rules at all on that day: refused as such, not a bundle problem
+            response = api.client.post("/v1/checks", headers=api.headers("checker_any"), json={
+                "subject": {"id": DEBTOR}, "scenario": "government_procurement", "role": "supplier",
+                "jurisdiction": jurisdiction, "as_of": day.isoformat(), "purpose": "boundary dates"})
+            assert response.status_code == 200, (jurisdiction, day, response.text)

@@ -69,17 +69,8 @@ def test_time_filters_must_be_iso_dates(api: Api) -> None:
                           headers=api.headers("auditor")).status_code == 422
 
 
-def test_a_date_whose_rulesets_do_not_fit_together_is_a_422_naming_as_of(api: Api) -> None:
-    """In 2022 nantong-silent-check@2021 is in force but the national list it refers to (cn-basic-list@2024.1) is not."""
-    response = api.client.post("/v1/checks", json={**CHECK, "as_of": "2022-06-01"}, headers=api.headers("checker_any"))
-    assert response.status_code == 422, response.text
-    assert "dishonest-judgment-debtors" in _errors(response)["as_of"] and "choose another date" in _errors(response)["as_of"]
-    supervision = api.client.get(f"/v1/subjects/{DEBTOR}/supervision?jurisdiction=CN-JS-NT&as_of=2021-12-31",
-                                 headers=api.headers("auditor"))
-    assert supervision.status_code == 422
-
-
-@pytest.mark.parametrize("explain", [0, 1, "true", "yes", None])
-def test_explain_is_a_boolean(api: Api, explain: object) -> None:
-    response = api.client.post("/v1/checks", json={**CHECK, "explain": explain}, headers=api.headers("checker_any"))
-    assert response.status_code == 422 and "explain" in _errors(response)
+@pytest.mark.parametrize("field", ["explain", "tender_required"])
+@pytest.mark.parametrize("value", [0, 1, "true", "yes"])
+def test_booleans_are_booleans(api: Api, field: str, value: object) -> None:
+    response = api.client.post("/v1/checks", json={**CHECK, field: value}, headers=api.headers("checker_any"))
+    assert response.status_code == 422 and field in _errors(response)

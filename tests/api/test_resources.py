@@ -60,7 +60,8 @@ def test_a_measure_with_every_version_and_its_basis(api: Api) -> None:
 def test_rulesets_with_versions_headers_and_counts(api: Api) -> None:
     listing = api.client.get("/v1/rulesets", headers=api.headers("maintainer")).json()
     repair = next(r for r in listing if r["id"] == "cn-credit-repair")
-    assert [v["version"] for v in repair["versions"]] == ["2023", "2026"]
+    assert [v["version"] for v in repair["versions"]] == ["2023", "2026", "2026.1"]
+    assert [v["withdrawn_by"] for v in repair["versions"]] == [None, "2026.1", None], "a corrected edition withdraws"
     detail = api.client.get("/v1/rulesets/nantong-silent-check", headers=api.headers("maintainer")).json()
     assert detail["jurisdiction"] == "CN-JS-NT"
     assert detail["versions"][0]["header"]["version"] == "2021" and detail["versions"][0]["counts"]["rules"] > 0

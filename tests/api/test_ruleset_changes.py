@@ -13,7 +13,7 @@ from tests.api.conftest import DEBTOR, Api
 from tests.console.conftest import open_console
 from tests.rulesets.test_bounded_yaml import BOMB
 
-BASIC_LIST = BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.1.yaml"
+BASIC_LIST = BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.2.yaml"
 AS_OF = "2026-06-01"
 
 
@@ -21,6 +21,7 @@ def _candidate_yaml() -> str:
     """cn-basic-list 2026.1: judgment debtors are no longer barred from government procurement."""
     data = yaml.safe_load(BASIC_LIST.read_text(encoding="utf-8"))
     data["ruleset"].update(version="2026.1", effective_from="2026-01-01")
+    data["ruleset"].pop("replaces")
     data["rules"] = [rule for rule in data["rules"] if rule["id"] != "judgment-debtor-procurement"]
     return yaml.safe_dump(data, allow_unicode=True)
 

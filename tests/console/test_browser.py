@@ -59,7 +59,7 @@ def test_sign_in_search_and_open_a_decision(page: Page, live: screenshots.LiveCo
     rows.locator("a").click()
     expect(page.locator("h1")).to_have_text(f"决定 {live.decisions['debtor']}")
     measure = page.locator("section.measure", has_text="gp-supplier-disqualified")
-    expect(measure).to_contain_text("限制参加政府采购活动")
+    expect(measure).to_contain_text("失信被执行人不具备政府采购供应商资格")
     expect(measure).to_contain_text("中华人民共和国政府采购法 第22条第1款第2项")
     expect(measure).to_contain_text("具有良好的商业信誉和健全的财务会计制度")
     expect(page.locator("tr.used")).to_contain_text("demo-fixed-debtor-listing")
@@ -108,7 +108,7 @@ def test_diff_between_two_bundled_versions(page: Page, live: screenshots.LiveCon
 def test_impact_preview_of_a_candidate(page: Page, live: screenshots.LiveConsole) -> None:
     screenshots.sign_in(page, live, "maintainer")
     page.click("nav.main >> text=影响预估")
-    page.select_option("select[name=base]", "cn-basic-list@2024.1")
+    page.select_option("select[name=base]", "cn-basic-list@2024.2")
     page.click("text=载入编辑")
     expect(page.locator("textarea[name=candidate_yaml]")).to_contain_text("judgment-debtor-procurement")
     screenshots.preview_impact(page)

@@ -32,18 +32,18 @@ def edited(make_fresh_api: Callable[..., Api], tmp_path: Path) -> Api:
 
 def test_diff_highlights_a_penalty_widened_without_basis(edited: Api) -> None:
     console = open_console(edited, "maintainer")
-    page = console.get("/console/rulesets/diff", **{"from": "cn-basic-list@2024.1", "to": "cn-basic-list@2026.1"})
+    page = console.get("/console/rulesets/diff", **{"from": "cn-basic-list@2024.2", "to": "cn-basic-list@2026.1"})
     assert page.status_code == 200
     error_rows = [row for row in page.text.split("<tr ")[1:] if row.startswith('class="error"')]
     assert error_rows and all(WIDENED in row and "<td>错误</td>" in row for row in error_rows)
     scenarios = next(html.unescape(row) for row in error_rows if "<td>scenarios</td>" in row)
     assert "now also in ['honours'] without a new legal basis" in scenarios
-    assert "CN/cn-basic-list/2024.1.yaml:" in scenarios and "CN/cn-basic-list/2026.1.yaml:" in scenarios
+    assert "CN/cn-basic-list/2024.2.yaml:" in scenarios and "CN/cn-basic-list/2026.1.yaml:" in scenarios
     assert f"其中 {len(error_rows)} 处错误" in html.unescape(page.text)
 
 
 def test_replay_with_current_rules_lists_the_differences(edited: Api) -> None:
-    decision = edited.check(as_of="2025-06-01")["decision_id"]  # decided under cn-basic-list@2024.1
+    decision = edited.check(as_of="2025-06-01")["decision_id"]  # decided under cn-basic-list@2024.2
     console = open_console(edited, "auditor")
     original = console.get(f"/console/decisions/{decision}/replay", rules="original")
     assert 'data-replay="identical"' in original.text

@@ -12,10 +12,11 @@ from fastapi.testclient import TestClient
 from jrp.adapters.identity import mask_resident_id
 from jrp.api.console.routes.changes import MAX_CANDIDATE
 from jrp.api.console.routes.decisions import PAGE_SIZE
-from tests.api.conftest import DEBTOR, PERSON, Api
-from tests.console.conftest import Console
+from jrp.adapters.ingest import ingest
+from tests.api.conftest import CLEAN, DEBTOR, PERSON, Api
+from tests.console.conftest import Console, open_console
 
-CANDIDATE = "cn-basic-list@2024.1"
+CANDIDATE = "cn-basic-list@2024.2"
 
 
 def test_the_decision_page_shows_inputs_basis_trace_facts_and_chain(api: Api, console_as: Callable[..., Console]) -> None:
@@ -25,7 +26,7 @@ def test_the_decision_page_shows_inputs_basis_trace_facts_and_chain(api: Api, co
     assert page.status_code == 200
     text = html.unescape(page.text)
     for expected in ("苏州恒远机电设备有限公司", DEBTOR, "南通市政府采购项目 NT-2025-001", "NT-2025-001", "CN-JS-NT",
-                     "限制参加政府采购活动", "gp-supplier-disqualified", "中华人民共和国政府采购法", "第22条第1款第2项",
+                     "失信被执行人不具备政府采购供应商资格", "gp-supplier-disqualified", "中华人民共和国政府采购法", "第22条第1款第2项",
                      "具有良好的商业信誉和健全的财务会计制度",  # the quote, from the ruleset version used
                      "trigger list, severity serious", "demo-fixed-debtor-listing", "（2025）苏0508执1234号",
                      decision["bundle"]["hash"], stored.hash, stored.prev_hash, "按原规则重放", "按现行规则重放"):
@@ -177,3 +178,27 @@ def test_impact_form_loads_a_bundled_version_and_rejects_bad_candidates(console_
         assert upload.status_code == 422 and f"上传文件：{message}" in html.unescape(upload.text)
     pasted = post(candidate_yaml="#" * (MAX_CANDIDATE + 1))  # a field over the limit: Starlette refuses the form
     assert pasted.status_code == 400 and "请求无效（表单过大或格式不对）" in pasted.text
+
+
+def test_a_decision_page_says_what_needs_review_and_how_a_measure_ends(fresh_api: Api) -> None:
+    """精准惩戒 in the console: the repair path of a listing, and a licence bar that waits on the matter."""
+    debtor = fresh_api.check()
+    ingest(fresh_api.runtime.engine, [{
+        "type": "list_entry_added", "idempotency_key": "bar-1", "subject": {"id": CLEAN}, "occurred_on": "2025-06-01",
+        "source": {"authority": "苏州市行政审批局", "doc_no": "苏审〔2025〕9号"}, "list_id": "licence-false-application",
+        "matter": "危险化学品经营许可"}])
+    barred = fresh_api.check(key="checker_any", subject={"id": CLEAN}, scenario="administrative_licensing",
+                             role="applicant", jurisdiction="CN", as_of="2025-09-01")
+    console = open_console(fresh_api, "auditor")
+    page = html.unescape(console.get(f"/console/decisions/{debtor['decision_id']}").text)
+    assert "终止与修复" in page and "作出纳入决定的执行法院" in page and "满足条件即可申请" in page
+    review = html.unescape(console.get(f"/console/decisions/{barred['decision_id']}").text)
+    assert "待人工核实" in review and "许可事项未载明" in review and "申请事项" in review and "未说明" in review
+    english = html.unescape(console.get(f"/console/decisions/{barred['decision_id']}", lang="en").text)
+    assert "Needs review" in english and "the check names no matter" in english
+
+
+def test_a_corrected_reconstruction_says_so(console_as: Callable[..., Console]) -> None:
+    page = html.unescape(console_as("checker").get("/console/rulesets/cn-basic-list", version="2024.2").text)
+    assert "重构说明" in page and "The text of the 2024 basic list is not in hand" in page
+    assert "更正并撤回的版本" in page and "2024.1" in page

@@ -10,7 +10,9 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
-from jrp.engine.facts import CheckContext, Record, RelatedParty, Subject, SubjectFacts
+from jrp.engine.facts import Application, CheckContext, Record, RelatedParty, Subject, SubjectFacts
+from jrp.rulesets.bundle import Bundle
+from jrp.rulesets.schema import Instrument, Ruleset
 from jrp.vocabulary.records import (
     CommitmentState,
     ObjectionState,
@@ -19,15 +21,18 @@ from jrp.vocabulary.records import (
     RecordType,
     Severity,
 )
+from jrp.vocabulary.scope import ProjectType, Sanction
 from jrp.vocabulary.subjects import SubjectType
-from jrp.rulesets.bundle import Bundle
-from jrp.rulesets.schema import Instrument, Ruleset
 
 LISTS = ("list-a", "list-b", "list-c")
 DOMAINS = ("tax", "safety")
 SCENARIOS = ("government_procurement", "bidding", "administrative_licensing")
 ROLES = ("supplier", "bidder", "applicant")
-RELATED_ROLES = ("legal_representative", "actual_controller", "directly_responsible_person")
+RELATED_ROLES = ("legal_representative", "actual_controller", "directly_responsible_person", "relevant_staff")
+GROUNDS = ("g-1", "g-2")
+MATTERS = ("licence-1", "licence-2")
+INDUSTRIES = ("C26", "C2611", "F51")
+PERIODS = (None, "P1Y", "P2Y", {"min": "P1Y", "max": "P3Y"}, {"min": "P6M", "max": "P2Y"})
 GRADES = ("A", "B", "C", "D")
 WINDOWS = ("P1Y", "P2Y")
 DAY0 = date(2023, 1, 1)
@@ -48,10 +53,13 @@ def credit_lists(draw):
         {
             "id": list_id,
             "name": {"zh": list_id, "en": list_id},
-            "kind": draw(st.sampled_from(["serious", "key_attention", "incentive"])),
+            "kind": draw(st.sampled_from(["serious", "key_attention", "incentive", "decision"])),
             "authority": "测试机关",
             "basis": [CITATION],
-            "listing_period": draw(st.sampled_from([None, "P1Y", "P2Y", "P3Y"])),
+            "listing_period": draw(st.sampled_from([None, "P1Y", "P2Y", "P3Y", {"min": "P1Y", "max": "P3Y"}])),
+            "grounds": [{"id": ground, "name": {"zh": ground, "en": ground}, "basis": [CITATION],
+                         "period": draw(st.sampled_from(PERIODS))}
+                        for ground in draw(st.lists(st.sampled_from(GROUNDS), unique=True, max_size=2))],
             "extends_to": (roles := draw(st.lists(st.sampled_from(RELATED_ROLES), unique=True, max_size=2))),
             "extension_basis": [CITATION] if roles else [],
         }
@@ -78,8 +86,26 @@ def measures(draw, count: int):
             "min_severity": draw(st.sampled_from(["minor", "general", "serious"])),
             "intensity": draw(st.integers(1, 5)),
             "duration": draw(st.sampled_from([None, "P6M", "P1Y", "P3Y"])),
+            "reach": draw(reaches()),
         })
     return items
+
+
+@st.composite
+def reaches(draw):
+    """What a measure reaches: most reach their whole scenarios, some the record's matter, industry or project."""
+    reach = {}
+    if draw(st.integers(0, 3)) == 0:
+        reach["matter"] = "same_as_record"
+    if draw(st.integers(0, 4)) == 0:
+        reach["industry"] = "same_as_record"
+    if draw(st.integers(0, 4)) == 0:
+        reach["project_types"] = [draw(st.sampled_from(list(ProjectType)))]
+    if draw(st.integers(0, 5)) == 0:
+        reach["tender_required"] = True
+    if draw(st.integers(0, 5)) == 0:
+        reach["rectification_overdue"] = True
+    return reach
 
 
 @st.composite
@@ -91,7 +117,11 @@ def triggers(draw):
     if kind == "list":
         return {"list": draw(st.sampled_from(LISTS))}
     if kind == "penalty":
-        return {"penalty": {"min_severity": draw(st.sampled_from(["general", "serious"])), "domains": domains}}
+        qualified = draw(st.integers(0, 2)) == 0
+        return {"penalty": {"min_severity": draw(st.sampled_from(["general", "serious"])), "domains": domains,
+                            "sanctions": draw(st.lists(st.sampled_from(list(Sanction)), unique=True, max_size=2))
+                            if qualified else [],
+                            "fine_at_least": draw(st.sampled_from([None, 2000000])) if qualified else None}}
     if kind == "repeated_penalties":
         return {"repeated_penalties": {"count": draw(st.integers(2, 3)), "within": draw(st.sampled_from(WINDOWS)),
                                        "min_severity": draw(st.sampled_from(["general", "serious"])), "domains": domains}}
@@ -124,16 +154,19 @@ def rulesets(draw) -> Ruleset:
         ids = [m["id"] for m in measure_items if m["kind"] == wanted]
         if not ids:
             continue
+        grounds = [g["id"] for item in list_items if item["id"] == when.get("list") for g in item["grounds"]]
         rules.append({
             "id": f"rule-{n}",
             "when": when,
             "measures": draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2, unique=True)),
             "roles": draw(st.lists(st.sampled_from(ROLES), unique=True, max_size=2)),
+            "grounds": draw(st.lists(st.sampled_from(grounds), unique=True, max_size=1)) if grounds else [],
         })
     general_max = draw(st.sampled_from(["P1Y", "P2Y"]))
     return Ruleset.model_validate({
         "ruleset": {"id": "random", "title": {"zh": "随机", "en": "random"}, "jurisdiction": "CN",
-                    "version": "1", "effective_from": DAY0, "sources": ["test-law"]},
+                    "version": "1", "effective_from": DAY0 + timedelta(days=draw(st.sampled_from([0, 900]))),
+                    "sources": ["test-law"]},
         "lists": list_items,
         "measures": measure_items,
         "rules": rules,
@@ -142,6 +175,12 @@ def rulesets(draw) -> Ruleset:
             "minor": {"published": False},
             "general": {"min": "P3M", "max": general_max},
             "serious": {"min": "P1Y", "max": "P3Y"},
+            "classification": {"minor": ["warning"], "general": ["confiscation_of_illegal_property"],
+                               "serious": ["permit_revoked", "production_or_business_suspended"]},
+            "earlier": draw(st.sampled_from([None, {"version": "0", "minor": {"published": False},
+                                                    "general": {"min": "P3M", "max": "P3Y"},
+                                                    "serious": {"min": "P3M", "max": "P3Y"},
+                                                    "domain_minimums": {"safety": "P1Y"}}])),
         },
         "objections_suspend": draw(st.booleans()),
     })
@@ -162,12 +201,18 @@ def records(draw, subject_id: str, prefix: str = "r"):
             status=status, status_date=start + timedelta(days=draw(st.integers(0, 900))) if status != "active" else None,
             objection=draw(st.sampled_from([ObjectionState.none] * 3 + [ObjectionState.open])),
         )
+        if kind in (RecordType.list_entry, RecordType.penalty):
+            fields.update(draw(scopes(start)))
         if kind is RecordType.list_entry:
-            fields.update(list_id=draw(st.sampled_from([*LISTS, "list-unknown"])))
+            fields.update(list_id=draw(st.sampled_from([*LISTS, "list-unknown"])),
+                          ground=draw(st.sampled_from([None, *GROUNDS])),
+                          end=draw(st.sampled_from([None, None, start + timedelta(days=draw(st.integers(30, 2000)))])))
         elif kind is RecordType.penalty:
-            fields.update(severity=draw(severities), domain=draw(st.sampled_from(DOMAINS)),
+            fields.update(severity=draw(st.sampled_from([None, *Severity])), domain=draw(st.sampled_from(DOMAINS)),
                           procedure=draw(st.sampled_from([Procedure.general] * 3 + [Procedure.simple])),
-                          first_violation=draw(st.booleans()), corrected_in_time=draw(st.booleans()))
+                          first_violation=draw(st.booleans()), corrected_in_time=draw(st.booleans()),
+                          sanctions=tuple(draw(st.lists(st.sampled_from(list(Sanction)), unique=True, max_size=2))),
+                          amount=draw(st.sampled_from([None, 5000.0, 3000000.0])))
         elif kind is RecordType.points:
             fields.update(scheme="points-x", value=float(draw(st.integers(0, 12))))
         elif kind is RecordType.evaluation:
@@ -180,6 +225,19 @@ def records(draw, subject_id: str, prefix: str = "r"):
                           commitment_date=start + timedelta(days=draw(st.integers(0, 400))))
         items.append(Record(**fields))
     return tuple(items)
+
+
+@st.composite
+def scopes(draw, start: date) -> dict:
+    """What a decision reaches, each part often left out (old records, sources that do not say)."""
+    return {
+        "matter": draw(st.sampled_from([None, *MATTERS])),
+        "industry": draw(st.sampled_from([None, *INDUSTRIES])),
+        "project_type": draw(st.sampled_from([None, None, *ProjectType])),
+        "persons": draw(st.sampled_from([(), (), ("subject-1",), ("someone-else",)])),
+        "rectification_due": draw(st.sampled_from([None, start + timedelta(days=60)])),
+        "rectified_on": draw(st.sampled_from([None, None, start + timedelta(days=30), start + timedelta(days=90)])),
+    }
 
 
 @st.composite
@@ -200,10 +258,19 @@ def subject_facts(draw) -> SubjectFacts:
     return SubjectFacts(subject, draw(records(subject.subject_id)), related)
 
 
+applications = st.builds(
+    Application,
+    matter=st.sampled_from([None, *MATTERS]),
+    industry=st.sampled_from([None, *INDUSTRIES]),
+    project_type=st.sampled_from([None, *ProjectType]),
+    tender_required=st.sampled_from([None, True, False]),
+)
+
 contexts = st.builds(
     CheckContext,
     scenario=st.sampled_from(SCENARIOS),
     as_of=dates,
     role=st.sampled_from([None, *ROLES]),
     jurisdiction=st.just("CN"),
+    application=applications,
 )

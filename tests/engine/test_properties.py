@@ -5,12 +5,16 @@
 - monotonicity: more or worse dishonesty never removes a penalty nor weakens the outcome;
 - repair: repair, removal and revocation never add a penalty;
 - determinism, grounding (every measure has a basis and a triggering fact), incentives
-  never beside a serious record in force, related-party extension only where declared.
+  never beside a serious record in force, related-party extension only where declared;
+- precision (精准惩戒): a measure applies only where its records' scope covers what is
+  applied for (or its basis reaches every matter); where the facts do not say, it asks for
+  review and never denies or restricts; saying more only settles what was in doubt; a
+  listing never outlasts what its legal ground allows.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -18,13 +22,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jrp.engine.compile import compile_bundle
+from jrp.engine.decide import EFFECT_OUTCOME
 from jrp.engine.evaluate import Engine, make_evaluator
 from jrp.engine.evidence import build_evidence
-from jrp.engine.facts import CheckContext, Record, Subject, SubjectFacts
+from jrp.engine.facts import NOTHING_SAID, CheckContext, Record, Subject, SubjectFacts
+from jrp.engine.types import OUTCOME_STRENGTH, Outcome
+from jrp.rulesets.library import Library
+from jrp.rulesets.schema import PeriodRange
+from jrp.vocabulary.measures import Effect
+from jrp.vocabulary.periods import shift
 from jrp.vocabulary.records import RecordStatus, RecordType, Severity
 from jrp.vocabulary.subjects import SubjectType
-from jrp.engine.types import OUTCOME_STRENGTH
-from jrp.rulesets.library import Library
 
 from .strategies import bundles, contexts, dates, records, subject_facts
 
@@ -142,6 +150,81 @@ def test_related_party_measures_only_where_the_list_extends_them(bundle, facts, 
             listed = {r.list_id for r in measure.triggered_by}
             assert any(measure.via.role in {role.value for role in compiled.lists[i].extends_to} for i in listed)
 
+
+
+def _covers(measure, context: CheckContext) -> bool:
+    """Independently of the engine: does some triggering record's scope reach what the check applies for?"""
+    reach, applied, records = measure.reach, context.application, measure.records
+    if reach.matter and (applied.matter is None or all(r.matter != applied.matter for r in records)):
+        return False
+    if reach.industry and (applied.industry is None or
+                           not any(r.industry and applied.industry.startswith(r.industry) for r in records)):
+        return False
+    if reach.project_types and applied.project_type not in reach.project_types:
+        return False
+    if reach.tender_required and applied.tender_required is not True:
+        return False
+    if reach.rectification_overdue and not any(
+            r.rectification_due and r.rectification_due < context.as_of
+            and (r.rectified_on is None or r.rectified_on > context.as_of) for r in records):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Applied:
+    reach: object
+    records: tuple
+
+
+@SEMANTIC
+@given(bundle=bundles, facts=subject_facts(), context=contexts)
+def test_a_measure_applies_only_where_its_records_scope_reaches_what_is_applied_for(bundle, facts, context):
+    """The issue's property: a category-1 (or any) measure never applies unless the record's scope covers the
+    request's matter (industry, project…), or its basis reaches every matter (no reach declared)."""
+    compiled = compile_bundle(bundle)
+    for measure in Engine(compiled).check(facts, context).measures:
+        if measure.applies:
+            reach = compiled.measures[measure.measure_id].measure.reach
+            assert _covers(_Applied(reach, measure.triggered_by), context), measure.measure_id
+
+
+@SEMANTIC
+@given(bundle=bundles, facts=subject_facts(), context=contexts)
+def test_a_measure_in_doubt_never_denies_or_restricts(bundle, facts, context):
+    decision = Engine(compile_bundle(bundle)).check(facts, context)
+    strongest = max((OUTCOME_STRENGTH[EFFECT_OUTCOME[Effect(m.effect)]] for m in decision.measures if m.applies),
+                    default=OUTCOME_STRENGTH[Outcome.allow])
+    if any(not m.applies for m in decision.measures):
+        strongest = max(strongest, OUTCOME_STRENGTH[Outcome.review])
+    assert OUTCOME_STRENGTH[decision.outcome] == strongest
+    for measure in decision.measures:
+        assert measure.applies or measure.review_reasons
+
+
+@SEMANTIC
+@given(bundle=bundles, facts=subject_facts(), context=contexts)
+def test_saying_what_is_applied_for_only_settles_what_was_in_doubt(bundle, facts, context):
+    engine = Engine(compile_bundle(bundle))
+    told = engine.check(facts, context)
+    untold = engine.check(facts, replace(context, application=NOTHING_SAID))
+    applied = {m.measure_id for m in told.measures if m.applies}
+    applied_untold = {m.measure_id for m in untold.measures if m.applies}
+    in_doubt_untold = {m.measure_id for m in untold.measures if not m.applies}
+    assert applied <= applied_untold | in_doubt_untold, "a stated application never brings an unforeseen measure"
+    assert applied_untold <= applied, "what applied without knowing the application applies whatever it is"
+
+
+@SEMANTIC
+@given(bundle=bundles, facts=subject_facts(), context=contexts)
+def test_a_listing_never_outlasts_what_its_legal_ground_allows(bundle, facts, context):
+    compiled = compile_bundle(bundle)
+    for measure in Engine(compiled).check(facts, context).measures:
+        for record in measure.triggered_by:
+            credit_list = compiled.lists.get(record.list_id or "")
+            ground = next((g for g in credit_list.grounds if g.id == record.ground), None) if credit_list else None
+            if ground is not None and isinstance(ground.period, PeriodRange) and ground.longest is None:
+                assert context.as_of < shift(record.start, ground.period.max), (measure.measure_id, record)
 
 
 def test_durable_sessions_are_released_even_when_nothing_matches():

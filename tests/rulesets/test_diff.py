@@ -84,8 +84,8 @@ def test_added_and_removed_measures_and_dates(tmp_path):
 
 
 def test_ruleset_level_sections_are_compared_between_bundled_editions():
-    from jrp.rulesets.library import Library
     from jrp.rulesets.bundle import RulesetRef
+    from jrp.rulesets.library import Library
 
     library = Library.load()
     changes = diff(library.get(RulesetRef("cn-credit-repair", "2023")), library.get(RulesetRef("cn-credit-repair", "2026")))

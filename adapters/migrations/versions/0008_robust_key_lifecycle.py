@@ -1,7 +1,7 @@
 """API key lifecycle: revocation, optional expiry, and the time a key was last used.
 
-Revision ID: 0007_robust
-Revises: 0006
+Revision ID: 0008_robust
+Revises: 0007_precise
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_robust"
-down_revision = "0006"
+revision = "0008_robust"
+down_revision = "0007_precise"
 branch_labels = None
 depends_on = None
 
