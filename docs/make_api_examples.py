@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import tempfile
-from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from jrp.access import Role
-from jrp.adapters.demo import DEMO_SUBJECTS, fixed_events, generate
+from jrp.adapters.demo import DEMO_SUBJECTS, generate
 from jrp.adapters.ingest import ingest
 from jrp.api.app import create_app
 from jrp.api.openapi import EXAMPLES
