@@ -1,21 +1,32 @@
-"""API keys: created with a role and scopes, stored as SHA-256 hashes, shown in plaintext once.
+"""API keys: created with a role, scopes and an optional expiry, stored as SHA-256 hashes, shown in plaintext once.
 
-Lookups by hash are cached per process for ``ttl`` seconds, so an authenticated request
-costs no query on the hot path; a deleted key stops working within that time.
+Every authentication reads the key's row (one indexed query in plain DBAPI, ~20 µs on
+SQLite), so a revocation or an expiry takes effect on the very next request in every
+worker of every process: there is no cache to outlive it. A later cache in front of
+:meth:`KeyStore.authenticate` must drop a key when its row changes; the only writers of
+that row are :meth:`KeyStore.revoke` (``revoked_at``) and the last-use recorder.
+
+The time a key was last used is kept to the minute: a worker writes it at most once a
+minute per key, from a background thread, so authentication never waits for a write.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import secrets
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
-from cachetools import TTLCache
-from sqlalchemy import JSON, Column, DateTime, Engine, MetaData, RowMapping, String, Table, insert, select
+from sqlalchemy import JSON, Column, DateTime, Engine, MetaData, String, Table, insert, select, update
 
 from jrp.access import ApiKey, Role
+from jrp.adapters.dbapi import Driver
 
 metadata = MetaData()
 api_keys_t = Table(
@@ -28,13 +39,23 @@ api_keys_t = Table(
     Column("jurisdictions", JSON, nullable=False),
     Column("department", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True)),
 )
 
 PREFIX = "jrp_"
+LAST_USE_RESOLUTION = timedelta(minutes=1)
+_BY_HASH = ('SELECT key_id, name, role, scenarios, jurisdictions, department, created_at, expires_at, revoked_at, '
+            'last_used_at FROM api_keys WHERE key_hash = ?')
 
 
 def hash_key(plaintext: str) -> str:
-    return hashlib.sha256(plaintext.encode()).hexdigest()
+    return hashlib.sha256(plaintext.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class KeyRefused(Exception):
+    """The key is unknown, revoked or expired; the message says which (the caller holds the key already)."""
 
 
 @dataclass(frozen=True)
@@ -45,15 +66,35 @@ class NewKey:
     plaintext: str
 
 
+@dataclass(frozen=True)
+class KeyInfo:
+    """What ``jrp keys list`` shows of a stored key (never its hash)."""
+
+    key: ApiKey
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    def state(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at is not None and self.expires_at <= now else "active"
+
+
 class KeyStore:
     """The ``api_keys`` table."""
 
-    def __init__(self, engine: Engine, ttl: float = 30.0):
+    def __init__(self, engine: Engine, clock: Any = None):
         self.engine = engine
-        self._cache: TTLCache[str, ApiKey] = TTLCache(maxsize=10_000, ttl=ttl)
+        self.driver = Driver(engine)
+        self._now = clock or (lambda: datetime.now(UTC))
+        self._last_use_written: dict[str, datetime] = {}
+        self._writer: ThreadPoolExecutor | None = None
 
     def create_key(self, name: str, role: Role | str, scenarios: Sequence[str] = (),
-                   jurisdictions: Sequence[str] = (), department: str = "") -> NewKey:
+                   jurisdictions: Sequence[str] = (), department: str = "",
+                   expires_at: datetime | None = None) -> NewKey:
         """Store a new key and return it with its plaintext (to be shown once)."""
         key = ApiKey(secrets.token_hex(8), name, Role(role), tuple(scenarios), tuple(jurisdictions), department)
         plaintext = PREFIX + secrets.token_urlsafe(32)
@@ -61,30 +102,120 @@ class KeyStore:
             connection.execute(insert(api_keys_t).values(
                 key_id=key.key_id, key_hash=hash_key(plaintext), name=name, role=key.role.value,
                 scenarios=list(key.scenarios), jurisdictions=list(key.jurisdictions), department=department,
-                created_at=datetime.now(UTC)))
+                created_at=self._now(), expires_at=expires_at))
         return NewKey(key, plaintext)
 
-    def authenticate(self, plaintext: str) -> ApiKey | None:
-        """The key whose hash matches ``plaintext``, or None."""
-        digest = hash_key(plaintext)
-        cached = self._cache.get(digest)
-        if cached is not None:
-            return cached
-        with self.engine.connect() as connection:
-            row = connection.execute(select(api_keys_t).where(api_keys_t.c.key_hash == digest)).mappings().first()
-        if row is None:
-            return None  # not cached: a key created meanwhile by another process must work at once
-        key = _key_of(row)
-        self._cache[digest] = key
-        return key
+    def authenticate(self, plaintext: str) -> ApiKey:
+        """The key whose hash matches ``plaintext``; :class:`KeyRefused` if unknown, revoked or expired."""
+        rows = self.driver.read(lambda connection: self._row(connection, hash_key(plaintext)))
+        if not rows:
+            raise KeyRefused("unknown API key")
+        info = _info_of(rows[0])
+        now = self._now()
+        state = info.state(now)
+        if state == "revoked":
+            raise KeyRefused(f"this API key was revoked on {info.revoked_at:%Y-%m-%d %H:%M} UTC; ask for a new one")
+        if state == "expired":
+            raise KeyRefused(f"this API key expired on {info.expires_at:%Y-%m-%d %H:%M} UTC; ask for a new one")
+        self._note_use(info, now)
+        return info.key
+
+    def _row(self, connection: Any, digest: str) -> list[dict[str, Any]]:
+        """The key's row in one round trip: on PostgreSQL outside a transaction (no BEGIN, nothing to roll back)."""
+        if not self.driver.postgres:
+            return self.driver.rows(connection, _BY_HASH, (digest,))
+        connection.autocommit = True
+        try:
+            return self.driver.rows(connection, _BY_HASH, (digest,))
+        finally:
+            connection.autocommit = False
 
     def get(self, key_id: str) -> ApiKey | None:
-        """The key with id ``key_id`` (a console session names its key by id, never by plaintext), or None."""
+        """The active key with id ``key_id`` (a console session names its key by id), or None."""
+        info = self._info(key_id)
+        return info.key if info is not None and info.state(self._now()) == "active" else None
+
+    def list_keys(self) -> list[KeyInfo]:
+        """Every key, oldest first, revoked and expired ones included."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(api_keys_t).order_by(api_keys_t.c.created_at)).mappings().all()
+        return [_info_of(row) for row in rows]
+
+    def revoke(self, key_id: str) -> KeyInfo:
+        """Revoke the key at once (its next request is refused in every worker); revoking twice keeps the first date."""
+        with self.engine.begin() as connection:
+            connection.execute(update(api_keys_t).where(api_keys_t.c.key_id == key_id,
+                                                        api_keys_t.c.revoked_at.is_(None)).values(revoked_at=self._now()))
+        info = self._info(key_id)
+        if info is None:
+            raise KeyError(f"no key {key_id!r}; `jrp keys list` shows them")
+        return info
+
+    def close(self) -> None:
+        """Finish the pending last-use writes."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+
+    def _info(self, key_id: str) -> KeyInfo | None:
         with self.engine.connect() as connection:
             row = connection.execute(select(api_keys_t).where(api_keys_t.c.key_id == key_id)).mappings().first()
-        return None if row is None else _key_of(row)
+        return None if row is None else _info_of(row)
+
+    def _note_use(self, info: KeyInfo, now: datetime) -> None:
+        key_id = info.key.key_id
+        last = max(filter(None, (info.last_used_at, self._last_use_written.get(key_id))), default=None)
+        if last is not None and now - last < LAST_USE_RESOLUTION:
+            return
+        self._last_use_written[key_id] = now
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jrp-key-use")
+        self._writer.submit(self._write_use, key_id, now)
+
+    def _write_use(self, key_id: str, now: datetime) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(update(api_keys_t).where(api_keys_t.c.key_id == key_id).values(last_used_at=now))
 
 
-def _key_of(row: RowMapping) -> ApiKey:
-    return ApiKey(row["key_id"], row["name"], Role(row["role"]), tuple(row["scenarios"]),
-                  tuple(row["jurisdictions"]), row["department"])
+def demo_key(store: KeyStore, remembered: Path) -> tuple[str, bool]:
+    """The demo's admin key: the one kept in ``remembered`` if it still works, else a new one (the old revoked).
+
+    ``jrp demo`` runs again and again on one store; it must not leave an admin key behind at each run.
+    Returns the plaintext and whether it was reused.
+    """
+    if remembered.exists():
+        plaintext = remembered.read_text(encoding="utf-8").strip()
+        try:
+            store.authenticate(plaintext)
+            return plaintext, True
+        except KeyRefused:
+            pass
+    for info in store.list_keys():
+        if (info.key.name, info.key.department) == ("demo", "demo") and info.revoked_at is None:
+            store.revoke(info.key.key_id)
+    plaintext = store.create_key("demo", Role.admin, department="demo").plaintext
+    remembered.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(remembered, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(plaintext + "\n")
+    return plaintext, False
+
+
+def _info_of(row: Any) -> KeyInfo:
+    key = ApiKey(row["key_id"], row["name"], Role(row["role"]), tuple(_json(row["scenarios"])),
+                 tuple(_json(row["jurisdictions"])), row["department"])
+    return KeyInfo(key, _utc(row["created_at"]), _utc(row["expires_at"]), _utc(row["revoked_at"]),
+                   _utc(row["last_used_at"]))
+
+
+def _json(value: Any) -> Any:
+    """A JSON column as the driver returns it: parsed (psycopg) or text (sqlite3)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _utc(value: datetime | str | None) -> datetime | None:
+    """A timestamp column as aware UTC: sqlite3 returns naive UTC text, SQLAlchemy naive UTC datetimes."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -72,6 +72,7 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("SELECT 1")
         cursor.close()
+        dbapi_connection.rollback()  # the ping opened a transaction: leave none (isolation levels are set outside one)
     except Exception as error:
         raise DisconnectionError(f"stale pooled connection: {error}") from error
 

@@ -312,8 +312,9 @@ class DecisionLogStore:
 
     def search(self, *, subject_id: str | None = None, scenario: str | None = None, outcome: str | None = None,
                since: datetime | None = None, until: datetime | None = None, limit: int = 100,
-               offset: int = 0) -> list[dict[str, Any]]:
-        """Newest first: the indexed columns of matching decisions, ``offset`` rows skipped.
+               offset: int = 0, before_seq: int | None = None) -> list[dict[str, Any]]:
+        """Newest first: the indexed columns of matching decisions, ``offset`` rows skipped, only those older
+        than ``before_seq`` if given (a cursor: stable while new decisions arrive).
 
         ``subject_id`` is as stored (a natural person's pseudonym); ``originals`` lets a view
         show it by role (``jrp.audit.personal_data.view``).
@@ -325,6 +326,8 @@ class DecisionLogStore:
                               (decisions_t.c.scenario, scenario), (decisions_t.c.outcome, outcome)):
             if value is not None:
                 query = query.where(column == value)
+        if before_seq is not None:
+            query = query.where(decisions_t.c.seq < before_seq)
         if since is not None:
             query = query.where(decisions_t.c.created_at >= (naive_utc(since) if sqlite else since))
         if until is not None:

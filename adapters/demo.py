@@ -46,6 +46,7 @@ AUTHORITIES = {
     "decision": ("苏州市中级人民法院", "苏州市行政审批局", "苏州市应急管理局"),
 }
 FIRST_DAY, LAST_DAY = date(2019, 1, 1), date(2025, 12, 31)
+FOLLOW_UPS_UNTIL = date(2026, 6, 30)  # later follow-ups are left out: events are never dated in the future
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,8 @@ def generate(seed: int, n_subjects: int, records_per_subject: int,
             previous_org = subject
             yield _event("subject_registered", f"demo-{seed}-{i}-reg", subject, date(2015, 1, 1), "苏州市市场监督管理局", "")
         for j in range(records_per_subject):
-            yield from _record_events(rng, vocabulary, subject, f"demo-{seed}-{i}-{j}")
+            yield from (event for event in _record_events(rng, vocabulary, subject, f"demo-{seed}-{i}-{j}")
+                        if event["occurred_on"] <= FOLLOW_UPS_UNTIL.isoformat())
 
 
 def _organisation(rng: random.Random, seed: int, i: int) -> dict[str, Any]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from jrp.adapters.identity import InvalidIdentifier, is_masked_resident_id, validate_subject_id
+from jrp.adapters.iso_dates import IsoDate
 from jrp.vocabulary.records import Impact, Procedure, Severity
 from jrp.vocabulary.scope import INDUSTRY_CODE, ProjectType, Sanction
 from jrp.vocabulary.subjects import SubjectType
@@ -66,7 +66,7 @@ class Source(_Model):
 class _Event(_Model):
     idempotency_key: Text
     subject: SubjectRef
-    occurred_on: date
+    occurred_on: IsoDate
     source: Source
     raw: dict[str, Any] | None = None  # the source row an importer mapped, kept verbatim
 
@@ -75,8 +75,8 @@ class _RecordEvent(_Event):
     """An event that creates a record; ``record_id`` defaults to the idempotency key."""
 
     record_id: Text | None = None
-    start: date | None = None  # defaults to occurred_on
-    end: date | None = None
+    start: IsoDate | None = None  # defaults to occurred_on
+    end: IsoDate | None = None
     region: str | None = None
 
     @property
@@ -111,14 +111,14 @@ class RelationSet(_IdentifiedSubject):
     type: Literal["relation_set"]
     organisation: SubjectRef
     role: Text
-    start: date | None = None
+    start: IsoDate | None = None
 
 
 class RelationEnded(_IdentifiedSubject):
     type: Literal["relation_ended"]
     organisation: SubjectRef
     role: Text
-    end: date | None = None
+    end: IsoDate | None = None
 
 
 class _Scope(_Model):
@@ -131,7 +131,7 @@ class _Scope(_Model):
     industry: Annotated[str, Field(pattern=INDUSTRY_CODE.pattern)] | None = None  # GB/T 4754, e.g. C26
     project_type: ProjectType | None = None
     persons: tuple[Annotated[str, Field(min_length=1, max_length=64)], ...] = ()  # identifiers the decision names
-    rectification_due: date | None = None  # the deadline to rectify (整改期限)
+    rectification_due: IsoDate | None = None  # the deadline to rectify (整改期限)
 
 
 class ListEntryAdded(_RecordEvent, _Scope):

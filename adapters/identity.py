@@ -68,14 +68,23 @@ def validate_resident_id(value: str, field: str = "resident_id") -> str:
     except stdnum_errors.InvalidFormat:
         raise InvalidIdentifier(field, f"invalid characters in {mask_resident_id(number)}", _RIC_FIX) from None
     except stdnum_errors.InvalidComponent:
-        raise InvalidIdentifier(
-            field, f"birth date {number[6:14]!r} is not a valid date", "digits 7–14 are the birth date YYYYMMDD"
-        ) from None
+        raise _bad_component(number, field) from None
     except stdnum_errors.InvalidChecksum:
         raise InvalidIdentifier(
             field, f"checksum: last character of {mask_resident_id(number)} does not match",
             "check the number for a mistyped digit (the check digit is ISO 7064 MOD 11-2)",
         ) from None
+
+
+def _bad_component(number: str, field: str) -> InvalidIdentifier:
+    """The birth date is no date, or the area code was no county in the birth year (stdnum says only "invalid")."""
+    try:
+        born = ric.get_birth_date(number)
+    except stdnum_errors.ValidationError:
+        return InvalidIdentifier(field, f"birth date {number[6:14]!r} is not a valid date",
+                                 "digits 7–14 are the birth date YYYYMMDD")
+    return InvalidIdentifier(field, f"area code {number[:6]!r} was no county in {born.year}",
+                             "digits 1–6 are the place of registration at birth; check them")
 
 
 def is_masked_resident_id(value: str) -> bool:

@@ -6,7 +6,7 @@ Only presentation lives here; the CLI calls :func:`run_import` and tests call
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +15,18 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table
 from sqlalchemy import Engine
 
+from jrp.adapters.event_rules import EventContext
 from jrp.adapters.identity import mask_resident_id
-from jrp.adapters.importers import ImportReport, import_file
+from jrp.adapters.importers import ImportReport, import_file, require_profile
 
 
 def run_import(engine: Engine, path: Path | str, profile: str | None = None, *,
                defaults: Mapping[str, Any] | None = None, console: Console | None = None,
-               show_rejections: int = 20) -> ImportReport:
+               show_rejections: int = 20, context: EventContext | None = None) -> ImportReport:
     """Import ``path`` showing progress, then print the summary table and the first rejections."""
     console = console or Console()
     path = Path(path)
+    require_profile(path, profile)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[counts]}"),
                TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False) as progress:
@@ -34,12 +36,23 @@ def run_import(engine: Engine, path: Path | str, profile: str | None = None, *,
             progress.update(task, completed=position,
                             counts=f"✓{report.accepted} ={report.duplicate} ✗{report.rejected}")
 
-        report = import_file(engine, path, profile, defaults=defaults, progress=advance)
+        report = import_file(engine, path, profile, defaults=defaults, progress=advance, context=context)
         progress.update(task, completed=path.stat().st_size)
     console.print(summary_table(report))
     if report.rejections:
         console.print(rejections_table(report, show_rejections))
     return report
+
+
+def import_defaults(assignments: Iterable[str]) -> dict[str, str]:
+    """``--set ATTRIBUTE=VALUE`` options as import defaults (``domain=environment`` → ``{"domain": "environment"}``)."""
+    defaults = {}
+    for assignment in assignments:
+        attribute, equals, value = assignment.partition("=")
+        if not equals or not attribute.strip() or not value.strip():
+            raise ValueError(f"--set {assignment!r}: write ATTRIBUTE=VALUE, e.g. --set domain=environment")
+        defaults[attribute.strip()] = value.strip()
+    return defaults
 
 
 def summary_table(report: ImportReport) -> Table:

@@ -17,16 +17,17 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import Engine
 
+from jrp.adapters.event_rules import EventContext, check_event
 from jrp.adapters.events import Event, EventError, parse_event
-from jrp.adapters.ingest import Clock, ItemResult, utc_now, write_events
+from jrp.adapters.ingest import Clock, ItemResult, key_of, utc_now, write_events
+from jrp.rulesets.loader import read_yaml
 from jrp.vocabulary.scope import sanctions_in
 
 PROFILES = Path(__file__).parent / "profiles"
@@ -72,17 +73,28 @@ class Profile:
 
     def event_of(self, row: Mapping[str, Any], defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The native event dict for one source row; :class:`EventError` names the source column."""
-        event: dict[str, Any] = {"type": self.event_type, **self.defaults, **(defaults or {}), **self.constants}
+        event: dict[str, Any] = {"type": self.event_type}
+        for attribute, value in {**self.defaults, **(defaults or {}), **self.constants}.items():
+            _set(event, attribute, value)
         for attribute, spec in self.fields.items():
             value = self._value(row, attribute, spec)
             if value is not None:
                 _set(event, attribute, value)
-        key_parts = [str(row.get(column) or "").strip() for column in self.key]
-        if not any(key_parts):
+        key = self.key_of(row)
+        if key is None:
             raise EventError(", ".join(self.key), "all empty: the row cannot be identified")
-        event["idempotency_key"] = ":".join([self.id, *key_parts])
+        event["idempotency_key"] = key
         event["raw"] = {k: v for k, v in row.items() if k is not None}  # csv puts surplus cells under None
         return event
+
+    def key_of(self, row: Mapping[str, Any]) -> str | None:
+        """The row's idempotency key (profile id and key columns), or None when every key column is empty."""
+        parts = [str(row.get(column) or "").strip() for column in self.key]
+        return ":".join([self.id, *parts]) if any(parts) else None
+
+    def columns(self) -> set[str]:
+        """Every source column the profile reads."""
+        return {column for spec in self.fields.values() for column in spec.columns} | set(self.key)
 
     def _value(self, row: Mapping[str, Any], attribute: str, spec: FieldSpec) -> Any:
         column, value = next(((c, row[c]) for c in spec.columns if row.get(c) not in (None, "")), (spec.columns[0], None))
@@ -134,13 +146,17 @@ def _amount(text: str) -> float:
     return number * 10_000 if match.group(2) in ("万", "万元") else number
 
 
+def shipped_profiles() -> list[str]:
+    return sorted(p.stem for p in PROFILES.glob("*.yaml"))
+
+
 def load_profile(name: str | Path) -> Profile:
     """A profile by id (``spc-dishonest-debtors``) from ``profiles/``, or from a YAML file path."""
     path = Path(name) if str(name).endswith((".yaml", ".yml")) else PROFILES / f"{name}.yaml"
     if not path.exists():
-        known = ", ".join(sorted(p.stem for p in PROFILES.glob("*.yaml")))
+        known = ", ".join(shipped_profiles())
         raise FileNotFoundError(f"no import profile {str(name)!r}; known profiles: {known}, or give a .yaml path")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)[0]
     return Profile(id=data["id"], title=data.get("title", ""), event_type=data["event"], key=tuple(data["key"]),
                    fields={attribute: FieldSpec.of(spec) for attribute, spec in data["fields"].items()},
                    constants=data.get("constants", {}), defaults=data.get("defaults", {}))
@@ -176,10 +192,15 @@ class ImportReport:
             self.notes[result.note] += 1
 
 
+class ProfileRequired(ValueError):
+    """A CSV file was given without a profile: only JSON Lines files can hold native events."""
+
+
 def import_file(engine: Engine, path: Path | str, profile: str | Profile | None = None, *,
                 defaults: Mapping[str, Any] | None = None, chunk_size: int = 1000,
-                progress: Progress | None = None, now: Clock = utc_now) -> ImportReport:
-    """Import a ``.csv`` or ``.jsonl`` file; ``profile`` None means native events.
+                progress: Progress | None = None, now: Clock = utc_now,
+                context: EventContext | None = None) -> ImportReport:
+    """Import a ``.csv`` or ``.jsonl`` file; ``profile`` None means native events (JSON Lines only).
 
     ``defaults`` fill event attributes the file does not carry (e.g. ``{"region":
     "CN-JS"}`` or the ``domain`` of a departmental list); the profile's constants win.
@@ -187,21 +208,47 @@ def import_file(engine: Engine, path: Path | str, profile: str | Profile | None 
     path = Path(path)
     if isinstance(profile, str):
         profile = load_profile(profile)
+    require_profile(path, profile)
+    context = context or EventContext()
     report = ImportReport(str(path), profile.id if profile else "events")
     with open(path, "rb") as raw:
         chunk: list[tuple[int, Event]] = []
-        for line, row in _rows(raw, path):
+        for line, row, problem in _rows(raw, path):
             try:
-                chunk.append((line, _parse(row, profile, defaults)))
+                if problem is not None:
+                    raise problem
+                chunk.append((line, check_event(_parse(row, profile, defaults), context)))
             except EventError as error:
-                key = row.get("idempotency_key") if isinstance(row, dict) else None
-                report.add(ItemResult(line, key, "rejected", error.field, error.reason))
+                key = (profile.key_of(row) if profile else key_of(row)) if isinstance(row, dict) else None
+                report.add(ItemResult(line, key, "rejected", _mapped(error.field, profile), error.reason))
             if len(chunk) >= chunk_size:
                 _write(engine, chunk, now, report, progress, raw.tell())
                 chunk = []
         if chunk:
             _write(engine, chunk, now, report, progress, raw.tell())
     return report
+
+
+def require_profile(path: Path, profile: Profile | str | None) -> None:
+    """:class:`ProfileRequired` for a CSV without a profile, naming the shipped profiles and the best fit."""
+    if profile is not None or path.suffix.lower() != ".csv":
+        return
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        header = set(next(csv.reader(handle), []))
+    fits = []
+    for name in shipped_profiles():
+        columns = load_profile(name).columns()
+        fits.append((len(columns & header) / len(columns), name, len(columns & header), len(columns)))
+    best = max(fits)
+    hint = f"; its header has {best[2]} of the {best[3]} columns {best[1]} reads" if best[0] else ""
+    raise ProfileRequired(f"{path.name} is a CSV file: choose a profile with --profile NAME (shipped: "
+                          f"{', '.join(shipped_profiles())}; or a .yaml profile of your own, see adapters/IMPORT.md)"
+                          f"{hint}")
+
+
+def _mapped(field: str, profile: Profile | None) -> str:
+    """A field path, shown with its source column when a profile maps it (``罚款金额 → amount``)."""
+    return profile.column_of(field) if profile and "→" not in field else field
 
 
 def _write(engine: Engine, chunk: list[tuple[int, Event]], now: Clock, report: ImportReport,
@@ -213,30 +260,35 @@ def _write(engine: Engine, chunk: list[tuple[int, Event]], now: Clock, report: I
 
 
 def _parse(row: Any, profile: Profile | None, defaults: Mapping[str, Any] | None) -> Event:
-    if isinstance(row, EventError):
-        raise row
     if not isinstance(row, dict):
         raise EventError("", f"expected a JSON object, got {type(row).__name__}")
     if profile is None:
         return parse_event({**(defaults or {}), **row})
-    event = profile.event_of(row, defaults)
-    try:
-        return parse_event(event)
-    except EventError as error:
-        raise EventError(profile.column_of(error.field), error.reason) from None
+    return parse_event(profile.event_of(row, defaults))
 
 
-def _rows(raw: io.BufferedReader, path: Path) -> Iterator[tuple[int, Any]]:
-    """(line or row number, row) pairs; an undecodable JSON line comes out as its :class:`EventError`."""
+def _rows(raw: io.BufferedReader, path: Path) -> Iterator[tuple[int, Any, EventError | None]]:
+    """(line or row number, row, what is wrong with its shape) for every row of the file."""
     if path.suffix.lower() == ".csv":
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        for number, row in enumerate(csv.DictReader(text), start=2):
-            yield number, row
+        reader = csv.DictReader(text)
+        for number, row in enumerate(reader, start=2):
+            yield number, row, _short_row(row, reader.fieldnames or [])
         text.detach()
         return
     for number, line in enumerate(raw, start=1):
         if line.strip():
             try:
-                yield number, json.loads(line)
+                yield number, json.loads(line), None
             except json.JSONDecodeError as error:
-                yield number, EventError("", f"invalid JSON ({error.msg} at column {error.colno}); one object per line")
+                yield number, None, EventError("", f"invalid JSON ({error.msg} at column {error.colno}); "
+                                                   "one object per line")
+
+
+def _short_row(row: dict[str, Any], header: Sequence[str]) -> EventError | None:
+    """A row with fewer cells than the header (csv fills the rest with None): which columns are missing."""
+    missing = [column for column in header if row.get(column) is None]
+    if not missing:
+        return None
+    return EventError(", ".join(missing), f"missing: the row has {len(header) - len(missing)} of the header's "
+                                          f"{len(header)} cells; check this line's commas and quotes")

@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from jrp.adapters.event_rules import EventContext, check_event
 from jrp.adapters.events import (
     Event,
     EventError,
@@ -29,6 +30,7 @@ from jrp.adapters.events import (
 )
 from jrp.adapters.orm import EventRow, RecordRow, RelationRow, SubjectRow
 from jrp.adapters.projection import MUTABLE_RECORD_COLUMNS, RECORD_TYPE_OF, State, apply
+from jrp.adapters.transactions import lock_subjects
 
 Status = Literal["accepted", "duplicate", "rejected"]
 Clock = Callable[[], datetime]
@@ -78,23 +80,31 @@ class BatchReport:
         return self.count("rejected")
 
 
-def ingest(engine: Engine, events: Iterable[Any], *, chunk_size: int = 1000, now: Clock = utc_now) -> BatchReport:
-    """Validate and store ``events`` (dicts in the format of EVENTS.md, or parsed events)."""
+def ingest(engine: Engine, events: Iterable[Any], *, chunk_size: int = 1000, now: Clock = utc_now,
+           context: EventContext | None = None) -> BatchReport:
+    """Validate every one of ``events`` (dicts in the format of EVENTS.md, or parsed events), then store the valid ones.
+
+    Nothing is written before the whole batch was validated, so a report always describes
+    what was stored, whatever an item holds.
+    """
+    context = context or EventContext()
     report = BatchReport()
-    chunk: list[tuple[int, Event]] = []
+    valid: list[tuple[int, Event]] = []
     for index, item in enumerate(events):
         try:
-            chunk.append((index, parse_event(item)))
+            valid.append((index, check_event(parse_event(item), context)))
         except EventError as error:
-            key = item.get("idempotency_key") if isinstance(item, dict) else None
-            report.items.append(ItemResult(index, key, "rejected", error.field, error.reason))
-        if len(chunk) >= chunk_size:
-            report.items += write_events(engine, chunk, now)
-            chunk = []
-    if chunk:
-        report.items += write_events(engine, chunk, now)
+            report.items.append(ItemResult(index, key_of(item), "rejected", error.field, error.reason))
+    for start in range(0, len(valid), chunk_size):
+        report.items += write_events(engine, valid[start:start + chunk_size], now)
     report.items.sort(key=lambda item: item.index)
     return report
+
+
+def key_of(item: Any) -> str | None:
+    """The idempotency key of a raw item, if it has one that is text (a rejected item may hold anything)."""
+    key = item.get("idempotency_key") if isinstance(item, dict) else None
+    return key if isinstance(key, str) else None
 
 
 def write_events(engine: Engine, batch: Sequence[tuple[int, Event]], now: Clock = utc_now) -> list[ItemResult]:
@@ -110,17 +120,25 @@ def write_events(engine: Engine, batch: Sequence[tuple[int, Event]], now: Clock 
             with engine.begin() as connection:
                 results += _write(connection, [(index, event)], now().astimezone(UTC))
         except DBAPIError as error:
-            reason = f"the database refused the event ({type(error.orig).__name__}: {error.orig}); send it again"
-            results.append(ItemResult(index, event.idempotency_key, "rejected", "", reason))
+            results.append(ItemResult(index, event.idempotency_key, "rejected", "", _refusal(error)))
     return results
 
 
+def _refusal(error: DBAPIError) -> str:
+    """Why the database refused an event, without its SQL or parameters (they may hold personal data)."""
+    if isinstance(error, IntegrityError):
+        return "another event with the same key or record_id was stored at the same moment; send it again to see which"
+    return f"the database could not store the event now ({type(error.orig).__name__}); nothing was stored: send it again"
+
+
 def _write(connection: Connection, batch: Sequence[tuple[int, Event]], now: datetime) -> list[ItemResult]:
-    keys = [event.idempotency_key for _, event in batch]
+    events = [event for _, event in batch]
+    lock_subjects(connection, subjects_touched(events))  # before reading: see jrp.adapters.transactions
+    keys = [event.idempotency_key for event in events]
     known = dict(connection.execute(
         select(events_t.c.idempotency_key, events_t.c.digest).where(events_t.c.idempotency_key.in_(keys))
     ).all())
-    state = _read_state(connection, [event for _, event in batch])
+    state = _read_state(connection, events)
     results: list[ItemResult] = []
     event_rows: list[dict[str, Any]] = []
     for index, event in batch:
@@ -155,15 +173,20 @@ def _note(state: State, event: Event) -> str:
     return POSSIBLE_MATCH if record["possible_match"] else UNDER_18 if record["under_18"] else ""
 
 
+def subjects_touched(events: Sequence[Event]) -> set[str]:
+    """The subjects whose rows (or records, or relations) the events may change."""
+    subject_ids = {event.subject.id for event in events}
+    subject_ids.update(event.organisation.id for event in events if isinstance(event, RelationSet | RelationEnded))
+    return subject_ids
+
+
 def _read_state(connection: Connection, events: Sequence[Event]) -> State:
     """The subjects, records and open relations the chunk's events refer to."""
-    subject_ids: set[str] = set()
+    subject_ids = subjects_touched(events)
     record_ids: set[str] = set()
     persons: set[str] = set()
     for event in events:
-        subject_ids.add(event.subject.id)
         if isinstance(event, RelationSet | RelationEnded):
-            subject_ids.add(event.organisation.id)
             persons.add(event.subject.id)
         else:
             record_ids.add(getattr(event, "record_id", None) or event.idempotency_key)
@@ -184,13 +207,14 @@ def _flush(connection: Connection, state: State, event_rows: list[dict[str, Any]
         return
     if state.new_subjects:
         connection.execute(insert(subjects_t), [state.subjects[s] for s in state.new_subjects])
-    existing = [s for s in state.bumps if s not in state.new_subjects]
+    # bumped subjects, and organisations whose missing name a relation_set filled in
+    existing = sorted({*state.bumps, *state.changed_subjects} - state.new_subjects)
     if existing:
         connection.execute(
             update(subjects_t).where(subjects_t.c.subject_id == bindparam("b_id")).values(
                 facts_version=subjects_t.c.facts_version + bindparam("b_n"),
                 name=bindparam("b_name"), subject_type=bindparam("b_type")),
-            [{"b_id": s, "b_n": state.bumps[s], "b_name": state.subjects[s]["name"],
+            [{"b_id": s, "b_n": state.bumps.get(s, 0), "b_name": state.subjects[s]["name"],
               "b_type": state.subjects[s]["subject_type"]} for s in existing],
         )
     connection.execute(insert(events_t), event_rows)

@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from jrp.adapters.checkpointer import Checkpointer
-from jrp.api import console, errors, gc_policy
+from jrp.api import console, errors, gc_policy, openapi
 from jrp.api.metrics import Metrics
+from jrp.api.request_guard import RequestGuard
 from jrp.api.request_log import RequestLog
 from jrp.api.routes import audit, checks, decisions, events, feedback, health, measures, rulesets, subjects
+from jrp.api.worker_lifetime import exit_with_parent
 from jrp.logs import AccessLog
 from jrp.runtime import Runtime
 from jrp.settings import Settings
@@ -21,6 +23,7 @@ ROUTERS = (checks, decisions, feedback, audit, events, subjects, measures, rules
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API over the store and rulesets ``settings`` name; the ruleset library loads at start-up."""
+    exit_with_parent()  # in a worker of `jrp serve`: see jrp.api.worker_lifetime
     runtime = Runtime(settings or Settings())
 
     @asynccontextmanager
@@ -38,15 +41,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             checkpointer.stop()
         runtime.close()
 
-    app = FastAPI(title="jrp", version="1", lifespan=lifespan,
+    app = FastAPI(title="jrp", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Joint rewards and penalties (联合奖惩): silent checks with legal basis, "
                               "a decision log that proves itself (Merkle tree, signed checkpoints and receipts), "
                               "ingestion and the measures catalogue.")
     app.state.runtime = runtime
     app.state.metrics = Metrics()
     errors.install(app)
-    app.add_middleware(RequestLog, access_log=AccessLog.to_stdout(runtime.settings.access_log))  # ids, logs, metrics
+    app.add_middleware(RequestGuard, limits=runtime.settings.body_limits, default=runtime.settings.body_limit_default)
+    # added last, so outermost: the 401s and 413s of the guard get a request id, an access line and metrics
+    app.add_middleware(RequestLog, access_log=AccessLog.to_stdout(runtime.settings.access_log),  # ids, logs, metrics
+                       routes=[route for module in ROUTERS for route in module.router.routes])
     for module in ROUTERS:
         app.include_router(module.router)
     console.mount(app)  # after errors.install: its error pages wrap the API's handlers
+    openapi.install(app, runtime)
     return app

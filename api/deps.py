@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from jrp.access import Action, ApiKey, Role
+from jrp.adapters.api_keys import KeyRefused
 from jrp.api.errors import Forbidden, InvalidField, NotAuthenticated
 from jrp.api.metrics import Metrics
 from jrp.runtime import Runtime
@@ -38,17 +39,17 @@ def authenticate(request: Request) -> ApiKey:
         plaintext = token.strip() if scheme.lower() == "bearer" else None
     if not plaintext:
         raise NotAuthenticated("send an API key in the X-API-Key header or as Authorization: Bearer <key>")
-    key = request.app.state.runtime.keys.authenticate(plaintext)
-    if key is None:
-        raise NotAuthenticated("unknown API key")
-    return key
+    try:
+        return request.app.state.runtime.keys.authenticate(plaintext)
+    except KeyRefused as refusal:
+        raise NotAuthenticated(str(refusal)) from None
 
 
 def allowed(action: Action) -> Callable[[Request], Awaitable[ApiKey]]:
     """A dependency yielding the caller's key if its role may perform ``action``, else 401/403."""
 
     async def check(request: Request) -> ApiKey:
-        key = authenticate(request)
+        key = getattr(request.state, "api_key", None) or authenticate(request)  # see jrp.api.request_guard
         if not key.may(action):
             raise Forbidden(f"a {key.role.value} key may not {action.value.replace('_', ' ')}")
         return key

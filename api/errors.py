@@ -39,6 +39,14 @@ class NotFound(LookupError):
     """The resource named in the path does not exist."""
 
 
+class BodyTooLarge(HTTPException):
+    """The body is over its route's limit (``jrp.api.request_guard``), told before or while it is read."""
+
+    def __init__(self, limit: int):
+        super().__init__(413, f"the request body is over this route's limit of {limit:,} bytes; send less at once "
+                              "(e.g. split a batch)")
+
+
 class InvalidField(ValueError):
     """A request field failed a check that needs the server's state (e.g. a known jurisdiction)."""
 
@@ -50,6 +58,9 @@ class InvalidField(ValueError):
 def _validation(error: RequestValidationError) -> ErrorV1:
     items = []
     for problem in error.errors():
+        if problem["type"] == "json_invalid":  # the body is not JSON (or repeats a key, see jrp.api.strict_json)
+            items.append(ErrorItemV1(field="body", message=f"invalid JSON: {problem.get('ctx', {}).get('error', '')}"))
+            continue
         location = [str(part) for part in problem["loc"] if part not in ("body", "query", "path", "header")]
         message = str(problem["msg"]).removeprefix("Value error, ")
         items.append(ErrorItemV1(field=".".join(location) or "body", message=message))
@@ -66,8 +77,12 @@ def _field(error: InvalidField | InvalidIdentifier | NoRulesInForce) -> ErrorV1:
                    errors=[ErrorItemV1(field=error.field, message=str(error).removeprefix(f"{error.field}: "))])
 
 
+HTTP_CODES = {404: "not_found", 413: "body_too_large"}
+
+
 def _http(error: HTTPException) -> ErrorV1:
-    return ErrorV1(code="not_found" if error.status_code == 404 else "http_error", message=str(error.detail))
+    """Starlette's and ours (``BodyTooLarge``), one handler: the console wraps it for its pages."""
+    return ErrorV1(code=HTTP_CODES.get(error.status_code, "http_error"), message=str(error.detail))
 
 
 ERRORS: dict[type[Exception], tuple[int, Callable[..., ErrorV1]]] = {
@@ -103,8 +118,10 @@ def install(app: FastAPI) -> None:
 def _handler(status: int, render: Callable[..., ErrorV1]) -> Callable:
     async def handle(_request: Request, error: Exception) -> JSONResponse:
         code = status or getattr(error, "status_code", 500)
-        headers = {"WWW-Authenticate": 'Bearer, ApiKey header="X-API-Key"'} if code == 401 else None
-        return JSONResponse(render(error).model_dump(mode="json"), status_code=code, headers=headers)
+        headers = dict(getattr(error, "headers", None) or {})  # e.g. Allow on a 405
+        if code == 401:
+            headers["WWW-Authenticate"] = 'Bearer, ApiKey header="X-API-Key"'
+        return JSONResponse(render(error).model_dump(mode="json"), status_code=code, headers=headers or None)
 
     return handle
 

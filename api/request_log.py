@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from typing import Any
+
+from starlette.routing import BaseRoute, Match
 
 from jrp.logs import REQUEST_ID, AccessLog
 from jrp.metrics import ERRORS, LATENCY, REQUESTS
@@ -29,12 +32,25 @@ def _request_id(headers: list[tuple[bytes, bytes]]) -> str:
     return secrets.token_hex(16)
 
 
+def _route_template(scope: dict[str, Any], routes: Sequence[BaseRoute]) -> str:
+    """The template of the route that served the request, or would have: a request refused before routing
+    (a 401 of the request guard) is counted under the route it asked for, not lost among ``(unmatched)``."""
+    route = scope.get("route")
+    if route is not None:
+        return route.path
+    for candidate in routes:
+        if candidate.matches(scope)[0] is not Match.NONE:
+            return getattr(candidate, "path", UNMATCHED)
+    return UNMATCHED
+
+
 class RequestLog:
     """ASGI middleware: request id, access log and HTTP metrics for each request."""
 
-    def __init__(self, app: Any, access_log: AccessLog):
+    def __init__(self, app: Any, access_log: AccessLog, routes: Sequence[BaseRoute] = ()):
         self.app = app
         self.access_log = access_log
+        self.routes = routes  # the API's routes, to name those refused before routing
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -67,7 +83,7 @@ class RequestLog:
 
     def _done(self, scope: dict[str, Any], started: float, status: int, request_id: str) -> None:
         seconds = time.perf_counter() - started
-        route = getattr(scope.get("route"), "path", UNMATCHED)
+        route = _route_template(scope, self.routes)
         method = scope["method"]
         series = self._series.get((route, method, status))
         if series is None:  # labels() costs a few µs a call: each series' children are looked up once

@@ -7,13 +7,24 @@ until it is named here.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from jrp.adapters.feedback import FeedbackAction
 from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
+from jrp.adapters.iso_dates import IsoDate
 from jrp.vocabulary.records import Severity
 from jrp.vocabulary.scenarios import Scenario, ScenarioRole
 from jrp.vocabulary.scope import INDUSTRY_CODE, ProjectType
@@ -27,6 +38,14 @@ KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._*-]{0,79}$"
 NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # PostgreSQL text cannot hold NUL; the others are noise
 
 Text = Annotated[str, StringConstraints(pattern=NO_CONTROL)]
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite returns stored times naive (they are UTC): the wire always says so."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class Request(BaseModel):
@@ -73,18 +92,18 @@ class CheckOptionsV1(Request):
     project_type: ProjectType | None = Field(None, description=(
         "bidding and procurement: what the project is for; some measures reach construction projects only "
         "(企业信息公示暂行条例 art. 18: 工程招投标)"))
-    tender_required: bool | None = Field(None, description=(
+    tender_required: StrictBool | None = Field(None, description=(
         "bidding: whether the project must be tendered by law (招标投标法 art. 3); a bidding disqualification "
         "reaches only such projects"))
     jurisdiction: str | None = Field(None, description="default: the key's only jurisdiction, else CN")
-    as_of: date | None = Field(None, description="default: today")
+    as_of: IsoDate | None = Field(None, description="default: today")
     purpose: Text = Field(min_length=1, max_length=500, description="why the check is made (查询使用登记)")
     reference: Text = Field("", max_length=200, description="the caller's file or project number")
 
 
 class CheckRequestV1(CheckOptionsV1):
     subject: SubjectV1
-    explain: bool = Field(False, description="also list what was considered and did not apply, and why")
+    explain: StrictBool = Field(False, description="also list what was considered and did not apply, and why")
 
 
 class BatchRequestV1(CheckOptionsV1):
@@ -103,7 +122,7 @@ class EventsRequestV1(Request):
 
 class ImpactRequestV1(Request):
     candidate_yaml: str = Field(min_length=1, max_length=2_000_000, description="the candidate ruleset version, as YAML")
-    as_of: date | None = Field(None, description="default: today")
+    as_of: IsoDate | None = Field(None, description="default: today")
     sample: int | None = Field(None, ge=1, le=1_000_000, description="a seeded sample of this many subjects; none: all")
 
 
@@ -287,7 +306,7 @@ class DecisionV1(BaseModel):
 
     decision_id: str
     batch_id: str | None
-    created_at: datetime
+    created_at: UtcDatetime
     caller: dict[str, str]
     purpose: str
     reference: str
@@ -307,7 +326,7 @@ class DecisionSummaryV1(BaseModel):
     seq: int
     decision_id: str
     batch_id: str | None
-    created_at: datetime
+    created_at: UtcDatetime
     caller_key_id: str
     purpose: str
     subject_id: str
@@ -315,6 +334,14 @@ class DecisionSummaryV1(BaseModel):
     outcome: str
     leaf_index: int | None
     entry_hash: str
+
+
+class DecisionPageV1(BaseModel):
+    """One page of a decision search, newest first; pass ``next_cursor`` as ``cursor`` for the next."""
+
+    items: list[DecisionSummaryV1]
+    has_more: bool = Field(description="older matching decisions follow")
+    next_cursor: str | None = Field(description="the cursor of the next page; null on the last page")
 
 
 class ReplayResponseV1(BaseModel):
@@ -368,6 +395,24 @@ class VerifyResponseV1(BaseModel):
     problems: list[str] = Field(default_factory=list, description="every problem found, each naming what and where")
 
 
+class FactsDifferenceV1(BaseModel):
+    table: str = Field(description="subjects, records, relations, or events (an event that no longer applies)")
+    key: str = Field(description="the row: a subject id, a record id, a relation, an event's seq")
+    column: str = Field(description="the column that differs; row: present on one side only")
+    stored: str | None = Field(description="what the store holds")
+    replayed: str | None = Field(description="what the replayed history gives")
+
+
+class FactsAuditV1(BaseModel):
+    ok: bool = Field(description="the projection equals the replayed history")
+    events: int
+    subjects: int
+    records: int
+    relations: int
+    difference_count: int
+    differences: list[FactsDifferenceV1] = Field(description="the first 1,000 differences")
+
+
 class FeedbackV1(BaseModel):
     feedback_id: int
     decision_id: str
@@ -375,7 +420,7 @@ class FeedbackV1(BaseModel):
     action: str
     reason: str
     case_outcome: str
-    recorded_at: datetime
+    recorded_at: UtcDatetime
 
 
 class StatsRowV1(BaseModel):
@@ -420,6 +465,35 @@ class SubjectSupervisionV1(BaseModel):
     supervision_class: str
     inspection_multiplier: float
     grounds: list[str]
+
+
+class SubjectOfFileV1(BaseModel):
+    subject_id: str
+    subject_type: SubjectType
+    name: str
+    birth_date: date | None
+
+
+class RelatedPartyV1(BaseModel):
+    subject: SubjectOfFileV1
+    role: str
+    records: list[dict[str, Any]] = Field(description="the organisation's records, as in records")
+    start: date | None
+    end: date | None
+
+
+class SubjectFileV1(BaseModel):
+    """What the store holds about a subject: the facts a check reads (fields as in ``jrp.engine.facts``)."""
+
+    subject: SubjectOfFileV1
+    records: list[dict[str, Any]] = Field(description="record_id, record_type, list_id, severity, start, end, "
+                                                      "status, objection, authority, doc_no … (one object each)")
+    related: list[RelatedPartyV1] = Field(description="organisations the subject holds a role in, with their records")
+    version: str = Field(description="the facts version: changes with every event of the subject or a related party")
+
+
+class HealthV1(BaseModel):
+    status: str
 
 
 # --- catalogue ------------------------------------------------------------------------
@@ -509,6 +583,60 @@ class RulesetDiffV1(BaseModel):
     to: str
     changes: list[RulesetChangeV1]
     errors: int = Field(description="changes that widen a penalty without a new legal basis")
+
+
+class ImpactJurisdictionV1(BaseModel):
+    jurisdiction: str
+    pairs: int = Field(description="(scenario, role) pairs re-evaluated there")
+
+
+class ImpactMeasureRowV1(BaseModel):
+    measure_id: str
+    scenario: str
+    role: str | None
+    jurisdiction: str
+    subjects: int
+
+
+class ImpactShiftV1(BaseModel):
+    scenario: str
+    role: str | None
+    jurisdiction: str
+    before: str
+    after: str
+    subjects: int
+
+
+class ImpactExampleV1(BaseModel):
+    measure_id: str
+    change: str = Field(description="gained or lost")
+    subjects: list[str] = Field(description="a few of the subjects concerned")
+
+
+class ImpactDecisionChangeV1(BaseModel):
+    decision_id: str
+    differences: list[str]
+
+
+class ImpactDecisionsV1(BaseModel):
+    checked: int = Field(description="recent logged decisions re-evaluated with the candidate")
+    changed: list[ImpactDecisionChangeV1]
+
+
+class ImpactReportV1(BaseModel):
+    """Who would gain or lose which measures if the candidate version went live (nothing is logged)."""
+
+    candidate: str = Field(description="id@version of the candidate")
+    as_of: date
+    jurisdictions: list[ImpactJurisdictionV1]
+    subjects: int
+    evaluations: int
+    seconds: float
+    gained: list[ImpactMeasureRowV1]
+    lost: list[ImpactMeasureRowV1]
+    outcome_shifts: list[ImpactShiftV1]
+    examples: list[ImpactExampleV1]
+    decisions: ImpactDecisionsV1
 
 
 class ErrorItemV1(BaseModel):

@@ -233,13 +233,20 @@ def _local_list(
     return list_id, doubts
 
 
-def _latest(records: Iterable[Record]) -> dict[str, Record]:
+def _current(records: Iterable[Record], as_of: date, bundle: CompiledBundle) -> dict[str, Record]:
+    """Per scheme, the latest grade or score given by ``as_of``, if it has not ended.
+
+    A newer result supersedes the older ones for good: when it is repaired, removed or revoked,
+    no older result comes back into force (the authority gives a new one), so ending a result
+    never brings back a worse one.
+    """
     latest: dict[str, Record] = {}
     for record in records:
         key = record.scheme or ""
-        if key not in latest or (record.start, record.record_id) > (latest[key].start, latest[key].record_id):
+        if record.start <= as_of and (key not in latest
+                                      or (record.start, record.record_id) > (latest[key].start, latest[key].record_id)):
             latest[key] = record
-    return latest
+    return {scheme: record for scheme, record in latest.items() if not _ended(record, as_of, bundle)}
 
 
 def _aggregate(
@@ -251,13 +258,16 @@ def _aggregate(
 ) -> None:
     as_of = context.as_of
     active: dict[RecordType, list[Record]] = defaultdict(list)
+    given: dict[RecordType, list[Record]] = defaultdict(list)
     for record in facts.records:
-        if record.record_type in AGGREGATED and record.start <= as_of and not _ended(record, as_of, bundle):
-            active[record.record_type].append(record)
-    for scheme, record in _latest(active[RecordType.evaluation]).items():
+        if record.record_type in AGGREGATED:
+            given[record.record_type].append(record)
+            if record.start <= as_of and not _ended(record, as_of, bundle):
+                active[record.record_type].append(record)
+    for scheme, record in _current(given[RecordType.evaluation], as_of, bundle).items():
         out.items.append(Evidence(f"grade:{scheme}", Trigger.grade, scheme, grade=record.grade or "",
                                   records=(record,), since=record.start))
-    for scheme, record in _latest(active[RecordType.score]).items():
+    for scheme, record in _current(given[RecordType.score], as_of, bundle).items():
         out.items.append(Evidence(f"score:{scheme}", Trigger.score, scheme, value=record.value or 0.0,
                                   records=(record,), since=record.start))
     if len(penalties) > 1:

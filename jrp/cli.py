@@ -18,6 +18,7 @@ import typer
 from jrp.access import Role
 from jrp.cli_audit import audit_app
 from jrp.cli_errors import UserErrorsGroup, fail, iso_date
+from jrp.cli_keys import keys_app
 from jrp.cli_rulesets import rulesets_app
 from jrp.runtime import Runtime
 from jrp.vocabulary.scenarios import CheckRole, Scenario
@@ -31,7 +32,6 @@ T = TypeVar("T")
 
 app = typer.Typer(help="Joint rewards and penalties (联合奖惩): silent checks with legal basis.", no_args_is_help=True,
                   cls=UserErrorsGroup, rich_markup_mode=None)
-keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(rulesets_app, name="rulesets")
@@ -234,19 +234,27 @@ def import_command(
     ctx: typer.Context,
     path: Path,
     profile: Annotated[str | None, typer.Option(help="import profile (adapters/profiles); none: native events")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="ATTRIBUTE=VALUE for every row, e.g. "
+                                                   "domain=environment or region=CN-JS; repeat")] = None,
 ) -> None:
     """Import a CSV or JSON Lines file of events into the store."""
     from rich.console import Console
 
-    from jrp.adapters.import_ui import run_import
-    from jrp.adapters.importers import load_profile
+    from jrp.adapters.import_ui import import_defaults, run_import
+    from jrp.adapters.importers import load_profile, require_profile
 
     runtime: Runtime = ctx.obj
     if not path.is_file():
         raise fail(f"no file {path}")
+    try:
+        defaults = import_defaults(set_ or ())
+    except ValueError as error:
+        raise fail(str(error)) from None
     mapping = load_profile(profile) if profile else None  # an unknown profile is told before anything starts
+    require_profile(path, mapping)  # a CSV without a profile: the shipped profiles and the best fit
     runtime.migrate()
-    report = run_import(runtime.engine, path, mapping, console=Console())
+    report = run_import(runtime.engine, path, mapping, defaults=defaults, console=Console(),
+                        context=runtime.event_context)
     if report.rejected:
         raise typer.Exit(1)
 
@@ -261,6 +269,7 @@ def demo(
     """Create a demo store in the data dir, load invented subjects, print a demo key, then serve."""
     from rich.console import Console
 
+    from jrp.adapters.api_keys import demo_key
     from jrp.adapters.demo import DEMO_SUBJECTS, generate
     from jrp.adapters.ingest import ingest
     from jrp.demo_vocabulary import vocabulary_of
@@ -269,12 +278,15 @@ def demo(
     console = Console()
     runtime: Runtime = ctx.obj
     runtime.migrate()
-    report = ingest(runtime.engine, generate(2025, subjects, 3, vocabulary_of(runtime.library)))
-    key = runtime.keys.create_key("demo", Role.admin, department="demo").plaintext
+    report = ingest(runtime.engine, generate(2025, subjects, 3, vocabulary_of(runtime.library)),
+                    context=runtime.event_context)
+    remembered = runtime.settings.data_dir / "demo-key"
+    key, reused = demo_key(runtime.keys, remembered)
     debtor = DEMO_SUBJECTS["debtor_supplier"].subject_id
     console.print(f"store {runtime.settings.resolved_database_url()}: {report.accepted} events loaded "
                   f"({report.duplicate} already there)")
-    console.print(f"demo key (admin; shown once): [bold]{key}[/bold]\n")
+    console.print(f"demo key (admin; {'the same as last time' if reused else 'new'}, kept in {remembered}): "
+                  f"[bold]{key}[/bold]\n")
     console.print(
         f"curl -s http://127.0.0.1:{port}/v1/checks -H 'X-API-Key: {key}' -H 'Content-Type: application/json' "
         f"-d '{{\"subject\": {{\"id\": \"{debtor}\"}}, \"scenario\": \"government_procurement\", "
@@ -282,23 +294,3 @@ def demo(
         markup=False, soft_wrap=True)
     runtime.close()
     run(runtime.settings, "127.0.0.1", port, workers)
-
-
-@keys_app.command("create")
-def keys_create(
-    ctx: typer.Context,
-    name: str,
-    role: Annotated[Role, typer.Option(help="checker, ingester, maintainer, auditor or admin")],
-    scenario: Annotated[list[Scenario] | None, typer.Option(help="checker scope; repeat; none: any")] = None,
-    jurisdiction: Annotated[list[str] | None, typer.Option(help="checker scope (and below); repeat; none: any")] = None,
-    department: str = "",
-) -> None:
-    """Create an API key and print it once (only its hash is stored)."""
-    runtime: Runtime = ctx.obj
-    unknown = sorted(set(jurisdiction or ()) - set(runtime.library.jurisdictions))
-    if unknown:
-        raise fail(f"unknown --jurisdiction {', '.join(unknown)}; known: {', '.join(runtime.library.jurisdictions)}")
-    runtime.migrate()
-    new = runtime.keys.create_key(name, role, [s.value for s in scenario or ()], jurisdiction or (), department)
-    typer.echo(f"key {new.key.key_id} ({new.key.role.value}) for {name}; shown once:")
-    typer.echo(new.plaintext)

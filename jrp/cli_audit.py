@@ -1,5 +1,6 @@
 """``jrp audit …``: keys, verification of the whole log (against a kept checkpoint), checkpoints for
-witnesses, receipts, and the erasure of personal data after retention."""
+witnesses, receipts, the erasure of personal data after retention, and the facts projection replayed
+from the event history."""
 
 from __future__ import annotations
 
@@ -213,3 +214,18 @@ def erase_personal_data(
     console.print(f"erased the personal-data keys of {len(erased)} month(s) before {cutoff}"
                   + (f": {', '.join(erased)}" if erased else "") + "; their entries, hashes and proofs are unchanged",
                   highlight=False)
+
+
+@audit_app.command("facts")
+def facts(ctx: typer.Context, show: Annotated[int, typer.Option(help="differences to print")] = 50) -> None:
+    """Rebuild subjects, records and relations from the event history; exit 1 on any difference from the store."""
+    from jrp.adapters.facts_audit import audit_facts
+
+    runtime: Runtime = ctx.obj
+    audit = audit_facts(runtime.engine)
+    typer.echo(f"{audit.events} events replayed against {audit.subjects} subjects, {audit.records} records, "
+               f"{audit.relations} relations: {audit.difference_count} differences")
+    for difference in audit.differences[:show]:
+        typer.echo(f"  {difference}")
+    if not audit.ok:
+        raise typer.Exit(1)

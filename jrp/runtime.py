@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from jrp.adapters.api_keys import KeyStore
     from jrp.adapters.bundle_store import BundleStore
     from jrp.adapters.decision_log import DecisionLogStore
+    from jrp.adapters.event_rules import EventContext
     from jrp.adapters.facts_source import FactsStore
     from jrp.adapters.feedback import FeedbackStore
     from jrp.adapters.log_tree import LogTree
@@ -56,6 +57,13 @@ class Runtime:
         from jrp.measures_catalog.catalog import Catalog
 
         return Catalog.of(self.library)
+
+    @cached_property
+    def event_context(self) -> EventContext:
+        """What incoming events are checked against: today's date and every list the rulesets define."""
+        from jrp.adapters.event_rules import EventContext
+
+        return EventContext(list_ids=frozenset(item.id for f in self.library.files for item in f.ruleset.lists))
 
     @cached_property
     def facts(self) -> FactsStore:
@@ -137,5 +145,7 @@ class Runtime:
         self.tree.publish_key(self.audit_keys.signing)
 
     def close(self) -> None:
+        if "keys" in self.__dict__:
+            self.keys.close()
         if "engine" in self.__dict__:
             self.engine.dispose()

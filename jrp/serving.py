@@ -2,7 +2,7 @@
 
 ``jrp serve`` and ``jrp demo`` call ``run``: it prepares the folder where every worker keeps
 its metrics (emptied: values of a previous run must not be summed in), gives the workers one
-console signing secret, prints one startup line with the URL, then hands over to uvicorn,
+console signing secret and names this process their parent (they exit when it dies), prints one startup line with the URL, then hands over to uvicorn,
 whose workers each build the app with ``create_app``.
 """
 
@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from jrp.api.worker_lifetime import PARENT_ENV
 from jrp.logs import log_config
 from jrp.settings import Settings
 
@@ -51,6 +52,7 @@ def run(settings: Settings, host: str, port: int, workers: int) -> None:
     metrics = metrics_folder(settings)
     os.environ[MULTIPROCESS_DIR] = str(metrics)
     os.environ.setdefault("JRP_CONSOLE_SECRET", secrets.token_urlsafe(32))
+    os.environ[PARENT_ENV] = str(os.getpid())  # the workers end with this process (jrp.api.worker_lifetime)
     if "access_log" not in settings.model_fields_set:  # on unless the environment or the file turned it off
         os.environ["JRP_ACCESS_LOG"] = "true"
     print(startup_line(settings, host, port, workers, metrics), file=sys.stdout, flush=True)

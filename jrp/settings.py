@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     def personal_data_key_path(self) -> Path:
         return self.personal_data_key_file or self.data_dir / "keys" / "personal-data.key"
 
+    body_limits: dict[str, int] = Field(
+        default_factory=dict, description="request body limits in bytes by path prefix, e.g. "
+                                          '{"/v1/events": 134217728}; added to (or overriding) jrp.api.request_guard\'s'
+    )
+    body_limit_default: int = Field(default=256 * 1024, description="the body limit of every other path, in bytes")
+
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in ``data_dir``."""
         if self.database_url:

@@ -1,4 +1,11 @@
-"""Reading YAML with line numbers, so every problem can be reported as file:line."""
+"""Reading YAML with line numbers, so every problem can be reported as file:line.
+
+YAML reaches jrp from users (a candidate ruleset posted to the impact preview or uploaded
+in the console, an import profile), so the reader is bounded: no aliases (``*name``:
+a kilobyte of nested aliases expands to gigabytes and minutes of CPU in whatever walks
+the result), at most ``MAX_DEPTH`` levels of nesting and ``MAX_CHARACTERS`` characters.
+Rulesets never need aliases: every value is written out where it applies.
+"""
 
 from __future__ import annotations
 
@@ -60,38 +67,70 @@ class LineIndex:
         return self.lines.get((), None)
 
 
-def _index_node(node: yaml.Node, location: Location, lines: dict[Location, int]) -> None:
-    lines[location] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            child = (*location, key_node.value)
-            _index_node(value_node, child, lines)
-            lines[child] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for position, item in enumerate(node.value):
-            _index_node(item, (*location, position), lines)
-
+MAX_CHARACTERS = 4_000_000  # the largest bundled ruleset is ~30,000; the API takes candidates up to 2,000,000
+MAX_DEPTH = 40  # rulesets nest ~8 levels
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader where PyYAML has it: the bundled rulesets load in ~0.07 s instead of ~1 s."""
+"""libyaml's safe loader where PyYAML has it: the bundled rulesets load in ~0.07 s instead of ~1 s.
+libyaml itself refuses nesting beyond 1,000 levels, so composing cannot exhaust the stack."""
+
+
+class BoundedYamlError(yaml.YAMLError):
+    """A document jrp refuses to expand: an alias, or nesting deeper than ``MAX_DEPTH``."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.line = line
+
+
+def _index_node(node: yaml.Node, location: Location, lines: dict[Location, int], seen: set[int]) -> None:
+    """Record the line of ``node`` and of everything under it, refusing aliases and deep nesting.
+
+    The composed tree holds an aliased node once per use (the same object): meeting a node twice
+    is an alias, found before anything is constructed, hence before anything expands.
+    """
+    if len(location) >= MAX_DEPTH:
+        raise BoundedYamlError(f"nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1)
+    lines[location] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        children = [((*location, key.value), value, key.start_mark.line + 1) for key, value in node.value]
+    elif isinstance(node, yaml.SequenceNode):
+        children = [((*location, position), item, item.start_mark.line + 1) for position, item in enumerate(node.value)]
+    else:
+        return
+    for child, child_node, used_at in children:
+        if id(child_node) in seen:
+            line = lines[location] if isinstance(node, yaml.SequenceNode) else used_at
+            raise BoundedYamlError("aliases (*name) are not accepted: write the value out where it applies", line)
+        seen.add(id(child_node))
+        _index_node(child_node, child, lines, seen)
+        lines[child] = used_at
 
 
 def read_yaml(path: Path) -> tuple[Any, LineIndex]:
-    """Parse ``path`` safely (once: the data is built from the same node tree whose lines are indexed)."""
+    """Parse ``path`` safely and index the line of every key and list item.
+
+    The node tree is composed once (by libyaml), checked and indexed, and only then built into data.
+    """
     text = path.read_text(encoding="utf-8")
+    if len(text) > MAX_CHARACTERS:
+        raise RulesetError([Problem("yaml-too-large", path, None,
+                                    f"{len(text):,} characters; a YAML file may have {MAX_CHARACTERS:,} at most")])
     loader = SafeLoader(text)
+    lines: dict[Location, int] = {}
     try:
         root = loader.get_single_node()
+        if root is not None:
+            _index_node(root, (), lines, {id(root)})
         data = loader.construct_document(root) if root is not None else None
+    except BoundedYamlError as error:
+        raise RulesetError([Problem("yaml-unsafe", path, error.line, str(error))]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise RulesetError([Problem("yaml-syntax", path, line, f"not valid YAML: {error}")]) from None
     finally:
         loader.dispose()
-    lines: dict[Location, int] = {}
-    if root is not None:
-        _index_node(root, (), lines)
     return data, LineIndex(path, lines)
 
 

@@ -68,11 +68,17 @@ class SessionSigner:
         payload = f"{key_id}.{secrets.token_hex(16)}.{int((now or time.time()) + SESSION_SECONDS)}"
         return f"{payload}.{self._sign(payload)}"
 
+    def form_token(self, session: Session) -> str:
+        """The CSRF token of the session's forms: only this session's cookie makes it valid (see ``csrf``)."""
+        return self._sign(f"csrf.{session.session_id}")
+
     def session_of(self, token: str, now: float | None = None) -> Session | None:
-        """The session a valid, unexpired token names, else None."""
+        """The session a valid, unexpired token names, else None (whatever the token holds)."""
+        if not token.isascii():  # a forged cookie may hold anything; a signed one is ASCII
+            return None
         payload, _, signature = token.rpartition(".")
         parts = payload.split(".")
-        if len(parts) != 3 or not hmac.compare_digest(signature, self._sign(payload)):
+        if len(parts) != 3 or not hmac.compare_digest(signature.encode(), self._sign(payload).encode()):
             return None
         key_id, session_id, expires = parts
         if not (key_id and session_id and expires.isdigit()) or int(expires) <= (now or time.time()):
@@ -95,17 +101,21 @@ def start_session(request: Request, response: Response, key: ApiKey) -> None:
 
 def end_session(request: Request, response: Response) -> None:
     """Sign out: the cookie is deleted, and the session recorded as ended (any copy of the cookie dies too)."""
-    token = request.cookies.get(SESSION_COOKIE)
-    session = token and signer_of(request).session_of(token)
+    session = current_session(request)
     if session:
         runtime_of(request).sign_outs.sign_out(session.session_id, session.expires_at, int(time.time()))
     response.delete_cookie(SESSION_COOKIE, path=PREFIX, httponly=True, samesite="strict")
 
 
+def current_session(request: Request) -> Session | None:
+    """The session the request's cookie names, if validly signed and unexpired (signed-out ones included)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    return signer_of(request).session_of(token) if token else None
+
+
 def session_key(request: Request) -> ApiKey | None:
     """The signed-in key, or None (no cookie, a forged, expired or signed-out one, or a key since deleted)."""
-    token = request.cookies.get(SESSION_COOKIE)
-    session = token and signer_of(request).session_of(token)
+    session = current_session(request)
     if not session or runtime_of(request).sign_outs.signed_out(session.session_id):
         return None
     return runtime_of(request).keys.get(session.key_id)

@@ -1,20 +1,31 @@
-"""Audit: verify the whole log, the latest signed checkpoint, consistency proofs and the public keys."""
+"""Audit: verify the whole log, the latest signed checkpoint, consistency proofs, the public keys, and the
+facts projection against the event history."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from jrp.adapters.facts_audit import audit_facts
 from jrp.api.deps import RuntimeDep, Verifier
 from jrp.api.errors import InvalidField, NotFound
+from jrp.api.openapi import errors
 from jrp.api.presenters import checkpoint_response
-from jrp.api.schemas import CheckpointV1, ConsistencyProofV1, PublicKeyV1, VerifyResponseV1
+from jrp.api.schemas import (
+    CheckpointV1,
+    ConsistencyProofV1,
+    FactsAuditV1,
+    FactsDifferenceV1,
+    PublicKeyV1,
+    VerifyResponseV1,
+)
+from jrp.api.strict_requests import StrictRoute
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/v1/audit", tags=["audit"], route_class=StrictRoute)
 
 
-@router.get("/verify", response_model=VerifyResponseV1)
+@router.get("/verify", response_model=VerifyResponseV1, responses=errors(403))
 def verify(key: Verifier, runtime: RuntimeDep) -> VerifyResponseV1:
     """Recompute the Merkle tree from every entry; check checkpoints, receipts, snapshots and stored rules."""
     result = runtime.verify_log()
@@ -25,7 +36,7 @@ def verify(key: Verifier, runtime: RuntimeDep) -> VerifyResponseV1:
                             checkpoint=result.checkpoint and checkpoint_response(result.checkpoint))
 
 
-@router.get("/checkpoint", response_model=CheckpointV1)
+@router.get("/checkpoint", response_model=CheckpointV1, responses=errors(403, 404))
 def checkpoint(key: Verifier, runtime: RuntimeDep) -> CheckpointV1:
     """The latest signed checkpoint (tree size, root, time), for witnesses to keep."""
     latest = runtime.tree.latest_checkpoint()
@@ -34,7 +45,7 @@ def checkpoint(key: Verifier, runtime: RuntimeDep) -> CheckpointV1:
     return checkpoint_response(latest)
 
 
-@router.get("/consistency", response_model=ConsistencyProofV1)
+@router.get("/consistency", response_model=ConsistencyProofV1, responses=errors(403, 422))
 def consistency(key: Verifier, runtime: RuntimeDep, old: Annotated[int, Query(ge=1)],
                 new: Annotated[int | None, Query(ge=1, description="default: the latest checkpoint's size")] = None,
                 ) -> ConsistencyProofV1:
@@ -51,3 +62,18 @@ def consistency(key: Verifier, runtime: RuntimeDep, old: Annotated[int, Query(ge
 def keys(runtime: RuntimeDep) -> list[PublicKeyV1]:
     """The public keys that sign checkpoints and receipts (public: receipts are verified offline with them)."""
     return [PublicKeyV1(key_id=key_id, public_key=pem) for key_id, pem in runtime.tree.public_keys().items()]
+
+
+@router.get("/facts", response_model=FactsAuditV1, responses=errors(403))
+def facts(key: Verifier, runtime: RuntimeDep) -> FactsAuditV1:
+    """Rebuild subjects, records and relations from the event history; list every difference (reads the whole store)."""
+    audit = audit_facts(runtime.engine)
+    return FactsAuditV1(ok=audit.ok, events=audit.events, subjects=audit.subjects, records=audit.records,
+                        relations=audit.relations, difference_count=audit.difference_count,
+                        differences=[FactsDifferenceV1(table=d.table, key=d.key, column=d.column,
+                                                       stored=_text(d.stored), replayed=_text(d.replayed))
+                                     for d in audit.differences])
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -11,16 +11,19 @@ from fastapi.responses import HTMLResponse
 from jrp.api.deps import Checker, DecisionReader, MetricsDep, RuntimeDep, readable, scoped_jurisdiction
 from jrp.api.errors import NotFound
 from jrp.api.metrics import Metrics
+from jrp.api.openapi import errors
 from jrp.api.presenters import check_json, outcome_counts, to_request
+from jrp.api.report import HEADERS as REPORT_HEADERS
 from jrp.api.report import render_batch_report
 from jrp.api.routes import json_data_response
 from jrp.api.schemas import KEY_PATTERN, BatchRequestV1, BatchResponseV1, CheckRequestV1, CheckResponseV1
+from jrp.api.strict_requests import StrictRoute
 from jrp.runtime import Runtime
 
-router = APIRouter(prefix="/v1/checks", tags=["checks"])
+router = APIRouter(prefix="/v1/checks", tags=["checks"], route_class=StrictRoute)
 
 
-@router.post("", response_model=CheckResponseV1, response_model_exclude_unset=True)
+@router.post("", response_model=CheckResponseV1, response_model_exclude_unset=True, responses=errors(403))
 async def check(body: CheckRequestV1, key: Checker, request: Request) -> Response:
     """Check one subject silently: the outcome, every measure with its legal basis, recorded in the log."""
     # The hot path: the runtime and metrics are read off the app, not injected (each injected
@@ -33,7 +36,7 @@ async def check(body: CheckRequestV1, key: Checker, request: Request) -> Respons
     return Response(check_json(result, key), media_type="application/json")
 
 
-@router.post("/batch", response_model=BatchResponseV1)
+@router.post("/batch", response_model=BatchResponseV1, responses=errors(403))
 def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: MetricsDep) -> Response:
     """Check up to 10,000 subjects (a bid list) in one call; results in the order of ``subjects``."""
     jurisdiction = scoped_jurisdiction(runtime, key, body.scenario.value, body.jurisdiction)
@@ -48,7 +51,7 @@ def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: Metr
     return response
 
 
-@router.get("/batch/{batch_id}/report", response_class=HTMLResponse)
+@router.get("/batch/{batch_id}/report", response_class=HTMLResponse, responses=errors(403, 404))
 def batch_report(batch_id: Annotated[str, Path(pattern=KEY_PATTERN)], key: DecisionReader, runtime: RuntimeDep,
                  lang: Annotated[str, Query(pattern="^(zh|en)$", description="zh (default) or en")] = "zh") -> HTMLResponse:
     """The credit result report (信用信息结果报告) of a batch, printable HTML, in Chinese or English."""
@@ -56,4 +59,5 @@ def batch_report(batch_id: Annotated[str, Path(pattern=KEY_PATTERN)], key: Decis
     if not entries:
         raise NotFound(f"no batch {batch_id}")
     readable(key, entries[0])
-    return HTMLResponse(render_batch_report(entries, runtime.library, mask_ids=not key.sees_resident_ids, language=lang))
+    return HTMLResponse(render_batch_report(entries, runtime.library, mask_ids=not key.sees_resident_ids, language=lang),
+                        headers=REPORT_HEADERS)

@@ -2,54 +2,61 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
 from jrp.access import ApiKey
 from jrp.adapters.decision_log import StoredDecision
+from jrp.adapters.iso_dates import IsoDatetime
 from jrp.api.deps import DecisionReader, DecisionSearcher, Replayer, RuntimeDep, readable
 from jrp.api.errors import NotFound
+from jrp.api.openapi import errors
 from jrp.api.presenters import decision_response, decision_summary, inclusion_response
 from jrp.api.routes import json_response
 from jrp.api.schemas import (
     KEY_PATTERN,
-    DecisionSummaryV1,
+    DecisionPageV1,
     DecisionV1,
     InclusionProofV1,
     ReplayRequestV1,
     ReplayResponseV1,
 )
+from jrp.api.strict_requests import StrictRoute
 from jrp.engine.types import Outcome
 from jrp.runtime import Runtime
 from jrp.vocabulary.scenarios import Scenario
 
-router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
+router = APIRouter(prefix="/v1/decisions", tags=["decisions"], route_class=StrictRoute)
 
 DecisionId = Annotated[str, Path(pattern=KEY_PATTERN)]
+CURSOR_PATTERN = r"^[1-9][0-9]{0,17}$"
 
 
-@router.get("", response_model=list[DecisionSummaryV1])
+@router.get("", response_model=DecisionPageV1, responses=errors(403))
 def search(
     key: DecisionSearcher, runtime: RuntimeDep,
-    subject: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None, scenario: Scenario | None = None, outcome: Outcome | None = None,
-    since: datetime | None = None, until: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[DecisionSummaryV1]:
-    """Decisions newest first, by subject, scenario, outcome and time range (auditors)."""
+    subject: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None, scenario: Scenario | None = None,
+    outcome: Outcome | None = None, since: IsoDatetime | None = None, until: IsoDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="decisions per page")] = 100,
+    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN, description="next_cursor of the previous page")] = None,
+) -> DecisionPageV1:
+    """Decisions newest first, by subject, scenario, outcome and time range (auditors), a page at a time."""
     rows = runtime.log.search(subject_id=subject, scenario=scenario and scenario.value,
-                              outcome=outcome and outcome.value, since=since, until=until, limit=limit)
-    return [decision_summary(row, key) for row in rows]
+                              outcome=outcome and outcome.value, since=since, until=until, limit=limit + 1,
+                              before_seq=int(cursor) if cursor else None)
+    page = [decision_summary(row, key) for row in rows[:limit]]
+    more = len(rows) > limit
+    return DecisionPageV1(items=page, has_more=more, next_cursor=str(page[-1].seq) if more else None)
 
 
-@router.get("/{decision_id}", response_model=DecisionV1)
+@router.get("/{decision_id}", response_model=DecisionV1, responses=errors(403, 404))
 def get_decision(decision_id: DecisionId, key: DecisionReader, runtime: RuntimeDep) -> Response:
     """A logged decision: its inputs, the digest of the facts it saw, its bundle and its result."""
     return json_response(decision_response(_readable(runtime, key, decision_id), key))
 
 
-@router.get("/{decision_id}/proof", response_model=InclusionProofV1)
+@router.get("/{decision_id}/proof", response_model=InclusionProofV1, responses=errors(403, 404, 409))
 def proof(decision_id: DecisionId, key: DecisionReader, runtime: RuntimeDep) -> InclusionProofV1:
     """The RFC 9162 inclusion proof of a decision's entry in the tree of the latest signed checkpoint."""
     _readable(runtime, key, decision_id)
@@ -65,7 +72,7 @@ def _readable(runtime: Runtime, key: ApiKey, decision_id: str) -> StoredDecision
     return stored
 
 
-@router.post("/{decision_id}/replay", response_model=ReplayResponseV1)
+@router.post("/{decision_id}/replay", response_model=ReplayResponseV1, responses=errors(403, 404, 410))
 def replay(decision_id: DecisionId, body: ReplayRequestV1, key: Replayer, runtime: RuntimeDep) -> ReplayResponseV1:
     """Re-evaluate a decision on its stored facts, with its original rules (stored by content) or today's."""
     result = runtime.service.replay(decision_id, body.rules)

@@ -6,14 +6,16 @@ from fastapi import APIRouter
 
 from jrp.adapters.ingest import ingest
 from jrp.api.deps import Ingester, RuntimeDep
+from jrp.api.openapi import errors
 from jrp.api.schemas import EventItemV1, EventsRequestV1, EventsResponseV1
+from jrp.api.strict_requests import StrictRoute
 
-router = APIRouter(prefix="/v1/events", tags=["events"])
+router = APIRouter(prefix="/v1/events", tags=["events"], route_class=StrictRoute)
 
 
-@router.post("", response_model=EventsResponseV1)
+@router.post("", response_model=EventsResponseV1, responses=errors(403))
 def post_events(body: EventsRequestV1, key: Ingester, runtime: RuntimeDep) -> EventsResponseV1:
     """Store a batch of events (format: adapters/EVENTS.md); a bad item is rejected alone, with its field."""
-    report = ingest(runtime.engine, body.events)
+    report = ingest(runtime.engine, body.events, context=runtime.event_context)
     return EventsResponseV1(accepted=report.accepted, duplicate=report.duplicate, rejected=report.rejected,
                             items=[EventItemV1.model_validate(item) for item in report.items])

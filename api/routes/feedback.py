@@ -10,12 +10,14 @@ from jrp.access import Role
 from jrp.adapters.feedback import Period
 from jrp.api.deps import FeedbackGiver, RuntimeDep, StatsReader
 from jrp.api.errors import Forbidden, NotFound
+from jrp.api.openapi import errors
 from jrp.api.schemas import KEY_PATTERN, FeedbackRequestV1, FeedbackV1, OutcomeCountsV1, StatsRowV1, StatsV1
+from jrp.api.strict_requests import StrictRoute
 
-router = APIRouter(tags=["feedback"])
+router = APIRouter(tags=["feedback"], route_class=StrictRoute)
 
 
-@router.post("/v1/decisions/{decision_id}/feedback", response_model=FeedbackV1, status_code=201)
+@router.post("/v1/decisions/{decision_id}/feedback", response_model=FeedbackV1, status_code=201, responses=errors(403, 404))
 def give_feedback(
     decision_id: Annotated[str, Path(pattern=KEY_PATTERN)], body: FeedbackRequestV1, key: FeedbackGiver, runtime: RuntimeDep,
 ) -> FeedbackV1:
@@ -29,7 +31,7 @@ def give_feedback(
     return FeedbackV1(**stored)
 
 
-@router.get("/v1/stats", response_model=StatsV1)
+@router.get("/v1/stats", response_model=StatsV1, responses=errors(403))
 def stats(key: StatsReader, runtime: RuntimeDep, period: Period = Period.month) -> StatsV1:
     """Per period × calling department × scenario × jurisdiction: checks, outcomes, measures hit, feedback."""
     rows = [StatsRowV1(period=row.period, department=row.department, scenario=row.scenario,

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from jrp.adapters.database import unreachable
 from jrp.api.deps import MetricsDep, RuntimeDep
+from jrp.api.schemas import HealthV1
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=HealthV1)
 def healthz() -> dict[str, str]:
     """Alive: the process answers (it says nothing of the database)."""
     return {"status": "ok"}
@@ -28,7 +29,7 @@ def readyz(runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)  # documents the text/plain exposition format
 def metrics(metrics: MetricsDep) -> Response:
     """Prometheus metrics, summed over all worker processes of the server."""
     body, content_type = metrics.render()

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Path, Query
 
 from jrp.api.deps import CatalogueReader, RuntimeDep, known_jurisdiction
 from jrp.api.errors import NotFound
+from jrp.api.openapi import errors
 from jrp.api.presenters import measure_detail, measure_summary
 from jrp.api.schemas import KEY_PATTERN, MeasureListV1, MeasureVersionsV1
+from jrp.api.strict_requests import StrictRoute
 from jrp.vocabulary.scenarios import Scenario
 
-router = APIRouter(prefix="/v1/measures", tags=["catalogue"])
+router = APIRouter(prefix="/v1/measures", tags=["catalogue"], route_class=StrictRoute)
 
 
 @router.get("", response_model=MeasureListV1)
@@ -30,7 +32,7 @@ def search_measures(
     return MeasureListV1(count=len(found), items=[measure_summary(entry) for entry in found])
 
 
-@router.get("/{measure_id}", response_model=MeasureVersionsV1)
+@router.get("/{measure_id}", response_model=MeasureVersionsV1, responses=errors(404))
 def get_measure(measure_id: Annotated[str, Path(pattern=KEY_PATTERN)], key: CatalogueReader, runtime: RuntimeDep) -> MeasureVersionsV1:
     """Every definition of a measure: each jurisdiction and ruleset version, with its full basis."""
     versions = runtime.catalog.versions(measure_id)

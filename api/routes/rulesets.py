@@ -8,16 +8,19 @@ from fastapi import APIRouter, Path, Query
 
 from jrp.api.deps import CatalogueReader, ImpactPreviewer, RulesetDiffer, RuntimeDep
 from jrp.api.errors import NotFound
+from jrp.api.openapi import errors
 from jrp.api.ruleset_views import impact_preview, ruleset_summaries, semantic_diff
 from jrp.api.schemas import (
     KEY_PATTERN,
+    ImpactReportV1,
     ImpactRequestV1,
     RulesetDetailV1,
     RulesetDiffV1,
     RulesetSummaryV1,
 )
+from jrp.api.strict_requests import StrictRoute
 
-router = APIRouter(prefix="/v1/rulesets", tags=["catalogue"])
+router = APIRouter(prefix="/v1/rulesets", tags=["catalogue"], route_class=StrictRoute)
 
 COUNTED = ("lists", "measures", "rules", "grading", "cross_region")
 VERSION_REF = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}@[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
@@ -29,7 +32,7 @@ def list_rulesets(key: CatalogueReader, runtime: RuntimeDep) -> list[RulesetSumm
     return ruleset_summaries(runtime.library)
 
 
-@router.get("/diff", response_model=RulesetDiffV1)
+@router.get("/diff", response_model=RulesetDiffV1, responses=errors(403, 404))
 def diff_versions(
     key: RulesetDiffer, runtime: RuntimeDep,
     from_: Annotated[str, Query(alias="from", pattern=VERSION_REF, description="id@version")],
@@ -39,13 +42,13 @@ def diff_versions(
     return semantic_diff(runtime.library, from_, to)
 
 
-@router.post("/impact")
+@router.post("/impact", response_model=ImpactReportV1, responses=errors(403))
 def impact(body: ImpactRequestV1, key: ImpactPreviewer, runtime: RuntimeDep) -> dict[str, Any]:
     """Who would gain or lose which measures if the candidate version went live (nothing is logged)."""
     return impact_preview(runtime, body.candidate_yaml, body.as_of, body.sample).as_json()
 
 
-@router.get("/{ruleset_id}", response_model=RulesetDetailV1)
+@router.get("/{ruleset_id}", response_model=RulesetDetailV1, responses=errors(404))
 def get_ruleset(ruleset_id: Annotated[str, Path(pattern=KEY_PATTERN)], key: CatalogueReader, runtime: RuntimeDep) -> RulesetDetailV1:
     """Each version's header and counts of lists, measures, rules, grading schemes and cross-region mappings."""
     versions = runtime.library.versions(ruleset_id)

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
 
 from jrp.adapters.identity import validate_subject_id
+from jrp.adapters.iso_dates import IsoDate
 from jrp.api.deps import RuntimeDep, SubjectReader, SupervisionReader, scoped_jurisdiction
 from jrp.api.errors import NotFound
-from jrp.api.schemas import SubjectSupervisionV1
+from jrp.api.openapi import errors
+from jrp.api.schemas import SubjectFileV1, SubjectSupervisionV1
+from jrp.api.strict_requests import StrictRoute
 from jrp.engine.codec import facts_to_json
 from jrp.engine.decide import INSPECTION
 
-router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
+router = APIRouter(prefix="/v1/subjects", tags=["subjects"], route_class=StrictRoute)
 
 
-@router.get("/{subject_id}")
+@router.get("/{subject_id}", response_model=SubjectFileV1, responses=errors(403, 404))
 def get_subject(subject_id: str, key: SubjectReader, runtime: RuntimeDep) -> dict[str, Any]:
     """The subject's credit file: its records and the organisations it holds a role in, with theirs."""
     facts = runtime.facts.load(validate_subject_id(subject_id, "subject_id"))
@@ -26,9 +28,9 @@ def get_subject(subject_id: str, key: SubjectReader, runtime: RuntimeDep) -> dic
     return facts_to_json(facts)
 
 
-@router.get("/{subject_id}/supervision", response_model=SubjectSupervisionV1)
+@router.get("/{subject_id}/supervision", response_model=SubjectSupervisionV1, responses=errors(403))
 def get_supervision(
-    subject_id: str, key: SupervisionReader, runtime: RuntimeDep, jurisdiction: str | None = None, as_of: date | None = None,
+    subject_id: str, key: SupervisionReader, runtime: RuntimeDep, jurisdiction: str | None = None, as_of: IsoDate | None = None,
 ) -> SubjectSupervisionV1:
     """The subject's graded-supervision class and inspection multiplier, with its grounds (not logged)."""
     subject_id = validate_subject_id(subject_id, "subject_id")

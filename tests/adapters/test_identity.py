@@ -46,6 +46,7 @@ def test_invalid_uscc_names_field_reason_and_fix(value, reason):
     (RID[:-2], "length 16, expected 18"),
     (RID[:5] + "A" + RID[6:], "invalid characters"),
     ("32050019900230123" + ric.calc_check_digit("320500199002301230"), "birth date"),
+    ("32058319441201327" + ric.calc_check_digit("320583194412013270"), "area code '320583' was no county in 1944"),
     (RID[:-1] + ("0" if RID[-1] != "0" else "1"), "checksum"),
 ])
 def test_invalid_resident_id_names_reason(value, reason):

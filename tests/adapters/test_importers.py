@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,14 +14,17 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from jrp.adapters.database import make_engine
 from jrp.adapters.demo import make_resident_id, write_jsonl
 from jrp.adapters.facts_source import FactsStore
-from jrp.adapters.importers import PROFILES, import_file, load_profile
+from jrp.adapters.importers import PROFILES, ProfileRequired, import_file, load_profile
 from jrp.adapters.ingest import POSSIBLE_MATCH
 from jrp.adapters.orm import EventRow, RecordRow
-from jrp.vocabulary.scope import Sanction
+from jrp.cli import app as cli
 from jrp.vocabulary.records import RecordType, Severity
+from jrp.vocabulary.scope import Sanction
 
 from .factory import ORG
 
@@ -101,6 +105,58 @@ def test_row_errors_name_the_source_column_and_line(engine, tmp_path):
     assert lines[4].field == "罚款金额 → amount" and "0.5万元" in lines[4].reason
     assert lines[5].field == "处罚日期 → start" or lines[5].field == "处罚日期 → occurred_on"
     assert "all empty" in lines[6].reason
+    assert [lines[n].idempotency_key for n in (3, 4, 6)] == [
+        f"dept-double-publicity:文2:{bad_code}:", f"dept-double-publicity:文3:{ORG}:", None]
+
+
+def test_a_short_row_names_its_missing_columns_and_a_row_without_decision_number_is_refused(engine, tmp_path):
+    path = tmp_path / "dept.csv"
+    path.write_text(
+        "行政处罚决定书文号,当事人名称,统一社会信用代码,罚款金额,作出处罚决定的机关名称,处罚日期\n"
+        f"文1,甲公司,{ORG}\n"
+        f",乙公司,{ORG},5000,苏州市生态环境局,2024-01-05\n"
+        f",丙公司,{ORG},6000,苏州市生态环境局,2024-02-05\n",
+        encoding="utf-8",
+    )
+    report = import_file(engine, path, "dept-double-publicity")
+    assert (report.accepted, report.rejected) == (0, 3)
+    short, *without_number = report.rejections
+    assert short.field == "罚款金额, 作出处罚决定的机关名称, 处罚日期"
+    assert short.reason.startswith("missing: the row has 3 of the header's 6 cells")
+    assert short.idempotency_key == f"dept-double-publicity:文1:{ORG}:"
+    for row in without_number:  # before: stored, then the second collided with the first's key
+        assert row.field == "行政处罚决定书文号 → source.doc_no" and "document number" in row.reason
+
+
+def test_a_csv_without_profile_is_refused_before_reading_naming_the_profiles():
+    with pytest.raises(ProfileRequired) as error:
+        import_file("sqlite://", EXAMPLES / "gsxt-penalties.csv")
+    message = str(error.value)
+    assert "choose a profile with --profile NAME" in message
+    assert all(name in message for name in ("dept-double-publicity", "gsxt-penalties", "spc-dishonest-debtors"))
+    assert re.search(r"its header has \d+ of the \d+ columns gsxt-penalties reads", message), message  # the best fit
+
+
+def test_the_cli_sets_an_attribute_for_every_row(tmp_path):
+    data = tmp_path / "data"
+    result = CliRunner().invoke(cli, ["--data-dir", str(data), "import", str(EXAMPLES / "dept-double-publicity.csv"),
+                                      "--profile", "dept-double-publicity", "--set", "domain=environment",
+                                      "--set", "region=CN-JS"])
+    assert result.exit_code == 0, result.output
+    engine = make_engine(f"sqlite:///{data / 'jrp.db'}")
+    records = [r for facts in FactsStore(engine).load_many(_subject_ids(engine)).values() for r in facts.records]
+    engine.dispose()
+    assert len(records) == 2 and {(r.domain, r.region) for r in records} == {("environment", "CN-JS")}
+    unset = CliRunner().invoke(cli, ["--data-dir", str(data), "import", str(EXAMPLES / "gsxt-penalties.csv")])
+    assert unset.exit_code == 2 and "choose a profile" in _unboxed(unset.output)
+    malformed = CliRunner().invoke(cli, ["--data-dir", str(data), "import", str(EXAMPLES / "gsxt-penalties.csv"),
+                                         "--profile", "gsxt-penalties", "--set", "domain"])
+    assert malformed.exit_code == 2 and "ATTRIBUTE=VALUE" in _unboxed(malformed.output)
+
+
+def _unboxed(output: str) -> str:
+    """The text of a typer error box, its borders and line breaks removed."""
+    return re.sub(r"[\s│╭╮╰╯─]+", " ", output)
 
 
 def test_native_jsonl_with_broken_lines(engine, tmp_path):

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from jrp.adapters.event_rules import EventContext
 from jrp.adapters.events import EVENT_TYPES
 from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.ingest import POSSIBLE_MATCH, UNDER_18, ingest
@@ -166,7 +167,7 @@ def test_minors_and_masked_ids_are_kept_and_flagged(engine):
         penalty("adult-penalty", subject=MINOR, start="2028-03-01"),
         {**listing("masked"), "subject": {"id": masked, "name": "张三"}},
         {**event("subject_registered", "masked-reg", masked)},
-    ])
+    ], context=EventContext(today=lambda: date(2030, 1, 1)))  # the minor comes of age in 2028
     assert [i.note for i in report.items[:3]] == [UNDER_18, "", POSSIBLE_MATCH]
     assert report.items[3].status == "rejected" and "masked ID cannot be registered" in report.items[3].reason
     minor = FactsStore(engine).load(MINOR)

@@ -138,12 +138,34 @@ def test_search_by_subject_scenario_outcome_and_time(fresh_api: Api) -> None:
     fresh_api.check(subject={"id": CLEAN})
     headers = fresh_api.headers("auditor")
     found = fresh_api.client.get("/v1/decisions", params={"subject": DEBTOR, "outcome": "deny"}, headers=headers)
-    assert [row["subject_id"] for row in found.json()] == [DEBTOR]
+    assert [row["subject_id"] for row in found.json()["items"]] == [DEBTOR]
     assert len(fresh_api.client.get("/v1/decisions", params={"scenario": "government_procurement"},
-                                    headers=headers).json()) == 2
+                                    headers=headers).json()["items"]) == 2
     later = datetime.now(UTC).replace(year=2100).isoformat()
-    assert fresh_api.client.get("/v1/decisions", params={"since": later}, headers=headers).json() == []
-    assert len(fresh_api.client.get("/v1/decisions", params={"until": later, "limit": 1}, headers=headers).json()) == 1
+    assert fresh_api.client.get("/v1/decisions", params={"since": later}, headers=headers).json() == {
+        "items": [], "has_more": False, "next_cursor": None}
+    assert len(fresh_api.client.get("/v1/decisions", params={"until": later, "limit": 1},
+                                    headers=headers).json()["items"]) == 1
+
+
+def test_search_pages_with_a_cursor_stable_while_decisions_arrive(fresh_api: Api) -> None:
+    ids = [fresh_api.check(reference=f"page-{n}")["decision_id"] for n in range(5)]
+    headers = fresh_api.headers("auditor")
+    first = fresh_api.client.get("/v1/decisions", params={"limit": 2}, headers=headers).json()
+    assert [row["decision_id"] for row in first["items"]] == ids[:2:-1][:2] and first["has_more"]
+    fresh_api.check(reference="arrives meanwhile")  # newer: it must not shift the pages
+    seen = [row["decision_id"] for row in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = fresh_api.client.get("/v1/decisions", params={"limit": 2, "cursor": cursor}, headers=headers).json()
+        seen += [row["decision_id"] for row in page["items"]]
+        cursor = page["next_cursor"]
+        assert page["has_more"] == (cursor is not None)
+    assert seen == ids[::-1]
+    for ignored in ({"offset": 2}, {"page": 2}):  # refused, not silently ignored
+        response = fresh_api.client.get("/v1/decisions", params=ignored, headers=headers)
+        assert response.status_code == 422 and "this route takes: cursor, limit" in response.text
+    assert fresh_api.client.get("/v1/decisions", params={"cursor": "abc"}, headers=headers).status_code == 422
 
 
 def _append(url: str, keys: str, worker: int, n: int) -> None:

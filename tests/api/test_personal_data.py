@@ -51,7 +51,7 @@ def test_every_view_masks_a_natural_person_alike_by_role(fresh_api: Api) -> None
     page = html.unescape(open_console(fresh_api, "maintainer").client.get(f"/console/decisions/{decision_id}").text)
     assert PERSON not in page and NAME not in page and mask_resident_id(PERSON) in page
     found = fresh_api.client.get("/v1/decisions", params={"subject": PERSON}, headers=fresh_api.headers("auditor"))
-    assert [row["subject_id"] for row in found.json()] == [PERSON]
+    assert [row["subject_id"] for row in found.json()["items"]] == [PERSON]
 
 
 def test_replay_uses_the_originals_and_erasure_keeps_the_tree(fresh_api: Api, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,8 @@ from jrp import cli_rulesets
 from jrp.cli import app as cli
 from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.api.conftest import DEBTOR, Api
+from tests.console.conftest import open_console
+from tests.rulesets.test_bounded_yaml import BOMB
 
 BASIC_LIST = BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.2.yaml"
 AS_OF = "2026-06-01"
@@ -120,3 +122,14 @@ def test_impact_is_refused_for_a_candidate_that_does_not_validate(fresh_api: Api
     monkeypatch.setenv("DATABASE_URL", fresh_api.runtime.settings.resolved_database_url())
     result = CliRunner().invoke(cli, ["rulesets", "impact", str(candidate), "--as-of", AS_OF])
     assert result.exit_code == 2 and "no-such-instrument" in result.output and "does not validate" in result.output
+
+
+def test_an_alias_bomb_is_a_422_from_the_api_and_the_console_upload(fresh_api: Api) -> None:
+    response = fresh_api.client.post("/v1/rulesets/impact", json={"candidate_yaml": BOMB},
+                                     headers=fresh_api.headers("maintainer"))
+    assert response.status_code == 422, response.text
+    assert "aliases (*name) are not accepted" in response.json()["errors"][0]["message"]
+    console = open_console(fresh_api, "maintainer")
+    page = console.client.post("/console/impact", data={"csrf": console.csrf()},
+                               files={"candidate_file": ("bomb.yaml", BOMB.encode(), "application/x-yaml")})
+    assert page.status_code == 422 and "aliases (*name) are not accepted" in page.text

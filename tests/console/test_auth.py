@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from jrp.api.console.session import SESSION_COOKIE, SESSION_SECONDS, SessionSigner
 from tests.console.conftest import Console
 
@@ -89,3 +93,30 @@ def test_only_console_paths_are_offered_after_sign_in(console_as: Callable[..., 
     for target in ("https://example.org/", "//example.org/console/x", "/v1/audit/verify", "/console\\..\\x"):
         response = console_as(None).sign_in("auditor", next_page=target)
         assert response.headers["location"] == "/console/decisions", target
+
+
+@pytest.mark.parametrize("cookie", ["a.b.1.к", "a.b.9999999999.к", "к", "a.b.c.d.e", "...", "a.b.1." + "é" * 64])
+def test_any_forged_cookie_gives_the_sign_in_page_never_a_500(console_as: Callable[..., Console], cookie: str) -> None:
+    console = console_as(None)
+    headers = {"Cookie": f"{SESSION_COOKIE}={cookie}".encode()}
+    page = console.client.get("/console/decisions", headers=headers)
+    assert page.status_code == 303 and page.headers["location"].startswith("/console/sign-in")
+    missing = console.client.get("/console/no-such-page", headers=headers)  # the error page reads the cookie too
+    assert missing.status_code == 404
+    assert console.client.get("/console/sign-in", headers=headers).status_code == 200
+
+
+@given(st.text(max_size=120))
+def test_session_of_answers_none_or_a_session_for_any_text(token: str) -> None:
+    assert SessionSigner(b"s" * 32).session_of(token, now=1000.0) is None
+
+
+def test_a_signed_in_forms_token_is_bound_to_its_session(console_as: Callable[..., Console]) -> None:
+    first, second = console_as("auditor"), console_as("auditor")
+    first_token, second_token = first.csrf(), second.csrf()
+    assert first_token != second_token
+    assert second.client.post("/console/sign-out", data={"csrf": first_token}).status_code == 403
+    double_submit = second.client.cookies.get("jrp_csrf")  # the cookie of the signed-out sign-in page
+    assert double_submit and second.client.post("/console/sign-out", data={"csrf": double_submit}).status_code == 403
+    assert second.client.post("/console/sign-out", data={"csrf": second_token}).status_code == 303
+    assert first.get("/console/decisions").status_code == 200  # the other session lives on

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from jrp.access import Action, ApiKey
+from jrp.adapters.api_keys import KeyRefused
 from jrp.api.console.csrf import check_csrf
 from jrp.api.console.pages import redirect, render, translator
 from jrp.api.console.session import PREFIX, end_session, runtime_of, session_key, start_session
@@ -45,7 +46,10 @@ def sign_in(request: Request, csrf: Annotated[str, Form()] = "", api_key: Annota
             next: Annotated[str, Form()] = "") -> Response:  # noqa: A002 - the form field is called next
     """Verify the key once; the session then carries only its id (see ``session``)."""
     check_csrf(request, csrf)
-    key = runtime_of(request).keys.authenticate(api_key.strip()) if api_key.strip() else None
+    try:
+        key = runtime_of(request).keys.authenticate(api_key.strip()) if api_key.strip() else None
+    except KeyRefused:
+        key = None
     if key is None:
         t = translator(request)
         problem = t("sign_in.unknown_key") if api_key.strip() else t("sign_in.missing_key")

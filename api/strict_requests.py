@@ -1,0 +1,56 @@
+"""Requests that mean something other than they say are refused: a JSON key given twice, an unknown query parameter.
+
+Python's ``json`` (and so FastAPI) keeps the last of duplicated keys silently, and FastAPI
+ignores query parameters a route does not declare, so ``?offset=100`` or ``?page=2`` on a
+route that pages with a cursor answered the first page as if it were the one asked for.
+Every API router uses :class:`StrictRoute`: its requests parse JSON with a hook that
+raises on the first repeated key, and name any undeclared query parameter; both become
+the usual 422 with the field and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise json.JSONDecodeError(f"the key {key!r} is given twice in one object; send it once", "", 0)
+        result[key] = value
+    return result
+
+
+class StrictJsonRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = json.loads(await self.body(), object_pairs_hook=_unique)
+        return self._json
+
+
+class StrictRoute(APIRoute):
+    """A route whose JSON body may not repeat a key and whose query may hold only declared parameters."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        declared = {param.alias for param in self.dependant.query_params}
+        for dependency in self.dependant.dependencies:
+            declared |= {param.alias for param in dependency.query_params}
+
+        async def strict(request: Request) -> Response:
+            unknown = [name for name in request.query_params if name not in declared]
+            if unknown:
+                known = ", ".join(sorted(declared)) or "none"
+                raise RequestValidationError([{"type": "extra_forbidden", "loc": ("query", name),
+                                               "msg": f"unknown query parameter; this route takes: {known}",
+                                               "input": request.query_params[name]} for name in unknown])
+            return await handler(StrictJsonRequest(request.scope, request.receive))
+
+        return strict
