@@ -13,6 +13,7 @@ from pathlib import Path
 
 from jrp.api.errors import InvalidField, NotFound
 from jrp.api.schemas import RulesetChangeV1, RulesetDiffV1, RulesetSummaryV1, RulesetVersionV1
+from jrp.bulk.runners import InProcessRunner
 from jrp.impact import RECENT_DECISIONS, ImpactReport, InvalidCandidate, preview
 from jrp.rulesets.bundle import RulesetRef
 from jrp.rulesets.diff import Change, diff
@@ -83,7 +84,7 @@ def candidate_of(text: str) -> RulesetFile:
 def impact_preview(runtime: Runtime, candidate_yaml: str, as_of: date | None, sample: int | None) -> ImpactReport:
     """Who would gain or lose which measures if the candidate went live on ``as_of`` (nothing is logged)."""
     try:
-        return preview(runtime.library, candidate_of(candidate_yaml), runtime.facts,
+        return preview(runtime.library, candidate_of(candidate_yaml), InProcessRunner(runtime.facts),
                        as_of or runtime.service.today(), sample=sample,
                        recent_decisions=runtime.log.recent(RECENT_DECISIONS))
     except InvalidCandidate as error:

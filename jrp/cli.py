@@ -28,6 +28,7 @@ from jrp.api.report import render_batch_report
 from jrp.api.routes.checks import to_request
 from jrp.api.schemas import CheckOptionsV1, SubjectV1
 from jrp.cli_rulesets import rulesets_app
+from jrp.cli_screen import export_app, screen_command
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.runtime import Runtime
 from jrp.settings import Settings
@@ -40,6 +41,7 @@ audit_app = typer.Typer(help="Decision log audits.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(rulesets_app, name="rulesets")
+app.add_typer(export_app, name="export")
 console = Console()
 
 ENV = {"data_dir": "JRP_DATA_DIR", "database_url": "DATABASE_URL", "rulesets_dir": "JRP_RULESETS_DIR"}
@@ -238,3 +240,6 @@ def keys_create(
     new = runtime.keys.create_key(name, role, [s.value for s in scenario or ()], jurisdiction or (), department)
     console.print(f"key {new.key.key_id} ({new.key.role.value}) for {name}; shown once:")
     typer.echo(new.plaintext)
+
+
+app.command("screen")(screen_command)

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
+from jrp.cli_screen import FactsOpt, SparkConfOpt, SparkMasterOpt, runner_for
 from jrp.impact import RECENT_DECISIONS, ImpactReport, InvalidCandidate, preview
 from jrp.measures_catalog.legal_texts import find_legal_texts
 from jrp.rulesets.diff import diff
@@ -128,8 +128,12 @@ def impact_command(
     candidate: Annotated[str, typer.Argument(help="path to a ruleset YAML file, or id@version")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="date to compare on, YYYY-MM-DD (default today)")] = None,
     sample: Annotated[int | None, typer.Option(min=1, help="a seeded sample of this many subjects (default: all)")] = None,
+    spark_master: SparkMasterOpt = None,
+    facts: FactsOpt = None,
+    spark_conf: SparkConfOpt = None,
 ) -> None:
-    """Who gains or loses which measures if CANDIDATE goes live, over the store of the global options."""
+    """Who gains or loses which measures if CANDIDATE goes live, over the store of the global options
+    (or, with --spark-master, over its facts export on Spark)."""
     runtime: Runtime = ctx.obj
     try:
         file = runtime.library.resolve(candidate)
@@ -139,11 +143,10 @@ def impact_command(
     day = date.fromisoformat(as_of) if as_of else runtime.service.today()
     stored = sum(len(page) for page in runtime.facts.iter_subject_ids(10_000))
     try:
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("evaluating subjects", total=min(stored, sample or stored))
-            report = preview(runtime.library, file, runtime.facts, day, sample=sample,
-                             recent_decisions=runtime.log.recent(RECENT_DECISIONS),
-                             progress=lambda done: progress.update(task, completed=done))
+        with runner_for(runtime, spark_master, facts, spark_conf, min(stored, sample or stored),
+                        "evaluating subjects") as runner:
+            report = preview(runtime.library, file, runner, day, sample=sample,
+                             recent_decisions=runtime.log.recent(RECENT_DECISIONS))
     except InvalidCandidate as error:
         for problem in error.problems:
             console.print(str(problem), markup=False, soft_wrap=True)

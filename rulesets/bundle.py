@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from jrp.rulesets.schema import CreditList, Instrument, Measure, Ruleset
 
@@ -46,15 +46,20 @@ class Bundle:
 
     @classmethod
     def build(cls, jurisdiction: str, rulesets: tuple[Ruleset, ...], instruments: Mapping[str, Instrument]) -> Bundle:
-        cited = sorted(_cited_instruments(rulesets) & instruments.keys())
-        content = {
-            "jurisdiction": jurisdiction,
-            # defaults left out: a new optional field of the format does not change existing bundles' hashes
-            "rulesets": [r.model_dump(mode="json", exclude_defaults=True) for r in rulesets],
-            "instruments": [instruments[i].model_dump(mode="json", exclude_defaults=True) for i in cited],
-        }
-        digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        digest = hashlib.sha256(json.dumps(_content(jurisdiction, rulesets, instruments), sort_keys=True,
+                                           ensure_ascii=False).encode()).hexdigest()
         return cls(jurisdiction, rulesets, instruments, digest)
+
+    def content(self) -> dict[str, Any]:
+        """What the hash covers, as JSON: enough to rebuild the bundle where no rulesets folder is (a Spark executor)."""
+        return _content(self.jurisdiction, self.rulesets, self.instruments)
+
+    @classmethod
+    def from_content(cls, content: Mapping[str, Any]) -> Bundle:
+        """The bundle ``content()`` describes; its hash is computed again, so a caller can compare it with the sender's."""
+        rulesets = tuple(Ruleset.model_validate(r) for r in content["rulesets"])
+        instruments = {i.id: i for i in (Instrument.model_validate(item) for item in content["instruments"])}
+        return cls.build(content["jurisdiction"], rulesets, instruments)
 
     @cached_property
     def refs(self) -> tuple[RulesetRef, ...]:
@@ -98,6 +103,16 @@ class Bundle:
         problems.extend(Unresolved(None, (), f"citation of unregistered instrument {i!r}")
                         for i in sorted(_cited_instruments(self.rulesets) - self.instruments.keys()))
         return problems
+
+
+def _content(jurisdiction: str, rulesets: tuple[Ruleset, ...], instruments: Mapping[str, Instrument]) -> dict[str, Any]:
+    cited = sorted(_cited_instruments(rulesets) & instruments.keys())
+    return {
+        "jurisdiction": jurisdiction,
+        # defaults left out: a new optional field of the format does not change existing bundles' hashes
+        "rulesets": [r.model_dump(mode="json", exclude_defaults=True) for r in rulesets],
+        "instruments": [instruments[i].model_dump(mode="json", exclude_defaults=True) for i in cited],
+    }
 
 
 def _cited_instruments(rulesets: tuple[Ruleset, ...]) -> set[str]:

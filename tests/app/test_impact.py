@@ -12,6 +12,7 @@ from jrp.adapters.database import make_engine, upgrade_database
 from jrp.adapters.demo import make_uscc
 from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.ingest import ingest
+from jrp.bulk.runners import InProcessRunner
 from jrp.impact import preview
 from jrp.rulesets.library import Library, read_ruleset_file
 
@@ -22,7 +23,7 @@ AS_OF = date(2025, 6, 1)
 
 
 @pytest.fixture
-def store(tmp_path) -> FactsStore:
+def store(tmp_path) -> InProcessRunner:
     url = f"sqlite:///{tmp_path / 'jrp.db'}"
     upgrade_database(url)
     engine = make_engine(url)
@@ -33,7 +34,7 @@ def store(tmp_path) -> FactsStore:
                 "source": {"authority": "财政局", "doc_no": f"财采〔2025〕{n}号"}} for n, s in enumerate(LISTED)]
     report = ingest(engine, events)
     assert report.rejected == 0
-    yield FactsStore(engine)
+    yield InProcessRunner(FactsStore(engine))
     engine.dispose()
 
 
