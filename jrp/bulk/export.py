@@ -53,37 +53,56 @@ def export_facts(source: SubjectPages, directory: Path, *, rows_per_file: int = 
     partial = directory.with_name(directory.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)  # an interrupted export of ours
     partial.mkdir(parents=True)
-    files: list[str] = []
-    writer: pq.ParquetWriter | None = None
-    subjects = in_file = 0
-    try:
+    subjects = 0
+    with _Files(partial, rows_per_file) as files:
         for page in source.iter_subject_ids(page_size):
             found = source.load_many(page)
             rows = [row_of(found[i]) for i in page if i in found]
-            if writer is None or in_file >= rows_per_file:
-                if writer is not None:
-                    writer.close()
-                files.append(f"part-{len(files):05d}.parquet")
-                writer, in_file = pq.ParquetWriter(partial / files[-1], SCHEMA), 0
-            writer.write_table(_table(rows))
+            files.write(rows)
             subjects += len(rows)
-            in_file += len(rows)
             progress(subjects)
-        if writer is None:  # an empty store: one empty file, so readers still find the columns
-            files.append("part-00000.parquet")
-            writer = pq.ParquetWriter(partial / files[-1], SCHEMA)
-            writer.write_table(SCHEMA.empty_table())
-    finally:
-        if writer is not None:
-            writer.close()
     (partial / MANIFEST).write_text(json.dumps({
-        "format": FORMAT, "subjects": subjects, "files": files,
+        "format": FORMAT, "subjects": subjects, "files": files.names,
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds")}, indent=2), encoding="utf-8")
     if directory.exists():
         directory.rmdir()  # empty, checked above
     partial.rename(directory)
     size = sum(path.stat().st_size for path in directory.iterdir())
-    return ExportReport(directory, subjects, len(files), size, time.perf_counter() - started)
+    return ExportReport(directory, subjects, len(files.names), size, time.perf_counter() - started)
+
+
+class _Files:
+    """Parquet files of ``rows_per_file`` rows each in ``folder``; each write is one row group per file it reaches."""
+
+    def __init__(self, folder: Path, rows_per_file: int):
+        self.folder = folder
+        self.rows_per_file = rows_per_file
+        self.names: list[str] = []
+        self.writer: pq.ParquetWriter | None = None
+        self.room = 0  # rows the open file still takes
+
+    def write(self, rows: list[tuple[str, str, str]]) -> None:
+        while rows:
+            if self.room == 0:
+                self._next_file()
+            taken, rows = rows[:self.room], rows[self.room:]
+            self.writer.write_table(_table(taken))
+            self.room -= len(taken)
+
+    def _next_file(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.names.append(f"part-{len(self.names):05d}.parquet")
+        self.writer, self.room = pq.ParquetWriter(self.folder / self.names[-1], SCHEMA), self.rows_per_file
+
+    def __enter__(self) -> _Files:
+        return self
+
+    def __exit__(self, *error: object) -> None:
+        if self.writer is None:  # an empty store: one empty file, so readers still find the columns
+            self._next_file()
+            self.writer.write_table(_table([]))
+        self.writer.close()
 
 
 def _table(rows: list[tuple[str, str, str]]) -> pa.Table:

@@ -46,14 +46,17 @@ def session_for(master: str, conf: dict[str, str]) -> SparkSession:
     """A Spark session on ``master``; ``conf`` (``--spark-conf``) overrides jrp's defaults.
 
     Local masters run their Python workers with this interpreter (unless ``PYSPARK_PYTHON``
-    names another: PySpark reads only that variable) and shuffle into as many partitions
-    as they have cores; no web UI, no console progress bars.
+    names another: PySpark reads only that variable), talk over the loopback interface
+    only and shuffle into as many partitions as they have cores; no web UI, no console
+    progress bars.
     """
     settings = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
     cores = local_cores(master)
     if cores is not None:
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        settings["spark.sql.shuffle.partitions"] = str(cores)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # read by the JVM this session starts
+        settings |= {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1",
+                     "spark.sql.shuffle.partitions": str(cores)}
     builder = SparkSession.builder.master(master).appName("jrp")
     for key, value in (settings | conf).items():
         builder = builder.config(key, value)
