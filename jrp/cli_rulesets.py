@@ -156,15 +156,16 @@ def impact_command(
 
 
 def _print_impact(report: ImpactReport) -> None:
+    counts = report.counts
     table = Table("measure", "scenario", "role", "jurisdiction", "gained", "lost",
                   title=f"Impact of {report.candidate} on {report.as_of}")
-    for key in sorted(report.gained.keys() | report.lost.keys(), key=str):
+    for key in sorted(counts.gained.keys() | counts.lost.keys(), key=str):
         measure, scenario, role, jurisdiction = key
-        table.add_row(measure, scenario, role or "any", jurisdiction, str(report.gained[key]), str(report.lost[key]))
+        table.add_row(measure, scenario, role or "any", jurisdiction, str(counts.gained[key]), str(counts.lost[key]))
     console.print(table)
     shifts = Table("scenario", "role", "jurisdiction", "before", "after", "subjects", title="Outcome shifts")
-    for (scenario, role, jurisdiction, before, after), n in sorted(report.outcome_shifts.items(), key=str):
+    for (scenario, role, jurisdiction, before, after), n in sorted(counts.outcome_shifts.items(), key=str):
         shifts.add_row(scenario, role or "any", jurisdiction, before, after, str(n))
     console.print(shifts)
-    console.print(f"{report.subjects} subjects, {report.evaluations} evaluations in {report.seconds:.1f} s; "
+    console.print(f"{counts.subjects} subjects, {counts.evaluations} evaluations in {report.seconds:.1f} s; "
                   f"{len(report.decisions_changed)} of {report.decisions_checked} recent decisions would change")

@@ -122,38 +122,28 @@ class ImpactReport:
     candidate: str
     as_of: date
     plans: list[tuple[str, int]] = field(default_factory=list)
-    subjects: int = 0
-    evaluations: int = 0
+    counts: ImpactTally = field(default_factory=ImpactTally)
     seconds: float = 0.0
-    gained: Counter = field(default_factory=Counter)  # (measure, scenario, role, jurisdiction) -> subjects
-    lost: Counter = field(default_factory=Counter)
-    outcome_shifts: Counter = field(default_factory=Counter)  # (scenario, role, jurisdiction, before, after)
-    examples: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     decisions_checked: int = 0
     decisions_changed: list[tuple[str, list[Difference]]] = field(default_factory=list)
-
-    def take(self, tally: ImpactTally) -> None:
-        """The counts of a finished run."""
-        self.subjects, self.evaluations = tally.subjects, tally.evaluations
-        self.gained, self.lost, self.outcome_shifts = tally.gained, tally.lost, tally.outcome_shifts
-        self.examples = tally.examples
 
     def as_json(self) -> dict[str, Any]:
         def rows(counter: Counter, names: tuple[str, ...]) -> list[dict[str, Any]]:
             ordered = sorted(counter.items(), key=lambda item: tuple(part or "" for part in item[0]))  # role may be None
             return [dict(zip(names, key), subjects=n) for key, n in ordered]
 
+        counts = self.counts
         return {
             "candidate": self.candidate,
             "as_of": self.as_of.isoformat(),
             "jurisdictions": [{"jurisdiction": j, "pairs": n} for j, n in self.plans],
-            "subjects": self.subjects,
-            "evaluations": self.evaluations,
+            "subjects": counts.subjects,
+            "evaluations": counts.evaluations,
             "seconds": round(self.seconds, 3),
-            "gained": rows(self.gained, ("measure_id", "scenario", "role", "jurisdiction")),
-            "lost": rows(self.lost, ("measure_id", "scenario", "role", "jurisdiction")),
-            "outcome_shifts": rows(self.outcome_shifts, ("scenario", "role", "jurisdiction", "before", "after")),
-            "examples": [{"measure_id": m, "change": c, "subjects": s} for (m, c), s in sorted(self.examples.items())],
+            "gained": rows(counts.gained, ("measure_id", "scenario", "role", "jurisdiction")),
+            "lost": rows(counts.lost, ("measure_id", "scenario", "role", "jurisdiction")),
+            "outcome_shifts": rows(counts.outcome_shifts, ("scenario", "role", "jurisdiction", "before", "after")),
+            "examples": [{"measure_id": m, "change": c, "subjects": s} for (m, c), s in sorted(counts.examples.items())],
             "decisions": {"checked": self.decisions_checked,
                           "changed": [{"decision_id": d, "differences": [str(x) for x in diffs]}
                                       for d, diffs in self.decisions_changed]},
@@ -231,7 +221,7 @@ def preview(
     if plans:
         job, slots = impact_job(plans, as_of)
         selection = None if sample is None else _reservoir(runner.subject_ids(page_size), sample)
-        report.take(runner.run(job, partial(ImpactTally, slots), selection).tally)
+        report.counts = runner.run(job, partial(ImpactTally, slots), selection).tally
     _replay_recent(library.with_file(candidate), recent_decisions, report)
     report.seconds = time.perf_counter() - started
     return report
