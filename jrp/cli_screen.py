@@ -23,8 +23,8 @@ from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
 from jrp.adapters.screenings import ScreeningStore
 from jrp.bulk.runners import BulkRunner, BulkSetupError, bulk_runner
 from jrp.bulk.screening import ScreeningKey, ScreeningReport, screen
-from jrp.rulesets.schema import CheckRole, Scenario
 from jrp.runtime import Runtime
+from jrp.vocabulary.scenarios import CheckRole, Scenario
 
 export_app = typer.Typer(help="Export the store for data platforms.", no_args_is_help=True)
 console = Console()
