@@ -10,6 +10,7 @@ dependencies installed (a local master uses this very interpreter).
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import shutil
 import sys
@@ -18,8 +19,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial, reduce
 from pathlib import Path
-from typing import Any
 
+import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 
 from jrp.bulk.evaluation import BulkJob, T, fold
@@ -28,6 +29,7 @@ from jrp.bulk.facts_table import FACTS, SUBJECT_ID, facts_of
 from jrp.bulk.runners import BulkRun, BulkSetupError
 from jrp.ports import SubjectPages
 
+TALLY = "tally"
 _LOCAL = re.compile(r"^local(\[(\d+|\*)(,\d+)?\])?$")
 
 
@@ -50,7 +52,8 @@ def session_for(master: str, conf: dict[str, str]) -> SparkSession:
     only and shuffle into as many partitions as they have cores; no web UI, no console
     progress bars.
     """
-    settings = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
+    settings = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
+                "spark.sql.execution.arrow.maxRecordsPerBatch": "1000"}  # ~10 MB of facts JSON a batch
     cores = local_cores(master)
     if cores is not None:
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -89,13 +92,19 @@ class SparkRunner:
             facts = facts.join(wanted, SUBJECT_ID, "left_semi")
             absent = wanted.join(self.facts.select(SUBJECT_ID), SUBJECT_ID, "left_anti").collect()
             missing = tuple(sorted(row[0] for row in absent))
-        tallies = facts.select(FACTS).rdd.mapPartitions(partial(_fold_rows, job, new_tally)).collect()
+        rows = facts.select(FACTS).mapInArrow(partial(_fold_batches, job, new_tally), f"{TALLY} binary").collect()
+        tallies = (pickle.loads(row[TALLY]) for row in rows)
         return BulkRun(reduce(lambda merged, part: merged.merge(part), tallies, new_tally()), missing)
 
 
-def _fold_rows(job: BulkJob, new_tally: Callable[[], T], rows: Iterable[Any]) -> list[T]:
-    """One partition's tally (runs in a Spark Python worker)."""
-    return [fold(job, new_tally, (facts_of(row[0]) for row in rows))]
+def _fold_batches(job: BulkJob, new_tally: Callable[[], T], batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """One partition's tally, pickled into a one-row batch (runs in a Spark Python worker).
+
+    The facts arrive as Arrow batches, not as rows pickled one by one: on this machine
+    that halved the cost of moving a subject's facts from the JVM to Python.
+    """
+    facts = (facts_of(text) for batch in batches for text in batch.column(0).to_pylist())
+    yield pa.RecordBatch.from_pydict({TALLY: [pickle.dumps(fold(job, new_tally, facts))]})
 
 
 @contextmanager
