@@ -11,8 +11,7 @@ from typer.testing import CliRunner
 from jrp.cli import app as cli
 from jrp.rulesets.library import Library
 from tests.bulk.conftest import demo_engine
-from tests.bulk.test_screening import STRANGER
-from tests.bulk.test_spark import _candidate
+from tests.bulk.factory import STRANGER, candidate_file
 
 SCREEN = ["screen", "--scenario", "government_procurement", "--role", "supplier", "--jurisdiction", "CN-JS-NT",
           "--as-of", "2025-06-01"]
@@ -68,7 +67,7 @@ def test_screen_on_spark_reads_an_export_and_matches_the_in_process_run(data_dir
 
 
 def test_impact_runs_on_spark_from_the_command_line(data_dir: Path, tmp_path: Path, spark) -> None:
-    result = _run("rulesets", "impact", str(_candidate(tmp_path)), "--as-of", "2026-06-01", "--spark-master",
+    result = _run("rulesets", "impact", str(candidate_file(tmp_path)), "--as-of", "2026-06-01", "--spark-master",
                   "local[2]")
     assert result.exit_code == 0, result.output
     assert "cn-basic-list@2026.1" in result.output and "404 subjects" in result.output

@@ -7,36 +7,16 @@ from datetime import date
 from sqlalchemy import Engine, func, select
 
 from jrp.adapters.decision_log import decisions_t
-from jrp.adapters.demo import make_uscc
 from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.ingest import ingest
 from jrp.adapters.screenings import ScreeningStore
 from jrp.bulk.runners import InProcessRunner
 from jrp.bulk.screening import ScreeningKey, ScreeningReport, screen
 from jrp.rulesets.library import Library
+from tests.bulk.factory import CLEAN, LIFTED, NEWLY_LISTED, STILL_LISTED, STRANGER, add_subjects, lifting, listing
 
-LIFTED, NEWLY_LISTED, STILL_LISTED, CLEAN = (make_uscc("320600", f"CRNT000{n}") for n in range(4))
-STRANGER = make_uscc("320500", "NEWER001")
 PROCUREMENT = ScreeningKey("government_procurement", "supplier", "CN-JS-NT")
 AS_OF = date(2025, 6, 1)
-SOURCE = {"authority": "南通市中级人民法院", "doc_no": "（2025）苏06执1号"}
-
-
-def _event(kind: str, key: str, subject: str, on: str, **fields) -> dict:
-    return {"type": kind, "idempotency_key": key, "subject": {"id": subject}, "occurred_on": on, "source": SOURCE,
-            **fields}
-
-
-def _listing(subject: str) -> dict:
-    return _event("list_entry_added", f"list-{subject}", subject, "2025-01-10", record_id=f"list-{subject}",
-                  list_id="dishonest-judgment-debtors", severity="serious")
-
-
-def _store(engine: Engine) -> None:
-    events = [{**_event("subject_registered", f"reg-{s}", s, "2020-01-01"), "subject": {"id": s, "name": "公司"}}
-              for s in (LIFTED, NEWLY_LISTED, STILL_LISTED, CLEAN)]
-    report = ingest(engine, events + [_listing(LIFTED), _listing(STILL_LISTED)])
-    assert report.rejected == 0
 
 
 def _screen(engine: Engine, library: Library, key: ScreeningKey = PROCUREMENT, registry=None) -> ScreeningReport:
@@ -50,7 +30,7 @@ def _hits(report: ScreeningReport) -> dict[str, tuple[str, frozenset[str]]]:
 
 def test_a_first_screening_finds_the_listed_subjects_and_has_nothing_to_compare(empty_store: Engine,
                                                                                 library: Library) -> None:
-    _store(empty_store)
+    add_subjects(empty_store)
     report = _screen(empty_store, library)
     hits = _hits(report)
     assert set(hits) == {LIFTED, STILL_LISTED}
@@ -66,12 +46,12 @@ def test_a_first_screening_finds_the_listed_subjects_and_has_nothing_to_compare(
 
 def test_the_next_screening_reports_gained_and_lost_measures_and_outcome_changes(empty_store: Engine,
                                                                                  library: Library) -> None:
-    _store(empty_store)
+    add_subjects(empty_store)
     first = _screen(empty_store, library)
     listed_measures = _hits(first)[LIFTED][1]
     report = ingest(empty_store, [
-        _listing(NEWLY_LISTED),
-        _event("list_entry_removed", "lift", LIFTED, "2025-03-01", record_id=f"list-{LIFTED}"),
+        listing(NEWLY_LISTED),
+        lifting(LIFTED),
     ])
     assert report.rejected == 0
     second = _screen(empty_store, library)
@@ -91,7 +71,7 @@ def test_the_next_screening_reports_gained_and_lost_measures_and_outcome_changes
 
 def test_runs_are_compared_only_within_the_same_scenario_role_and_jurisdiction(empty_store: Engine,
                                                                               library: Library) -> None:
-    _store(empty_store)
+    add_subjects(empty_store)
     _screen(empty_store, library)
     for key in (ScreeningKey("government_procurement", "supplier", "CN-JS"),
                 ScreeningKey("government_procurement", None, "CN-JS-NT"),
@@ -103,9 +83,9 @@ def test_runs_are_compared_only_within_the_same_scenario_role_and_jurisdiction(e
 
 def test_a_registry_screens_only_its_subjects_and_names_those_the_store_lacks(empty_store: Engine,
                                                                              library: Library) -> None:
-    _store(empty_store)
+    add_subjects(empty_store)
     _screen(empty_store, library)
-    ingest(empty_store, [_event("list_entry_removed", "lift", LIFTED, "2025-03-01", record_id=f"list-{LIFTED}")])
+    ingest(empty_store, [lifting(LIFTED)])
     report = _screen(empty_store, library, registry=sorted([CLEAN, LIFTED, STRANGER]))
     assert report.unknown == (STRANGER,) and report.run.unknown == 1
     assert report.run.subjects == 2 and report.run.population == "registry"

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from sqlalchemy import Engine
 
 from jrp.adapters.database import make_engine, upgrade_database
@@ -19,9 +18,9 @@ from jrp.bulk.runners import BulkRunner, InProcessRunner
 from jrp.bulk.screening import ScreeningKey, screen
 from jrp.bulk.spark import spark_runner
 from jrp.impact import preview
-from jrp.rulesets.library import BUNDLED_RULESETS, Library, read_ruleset_file
+from jrp.rulesets.library import Library, read_ruleset_file
 from tests.bulk.conftest import demo_engine
-from tests.bulk.test_screening import LIFTED, NEWLY_LISTED, STRANGER, _event, _listing, _store
+from tests.bulk.factory import LIFTED, NEWLY_LISTED, STRANGER, add_subjects, candidate_file, lifting, listing
 
 AS_OF = date(2025, 6, 1)
 PROCUREMENT = ScreeningKey("government_procurement", "supplier", "CN-JS-NT")
@@ -32,7 +31,7 @@ RUN_FIELDS = {"run_id", "engine", "started_at", "finished_at"}
 def store(tmp_path: Path, library: Library) -> Iterator[Engine]:
     """The demo store plus the screening test's subjects (a store of this test's own: facts change)."""
     engine = demo_engine(f"sqlite:///{tmp_path / 'jrp.db'}", library)
-    _store(engine)
+    add_subjects(engine)
     yield engine
     engine.dispose()
 
@@ -71,8 +70,7 @@ def _both(library: Library, engine: Engine, spark, histories, **options) -> tupl
 def test_screening_and_its_changes_are_identical_on_spark(store: Engine, history, spark, library: Library) -> None:
     first_in_process, first_on_spark = _both(library, store, spark, history)
     assert first_in_process["hits"] and _without_run_metadata(first_in_process) == _without_run_metadata(first_on_spark)
-    ingest(store, [_listing(NEWLY_LISTED),
-                   _event("list_entry_removed", "lift", LIFTED, "2025-03-01", record_id=f"list-{LIFTED}")])
+    ingest(store, [listing(NEWLY_LISTED), lifting(LIFTED)])
     second_in_process, second_on_spark = _both(library, store, spark, history)
     assert {c["subject_id"] for c in second_in_process["changes"]} == {LIFTED, NEWLY_LISTED}
     assert _without_run_metadata(second_in_process) == _without_run_metadata(second_on_spark)
@@ -82,24 +80,13 @@ def test_screening_and_its_changes_are_identical_on_spark(store: Engine, history
     assert _without_run_metadata(third_in_process) == _without_run_metadata(third_on_spark)
 
 
-def _candidate(tmp_path: Path) -> Path:
-    """cn-basic-list 2026.1: judgment debtors no longer barred from procurement; major illegal records bar any role."""
-    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.1.yaml").read_text(encoding="utf-8"))
-    data["ruleset"].update(version="2026.1", effective_from="2026-01-01")
-    data["rules"] = [rule for rule in data["rules"] if rule["id"] != "judgment-debtor-procurement"]
-    next(rule for rule in data["rules"] if rule["id"] == "gp-major-illegal-record").pop("roles")
-    path = tmp_path / "candidate.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
 def _impact(library: Library, runner: BulkRunner, candidate: Path, sample: int | None = None) -> dict[str, Any]:
     report = preview(library, read_ruleset_file(candidate), runner, date(2026, 6, 1), sample=sample).as_json()
     return dict(report, seconds=None)
 
 
 def test_impact_tables_are_identical_on_spark(demo_store: FactsStore, spark, library: Library, tmp_path: Path) -> None:
-    candidate = _candidate(tmp_path)
+    candidate = candidate_file(tmp_path)
     in_process = _impact(library, InProcessRunner(demo_store), candidate)
     sampled = _impact(library, InProcessRunner(demo_store), candidate, sample=60)
     with spark_runner("local[2]", {}, demo_store, None) as runner:
