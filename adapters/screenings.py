@@ -61,6 +61,7 @@ results_t = Table(
     Column("outcome", String(16), nullable=False),
     Column("measures", Json, nullable=False),
     Column("incentives", Json, nullable=False),
+    Column("review", Json, nullable=False),
 )
 
 
@@ -87,13 +88,15 @@ class ScreeningRun:
 
 @dataclass(frozen=True)
 class ScreenedSubject:
-    """A subject something applied to in a run: its outcome and the measures and incentives that apply."""
+    """A subject something applied to in a run: its outcome, the measures and incentives that matched, and
+    which of them a person must review before they apply."""
 
     subject_id: str
     facts_version: str
     outcome: str
     measures: tuple[str, ...]
     incentives: tuple[str, ...]
+    review: tuple[str, ...] = ()
 
 
 class ScreeningStore:
@@ -110,7 +113,7 @@ class ScreeningStore:
             for result in results:
                 page.append({"run_id": run_id, "subject_id": result.subject_id, "facts_version": result.facts_version,
                              "outcome": result.outcome, "measures": list(result.measures),
-                             "incentives": list(result.incentives)})
+                             "incentives": list(result.incentives), "review": list(result.review)})
                 if len(page) == PAGE:
                     connection.execute(insert(results_t), page)
                     page = []
@@ -141,5 +144,5 @@ class ScreeningStore:
                 return
             for row in rows:
                 yield ScreenedSubject(row["subject_id"], row["facts_version"], row["outcome"],
-                                      tuple(row["measures"]), tuple(row["incentives"]))
+                                      tuple(row["measures"]), tuple(row["incentives"]), tuple(row["review"]))
             after = rows[-1]["subject_id"]

@@ -163,7 +163,7 @@ def _print_screening(report: ScreeningReport, out: Path | None) -> None:
     measures.add_column("measure", no_wrap=True)
     measures.add_column("kind", no_wrap=True)
     measures.add_column("name", overflow="ellipsis", max_width=24)
-    counts = ("subjects", "gained", "lost") if previous else ("subjects",)
+    counts = ("subjects", "review", "gained", "lost") if previous else ("subjects", "review")
     for name in counts:
         measures.add_column(name, justify="right", no_wrap=True)
     for row in report.measures():

@@ -41,11 +41,14 @@ class Verdict:
     outcome: str
     measures: tuple[str, ...] = ()  # penalties (惩戒措施), sorted
     incentives: tuple[str, ...] = ()  # rewards (激励措施), sorted
+    review: tuple[str, ...] = ()  # those of both a person must review before they apply, sorted
 
     @classmethod
     def of(cls, decision: Decision) -> Verdict:
+        matched = (*decision.measures, *decision.incentives)
         return cls(decision.outcome.value, tuple(sorted({m.measure_id for m in decision.measures})),
-                   tuple(sorted({m.measure_id for m in decision.incentives})))
+                   tuple(sorted({m.measure_id for m in decision.incentives})),
+                   tuple(sorted({m.measure_id for m in matched if not m.applies})))
 
     @property
     def hit(self) -> bool:

@@ -90,15 +90,17 @@ class ScreeningReport:
         return counts
 
     def measures(self) -> list[dict[str, Any]]:
-        """Per measure: subjects under it now, and how many gained or lost it since the previous run."""
+        """Per measure: subjects it matches now (of whom a person must review some first), and how many gained or
+        lost it since the previous run."""
         now = Counter(m for hit in self.hits for m in (*hit.measures, *hit.incentives))
+        review = Counter(m for hit in self.hits for m in hit.review)
         gained = Counter(m for change in self.changes for m in change.gained)
         lost = Counter(m for change in self.changes for m in change.lost)
         rows = []
         for measure in sorted(now.keys() | gained.keys() | lost.keys()):
             kind, name = self.measure_names.get(measure, ("", ""))
             rows.append({"measure_id": measure, "kind": kind, "name": name, "subjects": now[measure],
-                         "gained": gained[measure], "lost": lost[measure]})
+                         "review": review[measure], "gained": gained[measure], "lost": lost[measure]})
         return rows
 
     def outcome_shifts(self) -> list[dict[str, Any]]:
@@ -118,7 +120,8 @@ class ScreeningReport:
             "changes": [{"subject_id": c.subject_id, "before": c.before.outcome, "after": c.after.outcome,
                          "gained": list(c.gained), "lost": list(c.lost)} for c in self.changes],
             "hits": [{"subject_id": h.subject_id, "facts_version": h.facts_version, "outcome": h.outcome,
-                      "measures": list(h.measures), "incentives": list(h.incentives)} for h in self.hits],
+                      "measures": list(h.measures), "incentives": list(h.incentives), "review": list(h.review)}
+                     for h in self.hits],
         }
 
 
@@ -131,7 +134,7 @@ def _run_json(run: ScreeningRun) -> dict[str, Any]:
 
 
 def _verdict(subject: ScreenedSubject) -> Verdict:
-    return Verdict(subject.outcome, subject.measures, subject.incentives)
+    return Verdict(subject.outcome, subject.measures, subject.incentives, subject.review)
 
 
 def screen(library: Library, key: ScreeningKey, as_of: date, runner: BulkRunner, store: ScreeningStore, *,
@@ -147,7 +150,7 @@ def screen(library: Library, key: ScreeningKey, as_of: date, runner: BulkRunner,
     job = BulkJob.of([(bundle, CheckContext(key.scenario, as_of, key.role, key.jurisdiction))])
     result = runner.run(job, partial(ScreeningTally, frozenset(before)), registry)
     tally = result.tally
-    hits = [ScreenedSubject(subject_id, version, verdict.outcome, verdict.measures, verdict.incentives)
+    hits = [ScreenedSubject(subject_id, version, verdict.outcome, verdict.measures, verdict.incentives, verdict.review)
             for subject_id, (version, verdict) in sorted(tally.verdicts.items()) if verdict.hit]
     changes = [] if previous is None else [
         Change(subject_id, before.get(subject_id, CLEAN), verdict)

@@ -42,11 +42,16 @@ def add_subjects(engine: Engine) -> None:
 
 
 def candidate_file(folder: Path) -> Path:
-    """cn-basic-list 2026.1: judgment debtors no longer barred from procurement; major illegal records bar any role."""
-    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.1.yaml").read_text(encoding="utf-8"))
+    """cn-basic-list 2026.1: judgment debtors no longer barred from procurement; major tax violators barred from
+    bidding too."""
+    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.2.yaml").read_text(encoding="utf-8"))
     data["ruleset"].update(version="2026.1", effective_from="2026-01-01")
+    data["ruleset"].pop("replaces")
     data["rules"] = [rule for rule in data["rules"] if rule["id"] != "judgment-debtor-procurement"]
-    next(rule for rule in data["rules"] if rule["id"] == "gp-major-illegal-record").pop("roles")
+    tax = next(measure for measure in data["measures"] if measure["id"] == "major-tax-violation-procurement")
+    tax["scenarios"].append("bidding")
+    tax["roles"].append("bidder")
+    tax["basis"].append({"instrument": tax["basis"][0]["instrument"], "article": "unverified", "covers": ["bidding"]})
     path = folder / "candidate.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path

@@ -69,7 +69,8 @@ def _both(library: Library, engine: Engine, spark, histories, **options) -> tupl
 
 def test_screening_and_its_changes_are_identical_on_spark(store: Engine, history, spark, library: Library) -> None:
     first_in_process, first_on_spark = _both(library, store, spark, history)
-    assert first_in_process["hits"] and _without_run_metadata(first_in_process) == _without_run_metadata(first_on_spark)
+    assert any(hit["review"] for hit in first_in_process["hits"])  # measures a person must review are kept apart
+    assert _without_run_metadata(first_in_process) == _without_run_metadata(first_on_spark)
     ingest(store, [listing(NEWLY_LISTED), lifting(LIFTED)])
     second_in_process, second_on_spark = _both(library, store, spark, history)
     assert {c["subject_id"] for c in second_in_process["changes"]} == {LIFTED, NEWLY_LISTED}

@@ -1,7 +1,7 @@
 """Screening runs and the subjects each one found under a measure, so the next run can tell what changed.
 
 Revision ID: 0007_spark
-Revises: 0006
+Revises: 0007_precise
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0007_spark"
-down_revision = "0006"
+down_revision = "0007_precise"
 branch_labels = None
 depends_on = None
 
@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(16), nullable=False),
         sa.Column("measures", Json, nullable=False),
         sa.Column("incentives", Json, nullable=False),
+        sa.Column("review", Json, nullable=False),  # measures and incentives a person must review before they apply
     )
 
 
