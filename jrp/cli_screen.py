@@ -23,6 +23,7 @@ from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
 from jrp.adapters.screenings import ScreeningStore
 from jrp.bulk.runners import BulkRunner, BulkSetupError, bulk_runner
 from jrp.bulk.screening import ScreeningKey, ScreeningReport, screen
+from jrp.engine.compile import CompileError
 from jrp.runtime import Runtime
 from jrp.vocabulary.scenarios import CheckRole, Scenario
 
@@ -134,9 +135,13 @@ def screen_command(
     runtime.migrate()
     total = len(ids) if ids is not None else sum(len(page) for page in runtime.facts.iter_subject_ids(10_000))
     key = ScreeningKey(scenario.value, role.value if role else None, jurisdiction)
-    with runner_for(runtime, spark_master, facts, spark_conf, total, "screening subjects") as runner:
-        report = screen(runtime.library, key, day, runner, ScreeningStore(runtime.engine), registry=ids,
-                        registry_name=registry.name if registry else "")
+    try:
+        with runner_for(runtime, spark_master, facts, spark_conf, total, "screening subjects") as runner:
+            report = screen(runtime.library, key, day, runner, ScreeningStore(runtime.engine), registry=ids,
+                            registry_name=registry.name if registry else "")
+    except CompileError as error:
+        console.print(f"{error}; `jrp rulesets validate` explains more", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     document = report.as_json()
     if out is not None:
         out.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -82,8 +82,12 @@ class BulkJob:
 
     @classmethod
     def of(cls, tasks: Sequence[tuple[Bundle, CheckContext]]) -> BulkJob:
-        return cls({bundle.hash: bundle.content() for bundle, _ in tasks},
-                   tuple(Task(bundle.hash, context) for bundle, context in tasks))
+        """The job of ``tasks``; raises ``CompileError`` here, before any work is shipped, for a broken bundle."""
+        job = cls({bundle.hash: bundle.content() for bundle, _ in tasks},
+                  tuple(Task(bundle.hash, context) for bundle, context in tasks))
+        for bundle_hash, content in job.bundles.items():
+            engine_of(bundle_hash, content)
+        return job
 
 
 _engines: dict[str, Engine] = {}  # per process: a Spark Python worker is reused from task to task

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from jrp.adapters.decision_log import decisions_t
@@ -12,9 +15,11 @@ from jrp.adapters.ingest import ingest
 from jrp.adapters.screenings import ScreeningStore
 from jrp.bulk.runners import InProcessRunner
 from jrp.bulk.screening import ScreeningKey, ScreeningReport, screen
+from jrp.engine.compile import CompileError
 from jrp.rulesets.library import Library
 from tests.bulk.factory import CLEAN, LIFTED, NEWLY_LISTED, STILL_LISTED, STRANGER, add_subjects, lifting, listing
 
+FIXTURE = Path(__file__).parents[1] / "rulesets" / "fixture"
 PROCUREMENT = ScreeningKey("government_procurement", "supplier", "CN-JS-NT")
 AS_OF = date(2025, 6, 1)
 
@@ -92,3 +97,30 @@ def test_a_registry_screens_only_its_subjects_and_names_those_the_store_lacks(em
     # STILL_LISTED was hit last time but is not in the registry: not screened, so not "lost"
     assert [c.subject_id for c in report.changes] == [LIFTED]
     assert report.hits == []
+
+
+def test_rules_that_do_not_form_a_complete_bundle_are_refused_before_anything_runs(tmp_path, empty_store: Engine) -> None:
+    folder = tmp_path / "rulesets"
+    shutil.copytree(FIXTURE, folder)
+    (folder / "CN-JS" / "local").mkdir(parents=True)
+    (folder / "CN-JS" / "local" / "1.yaml").write_text(BROKEN_CHILD, encoding="utf-8")
+    add_subjects(empty_store)
+    with pytest.raises(CompileError, match="no-such-list"):
+        _screen(empty_store, Library.load(folder), ScreeningKey("government_procurement", "supplier", "CN-JS"))
+    assert ScreeningStore(empty_store).latest("government_procurement", "supplier", "CN-JS") is None
+
+
+BROKEN_CHILD = """\
+ruleset:
+  id: local
+  title: {zh: 地方, en: Local}
+  jurisdiction: CN-JS
+  version: "1"
+  effective_from: 2024-01-01
+  sources: [gov-procurement-law]
+rules:
+  - id: reads-a-list-nobody-defines
+    when: {list: no-such-list}
+    measures: [banned-from-procurement]
+    roles: [supplier]
+"""
