@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -87,8 +88,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def unreachable(engine: Engine) -> str | None:
+    """Why the database does not answer a query (its first line), or None when it does."""
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except Exception as error:  # noqa: BLE001 - whatever the driver raises, the database is not usable
+        return str(error).strip().splitlines()[0]
+    return None
+
+
 def alembic_config() -> Config:
-    """Alembic configuration pointing at the migrations shipped inside the package."""
+    """Alembic configuration pointing at the migrations shipped inside the package (alembic loads only to migrate)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -96,6 +109,8 @@ def alembic_config() -> Config:
 
 def upgrade_database(target: str | Engine, revision: str = "head") -> None:
     """Bring the schema at ``target`` (a URL or an engine) up to ``revision``."""
+    from alembic import command
+
     engine = make_engine(target) if isinstance(target, str) else target
     config = alembic_config()
     with engine.begin() as connection:

@@ -179,6 +179,15 @@ class FactsStore:
             yield page
             after = page[-1]
 
+    def names(self, subject_ids: Sequence[str]) -> dict[str, str]:
+        """The stored names of these subjects (one query; unknown ids are left out): for lists of decisions."""
+        ids = list(dict.fromkeys(subject_ids))
+        if not ids:
+            return {}
+        query = select(subjects_t.c.subject_id, subjects_t.c.name).where(subjects_t.c.subject_id.in_(ids))
+        with self.engine.connect() as connection:
+            return {row.subject_id: row.name for row in connection.execute(query)}
+
     def facts_version(self, subject_id: str) -> str:
         """The version of the subject's facts and of its related organisations' (``UNKNOWN``): one query."""
         rows = self.driver.read(lambda connection: self.driver.rows(connection, VERSIONS, (subject_id, subject_id)))

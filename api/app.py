@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from jrp.adapters.checkpointer import Checkpointer
 from jrp.api import console, errors, gc_policy
 from jrp.api.metrics import Metrics
+from jrp.api.request_log import RequestLog
+from jrp.logs import AccessLog
 from jrp.api.routes import audit, checks, decisions, events, feedback, health, measures, rulesets, subjects
 from jrp.runtime import Runtime
 from jrp.settings import Settings
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.state.metrics = Metrics()
     errors.install(app)
+    app.add_middleware(RequestLog, access_log=AccessLog.to_stdout(runtime.settings.access_log))  # ids, logs, metrics
     for module in ROUTERS:
         app.include_router(module.router)
     console.mount(app)  # after errors.install: its error pages wrap the API's handlers

@@ -18,6 +18,7 @@ from jrp.adapters.dbapi import StoreDisconnected
 from jrp.adapters.fact_snapshots import SnapshotMismatch
 from jrp.adapters.identity import InvalidIdentifier
 from jrp.api.schemas import ErrorItemV1, ErrorV1
+from jrp.rulesets.library import NoRulesInForce
 from jrp.service import RulesUnavailable, UnknownDecision
 
 log = logging.getLogger("jrp.api")
@@ -57,7 +58,7 @@ def _message(code: str) -> Callable[[Exception], ErrorV1]:
     return lambda error: ErrorV1(code=code, message=str(error))
 
 
-def _field(error: InvalidField | InvalidIdentifier) -> ErrorV1:
+def _field(error: InvalidField | InvalidIdentifier | NoRulesInForce) -> ErrorV1:
     return ErrorV1(code="invalid_request", message=f"invalid request: {error.field}",
                    errors=[ErrorItemV1(field=error.field, message=str(error).removeprefix(f"{error.field}: "))])
 
@@ -70,6 +71,7 @@ ERRORS: dict[type[Exception], tuple[int, Callable[..., ErrorV1]]] = {
     RequestValidationError: (422, _validation),
     InvalidField: (422, _field),
     InvalidIdentifier: (422, _field),
+    NoRulesInForce: (422, _field),
     NotAuthenticated: (401, _message("not_authenticated")),
     Forbidden: (403, _message("forbidden")),
     NotFound: (404, _message("not_found")),

@@ -1,6 +1,8 @@
-"""From application results to wire types: check results, logged decisions, catalogue entries.
+"""Between wire types and the application: check requests in; check results, logged decisions and
+catalogue entries out.
 
-Shared by the routes and the CLI, so ``jrp check`` prints what ``POST /v1/checks`` answers.
+Shared by the routes and the CLI, so ``jrp check`` asks and prints what ``POST /v1/checks`` does
+(and, importing no web framework, starts quickly).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from pydantic import TypeAdapter
 
 from jrp.access import ApiKey
 from jrp.adapters.decision_log import StoredDecision
-from jrp.adapters.identity import mask_resident_id
+from jrp.adapters.identity import mask_resident_id, subject_type_of
 from jrp.api.schemas import (
     BundleV1,
     CheckedSubjectV1,
+    CheckOptionsV1,
     CheckResponseV1,
     DecisionV1,
     ExclusionV1,
@@ -29,17 +32,27 @@ from jrp.api.schemas import (
     MeasureV1,
     OutcomeCountsV1,
     RulesetRefV1,
+    SubjectV1,
     SupervisionV1,
 )
+from jrp.engine.facts import Application
 from jrp.engine.types import MatchedMeasure, Via
 from jrp.measures_catalog.catalog import CatalogEntry
 from jrp.rulesets.bundle import Bundle
-from jrp.service import CheckResult
+from jrp.service import CheckRequest, CheckResult, SubjectRef
 
 _TIMESTAMP = TypeAdapter(datetime)
 _TOKEN = uuid.uuid4().hex
 _PLACEHOLDER_ID, _PLACEHOLDER_AT = f"{_TOKEN}:decision_id", f"{_TOKEN}:evaluated_at"
 _ID, _AT = f'"{_PLACEHOLDER_ID}"'.encode(), f'"{_PLACEHOLDER_AT}"'.encode()
+
+
+def to_request(options: CheckOptionsV1, subject: SubjectV1, jurisdiction: str, explain: bool = False) -> CheckRequest:
+    """The application request; a subject sent without ``type`` gets the type its identifier implies."""
+    ref = SubjectRef(subject.id, subject.type or subject_type_of(subject.id), subject.name)
+    application = Application(options.matter, options.industry, options.project_type, options.tender_required)
+    return CheckRequest(ref, options.scenario.value, options.purpose, options.role and options.role.value,
+                        jurisdiction, options.as_of, options.reference, explain, application)
 
 
 def _measure(measure: MatchedMeasure, sees_resident_ids: bool) -> MeasureV1:
@@ -63,6 +76,7 @@ def check_response(result: CheckResult, key: ApiKey) -> CheckResponseV1:
         measures=[_measure(m, sees) for m in decision.measures],
         incentives=[_measure(m, sees) for m in decision.incentives],
         subject=CheckedSubjectV1(id=subject.subject_id, type=subject.subject_type, name=subject.name),
+        subject_known=result.subject_known,
         scenario=request.scenario,
         role=request.role,
         jurisdiction=request.jurisdiction,

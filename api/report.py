@@ -14,20 +14,28 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from jrp.adapters.identity import mask_resident_id
+from jrp.api.console.i18n import HTML_LANG, Translator
+from jrp.api.console.values import Values
+from jrp.engine.types import Outcome
+from jrp.rulesets.library import Library
 
 TEMPLATES = Path(__file__).parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True)
 _env.filters["mask"] = mask_resident_id
 
-OUTCOME_LABELS = {"deny": "禁止 deny", "restrict": "限制 restrict", "review": "审查 review", "allow": "通过 allow"}
 
-
-def render_batch_report(entries: Sequence[dict[str, Any]], *, mask_ids: bool = True) -> str:
-    """HTML of one batch: who asked, for what, the outcome per subject, each measure with its basis."""
+def render_batch_report(entries: Sequence[dict[str, Any]], library: Library, *, mask_ids: bool = True,
+                        language: str = "zh") -> str:
+    """HTML of one batch in ``language`` (zh or en, the console's catalogue): who asked, for what, the outcome
+    per subject, each measure with its basis and proportionality, and which subjects jrp knew nothing of."""
     first = entries[0]
+    t = Translator(language)
     counts = Counter(entry["result"]["outcome"] for entry in entries)
+    unknown = sum(1 for entry in entries if entry.get("subject_known") is False)
     return _env.get_template("batch_report.html").render(
+        t=t, v=Values(t, library), lang=HTML_LANG[language], language=language,
         batch_id=first["batch_id"], caller=first["caller"], purpose=first["purpose"],
         reference=first["reference"], request=first["request"], bundle=first["bundle"],
-        created_at=first["created_at"], entries=entries, counts=counts, labels=OUTCOME_LABELS, mask_ids=mask_ids)
+        created_at=first["created_at"], entries=entries, counts=counts, outcomes=[o.value for o in Outcome],
+        unknown=unknown, mask_ids=mask_ids)

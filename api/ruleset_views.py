@@ -12,9 +12,9 @@ from datetime import date
 from pathlib import Path
 
 from jrp.api.errors import InvalidField, NotFound
-from jrp.api.schemas import RulesetChangeV1, RulesetDiffV1, RulesetSummaryV1, RulesetVersionV1
+from jrp.api.schemas import FieldChangeV1, RulesetChangeV1, RulesetDiffV1, RulesetSummaryV1, RulesetVersionV1
 from jrp.bulk.runners import InProcessRunner
-from jrp.impact import RECENT_DECISIONS, ImpactReport, InvalidCandidate, preview
+from jrp.impact import RECENT_DECISIONS, ImpactReport, InvalidCandidate, default_as_of, preview
 from jrp.rulesets.bundle import RulesetRef
 from jrp.rulesets.diff import Change, diff
 from jrp.rulesets.library import Library, RulesetFile, read_ruleset_file
@@ -53,9 +53,10 @@ def _change(change: Change, root: Path) -> RulesetChangeV1:
     def where(location: str | None) -> str | None:
         return location and location.removeprefix(f"{root}/")
 
-    return RulesetChangeV1(measure_id=change.measure_id, aspect=change.aspect, direction=change.direction.value,
+    return RulesetChangeV1(measure_id=change.measure_id, aspect=change.aspect.value, direction=change.direction.value,
                            detail=change.detail, before=where(change.before), after=where(change.after),
-                           level=change.level.value)
+                           level=change.level.value, was=list(change.was), now=list(change.now),
+                           fields=[FieldChangeV1(path=path, was=was, now=now) for path, was, now in change.fields])
 
 
 def semantic_diff(library: Library, from_: str, to: str) -> RulesetDiffV1:
@@ -83,9 +84,10 @@ def candidate_of(text: str) -> RulesetFile:
 
 def impact_preview(runtime: Runtime, candidate_yaml: str, as_of: date | None, sample: int | None) -> ImpactReport:
     """Who would gain or lose which measures if the candidate went live on ``as_of`` (nothing is logged)."""
+    candidate = candidate_of(candidate_yaml)
     try:
-        return preview(runtime.library, candidate_of(candidate_yaml), InProcessRunner(runtime.facts),
-                       as_of or runtime.service.today(), sample=sample,
+        return preview(runtime.library, candidate, InProcessRunner(runtime.facts),
+                       as_of or default_as_of(candidate, runtime.service.today()), sample=sample,
                        recent_decisions=runtime.log.recent(RECENT_DECISIONS))
     except InvalidCandidate as error:
         raise InvalidField("candidate_yaml", f"the candidate does not validate: {error}") from None

@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from jrp.adapters.feedback import FeedbackAction
 from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
 from jrp.vocabulary.records import Severity
-from jrp.vocabulary.scenarios import CheckRole, Scenario
+from jrp.vocabulary.scenarios import Scenario, ScenarioRole
 from jrp.vocabulary.scope import INDUSTRY_CODE, ProjectType
 from jrp.vocabulary.subjects import SubjectType
 
@@ -55,9 +55,15 @@ class SubjectV1(Request):
             raise ValueError(f"{error.reason}; {error.fix}" if error.fix else error.reason) from None
 
 
+ROLE_SEMANTICS = ("the role the subject plays in the scenario (vocabulary/scenarios.py SCENARIO_ROLES lists which "
+                  "roles each scenario has; another is refused). Without a role, the rules of every role apply at "
+                  "once: a procurement check without one gets the supplier ban and the agency review together. "
+                  "Each measure names the roles it applies to in `roles` (empty: any role)")
+
+
 class CheckOptionsV1(Request):
     scenario: Scenario
-    role: CheckRole | None = None
+    role: ScenarioRole = Field(None, description=ROLE_SEMANTICS)
     matter: Text | None = Field(None, max_length=200, description=(
         "the licence item or approval matter applied for: measures that reach only the matter of their decision "
         "(行政许可法 arts. 78, 79: 该行政许可) answer review without it"))
@@ -179,6 +185,7 @@ class MeasureV1(Response):
     legal_basis: list[CitationV1]
     triggered_by: list[TriggerV1]
     proportionality: str
+    roles: list[str] = Field(description="the check roles the measure applies to; empty: any role")
     until: date | None
     disputed: bool
     via: ViaV1 | None = Field(None, description="the related party through which the measure reaches the subject")
@@ -224,6 +231,8 @@ class CheckResponseV1(BaseModel):
     measures: list[MeasureV1]
     incentives: list[MeasureV1]
     subject: CheckedSubjectV1
+    subject_known: bool = Field(description="false: jrp has no data on this subject, so the outcome (allow) "
+                                            "rests on no records at all")
     scenario: str
     role: str | None
     jurisdiction: str
@@ -266,6 +275,8 @@ class DecisionV1(BaseModel):
     reference: str
     request: dict[str, Any]
     bundle: BundleV1
+    subject_known: bool | None = Field(None, description="false: the store had no data on the subject; "
+                                                         "absent from decisions logged before jrp said so")
     facts_digest: str
     result: dict[str, Any]
     chain: ChainLinkV1
@@ -413,6 +424,12 @@ class RulesetDetailV1(BaseModel):
     versions: list[dict[str, Any]] = Field(description="per version: header and counts of entries")
 
 
+class FieldChangeV1(BaseModel):
+    path: str = Field(description="dotted YAML path of the field, e.g. general.max")
+    was: str = Field(description="its old value; empty if it had none")
+    now: str = Field(description="its new value; empty if it has none")
+
+
 class RulesetChangeV1(BaseModel):
     measure_id: str
     aspect: str
@@ -421,6 +438,9 @@ class RulesetChangeV1(BaseModel):
     before: str | None = Field(description="file:line in the old version, relative to the rulesets folder")
     after: str | None = Field(description="file:line in the new version, relative to the rulesets folder")
     level: str
+    was: list[str] = Field(description="the aspect's old values (scenarios, roles — * for any —, severity, period…)")
+    now: list[str] = Field(description="its new values")
+    fields: list[FieldChangeV1] = Field(description="of an edited entry or trigger threshold, field by field")
 
 
 class RulesetDiffV1(BaseModel):

@@ -3,6 +3,9 @@
     .venv/bin/python docs/make_screenshots.py   # Debian's chromium at /usr/bin/chromium; CJK text
                                                 # needs a CJK font (apt-get install -y fonts-wqy-microhei)
 
+Every Chinese heading on the tour is checked to render in one of the CJK fonts the console's
+stylesheet names (not as boxes): without such a font the script stops and says what to install.
+
 Serves jrp with uvicorn on a free port over a temporary SQLite store holding the demo's
 fixed subjects, one key per role and a few logged checks, and drives the console in
 headless chromium. The browser tests (``tests/console/test_browser.py``) use this
@@ -11,6 +14,7 @@ server, this browser launch and this tour, so the pictures show what the tests c
 
 from __future__ import annotations
 
+import re
 import socket
 import tempfile
 import threading
@@ -105,6 +109,63 @@ def live_console(folder: Path, rulesets_dir: Path | None = None) -> Iterator[Liv
         sock.close()
 
 
+CONSOLE_CSS = Path(__file__).parents[1] / "api" / "console" / "static" / "console.css"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+_GLYPHS = """([text, font]) => {
+  const canvas = document.createElement("canvas"); canvas.width = canvas.height = 64;
+  const pen = canvas.getContext("2d"); pen.font = font;
+  return Array.from(text).map(ch => {
+    pen.clearRect(0, 0, 64, 64); pen.fillText(ch, 4, 48);
+    const alpha = pen.getImageData(0, 0, 64, 64).data; let hash = 0;
+    for (let i = 3; i < alpha.length; i += 4) hash = (hash * 31 + alpha[i]) | 0;
+    return [hash, pen.measureText(ch).width];
+  });
+}"""
+
+
+def declared_fonts(css: str) -> list[str]:
+    """The font families of the stylesheet's ``body`` rule, in order."""
+    rule = re.search(r"body\s*{[^}]*?font:[^;]*?/[\d.]+\s+([^;]+);", css) or re.search(r"font-family:\s*([^;]+);", css)
+    assert rule, "the stylesheet names no font"
+    return [name.strip().strip('"') for name in rule.group(1).split(",")]
+
+
+def fonts_used(page: Page, selector: str) -> list[str]:
+    """The platform fonts Chromium used for the text of ``selector`` (DevTools: CSS.getPlatformFontsForNode)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        return [font["familyName"] for font in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]]
+    finally:
+        cdp.detach()
+
+
+def chinese_renders(page: Page, selector: str = "h1") -> str | None:
+    """Why the Chinese text of ``selector`` does not render as Chinese, or None when it does.
+
+    It must be drawn in a CJK font the stylesheet names, and each distinct character must
+    be its own glyph a full em wide: a missing font draws every character as the same
+    narrow box (tofu), which a PNG's size alone does not reveal.
+    """
+    text = "".join(dict.fromkeys(CJK.findall(page.inner_text(selector))))
+    if not text:
+        return f"{selector} holds no Chinese text"
+    used = fonts_used(page, selector)
+    cjk_fonts = [name for name in declared_fonts(CONSOLE_CSS.read_text(encoding="utf-8")) if name not in
+                 ("system-ui", "sans-serif", "serif")]
+    if not set(used) & set(cjk_fonts):
+        return (f"{selector} {text!r} is drawn in {used}, none of the CJK fonts the console names ({cjk_fonts}): "
+                "install one, e.g. apt-get install -y fonts-wqy-microhei")
+    size = 40
+    glyphs = page.evaluate(_GLYPHS, [text, f"{size}px {', '.join(repr(f) for f in cjk_fonts)}"])
+    if len({hash_ for hash_, _ in glyphs}) != len(glyphs) or min(width for _, width in glyphs) < 0.9 * size:
+        return f"{selector} {text!r} renders as boxes: {glyphs}"
+    return None
+
+
 def launch(playwright: Playwright) -> Browser:
     """Debian's chromium, headless; a clear error where it is missing (nothing can be downloaded here)."""
     if not CHROMIUM.exists():
@@ -183,6 +244,8 @@ def capture(browser: Browser, console: LiveConsole, folder: Path) -> list[Path]:
 
 
 def _shot(page: Page, folder: Path, name: str) -> Path:
+    if CJK.search(page.inner_text("h1")) and (problem := chinese_renders(page)):
+        raise RuntimeError(f"{name}: {problem}")
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=name not in FIRST_SCREEN_ONLY)
     return path

@@ -20,6 +20,7 @@ from jrp.engine.types import (
     Firing,
     MatchedMeasure,
     Outcome,
+    Proportionality,
     RepairOption,
     Via,
 )
@@ -105,6 +106,7 @@ def _matched(
             records.setdefault(record.record_id, record)
     strongest = max((f.evidence for f in firings), key=lambda ev: (ev.severity, ev.value, ev.evidence_id))
     legal_basis, warnings = entry.basis_on(context.as_of)
+    trace = _trace(entry, strongest)
     return MatchedMeasure(
         measure_id=measure.id,
         name=measure.name.zh,
@@ -119,14 +121,23 @@ def _matched(
         rule_ids=tuple(sorted({f.rule.rule_id for f in firings})),
         legal_basis=legal_basis,
         triggered_by=tuple(sorted(records.values(), key=lambda r: (r.start, r.record_id))),
-        proportionality=_trace(entry, strongest),
+        proportionality=str(trace),
         until=_until(entry, firings),
         disputed=any(f.evidence.disputed for f in firings),
         via=Via(via_subject, via_role) if via_subject else None,
         basis_warnings=warnings,
+        roles=_roles(firings),
+        trace=trace,
         review_reasons=doubts,
         repair=() if measure.kind is MeasureKind.incentive else _repair(firings, bundle),
     )
+
+
+def _roles(firings: list[Firing]) -> tuple[str, ...]:
+    """The roles the measure applies to here: those of its fired rules, none (any role) if one has no roles."""
+    if any(not f.rule.roles for f in firings):
+        return ()
+    return tuple(sorted({role for f in firings for role in f.rule.roles}))
 
 
 def _repair(firings: list[Firing], bundle: CompiledBundle) -> tuple[RepairOption, ...]:
@@ -153,22 +164,19 @@ def _until(entry: MeasureEntry, group: list[Firing]) -> date | None:
     return None if any(end is None for end in ends) else max(ends)  # type: ignore[type-var]
 
 
-def _trace(entry: MeasureEntry, evidence: Evidence) -> str:
+def _trace(entry: MeasureEntry, evidence: Evidence) -> Proportionality:
     measure = entry.measure
     record = evidence.records[0] if evidence.records else None
-    parts = [f"trigger {evidence.trigger.value}"]
-    if evidence.severity:
-        parts.append(f"severity {Severity(evidence.severity).name}")
-    if record is not None and record.domain:
-        parts.append(f"domain {record.domain}")
-    if record is not None and record.impact:
-        parts.append(f"impact {record.impact.value}")
-    if evidence.value:
-        parts.append(f"value {evidence.value:g}")
-    if evidence.grade:
-        parts.append(f"grade {evidence.grade}")
-    floor = f"minimum severity {measure.min_severity.name}" if measure.kind.value == "penalty" else "incentive"
-    return (
-        f"{', '.join(parts)}; {floor}; category {measure.category} {measure.effect.value} "
-        f"at intensity {measure.intensity}/5"
+    return Proportionality(
+        trigger=evidence.trigger,
+        kind=measure.kind.value,
+        category=measure.category,
+        effect=measure.effect.value,
+        intensity=measure.intensity,
+        min_severity=measure.min_severity.name if measure.kind.value == "penalty" else None,
+        severity=Severity(evidence.severity).name if evidence.severity else None,
+        domain=record.domain if record is not None and record.domain else None,
+        impact=record.impact.value if record is not None and record.impact else None,
+        value=evidence.value or None,
+        grade=evidence.grade or None,
     )

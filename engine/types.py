@@ -197,6 +197,37 @@ class RepairOption:
 
 
 @dataclass(frozen=True, slots=True)
+class Proportionality:
+    """The proportionality (过惩相当) trace of a matched measure, as data: what the strongest evidence weighs
+    (trigger, severity, domain, impact, value, grade) against what the measure requires and does.
+
+    Pages render it in their language; ``str()`` is the English sentence the API has always returned.
+    """
+
+    trigger: Trigger
+    kind: str  # penalty | incentive
+    category: int
+    effect: str
+    intensity: int
+    min_severity: str | None = None  # penalties only: the floor the evidence had to reach
+    severity: str | None = None
+    domain: str | None = None
+    impact: str | None = None
+    value: float | None = None
+    grade: str | None = None
+
+    def __str__(self) -> str:
+        parts = [f"trigger {self.trigger.value}"]
+        parts += [f"{name} {getattr(self, name)}" for name in ("severity", "domain", "impact") if getattr(self, name)]
+        if self.value:
+            parts.append(f"value {self.value:g}")
+        if self.grade:
+            parts.append(f"grade {self.grade}")
+        floor = f"minimum severity {self.min_severity}" if self.kind == "penalty" else "incentive"
+        return f"{', '.join(parts)}; {floor}; category {self.category} {self.effect} at intensity {self.intensity}/5"
+
+
+@dataclass(frozen=True, slots=True)
 class MatchedMeasure:
     """A measure that applies, with everything an auditor needs to see why."""
 
@@ -218,6 +249,8 @@ class MatchedMeasure:
     disputed: bool = False
     via: Via | None = None
     basis_warnings: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()  # the check roles of the rules that fired; empty: some rule applies to any role
+    trace: Proportionality | None = None  # ``proportionality`` as data
     review_reasons: tuple[Doubt, ...] = ()  # non-empty: the measure may apply, a person must check these first
     repair: tuple[RepairOption, ...] = ()
 

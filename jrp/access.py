@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from jrp.service import Caller
 from jrp.vocabulary.jurisdictions import chain_of
+
+if TYPE_CHECKING:
+    from jrp.service import Caller
 
 
 class Role(StrEnum):
@@ -89,4 +92,6 @@ class ApiKey:
         return self.role in SEES_RESIDENT_IDS
 
     def caller(self) -> Caller:
+        from jrp.service import Caller  # the service layer imports the engine: not needed to parse a role
+
         return Caller(self.key_id, self.name, self.department)

@@ -6,51 +6,57 @@ uses and calls the same service and presenter functions as the API routes.
 
 from __future__ import annotations
 
-import csv
-import getpass
 import os
-import secrets
+from collections.abc import Callable
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-import uvicorn
-from pydantic import ValidationError
-from rich.console import Console
 
-from jrp.access import ApiKey, Role
-from jrp.adapters.demo import DEMO_SUBJECTS, generate
-from jrp.adapters.import_ui import run_import
-from jrp.adapters.ingest import ingest
-from jrp.api.presenters import check_response
-from jrp.api.report import render_batch_report
-from jrp.api.routes.checks import to_request
-from jrp.api.schemas import CheckOptionsV1, SubjectV1
+from jrp.access import Role
+from jrp.cli_errors import UserErrorsGroup, fail, iso_date
 from jrp.cli_rulesets import rulesets_app
 from jrp.cli_screen import export_app, screen_command
-from jrp.demo_vocabulary import vocabulary_of
 from jrp.runtime import Runtime
-from jrp.settings import Settings
 from jrp.vocabulary.scenarios import CheckRole, Scenario
 from jrp.vocabulary.scope import ProjectType
 
-app = typer.Typer(help="Joint rewards and penalties (联合奖惩): silent checks with legal basis.", no_args_is_help=True)
+if TYPE_CHECKING:  # the commands import what they use when they run: `jrp --help` loads no web or database stack
+    from jrp.access import ApiKey
+    from jrp.api.schemas import CheckOptionsV1, SubjectV1
+
+T = TypeVar("T")
+
+app = typer.Typer(help="Joint rewards and penalties (联合奖惩): silent checks with legal basis.", no_args_is_help=True,
+                  cls=UserErrorsGroup, rich_markup_mode=None)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 audit_app = typer.Typer(help="Decision log audits.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(rulesets_app, name="rulesets")
 app.add_typer(export_app, name="export")
-console = Console()
 
-ENV = {"data_dir": "JRP_DATA_DIR", "database_url": "DATABASE_URL", "rulesets_dir": "JRP_RULESETS_DIR"}
+ENV = {"data_dir": "JRP_DATA_DIR", "database_url": "DATABASE_URL", "rulesets_dir": "JRP_RULESETS_DIR",
+       "config": "JRP_CONFIG"}
 
 ScenarioOpt = Annotated[Scenario, typer.Option(help="the business process asking")]
 RoleOpt = Annotated[CheckRole | None, typer.Option(help="the subject's role in it")]
 JurisdictionOpt = Annotated[str, typer.Option(help="jurisdiction whose rules apply, e.g. CN-JS-NT")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="date of the check, YYYY-MM-DD (default today)")]
+AsOfOpt = Annotated[date | None, typer.Option("--as-of", parser=iso_date, metavar="YYYY-MM-DD",
+                                              help="date of the check (default today)")]
 PurposeOpt = Annotated[str, typer.Option(help="why the check is made (recorded)")]
+
+
+class ReportLanguage(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+class ReplayRules(StrEnum):
+    original = "original"
+    current = "current"
 
 
 @app.callback()
@@ -59,43 +65,82 @@ def main(
     data_dir: Annotated[Path | None, typer.Option(help="folder of the embedded SQLite store [env JRP_DATA_DIR]")] = None,
     database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL of the store [env DATABASE_URL]")] = None,
     rulesets_dir: Annotated[Path | None, typer.Option(help="rulesets folder [env JRP_RULESETS_DIR]")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file of settings (jrp/settings.py) [env JRP_CONFIG]")] = None,
 ) -> None:
     """Options given here override the environment for every command (and the server's workers)."""
-    for name, value in (("data_dir", data_dir), ("database_url", database_url), ("rulesets_dir", rulesets_dir)):
+    from jrp.settings import Settings
+
+    given = (("data_dir", data_dir), ("database_url", database_url), ("rulesets_dir", rulesets_dir), ("config", config))
+    for name, value in given:
         if value is not None:
             os.environ[ENV[name]] = str(value.resolve() if isinstance(value, Path) else value)  # workers read it
     ctx.obj = Runtime(Settings())
 
 
-def _share_console_secret() -> None:
-    """One console session secret for all of the server's workers (each builds its app from the environment)."""
-    os.environ.setdefault("JRP_CONSOLE_SECRET", secrets.token_urlsafe(32))
-
-
 def _operator() -> ApiKey:
     """The person at the terminal: acts with full rights, recorded under their login name."""
+    import getpass
+
+    from jrp.access import ApiKey
+
     return ApiKey(f"cli:{getpass.getuser()}", getpass.getuser(), Role.admin, department="command line")
 
 
-def _options(scenario: Scenario, role: CheckRole | None, as_of: str | None, purpose: str) -> CheckOptionsV1:
-    return CheckOptionsV1(scenario=scenario, role=role, as_of=date.fromisoformat(as_of) if as_of else None,
-                          purpose=purpose)
+def _options(scenario: Scenario, role: CheckRole | None, as_of: date | None, purpose: str,
+             **application: object) -> CheckOptionsV1:
+    """The API's check options, validated as the API validates them (a role must belong to the scenario).
+
+    ``application`` is what is applied for (matter, industry, project_type, tender_required).
+    """
+    from jrp.api.schemas import CheckOptionsV1
+
+    return _validated(lambda: CheckOptionsV1(scenario=scenario, role=role, as_of=as_of, purpose=purpose,
+                                             **application))
+
+
+def _subject(subject: str) -> SubjectV1:
+    """The subject argument, its check digits verified as the API verifies them."""
+    from jrp.api.schemas import SubjectV1
+
+    return _validated(lambda: SubjectV1(id=subject), {"id": "SUBJECT"})
+
+
+def _validated(make: Callable[[], T], names: dict[str, str] | None = None) -> T:
+    """``make()``; a validation error becomes one line naming the options at fault (--role, --purpose…)."""
+    from pydantic import ValidationError
+
+    try:
+        return make()
+    except ValidationError as error:
+        problems = []
+        for item in error.errors(include_url=False):
+            field = str(item["loc"][0]) if item["loc"] else ""
+            option = (names or {}).get(field) or f"--{field.replace('_', '-')}"
+            problems.append(f"{option}: {str(item['msg']).removeprefix('Value error, ')}")
+        raise fail("; ".join(problems)) from None
+
+
+def _jurisdiction(runtime: Runtime, jurisdiction: str) -> str:
+    if jurisdiction not in runtime.library.jurisdictions:
+        raise fail(f"unknown jurisdiction {jurisdiction!r}; known: {', '.join(runtime.library.jurisdictions)}")
+    return jurisdiction
 
 
 @app.command()
 def serve(
     ctx: typer.Context,
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    workers: Annotated[int, typer.Option(help="worker processes")] = 2,
+    host: Annotated[str | None, typer.Option(help="address to listen on [settings: host, default 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="port [settings: port, default 8000]")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="worker processes [settings: workers, default 2]")] = None,
 ) -> None:
     """Migrate the store, then serve the API with uvicorn (each worker builds the app with create_app)."""
+    from jrp.serving import run
+
     runtime: Runtime = ctx.obj
     runtime.migrate()
     runtime.close()
-    _share_console_secret()
-    uvicorn.run("jrp.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
+    settings = runtime.settings
+    run(settings, host or settings.host, port or settings.port, workers or settings.workers)
 
 
 @app.command()
@@ -114,11 +159,13 @@ def check(
     tender_required: Annotated[bool | None, typer.Option(help="bidding: the project must be tendered by law")] = None,
 ) -> None:
     """Check one subject (recorded in the decision log like an API check) and print the answer as JSON."""
+    from jrp.api.presenters import check_response, to_request
+
     runtime: Runtime = ctx.obj
     operator = _operator()
-    options = _options(scenario, role, as_of, purpose).model_copy(update={
-        "matter": matter, "industry": industry, "project_type": project_type, "tender_required": tender_required})
-    request = to_request(options, SubjectV1(id=subject), jurisdiction, explain)
+    options = _options(scenario, role, as_of, purpose, matter=matter, industry=industry, project_type=project_type,
+                       tender_required=tender_required)
+    request = to_request(options, _subject(subject), _jurisdiction(runtime, jurisdiction), explain)
     result = runtime.service.check(request, operator.caller())
     typer.echo(check_response(result, operator).model_dump_json(indent=2, exclude_unset=True))
 
@@ -130,12 +177,23 @@ def batch(
     scenario: ScenarioOpt,
     purpose: PurposeOpt,
     out: Annotated[Path, typer.Option(help="HTML report to write")] = Path("report.html"),
+    lang: Annotated[ReportLanguage, typer.Option(help="language of the report")] = ReportLanguage.zh,
     role: RoleOpt = None,
     jurisdiction: JurisdictionOpt = "CN",
     as_of: AsOfOpt = None,
 ) -> None:
     """Check every subject of a CSV file in one batch and write the credit result report (HTML)."""
+    import csv
+
+    from pydantic import ValidationError
+
+    from jrp.api.presenters import to_request
+    from jrp.api.report import render_batch_report
+    from jrp.api.schemas import SubjectV1
+
     runtime: Runtime = ctx.obj
+    options = _options(scenario, role, as_of, purpose)
+    jurisdiction = _jurisdiction(runtime, jurisdiction)
     refs = []
     with open(subjects, newline="", encoding="utf-8-sig") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
@@ -143,28 +201,33 @@ def batch(
                 refs.append(SubjectV1(id=row.get("id") or "", type=row.get("type") or None, name=row.get("name") or ""))
             except ValidationError as error:
                 problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-                raise typer.BadParameter(f"line {line}: {problems}", param_hint="SUBJECTS") from None
-    options = _options(scenario, role, as_of, purpose)
+                raise fail(f"{subjects} line {line}: {problems}") from None
+    if not refs:
+        raise fail(f"{subjects} lists no subject: write a header line with a column 'id', then one subject a line")
     batch_id, results = runtime.service.batch([to_request(options, ref, jurisdiction) for ref in refs],
                                               _operator().caller())
-    out.write_text(render_batch_report(runtime.log.batch(batch_id), mask_ids=False), encoding="utf-8")
+    out.write_text(render_batch_report(runtime.log.batch(batch_id), runtime.library, mask_ids=False,
+                                       language=lang.value), encoding="utf-8")
     outcomes = [r.decision.outcome.value for r in results]
     counts = ", ".join(f"{o}: {outcomes.count(o)}" for o in ("deny", "restrict", "review", "allow"))
-    console.print(f"batch {batch_id}: {len(results)} subjects ({counts}); report written to {out}")
+    typer.echo(f"batch {batch_id}: {len(results)} subjects ({counts}); report written to {out}")
 
 
 @app.command()
 def replay(
     ctx: typer.Context,
     decision_id: str,
-    rules: Annotated[str, typer.Option(help="original or current")] = "original",
+    rules: Annotated[ReplayRules, typer.Option(help="the decision's own rules, or those in force today")] = "original",
 ) -> None:
     """Re-evaluate a logged decision on its stored facts; exit 1 if the result differs."""
     runtime: Runtime = ctx.obj
-    result = runtime.service.replay(decision_id, rules)
-    console.print("identical" if result.identical else "different:")
+    try:
+        result = runtime.service.replay(decision_id, rules.value)
+    except KeyError as error:  # a ruleset version the decision used is not in this rulesets folder
+        raise fail(f"cannot replay {decision_id} with its original rules: {error.args[0]}") from None
+    typer.echo("identical" if result.identical else "different:")
     for line in result.differences:
-        console.print(f"  {line}", markup=False)
+        typer.echo(f"  {line}")
     if not result.identical:
         raise typer.Exit(1)
 
@@ -174,9 +237,9 @@ def audit_verify(ctx: typer.Context) -> None:
     """Verify the decision log's hash chain; exit 1 at the first broken link."""
     result = ctx.obj.log.verify()
     if result.ok:
-        console.print(f"ok: {result.count} decisions, head {result.head}")
+        typer.echo(f"ok: {result.count} decisions, head {result.head}")
         return
-    console.print(f"[red]broken at seq {result.seq} (decision {result.decision_id}):[/red] {result.reason}")
+    typer.echo(f"broken at seq {result.seq} (decision {result.decision_id}): {result.reason}")
     raise typer.Exit(1)
 
 
@@ -187,9 +250,17 @@ def import_command(
     profile: Annotated[str | None, typer.Option(help="import profile (adapters/profiles); none: native events")] = None,
 ) -> None:
     """Import a CSV or JSON Lines file of events into the store."""
+    from rich.console import Console
+
+    from jrp.adapters.import_ui import run_import
+    from jrp.adapters.importers import load_profile
+
     runtime: Runtime = ctx.obj
+    if not path.is_file():
+        raise fail(f"no file {path}")
+    mapping = load_profile(profile) if profile else None  # an unknown profile is told before anything starts
     runtime.migrate()
-    report = run_import(runtime.engine, path, profile, console=console)
+    report = run_import(runtime.engine, path, mapping, console=Console())
     if report.rejected:
         raise typer.Exit(1)
 
@@ -202,6 +273,15 @@ def demo(
     workers: int = 2,
 ) -> None:
     """Create a demo store in the data dir, load invented subjects, print a demo key, then serve."""
+    from rich.console import Console
+
+    from jrp.serving import run
+
+    from jrp.adapters.demo import DEMO_SUBJECTS, generate
+    from jrp.adapters.ingest import ingest
+    from jrp.demo_vocabulary import vocabulary_of
+
+    console = Console()
     runtime: Runtime = ctx.obj
     runtime.migrate()
     report = ingest(runtime.engine, generate(2025, subjects, 3, vocabulary_of(runtime.library)))
@@ -216,9 +296,7 @@ def demo(
         f"\"role\": \"supplier\", \"jurisdiction\": \"CN-JS-NT\", \"purpose\": \"demo bid\"}}'",
         markup=False, soft_wrap=True)
     runtime.close()
-    _share_console_secret()
-    uvicorn.run("jrp.api.app:create_app", factory=True, host="127.0.0.1", port=port, workers=workers,
-                log_level="warning")
+    run(runtime.settings, "127.0.0.1", port, workers)
 
 
 @keys_app.command("create")
@@ -234,11 +312,10 @@ def keys_create(
     runtime: Runtime = ctx.obj
     unknown = sorted(set(jurisdiction or ()) - set(runtime.library.jurisdictions))
     if unknown:
-        raise typer.BadParameter(f"unknown {', '.join(unknown)}; known: {', '.join(runtime.library.jurisdictions)}",
-                                 param_hint="--jurisdiction")
+        raise fail(f"unknown --jurisdiction {', '.join(unknown)}; known: {', '.join(runtime.library.jurisdictions)}")
     runtime.migrate()
     new = runtime.keys.create_key(name, role, [s.value for s in scenario or ()], jurisdiction or (), department)
-    console.print(f"key {new.key.key_id} ({new.key.role.value}) for {name}; shown once:")
+    typer.echo(f"key {new.key.key_id} ({new.key.role.value}) for {name}; shown once:")
     typer.echo(new.plaintext)
 
 

@@ -6,26 +6,23 @@ the optional extra ``jrp[spark]`` and are imported only by the commands that use
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 
-from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
-from jrp.adapters.screenings import ScreeningStore
-from jrp.bulk.runners import BulkRunner, BulkSetupError, bulk_runner
-from jrp.bulk.screening import ScreeningKey, ScreeningReport, screen
-from jrp.engine.compile import CompileError
-from jrp.runtime import Runtime
+from jrp.cli_errors import fail, iso_date
 from jrp.vocabulary.scenarios import CheckRole, Scenario
+
+if TYPE_CHECKING:  # imported when a command runs: `jrp --help` loads no database stack
+    from jrp.bulk.runners import BulkRunner
+    from jrp.bulk.screening import ScreeningReport
+    from jrp.runtime import Runtime
 
 export_app = typer.Typer(help="Export the store for data platforms.", no_args_is_help=True)
 console = Console()
@@ -46,8 +43,7 @@ def spark_settings(pairs: list[str] | None) -> dict[str, str]:
     for pair in pairs or ():
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise typer.BadParameter(f"{pair!r}: write KEY=VALUE, e.g. spark.executor.memory=4g",
-                                     param_hint="--spark-conf")
+            raise fail(f"--spark-conf {pair!r}: write KEY=VALUE, e.g. spark.executor.memory=4g")
         settings[key.strip()] = value.strip()
     return settings
 
@@ -56,6 +52,10 @@ def spark_settings(pairs: list[str] | None) -> dict[str, str]:
 def runner_for(runtime: Runtime, spark_master: str | None, facts: str | None, spark_conf: list[str] | None,
                total: int, label: str) -> Iterator[BulkRunner]:
     """The runner the options ask for; in-process work shows a progress bar (on stderr)."""
+    from rich.progress import Progress
+
+    from jrp.bulk.runners import BulkSetupError, bulk_runner
+
     if facts is not None and "://" not in facts:
         facts = str(Path(facts).resolve())
     try:
@@ -65,11 +65,9 @@ def runner_for(runtime: Runtime, spark_master: str | None, facts: str | None, sp
             with bulk_runner(runtime.facts, spark_master, facts, spark_settings(spark_conf), on_page) as runner:
                 yield runner
     except ImportError as error:
-        console.print(f"{error.name or 'pyspark'} is missing: install the extra, `pip install 'jrp[spark]'`")
-        raise typer.Exit(2) from None
+        raise fail(f"{error.name or 'pyspark'} is missing: install the extra, `pip install 'jrp[spark]'`") from None
     except BulkSetupError as error:
-        console.print(str(error), markup=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        raise fail(str(error)) from None
 
 
 def read_registry(path: Path) -> list[str]:
@@ -77,18 +75,21 @@ def read_registry(path: Path) -> list[str]:
 
     Every malformed line is reported at once, with its line number and how to fix it.
     """
+    import csv
+
+    from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
+
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             if path.suffix.lower() == ".csv":
                 reader = csv.DictReader(handle)
                 if "id" not in (reader.fieldnames or ()):
-                    raise typer.BadParameter(f"{path}: the CSV needs an 'id' column (has: {reader.fieldnames})",
-                                             param_hint="--registry")
+                    raise fail(f"--registry {path}: the CSV needs an 'id' column (it has {reader.fieldnames})")
                 lines = [(number, row["id"] or "") for number, row in enumerate(reader, start=2)]
             else:
                 lines = [(number, line.split("#", 1)[0]) for number, line in enumerate(handle, start=1)]
     except OSError as error:
-        raise typer.BadParameter(f"{path}: {error.strerror}", param_hint="--registry") from None
+        raise fail(f"--registry {path}: {error.strerror}") from None
     ids, problems = set(), []
     for number, text in lines:
         if not text.strip():
@@ -98,8 +99,7 @@ def read_registry(path: Path) -> list[str]:
         except InvalidIdentifier as error:
             problems.append(f"line {number}: {error}")
     if problems:
-        raise typer.BadParameter(f"{path}: {len(problems)} malformed ids:\n" + "\n".join(problems),
-                                 param_hint="--registry")
+        raise fail(f"--registry {path}: {len(problems)} malformed ids: " + "; ".join(problems))
     return sorted(ids)
 
 
@@ -108,7 +108,8 @@ def screen_command(
     scenario: Annotated[Scenario, typer.Option(help="the business process screened for")],
     jurisdiction: Annotated[str, typer.Option(help="jurisdiction whose rules apply, e.g. CN-JS-NT")],
     role: Annotated[CheckRole | None, typer.Option(help="the subjects' role in it")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="date to screen on, YYYY-MM-DD (default today)")] = None,
+    as_of: Annotated[date | None, typer.Option("--as-of", parser=iso_date, metavar="YYYY-MM-DD",
+                                               help="date to screen on (default today)")] = None,
     registry: Annotated[Path | None, typer.Option(
         help="file of subject ids, one a line (or a CSV with an 'id' column); default: every stored subject")] = None,
     spark_master: SparkMasterOpt = None,
@@ -123,14 +124,14 @@ def screen_command(
 
     Runs are kept in the store: the next one of the same scenario, role and jurisdiction is compared with the last.
     """
-    runtime: Runtime = ctx.obj
+    from jrp.adapters.screenings import ScreeningStore
+    from jrp.bulk.screening import ScreeningKey, screen
+    from jrp.engine.compile import CompileError
+
+    runtime: Runtime = ctx.find_root().obj
     if jurisdiction not in runtime.library.jurisdictions:
-        raise typer.BadParameter(f"unknown {jurisdiction}; known: {', '.join(runtime.library.jurisdictions)}",
-                                 param_hint="--jurisdiction")
-    try:
-        day = date.fromisoformat(as_of) if as_of else runtime.service.today()
-    except ValueError:
-        raise typer.BadParameter(f"{as_of!r}: write a date as YYYY-MM-DD", param_hint="--as-of") from None
+        raise fail(f"--jurisdiction {jurisdiction}: unknown; known: {', '.join(runtime.library.jurisdictions)}")
+    day = as_of or runtime.service.today()
     ids = read_registry(registry) if registry is not None else None
     runtime.migrate()
     total = len(ids) if ids is not None else sum(len(page) for page in runtime.facts.iter_subject_ids(10_000))
@@ -140,8 +141,7 @@ def screen_command(
             report = screen(runtime.library, key, day, runner, ScreeningStore(runtime.engine), registry=ids,
                             registry_name=registry.name if registry else "")
     except CompileError as error:
-        console.print(f"{error}; `jrp rulesets validate` explains more", markup=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        raise fail(f"{error}; `jrp rulesets validate` explains more") from None
     document = report.as_json()
     if out is not None:
         out.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -152,6 +152,8 @@ def screen_command(
 
 
 def _print_screening(report: ScreeningReport, out: Path | None) -> None:
+    from rich.table import Table
+
     run, previous = report.run, report.previous
     role = f" / {run.role}" if run.role else ""
     console.print(f"screening {run.run_id}: {run.scenario}{role} in {run.jurisdiction} on {run.as_of}, "
@@ -189,6 +191,8 @@ def _print_screening(report: ScreeningReport, out: Path | None) -> None:
 
 
 def _print_changes(report: ScreeningReport) -> None:
+    from rich.table import Table
+
     shifts = Table("before", "after", "subjects", title="Outcome changes")
     for shift in report.outcome_shifts():
         shifts.add_row(shift["before"], shift["after"], f"{shift['subjects']:,}")
@@ -208,12 +212,13 @@ def export_facts_command(
     page_size: Annotated[int, typer.Option(min=1, help="subjects read from the store at a time (one row group)")] = 2_000,
 ) -> None:
     """Every stored subject's facts to Parquet files (one row per subject: id, facts version, facts as JSON)."""
-    runtime: Runtime = ctx.obj
+    from rich.progress import Progress
+
+    runtime: Runtime = ctx.find_root().obj
     try:
         from jrp.bulk.export import ExportExists, export_facts
     except ImportError as error:
-        console.print(f"{error.name} is missing: install the extra, `pip install 'jrp[spark]'`")
-        raise typer.Exit(2) from None
+        raise fail(f"{error.name} is missing: install the extra, `pip install 'jrp[spark]'`") from None
     total = sum(len(page) for page in runtime.facts.iter_subject_ids(10_000))
     try:
         with Progress(console=progress_console, transient=True) as progress:
@@ -221,7 +226,6 @@ def export_facts_command(
             report = export_facts(runtime.facts, out.resolve(), rows_per_file=rows_per_file, page_size=page_size,
                                   progress=lambda done: progress.update(task, completed=done))
     except ExportExists as error:
-        console.print(str(error), markup=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        raise fail(str(error)) from None
     console.print(f"exported {report.subjects:,} subjects to {report.directory}: {report.files} files, "
                   f"{report.bytes / 2**20:,.1f} MiB in {report.seconds:.1f} s")

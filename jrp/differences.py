@@ -35,6 +35,9 @@ class Difference:
     attribute: str = ""  # one of COMPARED, for Change.changed
     before: str = ""  # the outcomes, for Change.outcome
     after: str = ""
+    measure_id: str = ""  # the parts of ``key``, for pages to say in their language
+    via_role: str = ""
+    via_subject: str = ""
 
     def __str__(self) -> str:
         if self.change is Change.outcome:
@@ -51,12 +54,18 @@ def compare(original: dict[str, Any], replayed: dict[str, Any]) -> list[Differen
     for group in MeasureGroup:
         before = {m["measure_id"] + _via(m): m for m in original[group]}
         after = {m["measure_id"] + _via(m): m for m in replayed[group]}
-        differences += [Difference(Change.gone, group, key) for key in sorted(before.keys() - after.keys())]
-        differences += [Difference(Change.new, group, key) for key in sorted(after.keys() - before.keys())]
-        differences += [Difference(Change.changed, group, key, attribute)
+        differences += [_of(Change.gone, group, key, before[key]) for key in sorted(before.keys() - after.keys())]
+        differences += [_of(Change.new, group, key, after[key]) for key in sorted(after.keys() - before.keys())]
+        differences += [_of(Change.changed, group, key, after[key], attribute)
                         for key in sorted(before.keys() & after.keys())
                         for attribute in COMPARED if before[key][attribute] != after[key][attribute]]
     return differences
+
+
+def _of(change: Change, group: MeasureGroup, key: str, measure: dict[str, Any], attribute: str = "") -> Difference:
+    via = measure.get("via") or {}
+    return Difference(change, group, key, attribute, measure_id=measure["measure_id"], via_role=via.get("role", ""),
+                      via_subject=via.get("subject", ""))
 
 
 def _via(measure: dict[str, Any]) -> str:

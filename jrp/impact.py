@@ -27,9 +27,8 @@ from jrp.engine.compile import CompiledBundle, compile_bundle
 from jrp.engine.evaluate import Engine
 from jrp.engine.facts import CheckContext
 from jrp.rulesets.bundle import Bundle
+from jrp.rulesets.candidate import Judgement, judge
 from jrp.rulesets.library import Library, RulesetFile
-from jrp.rulesets.loader import Level, Problem
-from jrp.rulesets.validate import validate
 from jrp.vocabulary.jurisdictions import chain_of
 
 EXAMPLES_PER_CHANGE = 5
@@ -38,23 +37,17 @@ RECENT_DECISIONS = 500
 
 
 class InvalidCandidate(ValueError):
-    """The candidate fails validation: impact is previewed only for rules that could go live."""
+    """The candidate fails validation or widens a penalty without basis: impact is previewed only for rules that could go live."""
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("; ".join(f"line {p.line}: {p.code}: {p.message}" if p.line else f"{p.code}: {p.message}"
-                                   for p in problems))
-
-
-# Where a candidate file sits, and that it overlaps the version it would supersede, is not
-# what a preview judges: a working copy lives anywhere, and takes over from its start date.
-PLACEMENT_CODES = frozenset({"wrong-folder", "wrong-file-name", "overlapping-versions"})
+    def __init__(self, judgement: Judgement):
+        self.judgement = judgement
+        self.problems = judgement.errors
+        super().__init__(str(judgement))
 
 
-def candidate_errors(library: Library, candidate: RulesetFile, as_of: date) -> list[Problem]:
-    """Validation errors in the candidate's own file, checked in the library as it would be with it."""
-    return [p for p in validate(library.with_file(candidate), today=as_of)
-            if p.file == candidate.path and p.level is Level.error and p.code not in PLACEMENT_CODES]
+def default_as_of(candidate: RulesetFile, today: date) -> date:
+    """The date a preview compares on unless told: today, or the candidate's first day if it starts later."""
+    return max(today, candidate.ruleset.ruleset.effective_from)
 
 
 @dataclass
@@ -126,6 +119,8 @@ class ImpactReport:
     seconds: float = 0.0
     decisions_checked: int = 0
     decisions_changed: list[tuple[str, list[Difference]]] = field(default_factory=list)
+    reason: str = ""  # why no subject was evaluated, when none was
+    reason_code: str = ""  # the same as a code: not_in_force, no_change, no_subjects
 
     def as_json(self) -> dict[str, Any]:
         def rows(counter: Counter, names: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -136,6 +131,8 @@ class ImpactReport:
         return {
             "candidate": self.candidate,
             "as_of": self.as_of.isoformat(),
+            "reason": self.reason,
+            "reason_code": self.reason_code,
             "jurisdictions": [{"jurisdiction": j, "pairs": n} for j, n in self.plans],
             "subjects": counts.subjects,
             "evaluations": counts.evaluations,
@@ -170,7 +167,12 @@ def _changed_pairs(before: CompiledBundle, after: CompiledBundle) -> list[tuple[
 
 
 def plan(library: Library, candidate: RulesetFile, as_of: date) -> list[JurisdictionPlan]:
-    """For each jurisdiction whose bundle the candidate changes: both bundles and the pairs to evaluate."""
+    """For each jurisdiction whose bundle the candidate changes: both bundles and the pairs to evaluate.
+
+    A candidate that sits in the library's own folder (the layout rulesets/README.md suggests
+    for a new version) is compared with the library without it.
+    """
+    library = library.without(candidate.path)
     proposed = library.with_file(candidate)
     plans = []
     for jurisdiction in library.jurisdictions:
@@ -211,20 +213,37 @@ def preview(
 
     Raises ``InvalidCandidate`` first if the candidate does not pass ``jrp rulesets validate``.
     """
-    errors = candidate_errors(library, candidate, as_of)
-    if errors:
-        raise InvalidCandidate(errors)
+    judgement = judge(library, candidate, as_of)
+    if judgement.errors:
+        raise InvalidCandidate(judgement)
     started = time.perf_counter()
     plans = plan(library, candidate, as_of)
     report = ImpactReport(f"{candidate.ruleset.ruleset.id}@{candidate.ruleset.ruleset.version}", as_of,
                           [(p.jurisdiction, len(p.pairs)) for p in plans])
+    report.reason_code, report.reason = _nothing_to_evaluate(candidate, as_of, plans)
     if plans:
         job, slots = impact_job(plans, as_of)
         selection = None if sample is None else _reservoir(runner.subject_ids(page_size), sample)
         report.counts = runner.run(job, partial(ImpactTally, slots), selection).tally
-    _replay_recent(library.with_file(candidate), recent_decisions, report)
+    if plans and not report.counts.subjects:
+        report.reason_code = "no_subjects"
+        report.reason = "the store holds no subjects: import some (jrp import) or point --database-url at the store"
+    _replay_recent(library.without(candidate.path).with_file(candidate), recent_decisions, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _nothing_to_evaluate(candidate: RulesetFile, as_of: date, plans: list[JurisdictionPlan]) -> tuple[str, str]:
+    """Why the preview evaluates no subject, as a code and a sentence (empty when it evaluates some)."""
+    header = candidate.ruleset.ruleset
+    if not candidate.in_force(as_of):
+        window = f"from {header.effective_from}" + (f" to {header.effective_to}" if header.effective_to else "")
+        return "not_in_force", (f"{header.id}@{header.version} is not in force on {as_of} (it applies {window}): "
+                                f"compare on a date it is in force, e.g. --as-of {header.effective_from}")
+    if not plans:
+        return "no_change", (f"{header.id}@{header.version} changes no rule in force on {as_of} against the version "
+                             "it replaces: no check could come out differently")
+    return "", ""
 
 
 def _reservoir(pages: Iterator[list[str]], size: int) -> list[str]:

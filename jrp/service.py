@@ -81,6 +81,11 @@ class CheckResult:
     def facts(self) -> SubjectFacts:
         return self.evaluation.facts
 
+    @property
+    def subject_known(self) -> bool:
+        """Whether the store has ever heard of the subject (an unknown one is evaluated with no records)."""
+        return self.evaluation.facts.version != UNKNOWN
+
 
 @dataclass(frozen=True)
 class ReplayResult:
@@ -131,11 +136,12 @@ class CheckService:
         self._lock = Lock()
 
     def bundle_for(self, jurisdiction: str, as_of: date) -> Bundle:
-        """The bundle in force for ``jurisdiction`` on ``as_of`` (cached per day)."""
+        """The bundle in force for ``jurisdiction`` on ``as_of`` (cached per day); ``NoRulesInForce`` if it is empty."""
         key = (jurisdiction, as_of)
         bundle = self._bundles.get(key)
         if bundle is None:
-            bundle = self.library.bundle(jurisdiction, as_of)
+            in_force = self.library.rules_in_force(jurisdiction, as_of)
+            bundle = self.library.bundle_of(jurisdiction, [f.ref for f in in_force])
             with self._lock:
                 self._bundles[key] = bundle
         return bundle
@@ -265,6 +271,7 @@ def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None) 
         },
         "bundle": {"jurisdiction": result.bundle.jurisdiction, "hash": result.bundle.hash,
                    "rulesets": [{"id": r.id, "version": r.version} for r in result.bundle.refs]},
+        "subject_known": result.subject_known,
         "facts_digest": snapshot.digest,
         "facts": snapshot,  # serialised once per evaluation, stored once per content
         "result": result.evaluation.decision_json,

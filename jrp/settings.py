@@ -1,26 +1,39 @@
-"""Runtime settings, read once from the environment (prefix ``JRP_``) and never mutated.
+"""Runtime settings, read once from the environment (prefix ``JRP_``) and a TOML file, and never mutated.
 
-Tests and the CLI build their own ``Settings`` and pass it down; nothing reads the
-environment after start-up.
+Sources, strongest first: values passed to ``Settings(...)``, environment variables
+(``JRP_DATA_DIR``, ``DATABASE_URL``…), the TOML file named by ``JRP_CONFIG`` (``jrp --config``
+sets it), then the defaults. The file uses the field names below as keys::
+
+    database_url = "postgresql+psycopg://jrp@db/jrp"
+    host = "0.0.0.0"
+    workers = 4
+    log_level = "warning"
+
+An unknown key in the file is an error naming it. Tests and the CLI build their own
+``Settings`` and pass it down; nothing reads the environment after start-up.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import (BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict,
+                               TomlConfigSettingsSource)
+
+CONFIG_ENV = "JRP_CONFIG"
 
 
 class Settings(BaseSettings):
-    """Where jrp keeps its data and which rules it serves."""
+    """Where jrp keeps its data, which rules it serves, and how its server runs."""
 
-    model_config = SettingsConfigDict(env_prefix="JRP_", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="JRP_", frozen=True, extra="forbid")
 
     data_dir: Path = Field(default=Path("data"), description="folder of the embedded SQLite store")
     database_url: str | None = Field(
         default=None,
-        validation_alias="DATABASE_URL",
+        validation_alias=AliasChoices("DATABASE_URL", "database_url"),
         description="SQLAlchemy URL of the production store; SQLite in data_dir when unset",
     )
     rulesets_dir: Path | None = Field(
@@ -40,6 +53,31 @@ class Settings(BaseSettings):
         default=None, description="signs web console sessions; every worker of one service needs the same "
                                   "(`jrp serve` makes one for its workers when unset)"
     )
+    host: str = Field(default="127.0.0.1", description="address `jrp serve` listens on (0.0.0.0 in a container)")
+    port: int = Field(default=8000, ge=1, le=65535, description="port `jrp serve` listens on")
+    workers: int = Field(default=2, ge=1, description="worker processes of `jrp serve`")
+    log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$",
+                           description="of jrp's JSON logs (errors, warnings…) on standard output")
+    access_log: bool = Field(default=False, description="one JSON line per request on standard output "
+                                                        "(`jrp serve` turns it on unless set)")
+    metrics_dir: Path | None = Field(
+        default=None, description="where `jrp serve`'s workers keep their metrics for /metrics to sum "
+                                  "(emptied at start); a fresh temporary folder when unset")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config = os.environ.get(CONFIG_ENV)
+        if config and not Path(config).is_file():
+            raise FileNotFoundError(2, f"no configuration file (--config / {CONFIG_ENV})", config)
+        file = (TomlConfigSettingsSource(settings_cls, toml_file=config),) if config else ()
+        return init_settings, env_settings, *file
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in ``data_dir``."""

@@ -1,14 +1,17 @@
-"""Runs the YAML test cases that sit beside each ruleset (``tests.yaml``).
+"""Runs the YAML test cases that sit beside each ruleset (``tests.yaml``), and evaluates check cases.
 
 A case names facts, a scenario, a role and a date; it is evaluated with the bundle in
 force for the ruleset's jurisdiction (or the case's own) on that date, and the outcome,
 measures, incentives and supervision class are compared with the expectation.
+``evaluate_cases`` does the same for the cases of any file (``jrp rulesets eval``), with
+the expectation optional: nothing is stored or logged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from jrp.engine.compile import CompiledBundle, compile_bundle
@@ -16,7 +19,8 @@ from jrp.engine.evaluate import Engine
 from jrp.engine.facts import Application, CheckContext, Record, RelatedParty, Subject, SubjectFacts
 from jrp.engine.types import CompiledRule, Decision, Trigger
 from jrp.rulesets.library import Library
-from jrp.rulesets.schema import TestCase, TestRecord
+from jrp.rulesets.loader import parse_model, read_yaml
+from jrp.rulesets.schema import EvalCase, EvalSuite, TestCase, TestRecord
 from jrp.vocabulary.records import RecordType
 
 RECORD_FIELDS = frozenset(Record.__dataclass_fields__)
@@ -66,8 +70,10 @@ def facts_of(case: TestCase) -> SubjectFacts:
     return SubjectFacts(subject, records, related)
 
 
-def _failures(case: TestCase, decision: Decision) -> tuple[str, ...]:
+def _failures(case: TestCase | EvalCase, decision: Decision) -> tuple[str, ...]:
     expect = case.expect
+    if expect is None:
+        return ()
     failures = []
     if decision.outcome.value != expect.outcome:
         failures.append(f"outcome: expected {expect.outcome}, got {decision.outcome.value}")
@@ -105,7 +111,13 @@ class Engines:
         self._by_hash: dict[str, Engine] = {}
 
     def for_case(self, ruleset_id: str, case: TestCase) -> tuple[Engine, CheckContext]:
+        """A test case of ``ruleset_id``: in the case's jurisdiction, else the ruleset's."""
         jurisdiction = case.jurisdiction or self.library.versions(ruleset_id)[0].ruleset.ruleset.jurisdiction
+        return self.in_jurisdiction(case, jurisdiction)
+
+    def in_jurisdiction(self, case: TestCase | EvalCase, jurisdiction: str) -> tuple[Engine, CheckContext]:
+        """The engine of the bundle in force in ``jurisdiction`` on the case's date, and the case's check context."""
+        assert case.as_of is not None  # eval cases get their date before they are evaluated
         bundle = self.library.bundle(jurisdiction, case.as_of)
         engine = self._by_hash.get(bundle.hash)
         if engine is None:
@@ -134,6 +146,44 @@ def run_tests(library: Library, backend: str = "indexed") -> TestRun:
         candidates = candidate_measures(case, engine.bundle)
         run.results.append(CaseResult(ruleset_id, case, path, line, _failures(case, decision), decision, candidates))
     return run
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """One evaluated check case: the case as evaluated (its date and jurisdiction filled in), bundle and decision."""
+
+    case: EvalCase
+    jurisdiction: str
+    bundle_hash: str
+    rulesets: tuple[str, ...]  # id@version of the bundle, national level first
+    decision: Decision
+    failures: tuple[str, ...]  # against the case's expectation, if it states one
+
+
+def read_cases(path: Path) -> list[EvalCase]:
+    """The check cases of a YAML or JSON file: one case, or ``tests:`` with several (a tests.yaml)."""
+    data, _lines = read_yaml(path)
+    if isinstance(data, dict) and "tests" in data:
+        return list(parse_model(EvalSuite, path)[0].tests)
+    return [parse_model(EvalCase, path)[0]]
+
+
+def evaluate_cases(library: Library, cases: list[EvalCase], *, today: date, backend: str = "indexed",
+                   explain: bool = False) -> list[Evaluated]:
+    """Evaluate each case with the bundle in force in its jurisdiction (else CN) on its date (else ``today``).
+
+    An unknown jurisdiction is a ``KeyError`` naming the known ones, a date without rules ``NoRulesInForce``.
+    """
+    engines, results = Engines(library, backend), []
+    for case in cases:
+        case = case.model_copy(update={"as_of": case.as_of or today})
+        where = case.jurisdiction or "CN"
+        in_force = library.rules_in_force(where, case.as_of)
+        engine, context = engines.in_jurisdiction(case, where)
+        decision = engine.check(facts_of(case), context, with_explanation=explain, with_supervision=True)
+        rulesets = tuple(f"{f.ref.id}@{f.ref.version}" for f in in_force)
+        results.append(Evaluated(case, where, engine.bundle.hash, rulesets, decision, _failures(case, decision)))
+    return results
 
 
 def _touches(rule: CompiledRule, record: TestRecord) -> bool:

@@ -47,6 +47,17 @@ def read_ruleset_file(path: Path) -> RulesetFile:
     return RulesetFile(ruleset, path.resolve(), lines)
 
 
+class NoRulesInForce(ValueError):
+    """No ruleset of a jurisdiction's chain is in force on a date: an answer would be an empty ``allow``."""
+
+    field = "as_of"
+
+    def __init__(self, jurisdiction: str, as_of: date, first: date | None):
+        self.jurisdiction, self.as_of, self.first = jurisdiction, as_of, first
+        since = f"; the first rules for {jurisdiction} take effect on {first}" if first and first > as_of else ""
+        super().__init__(f"no ruleset is in force in {jurisdiction} on {as_of}{since}: check as_of")
+
+
 @dataclass(frozen=True)
 class Library:
     """All ruleset files and the instrument registry of one folder."""
@@ -137,13 +148,33 @@ class Library:
                     latest[header.id] = f  # validation forbids overlaps; a working copy may still overlap
         return sorted(latest.values(), key=lambda f: (chain.index(f.ruleset.ruleset.jurisdiction), f.ruleset.ruleset.id))
 
+    def rules_in_force(self, jurisdiction: str, on: date) -> list[RulesetFile]:
+        """``in_force``, refusing a date on which none is (``NoRulesInForce``) and an unknown jurisdiction (``KeyError``)."""
+        if jurisdiction not in self.jurisdictions:
+            raise KeyError(f"unknown jurisdiction {jurisdiction!r}; known: {', '.join(self.jurisdictions)}")
+        files = self.in_force(jurisdiction, on)
+        if not files:
+            raise NoRulesInForce(jurisdiction, on, self.first_in_force(jurisdiction))
+        return files
+
+    def first_in_force(self, jurisdiction: str) -> date | None:
+        """The first day some ruleset of ``jurisdiction``'s chain is in force (None: the chain has none)."""
+        chain = chain_of(jurisdiction)
+        starts = [f.ruleset.ruleset.effective_from for f in self.files if f.ruleset.ruleset.jurisdiction in chain]
+        return min(starts, default=None)
+
+    def without(self, path: Path) -> Library:
+        """This library without the file at ``path`` (a candidate saved among the rulesets it would join)."""
+        files = tuple(f for f in self.files if f.path != path)
+        return self if len(files) == len(self.files) else Library(self.root, files, self.instruments, self.registry_lines)
+
     def with_file(self, candidate: RulesetFile) -> Library:
         """This library with ``candidate`` added, replacing the version of the same id and version."""
         files = tuple(f for f in self.files if f.ref != candidate.ref) + (candidate,)
         return Library(self.root, files, self.instruments, self.registry_lines)
 
     def bundle(self, jurisdiction: str, on: date) -> Bundle:
-        """The bundle a check in ``jurisdiction`` on ``on`` is evaluated with."""
+        """The bundle a check in ``jurisdiction`` on ``on`` is evaluated with (empty if no ruleset is in force)."""
         if jurisdiction not in self.jurisdictions:
             raise KeyError(f"unknown jurisdiction {jurisdiction!r}; known: {', '.join(self.jurisdictions)}")
         return self.bundle_of(jurisdiction, [f.ref for f in self.in_force(jurisdiction, on)])

@@ -72,16 +72,23 @@ def _index_node(node: yaml.Node, location: Location, lines: dict[Location, int])
             _index_node(item, (*location, position), lines)
 
 
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML has it: the bundled rulesets load in ~0.07 s instead of ~1 s."""
+
+
 def read_yaml(path: Path) -> tuple[Any, LineIndex]:
-    """Parse ``path`` safely and index the line of every key and list item."""
+    """Parse ``path`` safely (once: the data is built from the same node tree whose lines are indexed)."""
     text = path.read_text(encoding="utf-8")
+    loader = SafeLoader(text)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise RulesetError([Problem("yaml-syntax", path, line, f"not valid YAML: {error}")]) from None
+    finally:
+        loader.dispose()
     lines: dict[Location, int] = {}
     if root is not None:
         _index_node(root, (), lines)
@@ -90,7 +97,7 @@ def read_yaml(path: Path) -> tuple[Any, LineIndex]:
 
 def _describe(error: dict[str, Any]) -> str:
     field = ".".join(str(part) for part in error["loc"]) or "(top level)"
-    message = error["msg"]
+    message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown field; check the spelling against rulesets/README.md"
     elif error["type"] == "missing":

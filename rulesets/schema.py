@@ -24,7 +24,7 @@ from jrp.vocabulary.records import (
     RecordType,
     Severity,
 )
-from jrp.vocabulary.scenarios import CheckRole, Scenario
+from jrp.vocabulary.scenarios import CheckRole, Scenario, ScenarioRole
 from jrp.vocabulary.scope import ProjectType, Sanction
 from jrp.vocabulary.subjects import RelatedRole, SubjectType
 
@@ -476,12 +476,12 @@ class RulesetHeader(Frozen):
     effective_from: date
     effective_to: date | None = None
     sources: tuple[Identifier, ...] = Field(min_length=1, description="instrument ids of the source documents")
-    reconstructed: str | None = Field(
+    reconstructed: Names | None = Field(
         default=None, description="set when the list itself is not in hand: what it was rebuilt from")
     replaces: tuple[str, ...] = Field(
         default=(), description="versions of this ruleset this corrected edition withdraws for their whole period; "
                                 "their files stay unchanged for replay and diff")
-    changes: str = Field(default="", description="what this version changes and why")
+    changes: Names | None = Field(default=None, description="what this version changes and why")
 
     @model_validator(mode="after")
     def _dates_ordered(self) -> RulesetHeader:
@@ -559,13 +559,12 @@ class Expectation(Frozen):
     supervision_class: str | None = None
 
 
-class TestCase(Frozen):
-    """One YAML test: facts + scenario + role + date → expected outcome and measures."""
+class CheckCase(Frozen):
+    """Facts + scenario + role + date: what ``jrp rulesets eval`` evaluates, and what every test case states."""
 
-    name: str
     as_of: date
     scenario: Scenario
-    role: CheckRole | None = None
+    role: ScenarioRole = None
     jurisdiction: Jurisdiction | None = None
     subject_type: SubjectType = SubjectType.legal_person
     birth_date: date | None = None
@@ -575,7 +574,25 @@ class TestCase(Frozen):
     tender_required: bool | None = None
     records: tuple[TestRecord, ...] = ()
     related: tuple[TestRelated, ...] = ()
+
+
+class TestCase(CheckCase):
+    """One YAML test: a check case and its expected outcome and measures."""
+
+    name: str
     expect: Expectation
+
+
+class EvalCase(CheckCase):
+    """A check case to evaluate (``jrp rulesets eval``): a test case whose name, expectation and date may be left out."""
+
+    name: str = ""
+    as_of: date | None = None  # type: ignore[assignment]  # the command's --as-of, else today
+    expect: Expectation | None = None
+
+
+class EvalSuite(Frozen):
+    tests: tuple[EvalCase, ...] = Field(min_length=1)
 
 
 class TestSuite(Frozen):

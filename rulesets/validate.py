@@ -20,6 +20,7 @@ from jrp.rulesets.precision_checks import period_problems, role_problems, scope_
 from jrp.rulesets.schema import CATEGORY_ONE_LEVELS, Citation, InstrumentStatus, Ruleset
 from jrp.vocabulary.jurisdictions import chain_of, parent_of
 from jrp.vocabulary.measures import ListKind, MeasureKind
+from jrp.vocabulary.scenarios import SCENARIO_ROLES
 
 LAPSE_WARNING_DAYS = 90
 
@@ -232,6 +233,22 @@ def _check_rule(file: RulesetFile, i: int, rule, measures: dict, lists: dict) ->
         if uncovered:
             yield _problem(file, ("rules", i, "scenarios"), "scenario-not-covered",
                            f"rule {rule.id} names {uncovered}, where measure {measure_id} does not apply")
+    yield from _check_rule_roles(file, i, rule, [measures[m] for m in rule.measures if m in measures])
+
+
+def _check_rule_roles(file: RulesetFile, i: int, rule, measures: list) -> Iterator[Problem]:
+    """A rule's roles must be roles some of its scenarios have (``SCENARIO_ROLES``), or it can never fire."""
+    scenarios = set(rule.scenarios) or {s for measure in measures for s in measure.scenarios}
+    if not scenarios:
+        return
+    possible = {role for scenario in scenarios for role in SCENARIO_ROLES[scenario]}
+    for j, role in enumerate(rule.roles):
+        if role not in possible:
+            yield _problem(file, ("rules", i, "roles", j), "role-not-in-scenario",
+                           f"rule {rule.id} names role {role.value}, which none of its scenarios "
+                           f"({', '.join(sorted(s.value for s in scenarios))}) has; use one of "
+                           f"{', '.join(sorted(r.value for r in possible)) or 'no role (leave roles empty)'}, "
+                           "or add the pair to vocabulary/scenarios.py SCENARIO_ROLES")
 
 
 def _overlaps(a: RulesetFile, b: RulesetFile) -> bool:

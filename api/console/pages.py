@@ -22,7 +22,8 @@ from jrp.access import Action, ApiKey
 from jrp.adapters.identity import mask_resident_id
 from jrp.api.console.csrf import csrf_token, remember_csrf
 from jrp.api.console.i18n import HTML_LANG, LANG_COOKIE, LANGUAGES, Translator, language_of, requested_language
-from jrp.api.console.session import PREFIX, NotSignedIn, PageError, session_key
+from jrp.api.console.session import PREFIX, NotSignedIn, PageError, runtime_of, session_key
+from jrp.api.console.values import Values
 
 log = logging.getLogger("jrp.console")
 
@@ -67,7 +68,8 @@ def render(request: Request, template: str, key: ApiKey | None, *, status: int =
     t = translator(request)
     navigation = [(PREFIX + path, label) for path, label, action in NAVIGATION if key is not None and key.may(action)]
     html = _env.get_template(f"console/{template}").render(
-        t=t, lang=HTML_LANG[t.language], language=t.language, key=key, navigation=navigation, prefix=PREFIX,
+        t=t, v=Values(t, runtime_of(request).library), lang=HTML_LANG[t.language], language=t.language, key=key,
+        navigation=navigation, prefix=PREFIX,
         path=request.url.path, languages=_language_links(request), csrf=csrf_token(request),
         mask_ids=key is None or not key.sees_resident_ids, **context)
     response = HTMLResponse(html, status_code=status, headers=HEADERS)

@@ -1,20 +1,35 @@
-"""Liveness and Prometheus metrics (no API key: they reveal no credit data)."""
+"""Liveness, readiness and Prometheus metrics (no API key: they reveal no credit data)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, Response
 
-from jrp.api.deps import MetricsDep
+from jrp.adapters.database import unreachable
+from jrp.api.deps import MetricsDep, RuntimeDep
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
+    """Alive: the process answers (it says nothing of the database)."""
     return {"status": "ok"}
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
-def metrics(metrics: MetricsDep) -> PlainTextResponse:
-    return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+@router.get("/readyz", responses={503: {"description": "not ready: the database or the rulesets are not"}})
+def readyz(runtime: RuntimeDep) -> JSONResponse:
+    """Ready to answer checks: the database answers a query and the rulesets are loaded; 503 naming what is not."""
+    problem = unreachable(runtime.engine)
+    checks = {"database": f"unreachable: {problem}" if problem else "ok"}
+    loaded = "library" in runtime.__dict__ and runtime.library.files
+    checks["rulesets"] = f"{len(runtime.library.files)} ruleset versions loaded" if loaded else "not loaded"
+    ready = checks["database"] == "ok" and bool(loaded)
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+
+
+@router.get("/metrics")
+def metrics(metrics: MetricsDep) -> Response:
+    """Prometheus metrics, summed over all worker processes of the server."""
+    body, content_type = metrics.render()
+    return Response(body, media_type=content_type)

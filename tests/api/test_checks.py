@@ -13,7 +13,7 @@ from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.api.conftest import CLEAN, DEBTOR, PERSON, STRANGER, TAXPAYER, Api
 
 MEASURE_FIELDS = {"measure_id", "name", "kind", "category", "effect", "jurisdiction", "ruleset_id", "ruleset_version",
-                  "legal_basis", "triggered_by", "proportionality", "until", "disputed", "via", "applies",
+                  "legal_basis", "triggered_by", "proportionality", "roles", "until", "disputed", "via", "applies",
                   "review_reasons", "repair"}
 
 

@@ -25,7 +25,7 @@ def test_no_key_or_an_unknown_key_is_401_and_bearer_works(api: Api) -> None:
 
 
 @pytest.mark.parametrize("change, words", [
-    ({"scenario": "administrative_licensing"}, "scenario 'administrative_licensing'"),
+    ({"scenario": "administrative_licensing", "role": "applicant"}, "scenario 'administrative_licensing'"),
     ({"jurisdiction": "CN-JS-SZ"}, "jurisdiction 'CN-JS-SZ'"),
     ({"jurisdiction": "CN"}, "jurisdiction 'CN'"),
 ])

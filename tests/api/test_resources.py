@@ -72,5 +72,5 @@ def test_health_and_metrics(api: Api) -> None:
     assert api.client.get("/healthz").json() == {"status": "ok"}
     api.check()
     text = api.client.get("/metrics").text
-    assert 'jrp_checks_total{scenario="government_procurement",outcome="deny"' in text
-    assert 'jrp_request_seconds_bucket{endpoint="check"' in text and 'le="+Inf"' in text
+    assert 'jrp_checks_total{outcome="deny",scenario="government_procurement"}' in text
+    assert 'jrp_http_request_duration_seconds_bucket{le="+Inf",method="POST",route="/v1/checks"}' in text

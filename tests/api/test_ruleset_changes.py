@@ -32,7 +32,8 @@ def test_diff_lists_every_change_with_relative_locations(api: Api) -> None:
     assert (body["from"], body["to"]) == ("cn-credit-repair@2023", "cn-credit-repair@2026")
     assert body["changes"] and body["errors"] == sum(1 for c in body["changes"] if c["level"] == "error")
     change = body["changes"][0]
-    assert set(change) == {"measure_id", "aspect", "direction", "detail", "before", "after", "level"}
+    assert set(change) == {"measure_id", "aspect", "direction", "detail", "before", "after", "level", "was", "now",
+                           "fields"}
     located = [c[side] for c in body["changes"] for side in ("before", "after") if c[side]]
     assert located and all(loc.startswith("CN/cn-credit-repair/") for loc in located)
     same = api.client.get("/v1/rulesets/diff", params={"from": "cn-credit-repair@2026", "to": "cn-credit-repair@2026"},

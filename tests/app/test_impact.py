@@ -71,7 +71,11 @@ def test_widening_shows_every_listed_subject_gaining_the_measure(store, tmp_path
 
 def test_narrowing_shows_losses_and_an_unchanged_copy_nothing(store, tmp_path):
     library = Library.load(FIXTURE)
-    narrowed = _candidate(tmp_path, lambda d: d["measures"][0].update(min_severity="serious", scenarios=["inspection"]))
+    def narrow(data):
+        data["measures"][0].update(min_severity="serious", scenarios=["inspection"])
+        data["rules"][0].update(roles=["inspected_entity"])  # a supplier is no role of an inspection
+
+    narrowed = _candidate(tmp_path, narrow)
     report = preview(library, read_ruleset_file(narrowed), store, AS_OF)
     assert report.counts.lost == {("banned-from-procurement", "government_procurement", "supplier", "CN"): len(LISTED)}
     unchanged = preview(library, read_ruleset_file(_candidate(tmp_path, lambda d: None)), store, AS_OF)

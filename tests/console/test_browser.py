@@ -7,6 +7,8 @@ One server and one browser for the whole module; each test has a fresh browser c
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,8 +102,8 @@ def test_diff_between_two_bundled_versions(page: Page, live: screenshots.LiveCon
     expect(page.locator("nav.main")).not_to_contain_text("日志校验")
     screenshots.open_diff(page)
     expect(page.locator(".verdict")).to_contain_text("cn-credit-repair@2023 → cn-credit-repair@2026：2 处变化")
-    row = page.locator("table.diff tr", has_text="effective dates")
-    expect(row).to_contain_text("2023-05-01–2026-03-31 → 2026-04-01–open")
+    row = page.locator("table.diff tr", has_text="施行期间")
+    expect(row).to_contain_text("2023-05-01 – 2026-03-31 → 2026-04-01 – 至今")
     expect(row).to_contain_text("CN/cn-credit-repair/2026.yaml:10")
 
 
@@ -130,8 +132,52 @@ def test_forbidden_pages_and_sign_out(page: Page, live: screenshots.LiveConsole)
     expect(page).to_have_url(f"{live.url}/console/sign-in?next=%2Fconsole%2Frulesets")
 
 
+@pytest.mark.parametrize("path", ["/console/sign-in", "/console/decisions", "/console/rulesets/cn-basic-list"])
+def test_chinese_headings_render_in_a_cjk_font_the_console_names(page: Page, live: screenshots.LiveConsole,
+                                                                path: str) -> None:
+    if path != "/console/sign-in":
+        screenshots.sign_in(page, live, "auditor")
+    page.goto(live.url + path)
+    assert screenshots.chinese_renders(page) is None
+    used = screenshots.fonts_used(page, "h1")
+    assert set(used) <= set(screenshots.declared_fonts(screenshots.CONSOLE_CSS.read_text(encoding="utf-8")))
+
+
+def test_without_a_cjk_font_the_check_sees_boxes(browser: Browser, live: screenshots.LiveConsole, tmp_path: Path) -> None:
+    """The check itself, on a machine like a fresh one: chromium whose fontconfig knows only the Latin fonts."""
+    fonts = [path for path in Path("/usr/share/fonts").rglob("*") if path.suffix in (".ttf", ".otf", ".ttc", ".otc")]
+    cjk = {font.parent for font in fonts if font.suffix in (".ttc", ".otc") or re.search("cjk|wqy|han", font.name, re.I)}
+    latin = sorted({font.parent for font in fonts} - cjk)
+    config = tmp_path / "fonts.conf"
+    config.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                      + "".join(f"<dir>{folder}</dir>" for folder in latin)
+                      + f"<cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>", encoding="utf-8")
+    latin_only = browser.browser_type.launch(executable_path=str(screenshots.CHROMIUM), args=screenshots.CHROMIUM_ARGS,
+                                             env={**os.environ, "FONTCONFIG_FILE": str(config)})
+    try:
+        page = latin_only.new_page()
+        page.goto(f"{live.url}/console/sign-in")
+        problem = screenshots.chinese_renders(page)
+    finally:
+        latin_only.close()
+    assert problem is not None and "none of the CJK fonts the console names" in problem, problem
+
+
+def test_the_batch_report_renders_its_chinese(page: Page, live: screenshots.LiveConsole) -> None:
+    headers = {"X-API-Key": live.keys["checker"]}
+    batch = page.request.post(f"{live.url}/v1/checks/batch", headers=headers, data={
+        "scenario": "government_procurement", "jurisdiction": "CN-JS-NT", "purpose": "南通市政府采购项目 NT-2025-017",
+        "subjects": [{"id": screenshots.DEBTOR}]})
+    assert batch.ok, batch.text()
+    page.set_extra_http_headers(headers)
+    page.goto(f"{live.url}/v1/checks/batch/{batch.json()['batch_id']}/report")
+    expect(page.locator("h1")).to_have_text("信用信息结果报告")
+    assert screenshots.chinese_renders(page) is None
+
+
 def test_screenshot_script_captures_every_main_page(browser: Browser, live: screenshots.LiveConsole, tmp_path: Path) -> None:
     taken = screenshots.capture(browser, live, tmp_path)
     assert {path.stem for path in taken} == {"sign-in", "decisions", "decision", "decision-en", "replay", "verify",
                                              "rulesets", "ruleset", "diff", "impact"}
     assert all(path.read_bytes().startswith(b"\x89PNG") and path.stat().st_size > 10_000 for path in taken)
+    # and capture() checked on each page with a Chinese heading that it renders in a CJK font (it raises otherwise)

@@ -36,10 +36,16 @@ def test_diff_highlights_a_penalty_widened_without_basis(edited: Api) -> None:
     assert page.status_code == 200
     error_rows = [row for row in page.text.split("<tr ")[1:] if row.startswith('class="error"')]
     assert error_rows and all(WIDENED in row and "<td>错误</td>" in row for row in error_rows)
-    scenarios = next(html.unescape(row) for row in error_rows if "<td>scenarios</td>" in row)
-    assert "now also in ['honours'] without a new legal basis" in scenarios
+    scenarios = next(html.unescape(row) for row in error_rows if "<td>适用场景</td><td>加重</td>" in row)
+    assert "政府采购 → 政府采购、评先评优（未新增法律依据：请引用允许加重惩戒的条款）" in scenarios
     assert "CN/cn-basic-list/2024.2.yaml:" in scenarios and "CN/cn-basic-list/2026.1.yaml:" in scenarios
     assert f"其中 {len(error_rows)} 处错误" in html.unescape(page.text)
+    removed = html.unescape(page.text.split('judgment-debtor-procurement</td>')[1].split("</tr>")[0])
+    assert "<td>规则</td><td>删除</td>" in removed and "失信被执行人名单 → gp-supplier-disqualified" in removed
+    english = html.unescape(console.get("/console/rulesets/diff", **{"from": "cn-basic-list@2024.2",
+                                                                     "to": "cn-basic-list@2026.1", "lang": "en"}).text)
+    assert ("<td>scenarios</td><td>widened</td>     <td>government procurement → government procurement, honours "
+            "(without a new legal basis: cite the article that allows the wider penalty)") in " ".join(english.split("\n"))
 
 
 def test_replay_with_current_rules_lists_the_differences(edited: Api) -> None:
@@ -67,3 +73,22 @@ def test_impact_preview_counts_losses_and_logs_nothing(fresh_api: Api) -> None:
     assert fresh_api.runtime.log.verify().count == logged
     bundled = console.client.post("/console/impact", data={"csrf": console.csrf(), "base": "cn-credit-repair@2026"})
     assert bundled.status_code == 200 and "cn-credit-repair@2026" in bundled.text
+
+
+def _widened_candidate_yaml() -> str:
+    """The screenshots' candidate with the supplier-only bad-conduct ban opened to any role, citing nothing new."""
+    data = yaml.safe_load(screenshots.candidate_yaml())
+    next(measure for measure in data["measures"] if measure["id"] == "gp-ban-supplier")["roles"] = []
+    return yaml.safe_dump(data, allow_unicode=True)
+
+
+def test_a_candidate_the_diff_rejects_is_refused_by_the_console_and_the_api_alike(api: Api) -> None:
+    candidate = _widened_candidate_yaml()
+    console = open_console(api, "maintainer")
+    page = console.client.post("/console/impact", data={"csrf": console.csrf(), "candidate_yaml": candidate,
+                                                        "as_of": screenshots.AS_OF})
+    refused = "against cn-basic-list@2024.2: gp-ban-supplier roles widened: supplier → any role without a new legal basis"
+    assert page.status_code == 422 and refused in html.unescape(page.text)
+    answer = api.client.post("/v1/rulesets/impact", json={"candidate_yaml": candidate, "as_of": screenshots.AS_OF},
+                             headers=api.headers("maintainer"))
+    assert answer.status_code == 422 and refused in answer.json()["errors"][0]["message"]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable
-from enum import StrEnum
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -13,25 +12,70 @@ import pytest
 from jrp.access import Action, Role
 from jrp.adapters.feedback import Period
 from jrp.api.console.i18n import LANG_COOKIE, MESSAGES
-from jrp.differences import Change, MeasureGroup
-from jrp.engine.types import Outcome
+from jrp.demo_vocabulary import vocabulary_of
+from jrp.differences import COMPARED, Change, MeasureGroup
+from jrp.engine.types import Outcome, Trigger
+from jrp.rulesets.diff import Aspect, Direction
+from jrp.rulesets.library import Library
 from jrp.rulesets.loader import Level
-from jrp.vocabulary.measures import Effect, MeasureKind
-from jrp.vocabulary.scenarios import Scenario
+from jrp.rulesets.schema import (CommitmentBreachTrigger, CommitmentsKeptTrigger, CreditList, CrossRegionMapping,
+                                 GradeTrigger, GradingScheme, Names, PenaltyTrigger, PointsTrigger, PublicationPeriod,
+                                 PublicationPeriods, RepeatTrigger, Rule, ScoreTrigger, SupervisionClass, When)
+from jrp.tester import iter_cases
+from jrp.vocabulary.measures import Effect, ListKind, MeasureKind
+from jrp.vocabulary.records import Impact, RecordStatus, RecordType, Severity
+from jrp.vocabulary.scenarios import CheckRole, Scenario
+from jrp.vocabulary.subjects import RelatedRole
 from tests.console.conftest import Console
 
 CONSOLE = Path(__file__).parents[2] / "api" / "console"
+REPORT = CONSOLE.parent
 LITERAL_KEY = re.compile(r"""["']((?:[a-z_]+\.)+[a-z0-9_]*[a-z0-9])["']""")  # "impact.change." ~ x: a prefix, not a key
 FILES = (".html", ".css", ".js", ".py", ".yaml")
 FIELD_NAME = re.compile(r"""(?:parse_\w+\([^)]*?|problems\.add(?:_detail)?\(|field=)["']([a-z_]+)["']""")
-LABELLED: dict[str, type[StrEnum]] = {"scenario": Scenario, "outcome": Outcome, "role": Role, "action": Action,
-                                      "effect": Effect, "kind": MeasureKind, "level": Level, "stats.period": Period,
-                                      "difference": Change, "group": MeasureGroup}
+def _domains() -> set[str]:
+    """The penalty domains the bundled rulesets, their tests and the demo data use."""
+    library = Library.load()
+    found = {d for f in library.files for r in f.ruleset.rules for kind in ("penalty", "repeated_penalties")
+             if getattr(r.when, kind) for d in getattr(r.when, kind).domains}
+    found |= {d for f in library.files if f.ruleset.publication_periods for d in f.ruleset.publication_periods.domain_minimums}
+    found |= {r.domain for _, case, _, _ in iter_cases(library) for r in case.records if r.domain}
+    found |= {d for f in library.files for mapping in f.ruleset.cross_region for d in mapping.domains}
+    return found | set(vocabulary_of(library).penalty_domains)
+
+
+def _yaml_fields() -> set[str]:
+    """The fields of the ruleset entries the semantic diff compares field by field (trigger kinds and severities
+    have labels of their own)."""
+    models = (CreditList, Rule, When, PenaltyTrigger, RepeatTrigger, PointsTrigger, GradeTrigger, ScoreTrigger,
+              CommitmentBreachTrigger, CommitmentsKeptTrigger, GradingScheme, SupervisionClass, PublicationPeriods,
+              PublicationPeriod, CrossRegionMapping, Names)
+    fields = {name for model in models for name in model.model_fields}
+    return fields - {t.value for t in Trigger} - {s.name for s in Severity}
+
+
+LABELLED: dict[str, Iterable[str]] = {  # every value shown under a label prefix: each needs a label in both languages
+    **{prefix: [member.value for member in enum] for prefix, enum in (
+        ("scenario", Scenario), ("outcome", Outcome), ("role", Role), ("action", Action), ("effect", Effect),
+        ("kind", MeasureKind), ("level", Level), ("stats.period", Period), ("difference", Change),
+        ("group", MeasureGroup), ("check_role", CheckRole), ("related_role", RelatedRole),
+        ("record_type", RecordType), ("status", RecordStatus), ("list_kind", ListKind), ("impact_level", Impact),
+        ("trigger", Trigger), ("direction", Direction))},
+    "severity": [member.name for member in Severity],
+    "aspect": [member.name for member in Aspect],
+    "attribute": list(COMPARED),
+    "period": ["Y", "M", "D"],
+    "impact.reason": ["not_in_force", "no_change", "no_subjects"],
+    "jurisdiction": list(Library.load().jurisdictions),
+    "domain": sorted(_domains()),
+    "yaml": sorted(_yaml_fields()),
+}
 
 
 def _sources() -> str:
-    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(CONSOLE.rglob("*"))
-                     if path.suffix in (".py", ".html"))
+    """The console's code and templates, and the batch report's (it renders through the same catalogue)."""
+    files = [*sorted(CONSOLE.rglob("*")), REPORT / "report.py", REPORT / "templates" / "batch_report.html"]
+    return "\n".join(path.read_text(encoding="utf-8") for path in files if path.suffix in (".py", ".html"))
 
 
 def _placeholders(message: str) -> set[str]:
@@ -51,9 +95,10 @@ def test_the_pages_use_every_key_of_the_catalogue_and_nothing_else() -> None:
     prefixes = {key.split(".")[0] for key in MESSAGES["en"]}
     used = {key for key in LITERAL_KEY.findall(sources) if key.split(".")[0] in prefixes and not key.endswith(FILES)}
     used |= {f"field.{name}" for name in FIELD_NAME.findall(sources)}
-    used |= {f"{prefix}.{member.value}" for prefix, enum in LABELLED.items() for member in enum}
+    used |= {f"{prefix}.{value}" for prefix, values in LABELLED.items() for value in values}
     used |= {f"replay.{rules}" for rules in ("original", "current")} | {f"decision.replay_{r}" for r in ("original", "current")}
     used |= {f"impact.change.{change}" for change in ("gains", "loses")}
+    used |= {key for key in MESSAGES["en"] if key.startswith("domain.")}  # more domains than the bundled rules use
     missing = sorted(used - MESSAGES["en"].keys())
     assert not missing, missing
     assert not sorted(MESSAGES["en"].keys() - used), "unused messages"

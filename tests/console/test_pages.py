@@ -28,7 +28,8 @@ def test_the_decision_page_shows_inputs_basis_trace_facts_and_chain(api: Api, co
     for expected in ("苏州恒远机电设备有限公司", DEBTOR, "南通市政府采购项目 NT-2025-001", "NT-2025-001", "CN-JS-NT",
                      "失信被执行人不具备政府采购供应商资格", "gp-supplier-disqualified", "中华人民共和国政府采购法", "第22条第1款第2项",
                      "具有良好的商业信誉和健全的财务会计制度",  # the quote, from the ruleset version used
-                     "trigger list, severity serious", "demo-fixed-debtor-listing", "（2025）苏0508执1234号",
+                     "触发：名单；严重程度：严重；措施要求的最低严重程度：严重；第1类“禁止”措施，强度 5/5",
+                     "demo-fixed-debtor-listing", "（2025）苏0508执1234号",
                      decision["bundle"]["hash"], stored.hash, stored.prev_hash, "按原规则重放", "按现行规则重放"):
         assert expected in text, expected
     assert '<tr class="used">' in page.text  # the record that triggered the measures is marked
@@ -148,7 +149,7 @@ def test_diff_page_lists_changes_with_file_and_line(console_as: Callable[..., Co
     page = console.get("/console/rulesets/diff", **{"from": "cn-credit-repair@2023", "to": "cn-credit-repair@2026"})
     text = html.unescape(page.text)
     assert page.status_code == 200 and "CN/cn-credit-repair/2023.yaml:10" in text and "CN/cn-credit-repair/2026.yaml:10" in text
-    assert "2023-05-01–2026-03-31 → 2026-04-01–open" in text and "0 处错误" in text
+    assert "2023-05-01 – 2026-03-31 → 2026-04-01 – 至今" in text and "0 处错误" in text
     mixed = console.get("/console/rulesets/diff", lang="en", **{"from": "cn-credit-repair@2023", "to": "cn-tax-credit@2025"})
     assert mixed.status_code == 422 and "To version: compare two versions of one ruleset" in html.unescape(mixed.text)
     unknown = console.get("/console/rulesets/diff", **{"from": "/etc/passwd.yaml", "to": "cn-credit-repair@2026"})
@@ -199,5 +200,5 @@ def test_a_decision_page_says_what_needs_review_and_how_a_measure_ends(fresh_api
 
 def test_a_corrected_reconstruction_says_so(console_as: Callable[..., Console]) -> None:
     page = html.unescape(console_as("checker").get("/console/rulesets/cn-basic-list", version="2024.2").text)
-    assert "重构说明" in page and "The text of the 2024 basic list is not in hand" in page
+    assert "重构说明" in page and "2024年版基础清单原文未取得" in page
     assert "更正并撤回的版本" in page and "2024.1" in page

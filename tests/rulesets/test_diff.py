@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jrp.rulesets.diff import Direction, diff
-from jrp.rulesets.library import read_ruleset_file
+from jrp.rulesets.diff import ANY_ROLE, Aspect, Direction, diff
+from jrp.rulesets.library import BUNDLED_RULESETS, Library, read_ruleset_file
 from jrp.rulesets.loader import Level
 
 BASE = Path(__file__).parent / "fixture" / "CN" / "base" / "1.yaml"
@@ -80,6 +80,7 @@ def test_added_and_removed_measures_and_dates(tmp_path):
         ("(ruleset)", "effective dates", Direction.changed),
         ("banned-from-procurement", "measure", Direction.removed),
         ("new-measure", "measure", Direction.added),
+        ("bad-supplier-banned", "rule", Direction.changed),  # it now names the new measure
     }
 
 
@@ -92,3 +93,93 @@ def test_ruleset_level_sections_are_compared_between_bundled_editions():
     [periods] = [c for c in changes if c.aspect == "publication periods"]
     assert "general.max: P3Y → P1Y" in periods.detail
     assert periods.before.endswith(".yaml:14") and "2026.yaml" in periods.after
+
+
+REVIEW = {"id": "procurement-review", "name": {"zh": "从严审核", "en": "Heightened review"}, "kind": "penalty",
+          "category": 2, "effect": "heightened_review", "matter": "政府采购", "target": "供应商", "means": "从严审核",
+          "authority": "财政部门", "basis": [{"instrument": "gov-procurement-law", "article": 77}],
+          "scenarios": ["government_procurement"], "intensity": 2}
+WATCH = {"id": "watch", "name": {"zh": "关注", "en": "Watch"}, "kind": "serious", "authority": "财政部门",
+         "basis": [{"instrument": "gov-procurement-law", "article": 77}]}
+REVIEW_RULE = {"id": "watch-review", "when": {"list": "watch"}, "measures": ["procurement-review"], "roles": ["supplier"]}
+
+
+def _with_review(data):
+    data["lists"].append(dict(WATCH))
+    data["measures"].append(dict(REVIEW))
+    data["rules"].append(dict(REVIEW_RULE))
+
+
+def _diff_of(tmp_path: Path, edit_old, edit_new):
+    old, new = _edited(tmp_path / "old", edit_old), _edited(tmp_path / "new", edit_new)
+    return diff(read_ruleset_file(old), read_ruleset_file(new))
+
+
+@pytest.fixture
+def two_dirs(tmp_path: Path) -> Path:
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    return tmp_path
+
+
+def test_pointing_a_review_rule_at_a_category_one_ban_without_new_basis_is_an_error(two_dirs):
+    def repoint(data):
+        _with_review(data)
+        data["rules"][-1]["measures"] = ["banned-from-procurement"]
+
+    changes = _diff_of(two_dirs, _with_review, repoint)
+    [ban] = [c for c in changes if c.measure_id == "banned-from-procurement"]
+    assert (ban.aspect, ban.direction, ban.level) == (Aspect.triggers, Direction.widened, Level.error)
+    assert ban.now == ("list:bad-suppliers", "list:watch") and "without a new legal basis" in ban.detail
+    [review] = [c for c in changes if c.measure_id == "procurement-review"]  # left without a rule: narrowed, not widened
+    assert (review.aspect, review.direction, review.level) == (Aspect.triggers, Direction.narrowed, Level.warning)
+    assert "no rule reaches the measure any more" in review.detail
+    assert not [c for c in changes if c.aspect == Aspect.roles]
+
+
+def test_a_repointed_rule_that_brings_a_new_citation_is_founded(two_dirs):
+    def repoint(data):
+        _with_review(data)
+        data["rules"][-1].update(measures=["banned-from-procurement"], basis=[{"instrument": "gov-procurement-law",
+                                                                               "article": 22}])
+
+    [ban] = [c for c in _diff_of(two_dirs, _with_review, repoint) if c.measure_id == "banned-from-procurement"]
+    assert (ban.direction, ban.level) == (Direction.widened, Level.warning)
+
+
+def test_a_new_rule_appears_and_widens_the_penalty_it_reaches(tmp_path):
+    def add_rule(data):
+        data["lists"].append(dict(WATCH))
+        data["rules"].append({"id": "watch-ban", "when": {"list": "watch"}, "measures": ["banned-from-procurement"]})
+
+    changes = {(c.measure_id, c.aspect, c.direction): c for c in _changes(tmp_path, add_rule)}
+    assert ("watch-ban", Aspect.rule, Direction.added) in changes
+    assert ("watch", Aspect.list, Direction.added) in changes
+    assert changes[("banned-from-procurement", Aspect.triggers, Direction.widened)].level is Level.error
+    roles = changes[("banned-from-procurement", Aspect.roles, Direction.widened)]  # the new rule names no role
+    assert (roles.was, roles.now, roles.level) == (("supplier",), (ANY_ROLE,), Level.error)
+
+
+def test_a_changed_threshold_is_reported_as_a_trigger_condition(two_dirs):
+    def threshold(severity):
+        return lambda data: data["rules"][0].update(when={"penalty": {"min_severity": severity}})
+
+    [change] = [c for c in _diff_of(two_dirs, threshold("serious"), threshold("general"))
+                if c.aspect == Aspect.trigger_condition]
+    assert change.detail == "penalty: min_severity: serious → general"
+    assert change.fields == (("min_severity", "serious", "general"),)
+    assert change.direction is Direction.changed
+
+
+def test_dropping_a_reach_limit_widens_the_measure_without_basis(tmp_path):
+    """精准惩戒: a licence bar that no longer keeps to the licence its decision names is an unfounded widening."""
+    library = Library.load()
+    old = library.resolve("cn-basic-list@2024.2")
+    text = (BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.2.yaml").read_text(encoding="utf-8")
+    widened = tmp_path / "2026.1.yaml"
+    widened.write_text(text.replace("    reach: {matter: same_as_record}\n", "", 1)
+                       .replace('version: "2024.2"', 'version: "2026.1"'), encoding="utf-8")
+    changes = [c for c in diff(old, read_ruleset_file(widened)) if c.aspect == "reach"]
+    assert [(c.measure_id, c.direction.value, c.level.value) for c in changes] == [
+        ("licence-reapplication-bar-1y", "widened", "error")]
+    assert "matter" in changes[0].detail and changes[0].was == ("matter: same_as_record",)

@@ -53,9 +53,21 @@ def search(request: Request, key: Annotated[ApiKey, Depends(may(Action.search_de
             since=since and _day_start(since), until=until and _day_start(until + timedelta(days=1)),
             limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     pages = {n: str(request.url.include_query_params(page=n).query) for n in (page - 1, page + 1)}
+    more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     return render(request, "decisions.html", key, status=422 if problems else 200, problems=problems.messages,
-                  form=query, rows=rows[:PAGE_SIZE], page=page, previous=page > 1 and pages[page - 1],
-                  next=len(rows) > PAGE_SIZE and pages[page + 1], scenarios=SCENARIOS, outcomes=OUTCOMES)
+                  form=query, rows=rows, page=page, previous=page > 1 and pages[page - 1],
+                  next=more and pages[page + 1], scenarios=SCENARIOS, outcomes=OUTCOMES,
+                  callers=_callers(request, rows), names=runtime_of(request).facts.names([r["subject_id"] for r in rows]))
+
+
+def _callers(request: Request, rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Who asked, by key id: the key's department and name (the id itself for a key no longer stored)."""
+    keys = runtime_of(request).keys
+    callers = {}
+    for key_id in {row["caller_key_id"] for row in rows}:
+        key = keys.get(key_id)
+        callers[key_id] = " ".join(filter(None, (key.department, key.name))) if key else key_id
+    return callers
 
 
 def _readable_decision(request: Request, key: ApiKey, decision_id: str) -> StoredDecision:
