@@ -13,6 +13,7 @@ from pathlib import Path
 
 from jrp.api.errors import InvalidField, NotFound
 from jrp.api.schemas import FieldChangeV1, RulesetChangeV1, RulesetDiffV1, RulesetSummaryV1, RulesetVersionV1
+from jrp.bulk.runners import InProcessRunner
 from jrp.impact import RECENT_DECISIONS, ImpactReport, InvalidCandidate, default_as_of, preview
 from jrp.rulesets.bundle import RulesetRef
 from jrp.rulesets.diff import Change, diff
@@ -85,7 +86,7 @@ def impact_preview(runtime: Runtime, candidate_yaml: str, as_of: date | None, sa
     """Who would gain or lose which measures if the candidate went live on ``as_of`` (nothing is logged)."""
     candidate = candidate_of(candidate_yaml)
     try:
-        return preview(runtime.library, candidate, runtime.facts,
+        return preview(runtime.library, candidate, InProcessRunner(runtime.facts),
                        as_of or default_as_of(candidate, runtime.service.today()), sample=sample,
                        recent_decisions=runtime.log.recent(RECENT_DECISIONS))
     except InvalidCandidate as error:

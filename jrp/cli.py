@@ -20,6 +20,7 @@ from jrp.cli_audit import audit_app
 from jrp.cli_errors import UserErrorsGroup, fail, iso_date
 from jrp.cli_keys import keys_app
 from jrp.cli_rulesets import rulesets_app
+from jrp.cli_screen import export_app, screen_command
 from jrp.runtime import Runtime
 from jrp.vocabulary.scenarios import CheckRole, Scenario
 from jrp.vocabulary.scope import ProjectType
@@ -35,6 +36,7 @@ app = typer.Typer(help="Joint rewards and penalties (联合奖惩): silent check
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(rulesets_app, name="rulesets")
+app.add_typer(export_app, name="export")
 
 ENV = {"data_dir": "JRP_DATA_DIR", "database_url": "DATABASE_URL", "rulesets_dir": "JRP_RULESETS_DIR",
        "config": "JRP_CONFIG"}
@@ -294,3 +296,6 @@ def demo(
         markup=False, soft_wrap=True)
     runtime.close()
     run(runtime.settings, "127.0.0.1", port, workers)
+
+
+app.command("screen")(screen_command)

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from jrp.cli_errors import fail, iso_date
+from jrp.cli_screen import FactsOpt, SparkConfOpt, SparkMasterOpt, runner_for
 from jrp.vocabulary.scenarios import CheckRole, Scenario
 
 if TYPE_CHECKING:
@@ -275,10 +276,12 @@ def impact_command(
                                                     "first day if later)")] = None,
     sample: Annotated[int | None, typer.Option(min=1, help="a seeded sample of this many subjects (default: all)")] = None,
     as_json: JsonOpt = False,
+    spark_master: SparkMasterOpt = None,
+    facts: FactsOpt = None,
+    spark_conf: SparkConfOpt = None,
 ) -> None:
-    """Who gains or loses which measures if CANDIDATE goes live, over the store of the global options."""
-    from rich.progress import Progress
-
+    """Who gains or loses which measures if CANDIDATE goes live, over the store of the global options
+    (or, with --spark-master, over its facts export on Spark)."""
     from jrp.impact import RECENT_DECISIONS, InvalidCandidate, default_as_of, preview
     from jrp.rulesets.loader import RulesetError
 
@@ -290,11 +293,10 @@ def impact_command(
     day = as_of or default_as_of(file, runtime.service.today())
     stored = sum(len(page) for page in runtime.facts.iter_subject_ids(10_000))
     try:
-        with Progress(console=console, transient=True, disable=as_json) as progress:
-            task = progress.add_task("evaluating subjects", total=min(stored, sample or stored))
-            report = preview(runtime.library, file, runtime.facts, day, sample=sample,
-                             recent_decisions=runtime.log.recent(RECENT_DECISIONS),
-                             progress=lambda done: progress.update(task, completed=done))
+        with runner_for(runtime, spark_master, facts, spark_conf, min(stored, sample or stored),
+                        "evaluating subjects") as runner:
+            report = preview(runtime.library, file, runner, day, sample=sample,
+                             recent_decisions=runtime.log.recent(RECENT_DECISIONS))
     except InvalidCandidate as error:
         raise fail(f"the candidate does not validate: fix it before previewing its impact: {error}") from None
     if as_json:
@@ -306,17 +308,18 @@ def impact_command(
 def _print_impact(report: ImpactReport) -> None:
     from rich.table import Table
 
+    counts = report.counts
     table = Table("measure", "scenario", "role", "jurisdiction", "gained", "lost",
                   title=f"Impact of {report.candidate} on {report.as_of}")
-    for key in sorted(report.gained.keys() | report.lost.keys(), key=str):
+    for key in sorted(counts.gained.keys() | counts.lost.keys(), key=str):
         measure, scenario, role, jurisdiction = key
-        table.add_row(measure, scenario, role or "any", jurisdiction, str(report.gained[key]), str(report.lost[key]))
+        table.add_row(measure, scenario, role or "any", jurisdiction, str(counts.gained[key]), str(counts.lost[key]))
     console.print(table)
     shifts = Table("scenario", "role", "jurisdiction", "before", "after", "subjects", title="Outcome shifts")
-    for (scenario, role, jurisdiction, before, after), n in sorted(report.outcome_shifts.items(), key=str):
+    for (scenario, role, jurisdiction, before, after), n in sorted(counts.outcome_shifts.items(), key=str):
         shifts.add_row(scenario, role or "any", jurisdiction, before, after, str(n))
     console.print(shifts)
-    console.print(f"{report.subjects} subjects, {report.evaluations} evaluations in {report.seconds:.1f} s; "
+    console.print(f"{counts.subjects} subjects, {counts.evaluations} evaluations in {report.seconds:.1f} s; "
                   f"{len(report.decisions_changed)} of {report.decisions_checked} recent decisions would change",
                   markup=False)
     if report.reason:

@@ -3,25 +3,30 @@
 Only the (scenario, role) pairs that the changed measures touch are evaluated, for
 every stored subject (or a sample), in every jurisdiction whose bundle the candidate
 changes; recent decisions are re-evaluated on their stored facts too. Nothing is
-written to the decision log.
+written to the decision log. The subjects are evaluated by a ``jrp.bulk`` runner: in
+this process over the store, or on Spark over a facts export.
 """
 
 from __future__ import annotations
 
+import bisect
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, Self
 
+from jrp.bulk.evaluation import BulkJob, SubjectVerdicts
+from jrp.bulk.runners import BulkRunner
 from jrp.differences import Difference, compare
 from jrp.engine.codec import decision_to_json, facts_from_json
 from jrp.engine.compile import CompiledBundle, compile_bundle
 from jrp.engine.evaluate import Engine
-from jrp.engine.facts import CheckContext, SubjectFacts
-from jrp.engine.types import Decision
+from jrp.engine.facts import CheckContext
+from jrp.rulesets.bundle import Bundle
 from jrp.rulesets.candidate import Judgement, judge
 from jrp.rulesets.library import Library, RulesetFile
 from jrp.vocabulary.jurisdictions import chain_of
@@ -45,20 +50,62 @@ def default_as_of(candidate: RulesetFile, today: date) -> date:
     return max(today, candidate.ruleset.ruleset.effective_from)
 
 
-class SubjectSource(Protocol):
-    """The facts store as the impact preview reads it: every subject, page by page."""
-
-    def iter_subject_ids(self, page_size: int) -> Iterator[list[str]]: ...
-
-    def load_many(self, subject_ids: Sequence[str]) -> dict[str, SubjectFacts]: ...
-
-
 @dataclass
 class JurisdictionPlan:
     jurisdiction: str
-    current: Engine
-    candidate: Engine
+    current: Bundle
+    candidate: Bundle
     pairs: list[tuple[str, str | None]]
+
+
+Slot = tuple[str, str | None, str]  # (scenario, role, jurisdiction) of one pair of evaluations: current, candidate
+
+
+@dataclass
+class ImpactTally:
+    """Measures gained and lost and outcome shifts over the subjects added so far (mergeable).
+
+    ``examples`` keeps the smallest subject ids per (measure, change), so merged
+    partitions give the same examples as one pass over the store.
+    """
+
+    slots: tuple[Slot, ...] = ()
+    subjects: int = 0
+    evaluations: int = 0
+    gained: Counter = field(default_factory=Counter)  # (measure, scenario, role, jurisdiction) -> subjects
+    lost: Counter = field(default_factory=Counter)
+    outcome_shifts: Counter = field(default_factory=Counter)  # (scenario, role, jurisdiction, before, after)
+    examples: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def add(self, item: SubjectVerdicts) -> None:
+        self.subjects += 1
+        self.evaluations += len(item.verdicts)
+        for (scenario, role, jurisdiction), before, after in zip(self.slots, item.verdicts[::2], item.verdicts[1::2]):
+            for measure in set(after.measures) - set(before.measures):
+                self.gained[(measure, scenario, role, jurisdiction)] += 1
+                self._example(measure, "gains", item.subject_id)
+            for measure in set(before.measures) - set(after.measures):
+                self.lost[(measure, scenario, role, jurisdiction)] += 1
+                self._example(measure, "loses", item.subject_id)
+            if before.outcome != after.outcome:
+                self.outcome_shifts[(scenario, role, jurisdiction, before.outcome, after.outcome)] += 1
+
+    def merge(self, other: Self) -> Self:
+        self.subjects += other.subjects
+        self.evaluations += other.evaluations
+        self.gained.update(other.gained)
+        self.lost.update(other.lost)
+        self.outcome_shifts.update(other.outcome_shifts)
+        for (measure, change), subject_ids in other.examples.items():
+            for subject_id in subject_ids:
+                self._example(measure, change, subject_id)
+        return self
+
+    def _example(self, measure: str, change: str, subject_id: str) -> None:
+        examples = self.examples.setdefault((measure, change), [])
+        if subject_id not in examples:
+            bisect.insort(examples, subject_id)
+            del examples[EXAMPLES_PER_CHANGE:]
 
 
 @dataclass
@@ -68,13 +115,8 @@ class ImpactReport:
     candidate: str
     as_of: date
     plans: list[tuple[str, int]] = field(default_factory=list)
-    subjects: int = 0
-    evaluations: int = 0
+    counts: ImpactTally = field(default_factory=ImpactTally)
     seconds: float = 0.0
-    gained: Counter = field(default_factory=Counter)  # (measure, scenario, role, jurisdiction) -> subjects
-    lost: Counter = field(default_factory=Counter)
-    outcome_shifts: Counter = field(default_factory=Counter)  # (scenario, role, jurisdiction, before, after)
-    examples: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     decisions_checked: int = 0
     decisions_changed: list[tuple[str, list[Difference]]] = field(default_factory=list)
     reason: str = ""  # why no subject was evaluated, when none was
@@ -85,19 +127,20 @@ class ImpactReport:
             ordered = sorted(counter.items(), key=lambda item: tuple(part or "" for part in item[0]))  # role may be None
             return [dict(zip(names, key), subjects=n) for key, n in ordered]
 
+        counts = self.counts
         return {
             "candidate": self.candidate,
             "as_of": self.as_of.isoformat(),
             "reason": self.reason,
             "reason_code": self.reason_code,
             "jurisdictions": [{"jurisdiction": j, "pairs": n} for j, n in self.plans],
-            "subjects": self.subjects,
-            "evaluations": self.evaluations,
+            "subjects": counts.subjects,
+            "evaluations": counts.evaluations,
             "seconds": round(self.seconds, 3),
-            "gained": rows(self.gained, ("measure_id", "scenario", "role", "jurisdiction")),
-            "lost": rows(self.lost, ("measure_id", "scenario", "role", "jurisdiction")),
-            "outcome_shifts": rows(self.outcome_shifts, ("scenario", "role", "jurisdiction", "before", "after")),
-            "examples": [{"measure_id": m, "change": c, "subjects": s} for (m, c), s in sorted(self.examples.items())],
+            "gained": rows(counts.gained, ("measure_id", "scenario", "role", "jurisdiction")),
+            "lost": rows(counts.lost, ("measure_id", "scenario", "role", "jurisdiction")),
+            "outcome_shifts": rows(counts.outcome_shifts, ("scenario", "role", "jurisdiction", "before", "after")),
+            "examples": [{"measure_id": m, "change": c, "subjects": s} for (m, c), s in sorted(counts.examples.items())],
             "decisions": {"checked": self.decisions_checked,
                           "changed": [{"decision_id": d, "differences": [str(x) for x in diffs]}
                                       for d, diffs in self.decisions_changed]},
@@ -124,7 +167,7 @@ def _changed_pairs(before: CompiledBundle, after: CompiledBundle) -> list[tuple[
 
 
 def plan(library: Library, candidate: RulesetFile, as_of: date) -> list[JurisdictionPlan]:
-    """For each jurisdiction whose bundle the candidate changes: both engines and the pairs to evaluate.
+    """For each jurisdiction whose bundle the candidate changes: both bundles and the pairs to evaluate.
 
     A candidate that sits in the library's own folder (the layout rulesets/README.md suggests
     for a new version) is compared with the library without it.
@@ -138,29 +181,35 @@ def plan(library: Library, candidate: RulesetFile, as_of: date) -> list[Jurisdic
         before, after = library.bundle(jurisdiction, as_of), proposed.bundle(jurisdiction, as_of)
         if before.hash == after.hash:
             continue
-        old, new = compile_bundle(before), compile_bundle(after)
-        pairs = _changed_pairs(old, new)
+        pairs = _changed_pairs(compile_bundle(before), compile_bundle(after))
         if pairs:
-            plans.append(JurisdictionPlan(jurisdiction, Engine(old), Engine(new), pairs))
+            plans.append(JurisdictionPlan(jurisdiction, before, after, pairs))
     return plans
 
 
-def _measures(decision: Decision) -> set[str]:
-    return {m.measure_id for m in decision.measures}
+def impact_job(plans: list[JurisdictionPlan], as_of: date) -> tuple[BulkJob, tuple[Slot, ...]]:
+    """Two tasks per (jurisdiction, scenario, role), current then candidate, and the slot each pair fills."""
+    tasks: list[tuple[Bundle, CheckContext]] = []
+    slots: list[Slot] = []
+    for item in plans:
+        for scenario, role in item.pairs:
+            context = CheckContext(scenario, as_of, role, item.jurisdiction)
+            tasks += [(item.current, context), (item.candidate, context)]
+            slots.append((scenario, role, item.jurisdiction))
+    return BulkJob.of(tasks), tuple(slots)
 
 
 def preview(
     library: Library,
     candidate: RulesetFile,
-    subjects: SubjectSource,
+    runner: BulkRunner,
     as_of: date,
     *,
     sample: int | None = None,
     recent_decisions: Sequence[dict[str, Any]] = (),
-    progress: Callable[[int], None] = lambda done: None,
     page_size: int = 2000,
 ) -> ImpactReport:
-    """Evaluate every stored subject (or a seeded sample) under the current and the candidate rules.
+    """Evaluate every subject of ``runner`` (or a seeded sample) under the current and the candidate rules.
 
     Raises ``InvalidCandidate`` first if the candidate does not pass ``jrp rulesets validate``.
     """
@@ -173,15 +222,10 @@ def preview(
                           [(p.jurisdiction, len(p.pairs)) for p in plans])
     report.reason_code, report.reason = _nothing_to_evaluate(candidate, as_of, plans)
     if plans:
-        pages = subjects.iter_subject_ids(page_size)
-        if sample is not None:
-            pages = _pages(_reservoir(pages, sample), page_size)
-        for page in pages:
-            for facts in subjects.load_many(page).values():
-                _evaluate_subject(facts, plans, as_of, report)
-                report.subjects += 1
-            progress(report.subjects)
-    if plans and not report.subjects:
+        job, slots = impact_job(plans, as_of)
+        selection = None if sample is None else _reservoir(runner.subject_ids(page_size), sample)
+        report.counts = runner.run(job, partial(ImpactTally, slots), selection).tally
+    if plans and not report.counts.subjects:
         report.reason_code = "no_subjects"
         report.reason = "the store holds no subjects: import some (jrp import) or point --database-url at the store"
     _replay_recent(library.without(candidate.path).with_file(candidate), recent_decisions, report)
@@ -213,33 +257,6 @@ def _reservoir(pages: Iterator[list[str]], size: int) -> list[str]:
             elif (slot := rng.randrange(seen)) < size:
                 chosen[slot] = subject_id
     return sorted(chosen)
-
-
-def _pages(ids: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
-
-
-def _evaluate_subject(facts: SubjectFacts, plans: list[JurisdictionPlan], as_of: date, report: ImpactReport) -> None:
-    for item in plans:
-        for scenario, role in item.pairs:
-            context = CheckContext(scenario, as_of, role, item.jurisdiction)
-            before, after = item.current.check(facts, context), item.candidate.check(facts, context)
-            report.evaluations += 2
-            for measure in _measures(after) - _measures(before):
-                _count(report, report.gained, (measure, scenario, role, item.jurisdiction), "gains", facts)
-            for measure in _measures(before) - _measures(after):
-                _count(report, report.lost, (measure, scenario, role, item.jurisdiction), "loses", facts)
-            if before.outcome != after.outcome:
-                shift = (scenario, role, item.jurisdiction, before.outcome.value, after.outcome.value)
-                report.outcome_shifts[shift] += 1
-
-
-def _count(report: ImpactReport, counter: Counter, key: tuple, change: str, facts: SubjectFacts) -> None:
-    counter[key] += 1
-    examples = report.examples.setdefault((key[0], change), [])
-    if len(examples) < EXAMPLES_PER_CHANGE and facts.subject.subject_id not in examples:
-        examples.append(facts.subject.subject_id)
 
 
 def _replay_recent(proposed: Library, decisions: Sequence[dict[str, Any]], report: ImpactReport) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from jrp.engine.facts import SubjectFacts
@@ -36,3 +36,11 @@ class BundleSource(Protocol):
     """Bundles of rules by content, as stored when they first served a decision."""
 
     def load(self, bundle_hash: str) -> Bundle | None: ...
+
+
+class SubjectPages(Protocol):
+    """Every stored subject, page by page in id order, and the facts of a page (bulk work, exports)."""
+
+    def iter_subject_ids(self, page_size: int) -> Iterator[list[str]]: ...
+
+    def load_many(self, subject_ids: Sequence[str]) -> dict[str, SubjectFacts]: ...

@@ -12,6 +12,7 @@ from jrp.adapters.database import make_engine, upgrade_database
 from jrp.adapters.demo import make_uscc
 from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.ingest import ingest
+from jrp.bulk.runners import InProcessRunner
 from jrp.impact import preview
 from jrp.rulesets.library import Library, read_ruleset_file
 
@@ -22,7 +23,7 @@ AS_OF = date(2025, 6, 1)
 
 
 @pytest.fixture
-def store(tmp_path) -> FactsStore:
+def store(tmp_path) -> InProcessRunner:
     url = f"sqlite:///{tmp_path / 'jrp.db'}"
     upgrade_database(url)
     engine = make_engine(url)
@@ -33,7 +34,7 @@ def store(tmp_path) -> FactsStore:
                 "source": {"authority": "财政局", "doc_no": f"财采〔2025〕{n}号"}} for n, s in enumerate(LISTED)]
     report = ingest(engine, events)
     assert report.rejected == 0
-    yield FactsStore(engine)
+    yield InProcessRunner(FactsStore(engine))
     engine.dispose()
 
 
@@ -57,15 +58,15 @@ def _widen_to_bidding(data):
 def test_widening_shows_every_listed_subject_gaining_the_measure(store, tmp_path):
     library = Library.load(FIXTURE)
     report = preview(library, read_ruleset_file(_candidate(tmp_path, _widen_to_bidding)), store, AS_OF)
-    assert report.subjects == len(LISTED) + len(CLEAN)
-    assert report.gained == {  # bidders now reached in both scenarios, suppliers also in bidding
+    assert report.counts.subjects == len(LISTED) + len(CLEAN)
+    assert report.counts.gained == {  # bidders now reached in both scenarios, suppliers also in bidding
         ("banned-from-procurement", "bidding", "bidder", "CN"): len(LISTED),
         ("banned-from-procurement", "bidding", "supplier", "CN"): len(LISTED),
         ("banned-from-procurement", "government_procurement", "bidder", "CN"): len(LISTED),
     }
-    assert not report.lost
-    assert report.outcome_shifts[("bidding", "supplier", "CN", "allow", "deny")] == len(LISTED)
-    assert set(report.examples[("banned-from-procurement", "gains")]) <= set(LISTED)
+    assert not report.counts.lost
+    assert report.counts.outcome_shifts[("bidding", "supplier", "CN", "allow", "deny")] == len(LISTED)
+    assert report.counts.examples[("banned-from-procurement", "gains")] == sorted(LISTED)[:5]  # the smallest ids
 
 
 def test_narrowing_shows_losses_and_an_unchanged_copy_nothing(store, tmp_path):
@@ -76,13 +77,13 @@ def test_narrowing_shows_losses_and_an_unchanged_copy_nothing(store, tmp_path):
 
     narrowed = _candidate(tmp_path, narrow)
     report = preview(library, read_ruleset_file(narrowed), store, AS_OF)
-    assert report.lost == {("banned-from-procurement", "government_procurement", "supplier", "CN"): len(LISTED)}
+    assert report.counts.lost == {("banned-from-procurement", "government_procurement", "supplier", "CN"): len(LISTED)}
     unchanged = preview(library, read_ruleset_file(_candidate(tmp_path, lambda d: None)), store, AS_OF)
-    assert (unchanged.evaluations, unchanged.gained, unchanged.lost) == (0, {}, {})
+    assert (unchanged.counts.evaluations, unchanged.counts.gained, unchanged.counts.lost) == (0, {}, {})
 
 
 def test_a_sample_evaluates_that_many_subjects(store, tmp_path):
     library = Library.load(FIXTURE)
     report = preview(library, read_ruleset_file(_candidate(tmp_path, _widen_to_bidding)), store, AS_OF, sample=4)
-    assert report.subjects == 4
-    assert all(count <= 4 for count in report.gained.values())
+    assert report.counts.subjects == 4
+    assert all(count <= 4 for count in report.counts.gained.values())
