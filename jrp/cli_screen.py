@@ -20,7 +20,7 @@ from jrp.cli_errors import fail, iso_date
 from jrp.vocabulary.scenarios import CheckRole, Scenario
 
 if TYPE_CHECKING:  # imported when a command runs: `jrp --help` loads no database stack
-    from jrp.bulk.runners import BulkRunner
+    from jrp.bulk.run import BulkRunner
     from jrp.bulk.screening import ScreeningReport
     from jrp.runtime import Runtime
 
@@ -54,7 +54,8 @@ def runner_for(runtime: Runtime, spark_master: str | None, facts: str | None, sp
     """The runner the options ask for; in-process work shows a progress bar (on stderr)."""
     from rich.progress import Progress
 
-    from jrp.bulk.runners import BulkSetupError, bulk_runner
+    from jrp.bulk.run import BulkSetupError
+    from jrp.bulk.runners import bulk_runner
 
     if facts is not None and "://" not in facts:
         facts = str(Path(facts).resolve())

@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any, Self
 
 from jrp.bulk.evaluation import BulkJob, SubjectVerdicts
-from jrp.bulk.runners import BulkRunner
+from jrp.bulk.run import BulkRunner
 from jrp.differences import Difference, compare
 from jrp.engine.codec import decision_to_json, facts_from_json
 from jrp.engine.compile import CompiledBundle, compile_bundle

@@ -9,38 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Generic, Protocol
 
 from jrp.bulk.evaluation import BulkJob, T, fold
+from jrp.bulk.run import IN_PROCESS, BulkRun, BulkRunner, BulkSetupError
 from jrp.engine.facts import SubjectFacts
 from jrp.ports import SubjectPages
-
-IN_PROCESS = "in-process"
-
-
-class BulkSetupError(ValueError):
-    """Options that cannot work together (e.g. a cluster master without a facts export it can read)."""
-
-
-@dataclass(frozen=True)
-class BulkRun(Generic[T]):
-    """The merged tally, and the selected subject ids the facts did not hold."""
-
-    tally: T
-    missing: tuple[str, ...] = ()
-
-
-class BulkRunner(Protocol):
-    description: str  # recorded with screening runs: "in-process" or "spark <master>"
-
-    def subject_ids(self, page_size: int) -> Iterator[list[str]]:
-        """Every subject id the runner's facts hold, in id order, a page at a time."""
-        ...
-
-    def run(self, job: BulkJob, new_tally: Callable[[], T], selection: Sequence[str] | None = None) -> BulkRun[T]:
-        """``job`` over every subject (``selection`` None) or over the selected ids, folded into one tally."""
-        ...
 
 
 class InProcessRunner:

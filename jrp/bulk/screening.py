@@ -20,7 +20,7 @@ from typing import Any, Self
 
 from jrp.adapters.screenings import ScreenedSubject, ScreeningRun, ScreeningStore
 from jrp.bulk.evaluation import CLEAN, BulkJob, SubjectVerdicts, Verdict
-from jrp.bulk.runners import BulkRunner
+from jrp.bulk.run import BulkRunner
 from jrp.engine.facts import CheckContext
 from jrp.rulesets.bundle import Bundle
 from jrp.rulesets.library import Library

@@ -26,7 +26,7 @@ from pyspark.sql import DataFrame, SparkSession
 from jrp.bulk.evaluation import BulkJob, T, fold
 from jrp.bulk.export import export_facts
 from jrp.bulk.facts_table import FACTS, SUBJECT_ID, facts_of
-from jrp.bulk.runners import BulkRun, BulkSetupError
+from jrp.bulk.run import BulkRun, BulkSetupError
 from jrp.ports import SubjectPages
 
 TALLY = "tally"

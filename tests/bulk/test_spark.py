@@ -14,7 +14,8 @@ from jrp.adapters.database import make_engine, upgrade_database
 from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.ingest import ingest
 from jrp.adapters.screenings import ScreeningStore
-from jrp.bulk.runners import BulkRunner, InProcessRunner
+from jrp.bulk.run import BulkRunner
+from jrp.bulk.runners import InProcessRunner
 from jrp.bulk.screening import ScreeningKey, screen
 from jrp.bulk.spark import spark_runner
 from jrp.impact import preview
