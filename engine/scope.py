@@ -8,7 +8,7 @@ say (the measure answers ``review`` with what is missing). A measure is never ap
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,24 +27,26 @@ class Verdict:
 
 
 APPLIES = Verdict()
-Condition = Callable[[Reach, CompiledRule, tuple[Record, ...], CheckContext], Verdict]
 
 
-def _any_record(records: Iterable[Record], test: Callable[[Record], bool | None], missing: Doubt,
-                failed: tuple[ExclusionReason, str]) -> Verdict:
-    """Holds if some record passes ``test``; doubtful if none passes and some cannot tell (None); else fails."""
-    answers = [test(record) for record in records]
-    if any(answer is True for answer in answers):
-        return APPLIES
-    if any(answer is None for answer in answers):
-        return Verdict((missing,))
-    return Verdict(excluded=failed)
+@dataclass(frozen=True, slots=True)
+class RecordTest:
+    """A condition one triggering record must meet: True it does, False it does not, None it does not say."""
+
+    test: Callable[[Record], bool | None]
+    missing: Callable[[Record], Doubt]
+    failed: tuple[ExclusionReason, str]
 
 
-def _qualifying_penalty(_reach: Reach, rule: CompiledRule, records: tuple[Record, ...], _ctx: CheckContext) -> Verdict:
+Condition = Callable[[Reach, CompiledRule, CheckContext], Verdict | RecordTest | None]
+"""A condition of reach: None where the rule and measure set none; a Verdict where the application alone settles
+it; else the test each triggering record must pass."""
+
+
+def _qualifying_penalty(_reach: Reach, rule: CompiledRule, _ctx: CheckContext) -> RecordTest | None:
     """A trigger limited to penalty types: one of ``sanctions`` imposed, or a fine of at least ``fine_at_least``."""
     if not rule.sanctions and rule.fine_at_least is None:
-        return APPLIES
+        return None
     wanted = ", ".join(sorted(rule.sanctions)) + (f"; or a fine of at least {rule.fine_at_least:,.0f}"
                                                   if rule.fine_at_least is not None else "")
 
@@ -57,75 +59,86 @@ def _qualifying_penalty(_reach: Reach, rule: CompiledRule, records: tuple[Record
             return None if record.amount is None else record.amount >= rule.fine_at_least
         return False
 
-    missing_amount = any(Sanction.fine in r.sanctions and r.amount is None for r in records)
-    missing = Doubt(ReviewReason.amount_not_stated if missing_amount and all(r.sanctions for r in records)
-                    else ReviewReason.sanction_not_stated,
-                    f"the rule needs a penalty of these types: {wanted}; the record does not say "
-                    + ("the fine's amount" if missing_amount else "which penalty was imposed (行政处罚法 art. 9)"))
-    return _any_record(records, test, missing,
-                       (ExclusionReason.sanction_not_covered, f"the penalty is not of these types: {wanted}"))
+    def missing(record: Record) -> Doubt:
+        if record.sanctions:  # a fine whose amount is not stated
+            return Doubt(ReviewReason.amount_not_stated,
+                         f"the rule needs a penalty of these types: {wanted}; the record does not say the fine's amount")
+        return Doubt(ReviewReason.sanction_not_stated,
+                     f"the rule needs a penalty of these types: {wanted}; the record does not say which penalty "
+                     "was imposed (行政处罚法 art. 9)")
+
+    return RecordTest(test, missing, (ExclusionReason.sanction_not_covered, f"the penalty is not of these types: {wanted}"))
 
 
-def _listed_on_ground(_reach: Reach, rule: CompiledRule, records: tuple[Record, ...], _ctx: CheckContext) -> Verdict:
+def _listed_on_ground(_reach: Reach, rule: CompiledRule, _ctx: CheckContext) -> RecordTest | None:
     """A rule for entries of some legal grounds only (a procurement agency's ban, not a supplier's)."""
     if not rule.grounds:
-        return APPLIES
+        return None
     names = ", ".join(sorted(rule.grounds))
-    return _any_record(
-        records, lambda r: None if r.ground is None else r.ground in rule.grounds,
-        Doubt(ReviewReason.ground_not_stated, f"the rule reaches entries listed on {names}; the record does not "
-                                              "say on which legal ground it was listed"),
-        (ExclusionReason.ground_not_covered, f"listed on another ground than {names}"))
+    doubt = Doubt(ReviewReason.ground_not_stated, f"the rule reaches entries listed on {names}; the record does not "
+                                                  "say on which legal ground it was listed")
+    return RecordTest(lambda r: None if r.ground is None else r.ground in rule.grounds, lambda _r: doubt,
+                      (ExclusionReason.ground_not_covered, f"listed on another ground than {names}"))
 
 
-def _same_matter(reach: Reach, _rule: CompiledRule, records: tuple[Record, ...], ctx: CheckContext) -> Verdict:
+def _same_matter(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Verdict | RecordTest | None:
     if reach.matter is None:
-        return APPLIES
+        return None
     applied = ctx.application.matter
     if applied is None:
         return Verdict((Doubt(ReviewReason.matter_not_stated,
                               "the measure reaches only the matter its decision concerns; the check names no matter"),))
-    return _any_record(
-        records, lambda r: None if r.matter is None else r.matter == applied,
-        Doubt(ReviewReason.matter_not_stated, "the measure reaches only the matter its decision concerns; "
-                                              "the record does not name it"),
-        (ExclusionReason.matter_not_covered, f"the decision concerns another matter than {applied!r}"))
+    doubt = Doubt(ReviewReason.matter_not_stated, "the measure reaches only the matter its decision concerns; "
+                                                  "the record does not name it")
+    return RecordTest(lambda r: None if r.matter is None else r.matter == applied, lambda _r: doubt,
+                      (ExclusionReason.matter_not_covered, f"the decision concerns another matter than {applied!r}"))
 
 
-def _same_industry(reach: Reach, _rule: CompiledRule, records: tuple[Record, ...], ctx: CheckContext) -> Verdict:
+def _same_industry(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Verdict | RecordTest | None:
     if reach.industry is None:
-        return APPLIES
+        return None
     applied = ctx.application.industry
     if applied is None:
         return Verdict((Doubt(ReviewReason.industry_not_stated,
                               "the measure reaches only the industry its decision names; the check names none"),))
-    return _any_record(
-        records, lambda r: None if r.industry is None else industry_within(applied, r.industry),
-        Doubt(ReviewReason.industry_not_stated, "the measure reaches only the industry its decision names; "
-                                                "the record names none"),
-        (ExclusionReason.industry_not_covered, f"the decision names another industry than {applied}"))
+    doubt = Doubt(ReviewReason.industry_not_stated, "the measure reaches only the industry its decision names; "
+                                                    "the record names none")
+    return RecordTest(lambda r: None if r.industry is None else industry_within(applied, r.industry), lambda _r: doubt,
+                      (ExclusionReason.industry_not_covered, f"the decision names another industry than {applied}"))
 
 
-def _project(reach: Reach, _rule: CompiledRule, records: tuple[Record, ...], ctx: CheckContext) -> Verdict:
-    """Project types the basis reaches, and the type a decision is limited to, if it is."""
-    decided = {r.project_type for r in records if r.project_type is not None}
-    allowed = set(reach.project_types) or decided
-    if not allowed or not (reach.project_types or reach.tender_required):
-        return APPLIES
+def _project(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Verdict | RecordTest | None:
+    """Project types the basis reaches (the application settles them), and the type a decision is limited to, if it
+    is (each record settles its own: a decision not limited to a type reaches every type)."""
+    if not (reach.project_types or reach.tender_required):
+        return None
     applied = ctx.application.project_type
-    names = ", ".join(sorted(p.value for p in allowed))
-    if applied is None:
-        return Verdict((Doubt(ReviewReason.project_type_not_stated,
-                              f"the measure reaches only {names} projects; the check does not say which"),))
-    if applied not in allowed or (decided and applied not in decided):
-        return Verdict(excluded=(ExclusionReason.project_type_not_covered,
-                                 f"the measure reaches only {names} projects, not {applied.value}"))
-    return APPLIES
+    if reach.project_types:
+        names = ", ".join(sorted(p.value for p in reach.project_types))
+        if applied is None:
+            return Verdict((Doubt(ReviewReason.project_type_not_stated,
+                                  f"the measure reaches only {names} projects; the check does not say which"),))
+        if applied not in reach.project_types:
+            return Verdict(excluded=(ExclusionReason.project_type_not_covered,
+                                     f"the measure reaches only {names} projects, not {applied.value}"))
+
+    def test(record: Record) -> bool | None:
+        if record.project_type is None:
+            return True
+        return None if applied is None else applied == record.project_type
+
+    def missing(record: Record) -> Doubt:
+        return Doubt(ReviewReason.project_type_not_stated, f"the decision reaches only {record.project_type.value} "
+                                                           "projects; the check does not say which")
+
+    shown = applied.value if applied is not None else ""
+    return RecordTest(test, missing, (ExclusionReason.project_type_not_covered,
+                                      f"the decision reaches another type of project than {shown}"))
 
 
-def _tender(reach: Reach, _rule: CompiledRule, _records: tuple[Record, ...], ctx: CheckContext) -> Verdict:
+def _tender(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Verdict | None:
     if not reach.tender_required or ctx.application.tender_required is True:
-        return APPLIES
+        return None
     if ctx.application.tender_required is None:
         return Verdict((Doubt(ReviewReason.tender_not_stated,
                               "the measure reaches only projects that must be tendered by law; "
@@ -145,33 +158,55 @@ def _overdue(as_of: date) -> Callable[[Record], bool | None]:
     return test
 
 
-def _rectification(reach: Reach, _rule: CompiledRule, records: tuple[Record, ...], ctx: CheckContext) -> Verdict:
+def _rectification(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> RecordTest | None:
     if not reach.rectification_overdue:
-        return APPLIES
-    return _any_record(
-        records, _overdue(ctx.as_of),
-        Doubt(ReviewReason.rectification_not_stated,
-              "the measure follows a failure to rectify in time (整改不到位); the record gives no deadline"),
-        (ExclusionReason.rectified, "rectified in time, or the deadline has not passed"))
+        return None
+    doubt = Doubt(ReviewReason.rectification_not_stated,
+                  "the measure follows a failure to rectify in time (整改不到位); the record gives no deadline")
+    return RecordTest(_overdue(ctx.as_of), lambda _r: doubt,
+                      (ExclusionReason.rectified, "rectified in time, or the deadline has not passed"))
 
 
-CONDITIONS: tuple[tuple[str, Condition], ...] = (
-    ("qualifying_penalty", _qualifying_penalty),
-    ("listed_on_ground", _listed_on_ground),
-    ("same_matter", _same_matter),
-    ("same_industry", _same_industry),
-    ("project", _project),
-    ("tender", _tender),
-    ("rectification", _rectification),
+CONDITIONS: tuple[Condition, ...] = (
+    _qualifying_penalty, _listed_on_ground, _same_matter, _same_industry, _project, _tender, _rectification,
 )
 
 
+def _record_verdict(record: Record, tests: list[RecordTest]) -> Verdict:
+    """One triggering record against every record test: the first failure excludes, else what it leaves open."""
+    doubts = []
+    for check in tests:
+        answer = check.test(record)
+        if answer is False:
+            return Verdict(excluded=check.failed)
+        if answer is None:
+            doubts.append(check.missing(record))
+    return Verdict(tuple(doubts))
+
+
 def resolve(reach: Reach, rule: CompiledRule, evidence: Evidence, context: CheckContext) -> Verdict:
-    """Whether the measure of ``rule``, fired by ``evidence``, reaches what ``context`` applies for."""
+    """Whether the measure of ``rule``, fired by ``evidence``, reaches what ``context`` applies for.
+
+    The application's own answers come first; then each triggering record is held against all the record
+    tests together, because one decision must reach the whole application: the measure applies through a
+    record that meets them all, asks for review through one that meets them as far as it says, and is left
+    out when every record fails one. So a further record can only add reach, and ending one only take it away.
+    """
     doubts: list[Doubt] = list(evidence.doubts)
-    for _name, condition in CONDITIONS:
-        verdict = condition(reach, rule, evidence.records, context)
-        if verdict.excluded is not None:
-            return verdict
-        doubts.extend(verdict.doubts)
+    tests: list[RecordTest] = []
+    for condition in CONDITIONS:
+        outcome = condition(reach, rule, context)
+        if isinstance(outcome, RecordTest):
+            tests.append(outcome)
+        elif outcome is not None:
+            if outcome.excluded is not None:
+                return outcome
+            doubts.extend(outcome.doubts)
+    if tests:
+        verdicts = [_record_verdict(record, tests) for record in evidence.records]
+        open_ = [v for v in verdicts if v.excluded is None]
+        if not open_:
+            return verdicts[0] if verdicts else Verdict(excluded=tests[0].failed)
+        if all(v.doubts for v in open_):
+            doubts.extend(dict.fromkeys(d for v in open_ for d in v.doubts))
     return Verdict(tuple(doubts)) if doubts else APPLIES
