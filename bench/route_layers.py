@@ -1,0 +1,231 @@
+"""What a warm ``POST /v1/checks`` costs per request beyond a no-op FastAPI endpoint, layer by layer.
+
+    .venv/bin/python bench/route_layers.py [--requests 2000] [--rounds 5] [--batch 10000]
+
+In-process, with ASGI messages (no network), over the demo's fixed subjects (one subject checked
+again and again, so the evaluation is cached and what is left is the HTTP work around it):
+
+- the whole request: the no-op endpoint of ``bench/noop_app.py`` and ``POST /v1/checks`` as served
+  (access log written to /dev/null, as ``jrp serve`` writes it to standard output);
+- each layer on its own, timed in a loop of its own: the middlewares (request log, request guard
+  with the key's authentication), routing, body read with JSON decoding, validation into
+  ``CheckRequestV1``, FastAPI's dependency solving of the route (validation included), the service call
+  (evaluation from the cache and the decision-log append), response encoding, the check metric;
+  "the rest" is the whole request minus the layers (FastAPI's request/response plumbing:
+  exception wrappers, exit stacks, the ``Response`` object).
+- a batch of ``--batch`` subjects: the whole request, and its decoding, validation and encoding alone.
+
+CPU time of the process (``time.process_time``: all its threads, waits excluded), best of ``--rounds``
+rounds per figure (a shared machine adds, never removes). Prints µs; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import noop_app  # noqa: E402
+from fastapi.dependencies.utils import solve_dependencies  # noqa: E402
+from jrp.adapters.demo import DEMO_SUBJECTS, fixed_events  # noqa: E402
+from jrp.adapters.ingest import ingest  # noqa: E402
+from jrp.api import routes as route_modules  # noqa: E402
+from jrp.api.app import create_app  # noqa: E402
+from jrp.api.deps import authenticate, scoped_jurisdiction  # noqa: E402
+from jrp.api.presenters import check_json, to_request  # noqa: E402
+from jrp.api.request_guard import RequestGuard  # noqa: E402
+from jrp.api.request_log import RequestLog  # noqa: E402
+from jrp.api.routes import checks  # noqa: E402
+from jrp.api.schemas import BatchRequestV1, CheckRequestV1  # noqa: E402
+from jrp.api.strict_requests import StrictJsonRequest  # noqa: E402
+from middleware_cost import _endpoint  # noqa: E402
+from profile_check import check_scope, request  # noqa: E402
+from starlette.requests import Request  # noqa: E402
+from starlette.routing import Match  # noqa: E402
+
+from jrp.access import Role  # noqa: E402
+from jrp.demo_vocabulary import vocabulary_of  # noqa: E402
+from jrp.logs import AccessLog  # noqa: E402
+from jrp.settings import Settings  # noqa: E402
+
+CHECK = {"subject": {"id": DEMO_SUBJECTS["debtor_supplier"].subject_id}, "scenario": "government_procurement",
+         "role": "supplier", "jurisdiction": "CN-JS-NT", "purpose": "bench"}
+
+
+async def best(rounds: int, n: int, step: Callable[[], Awaitable[Any]]) -> float:
+    """Least CPU time (of every thread of the process: the decision log commits in one) per call of ``step``, µs."""
+    fastest = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        for _ in range(n):
+            await step()
+        fastest = min(fastest, (time.process_time() - started) / n * 1e6)
+    return fastest
+
+
+def receiver(body: bytes) -> Callable[[], Awaitable[dict]]:
+    async def receive() -> dict:
+        return {"type": "http.request", "body": body, "more_body": False}
+    return receive
+
+
+async def ignore(_message: dict) -> None:
+    return None
+
+
+def _app(folder: Path):
+    app = create_app(Settings(database_url=f"sqlite:///{folder / 'jrp.db'}", access_log=True))
+    for middleware in app.user_middleware:  # written as served, to /dev/null instead of standard output
+        if middleware.cls is RequestLog:
+            middleware.kwargs["access_log"] = AccessLog(os.open(os.devnull, os.O_WRONLY))
+    runtime = app.state.runtime
+    runtime.migrate()
+    ingest(runtime.engine, fixed_events(vocabulary_of(runtime.library)))
+    return app, runtime.keys.create_key("bench", Role.admin).plaintext
+
+
+async def single(app, key: str, rounds: int, n: int) -> None:
+    body = json.dumps(CHECK).encode()
+    scope = check_scope(key)
+    for _ in range(300):  # warm: bundle compiled, evaluation cached, pools and metric series filled
+        assert await request(app, scope, body) == 200
+        assert await request(noop_app.app, scope, body) == 200
+    runtime, metrics = app.state.runtime, app.state.metrics
+    scope_with_app = {**scope, "app": app, "state": {}}
+    parsed = json.loads(body)
+    model = CheckRequestV1.model_validate(parsed)
+    key_obj = authenticate(Request(scope_with_app))
+    check_request = to_request(model, model.subject, "CN-JS-NT")
+    result = await runtime.service.check_async(check_request, key_obj.caller())
+    route = next(r for r in checks.router.routes if r.path == "/v1/checks")
+    routes = app.router.routes
+    guard = RequestGuard(_endpoint, limits={}, default=runtime.settings.body_limit_default)
+    log = RequestLog(_endpoint, AccessLog(os.open(os.devnull, os.O_WRONLY)))
+
+    async def routing() -> None:
+        for candidate in routes:
+            if candidate.matches(scope)[0] is Match.FULL:
+                return
+
+    async def body_json() -> None:
+        await StrictJsonRequest(scope, receiver(body)).json()
+
+    async def validate() -> None:
+        CheckRequestV1.model_validate(parsed)
+
+    async def service() -> None:
+        await runtime.service.check_async(to_request(model, model.subject, scoped_jurisdiction(
+            runtime, key_obj, model.scenario.value, model.jurisdiction)), key_obj.caller())
+
+    async def encode() -> None:
+        check_json(result, key_obj)
+
+    async def metric() -> None:
+        metrics.check("government_procurement", "deny")
+
+    layers: dict[str, float] = {
+        "request log (id, access line, HTTP metrics)": await best(rounds, n, lambda: log(dict(scope), None, ignore)),
+        "request guard (authentication, limits)": await best(rounds, n, lambda: guard(dict(scope_with_app),
+                                                                                      None, ignore)),
+        "  of which the key's lookup (runtime.keys.authenticate)": await best(
+            rounds, n, lambda: asyncio.sleep(0, runtime.keys.authenticate(key))),
+        "routing": await best(rounds, n, routing),
+        "body read + JSON decode": await best(rounds, n, body_json),
+        "validation (CheckRequestV1)": await best(rounds, n, validate),
+    }
+
+    async def solve() -> None:
+        request_ = Request({**scope_with_app, "route": route}, receiver(body))
+        request_.state.api_key = key_obj
+        async with AsyncExitStack() as stack:
+            solved = await solve_dependencies(request=request_, dependant=route.dependant, body=parsed,
+                                              async_exit_stack=stack, embed_body_fields=False)
+            assert not solved.errors
+    solving = await best(rounds, n, solve)
+    layers["dependency solving beyond validation"] = solving - layers["validation (CheckRequestV1)"]
+    layers["service call (cached evaluation, log append)"] = await best(rounds, n // 4, service)
+    layers["response encoding (check_json)"] = await best(rounds, n, encode)
+    layers["check metric"] = await best(rounds, n, metric)
+
+    whole = await best(rounds, n // 4, lambda: request(app, scope, body))
+    noop = await best(rounds, n, lambda: request(noop_app.app, scope, body))
+
+    async def cached(*_args: Any) -> Any:  # the service call answered at once: what is left is the HTTP work
+        return result
+    runtime.service.check_async = cached
+    http_work = await best(rounds, n, lambda: request(app, scope, body))
+    del runtime.service.check_async
+    print(f"no-op FastAPI endpoint, whole request: {noop:7.1f} µs")
+    print(f"POST /v1/checks warm, whole request:   {whole:7.1f} µs")
+    print(f"POST /v1/checks, service call stubbed: {http_work:7.1f} µs ({http_work - noop:+.1f} µs beyond the no-op)")
+    service_time = layers.pop("service call (cached evaluation, log append)")
+    for name, figure in layers.items():
+        print(f"  {name:48s} {figure:7.1f} µs")
+    rest = http_work - sum(figure for name, figure in layers.items() if not name.startswith(" "))
+    print(f"  {'the rest (FastAPI plumbing, Response, send)':48s} {rest:7.1f} µs")
+    print(f"service call alone (cached evaluation, log append): {service_time:.1f} µs")
+
+
+async def batch(app, key: str, size: int, rounds: int) -> None:
+    subjects = [{"id": DEMO_SUBJECTS[name].subject_id} for name in DEMO_SUBJECTS]
+    options = {name: value for name, value in CHECK.items() if name != "subject"}
+    body = json.dumps({**options, "subjects": [subjects[i % len(subjects)] for i in range(size)]}).encode()
+    scope = {**check_scope(key), "path": "/v1/checks/batch", "raw_path": b"/v1/checks/batch"}
+    runtime = app.state.runtime
+    key_obj = authenticate(Request({**scope, "app": app}))
+    assert await request(app, scope, body) == 200
+    parsed = json.loads(body)
+    model = BatchRequestV1.model_validate(parsed)
+    _, results = runtime.service.batch([to_request(model, s, "CN-JS-NT") for s in model.subjects], key_obj.caller())
+
+    async def decode() -> None:
+        await StrictJsonRequest(scope, receiver(body)).json()
+
+    async def validate() -> None:
+        BatchRequestV1.model_validate(parsed)
+
+    async def service() -> None:
+        runtime.service.batch([to_request(model, s, "CN-JS-NT") for s in model.subjects], key_obj.caller())
+
+    async def encode() -> None:
+        route_modules.json_data_response({"batch_id": "x", "results": [
+            route_modules.orjson.Fragment(check_json(r, key_obj)) for r in results]})
+
+    figures = {"JSON decode": await best(rounds, 1, decode), "validation (BatchRequestV1)": await best(rounds, 1, validate),
+               "service.batch": await best(rounds, 1, service), "response encoding": await best(rounds, 1, encode)}
+    whole = await best(rounds, 1, lambda: request(app, scope, body))
+    print(f"POST /v1/checks/batch of {size:,} subjects, whole request: {whole / 1000:7.1f} ms")
+    for name, figure in figures.items():
+        print(f"  {name:48s} {figure / 1000:7.1f} ms")
+    print(f"  {'the rest':48s} {(whole - sum(figures.values())) / 1000:7.1f} ms")
+
+
+async def measure(requests: int, rounds: int, size: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        app, key = _app(Path(folder))
+        async with app.router.lifespan_context(app):
+            await single(app, key, rounds, requests)
+            await batch(app, key, size, rounds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000, help="per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=10_000, help="subjects in the batch request")
+    args = parser.parse_args()
+    asyncio.run(measure(args.requests, args.rounds, args.batch))
+
+
+if __name__ == "__main__":
+    main()
