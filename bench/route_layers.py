@@ -9,10 +9,11 @@ again and again, so the evaluation is cached and what is left is the HTTP work a
   (access log written to /dev/null, as ``jrp serve`` writes it to standard output);
 - each layer on its own, timed in a loop of its own: the middlewares (request log, request guard
   with the key's authentication), routing, body read with JSON decoding, validation into
-  ``CheckRequestV1``, FastAPI's dependency solving of the route (validation included), the service call
+  ``CheckRequestV1``, the key's permission, the service call
   (evaluation from the cache and the decision-log append), response encoding, the check metric;
-  "the rest" is the whole request minus the layers (FastAPI's request/response plumbing:
-  exception wrappers, exit stacks, the ``Response`` object).
+  "the rest" is the whole request with the service call stubbed minus the layers (FastAPI's
+  request/response plumbing: exception wrappers, exit stacks, the ``Response`` object); and what
+  FastAPI's dependency solver would cost the route beyond validation (``jrp.api.lean_route`` skips it).
 - a batch of ``--batch`` subjects: the whole request, and its decoding, validation and encoding alone.
 
 CPU time of the process (``time.process_time``: all its threads, waits excluded), best of ``--rounds``
@@ -37,23 +38,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import noop_app  # noqa: E402
 from fastapi.dependencies.utils import solve_dependencies  # noqa: E402
-from jrp.adapters.demo import DEMO_SUBJECTS, fixed_events  # noqa: E402
-from jrp.adapters.ingest import ingest  # noqa: E402
-from jrp.api import routes as route_modules  # noqa: E402
-from jrp.api.app import create_app  # noqa: E402
-from jrp.api.deps import authenticate, scoped_jurisdiction  # noqa: E402
-from jrp.api.presenters import check_json, to_request  # noqa: E402
-from jrp.api.request_guard import RequestGuard  # noqa: E402
-from jrp.api.request_log import RequestLog  # noqa: E402
-from jrp.api.routes import checks  # noqa: E402
-from jrp.api.schemas import BatchRequestV1, CheckRequestV1  # noqa: E402
-from jrp.api.strict_requests import StrictJsonRequest  # noqa: E402
 from middleware_cost import _endpoint  # noqa: E402
 from profile_check import check_scope, request  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.routing import Match  # noqa: E402
 
 from jrp.access import Role  # noqa: E402
+from jrp.adapters.demo import DEMO_SUBJECTS, fixed_events  # noqa: E402
+from jrp.adapters.ingest import ingest  # noqa: E402
+from jrp.api import routes as route_modules  # noqa: E402
+from jrp.api.app import create_app  # noqa: E402
+from jrp.api.deps import Checker, authenticate, scoped_jurisdiction  # noqa: E402
+from jrp.api.lean_route import body_validator, read_json  # noqa: E402
+from jrp.api.presenters import check_json, to_request  # noqa: E402
+from jrp.api.request_guard import RequestGuard  # noqa: E402
+from jrp.api.request_log import RequestLog  # noqa: E402
+from jrp.api.routes import checks  # noqa: E402
+from jrp.api.schemas import BatchRequestV1, CheckRequestV1  # noqa: E402
 from jrp.demo_vocabulary import vocabulary_of  # noqa: E402
 from jrp.logs import AccessLog  # noqa: E402
 from jrp.settings import Settings  # noqa: E402
@@ -118,10 +119,19 @@ async def single(app, key: str, rounds: int, n: int) -> None:
                 return
 
     async def body_json() -> None:
-        await StrictJsonRequest(scope, receiver(body)).json()
+        await read_json(Request(scope, receiver(body)))
+
+    validator = body_validator(CheckRequestV1)
 
     async def validate() -> None:
-        CheckRequestV1.model_validate(parsed)
+        validator(parsed)
+
+    checker = Checker.__metadata__[0].dependency
+
+    async def key_dependency() -> None:
+        request_ = Request(scope_with_app)
+        request_.state.api_key = key_obj
+        await checker(request_)
 
     async def service() -> None:
         await runtime.service.check_async(to_request(model, model.subject, scoped_jurisdiction(
@@ -142,6 +152,7 @@ async def single(app, key: str, rounds: int, n: int) -> None:
         "routing": await best(rounds, n, routing),
         "body read + JSON decode": await best(rounds, n, body_json),
         "validation (CheckRequestV1)": await best(rounds, n, validate),
+        "the key's permission (Checker, awaited by LeanRoute)": await best(rounds, n, key_dependency),
     }
 
     async def solve() -> None:
@@ -151,8 +162,7 @@ async def single(app, key: str, rounds: int, n: int) -> None:
             solved = await solve_dependencies(request=request_, dependant=route.dependant, body=parsed,
                                               async_exit_stack=stack, embed_body_fields=False)
             assert not solved.errors
-    solving = await best(rounds, n, solve)
-    layers["dependency solving beyond validation"] = solving - layers["validation (CheckRequestV1)"]
+    solving = await best(rounds, n, solve) - layers["validation (CheckRequestV1)"]
     layers["service call (cached evaluation, log append)"] = await best(rounds, n // 4, service)
     layers["response encoding (check_json)"] = await best(rounds, n, encode)
     layers["check metric"] = await best(rounds, n, metric)
@@ -173,6 +183,7 @@ async def single(app, key: str, rounds: int, n: int) -> None:
         print(f"  {name:48s} {figure:7.1f} µs")
     rest = http_work - sum(figure for name, figure in layers.items() if not name.startswith(" "))
     print(f"  {'the rest (FastAPI plumbing, Response, send)':48s} {rest:7.1f} µs")
+    print(f"FastAPI's dependency solving of this route beyond validation, no longer run: {solving:.1f} µs")
     print(f"service call alone (cached evaluation, log append): {service_time:.1f} µs")
 
 
@@ -189,10 +200,12 @@ async def batch(app, key: str, size: int, rounds: int) -> None:
     _, results = runtime.service.batch([to_request(model, s, "CN-JS-NT") for s in model.subjects], key_obj.caller())
 
     async def decode() -> None:
-        await StrictJsonRequest(scope, receiver(body)).json()
+        await read_json(Request(scope, receiver(body)))
+
+    validator = body_validator(BatchRequestV1)
 
     async def validate() -> None:
-        BatchRequestV1.model_validate(parsed)
+        validator(parsed)
 
     async def service() -> None:
         runtime.service.batch([to_request(model, s, "CN-JS-NT") for s in model.subjects], key_obj.caller())
