@@ -7,16 +7,19 @@ again and again, so the evaluation is cached and what is left is the HTTP work a
 
 - the whole request: the no-op endpoint of ``bench/noop_app.py`` and ``POST /v1/checks`` as served
   (access log written to /dev/null, as ``jrp serve`` writes it to standard output);
+- in context: the whole request with the service call stubbed, and with one thing taken out at a time (the
+  key's lookup, the request log, the guard), in paired rounds: what each costs where it runs, and what the
+  route costs beyond the no-op endpoint;
 - each layer on its own, timed in a loop of its own: the middlewares (request log, request guard
   with the key's authentication), routing, body read with JSON decoding, validation into
   ``CheckRequestV1``, the key's permission, the service call
   (evaluation from the cache and the decision-log append), response encoding, the check metric;
-  "the rest" is the whole request with the service call stubbed minus the layers (FastAPI's
-  request/response plumbing: exception wrappers, exit stacks, the ``Response`` object); and what
-  FastAPI's dependency solver would cost the route beyond validation (``jrp.api.lean_route`` skips it).
+  and what FastAPI's dependency solver would cost the route beyond validation (``jrp.api.lean_route``
+  skips it). Isolated loops run with hot caches: they add up to less than the whole request.
 - a batch of ``--batch`` subjects: the whole request, and its decoding, validation and encoding alone.
 
-CPU time of the process (``time.process_time``: all its threads, waits excluded), best of ``--rounds``
+Each request gets a scope of its own (one shared would carry the key the guard left in its state to the
+next request). CPU time of the process (``time.process_time``: all its threads, waits excluded), best of ``--rounds``
 rounds per figure (a shared machine adds, never removes). Prints µs; asserts nothing.
 """
 
@@ -26,6 +29,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -95,12 +99,53 @@ def _app(folder: Path):
     return app, runtime.keys.create_key("bench", Role.admin).plaintext
 
 
+def without(app, settings: Settings, *middlewares: type) -> Any:
+    """An app like ``app`` over the same runtime, without ``middlewares``."""
+    other = create_app(settings)
+    other.user_middleware = [m for m in app.user_middleware if m.cls not in middlewares]
+    other.state.runtime, other.state.metrics = app.state.runtime, app.state.metrics
+    return other
+
+
+async def in_context(app, scope: dict, body: bytes, rounds: int, n: int) -> None:
+    """Whole requests (service call stubbed) with one thing taken out at a time, in paired rounds: what each costs
+    where it runs, caches shared with the rest of the request (isolated loops flatter it)."""
+    runtime, settings = app.state.runtime, app.state.runtime.settings
+    looked_up = runtime.keys.authenticate(scope_key(scope))
+    variants = {"as served": (app, False), "key lookup stubbed": (app, True),
+                "without the request log": (without(app, settings, RequestLog), False),
+                "without the guard (the route looks the key up)": (without(app, settings, RequestGuard), False),
+                "without both, key lookup stubbed": (without(app, settings, RequestLog, RequestGuard), True),
+                "no-op endpoint": (noop_app.app, False)}
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for turn in range(rounds * 2):
+        for name, (variant, stub) in list(variants.items())[::1 if turn % 2 else -1]:
+            if stub:
+                runtime.keys.authenticate = lambda _plaintext: looked_up
+            else:
+                vars(runtime.keys).pop("authenticate", None)
+            times[name].append(await best(1, n, lambda: request(variant, dict(scope), body)))
+    vars(runtime.keys).pop("authenticate", None)
+    median = {name: statistics.median(figures) for name, figures in times.items()}
+    print("in context, service call stubbed (medians of paired rounds):")
+    for name, figure in median.items():
+        print(f"  {name:48s} {figure:7.1f} µs")
+    print(f"  => key lookup {median['as served'] - median['key lookup stubbed']:.1f} µs, request log "
+          f"{median['as served'] - median['without the request log']:.1f} µs, guard beyond the lookup "
+          f"{median['as served'] - median['without the guard (the route looks the key up)']:.1f} µs, the route "
+          f"beyond the no-op endpoint {median['without both, key lookup stubbed'] - median['no-op endpoint']:.1f} µs")
+
+
+def scope_key(scope: dict) -> str:
+    return dict(scope["headers"])[b"x-api-key"].decode()
+
+
 async def single(app, key: str, rounds: int, n: int) -> None:
     body = json.dumps(CHECK).encode()
     scope = check_scope(key)
     for _ in range(300):  # warm: bundle compiled, evaluation cached, pools and metric series filled
-        assert await request(app, scope, body) == 200
-        assert await request(noop_app.app, scope, body) == 200
+        assert await request(app, dict(scope), body) == 200
+        assert await request(noop_app.app, dict(scope), body) == 200
     runtime, metrics = app.state.runtime, app.state.metrics
     scope_with_app = {**scope, "app": app, "state": {}}
     parsed = json.loads(body)
@@ -156,9 +201,9 @@ async def single(app, key: str, rounds: int, n: int) -> None:
     }
 
     async def solve() -> None:
-        request_ = Request({**scope_with_app, "route": route}, receiver(body))
-        request_.state.api_key = key_obj
         async with AsyncExitStack() as stack:
+            request_ = Request({**scope_with_app, "state": {"api_key": key_obj}, "route": route,
+                                "fastapi_inner_astack": stack, "fastapi_function_astack": stack}, receiver(body))
             solved = await solve_dependencies(request=request_, dependant=route.dependant, body=parsed,
                                               async_exit_stack=stack, embed_body_fields=False)
             assert not solved.errors
@@ -167,24 +212,26 @@ async def single(app, key: str, rounds: int, n: int) -> None:
     layers["response encoding (check_json)"] = await best(rounds, n, encode)
     layers["check metric"] = await best(rounds, n, metric)
 
-    whole = await best(rounds, n // 4, lambda: request(app, scope, body))
-    noop = await best(rounds, n, lambda: request(noop_app.app, scope, body))
+    whole = await best(rounds, n // 4, lambda: request(app, dict(scope), body))
+    together = await best(rounds, n // 64, lambda: asyncio.gather(*(request(app, dict(scope), body) for _ in range(16))))
+    noop = await best(rounds, n, lambda: request(noop_app.app, dict(scope), body))
 
     async def cached(*_args: Any) -> Any:  # the service call answered at once: what is left is the HTTP work
         return result
     runtime.service.check_async = cached
-    http_work = await best(rounds, n, lambda: request(app, scope, body))
-    del runtime.service.check_async
+    http_work = await best(rounds, n, lambda: request(app, dict(scope), body))
     print(f"no-op FastAPI endpoint, whole request: {noop:7.1f} µs")
-    print(f"POST /v1/checks warm, whole request:   {whole:7.1f} µs")
+    print(f"POST /v1/checks warm, whole request:   {whole:7.1f} µs; 16 at once (appended in one commit): "
+          f"{together / 16:.1f} µs a request")
     print(f"POST /v1/checks, service call stubbed: {http_work:7.1f} µs ({http_work - noop:+.1f} µs beyond the no-op)")
+    await in_context(app, scope, body, rounds, n // 4)
+    del runtime.service.check_async
+    print("isolated loops (caches hot, so lower than in context):")
     service_time = layers.pop("service call (cached evaluation, log append)")
     for name, figure in layers.items():
         print(f"  {name:48s} {figure:7.1f} µs")
-    rest = http_work - sum(figure for name, figure in layers.items() if not name.startswith(" "))
-    print(f"  {'the rest (FastAPI plumbing, Response, send)':48s} {rest:7.1f} µs")
-    print(f"FastAPI's dependency solving of this route beyond validation, no longer run: {solving:.1f} µs")
-    print(f"service call alone (cached evaluation, log append): {service_time:.1f} µs")
+    print(f"  FastAPI's dependency solving of this route beyond validation (not run by LeanRoute) {solving:.1f} µs")
+    print(f"  service call (cached evaluation, log append) {service_time:.1f} µs")
 
 
 async def batch(app, key: str, size: int, rounds: int) -> None:
@@ -194,33 +241,39 @@ async def batch(app, key: str, size: int, rounds: int) -> None:
     scope = {**check_scope(key), "path": "/v1/checks/batch", "raw_path": b"/v1/checks/batch"}
     runtime = app.state.runtime
     key_obj = authenticate(Request({**scope, "app": app}))
-    assert await request(app, scope, body) == 200
+    assert await request(app, dict(scope), body) == 200
     parsed = json.loads(body)
     model = BatchRequestV1.model_validate(parsed)
-    _, results = runtime.service.batch([to_request(model, s, "CN-JS-NT") for s in model.subjects], key_obj.caller())
+    requests = [to_request(model, s, "CN-JS-NT") for s in model.subjects]
+    answer = runtime.service.batch(requests, key_obj.caller())
+    validator = body_validator(BatchRequestV1)
 
     async def decode() -> None:
         await read_json(Request(scope, receiver(body)))
 
-    validator = body_validator(BatchRequestV1)
-
     async def validate() -> None:
         validator(parsed)
 
+    async def requests_of() -> None:
+        [to_request(model, s, "CN-JS-NT") for s in model.subjects]
+
     async def service() -> None:
-        runtime.service.batch([to_request(model, s, "CN-JS-NT") for s in model.subjects], key_obj.caller())
+        runtime.service.batch(requests, key_obj.caller())
 
     async def encode() -> None:
-        route_modules.json_data_response({"batch_id": "x", "results": [
-            route_modules.orjson.Fragment(check_json(r, key_obj)) for r in results]})
+        route_modules.json_data_response({"batch_id": answer[0], "results": [
+            route_modules.orjson.Fragment(check_json(r, key_obj)) for r in answer[1]]})
 
-    figures = {"JSON decode": await best(rounds, 1, decode), "validation (BatchRequestV1)": await best(rounds, 1, validate),
-               "service.batch": await best(rounds, 1, service), "response encoding": await best(rounds, 1, encode)}
-    whole = await best(rounds, 1, lambda: request(app, scope, body))
-    print(f"POST /v1/checks/batch of {size:,} subjects, whole request: {whole / 1000:7.1f} ms")
-    for name, figure in figures.items():
-        print(f"  {name:48s} {figure / 1000:7.1f} ms")
-    print(f"  {'the rest':48s} {(whole - sum(figures.values())) / 1000:7.1f} ms")
+    whole = await best(rounds, 1, lambda: request(app, dict(scope), body))
+    runtime.service.batch = lambda *_args: answer  # answered at once: what is left is the HTTP work
+    http_work = await best(rounds, 1, lambda: request(app, dict(scope), body))
+    del runtime.service.batch
+    print(f"POST /v1/checks/batch of {size:,} subjects: whole request {whole / 1000:.1f} ms, service.batch stubbed "
+          f"{http_work / 1000:.1f} ms, of which")
+    for name, step in (("JSON decode", decode), ("validation (BatchRequestV1)", validate),
+                       ("application requests (to_request)", requests_of), ("response encoding", encode)):
+        print(f"  {name:48s} {await best(rounds, 1, step) / 1000:7.1f} ms")
+    print(f"service.batch alone (evaluations cached, log append): {await best(rounds, 1, service) / 1000:.1f} ms")
 
 
 async def measure(requests: int, rounds: int, size: int) -> None:
