@@ -102,25 +102,28 @@ def check_response(result: CheckResult, key: ApiKey) -> CheckResponseV1:
 def check_json(result: CheckResult, key: ApiKey) -> bytes:
     """``check_response`` serialised, from a template built once per cached evaluation.
 
-    Everything in the answer but ``decision_id`` and ``evaluated_at`` is fixed by what
-    the evaluation cache is keyed on (subject facts version, bundle hash — which covers
+    Everything in the answer but ``decision_id``, ``evaluated_at`` and ``receipt`` is fixed by
+    what the evaluation cache is keyed on (subject facts version, bundle hash — which covers
     the jurisdiction —, scenario, role, date, explain) and by the key's right to see
     resident IDs; so the answer is serialised once through ``CheckResponseV1`` with two
-    placeholders, kept with the evaluation as bytes, and each check fills them in. The
+    placeholders, kept with the evaluation as the bytes around them, and each check joins
+    its own values in (searching 7 KB for the placeholders at every check cost 2 µs). The
     placeholders carry a random per-process token: no stored text can imitate them.
     """
-    template = result.evaluation.derived(("json", key.sees_resident_ids), lambda: _template(result, key))
-    evaluated_at = _TIMESTAMP.dump_json(result.evaluated_at)
-    answer = template.replace(_ID, f'"{result.decision_id}"'.encode(), 1).replace(_AT, evaluated_at, 1)
-    if result.receipt is None:
-        return answer
-    return b"%s,\"receipt\":%s}" % (answer[:-1], orjson.dumps(result.receipt))
+    head, middle, tail = result.evaluation.derived(("json", key.sees_resident_ids), lambda: _template(result, key))
+    receipt = b"}" if result.receipt is None else b',"receipt":%s}' % orjson.dumps(result.receipt)
+    return b"".join((head, b'"', result.decision_id.encode(), b'"', middle,
+                     _TIMESTAMP.dump_json(result.evaluated_at), tail, receipt))
 
 
-def _template(result: CheckResult, key: ApiKey) -> bytes:
+def _template(result: CheckResult, key: ApiKey) -> tuple[bytes, bytes, bytes]:
+    """The answer's bytes before ``decision_id``, between it and ``evaluated_at``, and after that but for the
+    closing brace (``decision_id`` is the first field of ``CheckResponseV1``, ``evaluated_at`` a later one)."""
     data = check_response(replace(result, receipt=None), key).model_dump(mode="json", exclude_unset=True)
     data["decision_id"], data["evaluated_at"] = _PLACEHOLDER_ID, _PLACEHOLDER_AT
-    return orjson.dumps(data)
+    head, rest = orjson.dumps(data).split(_ID)
+    middle, tail = rest.split(_AT)
+    return head, middle, tail.removesuffix(b"}")
 
 
 def outcome_counts(outcomes: Sequence[str]) -> OutcomeCountsV1:

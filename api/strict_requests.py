@@ -11,10 +11,11 @@ the usual 422 with the field and the fix.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
@@ -28,11 +29,34 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def strict_json(body: bytes) -> Any:
+    """``body`` decoded as JSON; :class:`json.JSONDecodeError` if it is not JSON or repeats a key in an object."""
+    return json.loads(body, object_pairs_hook=_unique)
+
+
 class StrictJsonRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = json.loads(await self.body(), object_pairs_hook=_unique)
+            self._json = strict_json(await self.body())
         return self._json
+
+
+def declared_query(dependant: Dependant) -> frozenset[str]:
+    """The query parameters a route takes, its dependencies' included."""
+    declared = {param.alias for param in dependant.query_params}
+    for dependency in dependant.dependencies:
+        declared |= {param.alias for param in dependency.query_params}
+    return frozenset(declared)
+
+
+def refuse_unknown_query(request: Request, declared: Collection[str]) -> None:
+    """A 422 naming each query parameter of ``request`` that is not in ``declared``."""
+    unknown = [name for name in request.query_params if name not in declared]
+    if unknown:
+        known = ", ".join(sorted(declared)) or "none"
+        raise RequestValidationError([{"type": "extra_forbidden", "loc": ("query", name),
+                                       "msg": f"unknown query parameter; this route takes: {known}",
+                                       "input": request.query_params[name]} for name in unknown])
 
 
 class StrictRoute(APIRoute):
@@ -40,17 +64,10 @@ class StrictRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        declared = {param.alias for param in self.dependant.query_params}
-        for dependency in self.dependant.dependencies:
-            declared |= {param.alias for param in dependency.query_params}
+        declared = declared_query(self.dependant)
 
         async def strict(request: Request) -> Response:
-            unknown = [name for name in request.query_params if name not in declared]
-            if unknown:
-                known = ", ".join(sorted(declared)) or "none"
-                raise RequestValidationError([{"type": "extra_forbidden", "loc": ("query", name),
-                                               "msg": f"unknown query parameter; this route takes: {known}",
-                                               "input": request.query_params[name]} for name in unknown])
+            refuse_unknown_query(request, declared)
             return await handler(StrictJsonRequest(request.scope, request.receive))
 
         return strict

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from jrp.api.deps import Checker, DecisionReader, MetricsDep, RuntimeDep, readable, scoped_jurisdiction
 from jrp.api.errors import NotFound
+from jrp.api.lean_route import LeanRoute
 from jrp.api.metrics import Metrics
 from jrp.api.openapi import errors
 from jrp.api.presenters import check_json, outcome_counts, to_request
@@ -17,10 +18,9 @@ from jrp.api.report import HEADERS as REPORT_HEADERS
 from jrp.api.report import render_batch_report
 from jrp.api.routes import json_data_response
 from jrp.api.schemas import KEY_PATTERN, BatchRequestV1, BatchResponseV1, CheckRequestV1, CheckResponseV1
-from jrp.api.strict_requests import StrictRoute
 from jrp.runtime import Runtime
 
-router = APIRouter(prefix="/v1/checks", tags=["checks"], route_class=StrictRoute)
+router = APIRouter(prefix="/v1/checks", tags=["checks"], route_class=LeanRoute)
 
 
 @router.post("", response_model=CheckResponseV1, response_model_exclude_unset=True, responses=errors(403))
