@@ -53,6 +53,9 @@ class Settings(BaseSettings):
                                   "(`jrp serve` makes one for its workers when unset)"
     )
     host: str = Field(default="127.0.0.1", description="address `jrp serve` listens on (0.0.0.0 in a container)")
+    advertised_url: str | None = Field(
+        default=None, description="the URL this process answers at, as /readyz and `jrp hosts` name it "
+                                  "(`jrp serve` sets http://<host>:<port> when unset)")
     port: int = Field(default=8000, ge=1, le=65535, description="port `jrp serve` listens on")
     workers: int = Field(default=2, ge=1, description="worker processes of `jrp serve`")
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$",
