@@ -42,7 +42,7 @@ class Store:
         return Runtime(Settings(database_url=self.url, data_dir=self.folder))
 
 
-def _prepared(url: str, folder: Path) -> Store:
+def prepared(url: str, folder: Path) -> Store:
     runtime = Runtime(Settings(database_url=url, data_dir=folder))
     runtime.migrate()
     ingest(runtime.engine, fixed_events(vocabulary_of(runtime.library)))
@@ -54,10 +54,10 @@ def _prepared(url: str, folder: Path) -> Store:
 @pytest.fixture
 def store(backend: str, tmp_path: Path) -> Iterator[Store]:
     if backend == "sqlite":
-        yield _prepared(f"sqlite:///{tmp_path / 'jrp.db'}", tmp_path)
+        yield prepared(f"sqlite:///{tmp_path / 'jrp.db'}", tmp_path)
     else:
         with pg_schema("jrp_serve") as url:
-            yield _prepared(url, tmp_path)
+            yield prepared(url, tmp_path)
 
 
 def serve(store: Store, workers: int) -> Server:
@@ -120,7 +120,7 @@ def _sequencer_pid(store: Store) -> int:
     raise AssertionError("no process took the sequencer's lease")
 
 
-def _assert_every_answer_is_in_the_tree(store: Store, answered: list[dict]) -> None:
+def assert_every_answer_is_in_the_tree(store: Store, answered: list[dict]) -> None:
     runtime = store.runtime()
     try:
         runtime.tree.integrate_all(runtime.audit_keys.signing)
@@ -161,4 +161,4 @@ def test_kill_9_of_a_worker_the_sequencer_and_the_server_loses_no_answered_check
         stream.stop(threads)
         server.stop()
     assert len(stream.answered) > 50, stream.failures[:5]
-    _assert_every_answer_is_in_the_tree(store, stream.answered)
+    assert_every_answer_is_in_the_tree(store, stream.answered)
