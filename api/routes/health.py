@@ -33,7 +33,10 @@ def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
     ready = checks["database"] == "ok" and bool(loaded)
     heartbeat = getattr(request.app.state, "heartbeat", None)
     if ready and heartbeat is not None:
-        checks["hosts"] = str(heartbeat.agreement())
+        try:
+            checks["hosts"] = str(heartbeat.agreement())
+        except Exception as error:  # noqa: BLE001 - an unmigrated store, a lost connection: told, not a 500
+            checks["hosts"] = f"unknown: {str(error).strip().splitlines()[0]}"
     return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
 
 
