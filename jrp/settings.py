@@ -49,8 +49,8 @@ class Settings(BaseSettings):
         description="evaluations kept per worker process, ~20 KiB each (10-record subjects): ~400 MiB when full",
     )
     console_secret: SecretStr | None = Field(
-        default=None, description="signs web console sessions; every worker of one service needs the same "
-                                  "(`jrp serve` makes one for its workers when unset)"
+        default=None, description="signs web console sessions; every worker of every host of one service needs the "
+                                  "same (`jrp serve` makes one for its own workers when unset, and warns on PostgreSQL)"
     )
     host: str = Field(default="127.0.0.1", description="address `jrp serve` listens on (0.0.0.0 in a container)")
     advertised_url: str | None = Field(
