@@ -35,7 +35,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             checkpointer.start()
         sequencer = runtime.sequencer()  # one per worker; the database lease elects the one that works
         sequencer.start()
+        heartbeat = runtime.heartbeat(_app.state.console_signer.fingerprint())  # this worker among the hosts
+        heartbeat.start()
+        _app.state.heartbeat = heartbeat
         yield
+        heartbeat.stop()
         sequencer.stop()
         if checkpointer:
             checkpointer.stop()

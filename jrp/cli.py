@@ -144,6 +144,26 @@ def serve(
 
 
 @app.command()
+def hosts(
+    ctx: typer.Context,
+    lost: Annotated[bool, typer.Option("--all", help="also processes silent for longer than the heartbeat allows")]
+    = False,
+) -> None:
+    """The serving processes of the store and what they serve with; exit 1 if they do not all agree."""
+    import time
+
+    from jrp.hosts import LIVE, listing
+
+    runtime: Runtime = ctx.obj
+    now = time.time()
+    lines, profiles = listing(runtime.hosts.seen_since(0.0 if lost else now - LIVE), now)
+    runtime.close()
+    typer.echo("\n".join(lines) if lines else "no live serving process")
+    if profiles > 1:
+        raise typer.Exit(1)
+
+
+@app.command()
 def check(
     ctx: typer.Context,
     subject: Annotated[str, typer.Argument(help="USCC or resident ID")],

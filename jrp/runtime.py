@@ -23,11 +23,13 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from jrp.adapters.event_rules import EventContext
     from jrp.adapters.facts_source import FactsStore
     from jrp.adapters.feedback import FeedbackStore
+    from jrp.adapters.hosts import HostRegistry
     from jrp.adapters.log_tree import LogTree
     from jrp.adapters.log_verify import Verification
     from jrp.adapters.sign_outs import SignOutStore
     from jrp.audit.signing import Checkpoint
     from jrp.audit_keys import AuditKeys
+    from jrp.hosts import Heartbeat
     from jrp.measures_catalog.catalog import Catalog
     from jrp.rulesets.library import Library
     from jrp.sequencer import Sequencer
@@ -100,6 +102,22 @@ class Runtime:
         from jrp.sequencer import Sequencer
 
         return Sequencer(self.tree, self.audit_keys.signing, checkpoint_interval=self.settings.checkpoint_interval)
+
+    @cached_property
+    def hosts(self) -> HostRegistry:
+        from jrp.adapters.decision_log import AppenderLock
+        from jrp.adapters.hosts import HostRegistry
+
+        return HostRegistry(self.engine, AppenderLock(self.engine))  # SQLite: writes wait behind the log's appenders
+
+    def heartbeat(self, console_fingerprint: str) -> Heartbeat:
+        """This process's entry among the service's hosts (``jrp.hosts``); the server starts one per worker."""
+        from jrp.hosts import Heartbeat, profile_of
+
+        keys = self.audit_keys
+        return Heartbeat(self.hosts, self.settings.advertised_url or "",
+                         lambda on: profile_of(self.library, on, keys.signing.key_id, keys.personal.pseudonym_key,
+                                               console_fingerprint))
 
     @cached_property
     def keys(self) -> KeyStore:

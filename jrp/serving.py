@@ -2,12 +2,16 @@
 
 ``jrp serve`` and ``jrp demo`` call ``run``: it prepares the folder where every worker keeps
 its metrics (emptied: values of a previous run must not be summed in), gives the workers one
-console signing secret and names this process their parent (they exit when it dies), prints one startup line with the URL, then hands over to uvicorn,
-whose workers each build the app with ``create_app``.
+console signing secret — the configured one, else one made for this run, with a warning on a
+shared store (PostgreSQL), where sessions must be valid on every host — and names this process
+their parent (they exit when it dies), prints one startup line with the URL, then hands over to
+uvicorn, whose workers each build the app with ``create_app``.
 """
 
 from __future__ import annotations
 
+import logging
+import logging.config
 import os
 import secrets
 import shutil
@@ -19,8 +23,16 @@ from jrp.api.worker_lifetime import PARENT_ENV
 from jrp.logs import log_config
 from jrp.settings import Settings
 
+log = logging.getLogger(__name__)
+
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 """prometheus-client's multiprocess folder, read when it is first imported: set here, before any worker imports it."""
+
+
+CONSOLE_SECRET_WARNING = (
+    "no console_secret configured: console sessions are signed with a secret made for this run, so they end when it "
+    "stops and other hosts of this store refuse them; set JRP_CONSOLE_SECRET (or console_secret in the configuration "
+    "file) to one long random value on every host")
 
 
 def metrics_folder(settings: Settings) -> Path:
@@ -34,13 +46,18 @@ def metrics_folder(settings: Settings) -> Path:
     return folder
 
 
+def served_url(host: str, port: int) -> str:
+    """The URL to open: a wildcard address is shown as 127.0.0.1 (it says nothing of where to reach the server)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - the address to open, not to bind
+    return f"http://{shown}:{port}"
+
+
 def startup_line(settings: Settings, host: str, port: int, workers: int, metrics: Path) -> str:
     from sqlalchemy.engine import make_url
 
     store = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
     rulesets = settings.rulesets_dir or "bundled"
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - the address to open, not to bind
-    return (f"jrp serving http://{shown}:{port} (console /console, API docs /docs, metrics /metrics) on {host}:{port}"
+    return (f"jrp serving {served_url(host, port)} (console /console, API docs /docs, metrics /metrics) on {host}:{port}"
             f" with {workers} worker{'s' if workers > 1 else ''}; store {store}; rulesets {rulesets}; "
             f"worker metrics in {metrics}")
 
@@ -51,11 +68,18 @@ def run(settings: Settings, host: str, port: int, workers: int) -> None:
 
     metrics = metrics_folder(settings)
     os.environ[MULTIPROCESS_DIR] = str(metrics)
-    os.environ.setdefault("JRP_CONSOLE_SECRET", secrets.token_urlsafe(32))
+    generated_secret = settings.console_secret is None  # one from the environment or the file reaches the workers
+    if generated_secret:
+        os.environ["JRP_CONSOLE_SECRET"] = secrets.token_urlsafe(32)
     os.environ[PARENT_ENV] = str(os.getpid())  # the workers end with this process (jrp.api.worker_lifetime)
     if "access_log" not in settings.model_fields_set:  # on unless the environment or the file turned it off
         os.environ["JRP_ACCESS_LOG"] = "true"
+    if settings.advertised_url is None:
+        os.environ["JRP_ADVERTISED_URL"] = served_url(host, port)
     print(startup_line(settings, host, port, workers, metrics), file=sys.stdout, flush=True)
+    if generated_secret and not settings.resolved_database_url().startswith("sqlite"):
+        logging.config.dictConfig(log_config(settings.log_level))
+        log.warning({"event": "console_secret_generated", "message": CONSOLE_SECRET_WARNING})
     try:
         uvicorn.run("jrp.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                     log_config=log_config(settings.log_level), access_log=False)

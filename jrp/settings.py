@@ -49,10 +49,13 @@ class Settings(BaseSettings):
         description="evaluations kept per worker process, ~20 KiB each (10-record subjects): ~400 MiB when full",
     )
     console_secret: SecretStr | None = Field(
-        default=None, description="signs web console sessions; every worker of one service needs the same "
-                                  "(`jrp serve` makes one for its workers when unset)"
+        default=None, description="signs web console sessions; every worker of every host of one service needs the "
+                                  "same (`jrp serve` makes one for its own workers when unset, and warns on PostgreSQL)"
     )
     host: str = Field(default="127.0.0.1", description="address `jrp serve` listens on (0.0.0.0 in a container)")
+    advertised_url: str | None = Field(
+        default=None, description="the URL this process answers at, as /readyz and `jrp hosts` name it "
+                                  "(`jrp serve` sets http://<host>:<port> when unset)")
     port: int = Field(default=8000, ge=1, le=65535, description="port `jrp serve` listens on")
     workers: int = Field(default=2, ge=1, description="worker processes of `jrp serve`")
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$",

@@ -61,6 +61,12 @@ class SessionSigner:
         configured = runtime.settings.console_secret
         return cls(configured.get_secret_value().encode() if configured else secrets.token_bytes(32))
 
+    def fingerprint(self) -> str:
+        """The secret's public name (``jrp.hosts``): processes whose sessions are valid on each other have one."""
+        from jrp.hosts import fingerprint
+
+        return fingerprint(self._secret)
+
     def _sign(self, payload: str) -> str:
         return hmac.new(self._secret, payload.encode(), hashlib.sha256).hexdigest()
 

@@ -7,24 +7,21 @@ import signal
 import time
 from pathlib import Path
 
-from tests.live_server import alive, children_of, port_is_free, served
+from tests.live_server import Server, alive, port_is_free, served
 
 
-def _workers(parent: int, expected: int) -> list[int]:
-    """The uvicorn workers of ``parent`` (spawned interpreters), once all ``expected`` have started."""
+def _workers(server: Server, expected: int) -> list[int]:
+    """The uvicorn workers of ``server``, once all ``expected`` have started."""
     deadline = time.monotonic() + 120
-    while True:
-        workers = [pid for pid in children_of(parent)
-                   if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
-        if len(workers) == expected:
-            return workers
+    while len(workers := server.workers()) != expected:
         assert time.monotonic() < deadline, f"{len(workers)} of {expected} workers started"
         time.sleep(0.2)
+    return workers
 
 
 def test_workers_exit_when_the_server_is_killed(tmp_path: Path) -> None:
     with served(tmp_path, workers=2) as server:
-        workers = _workers(server.process.pid, 2)
+        workers = _workers(server, 2)
         os.kill(server.process.pid, signal.SIGKILL)
         server.process.wait()
         deadline = time.monotonic() + 60

@@ -1,5 +1,5 @@
 """jrp served as deployed (``jrp serve``): kill -9 of a worker, of the sequencer and of the whole server during a
-stream of checks loses no answered check; two servers on one PostgreSQL are one service with one tree.
+stream of checks loses no answered check (several servers on one PostgreSQL: tests/api/test_hosts.py).
 
 Each check that got a 200 must afterwards be in the tree, with an inclusion proof that
 verifies against a signed checkpoint, and the whole log must verify.
@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,9 +26,9 @@ from jrp.demo_vocabulary import vocabulary_of
 from jrp.runtime import Runtime
 from jrp.settings import Settings
 from tests.api.conftest import CLEAN, DEBTOR
+from tests.live_server import Server, start
 from tests.pg import pg_schema
 
-JRP = str(Path(sys.executable).parent / "jrp")
 CHECK = {"scenario": "government_procurement", "role": "supplier", "jurisdiction": "CN-JS-NT", "purpose": "stream"}
 
 
@@ -45,7 +42,7 @@ class Store:
         return Runtime(Settings(database_url=self.url, data_dir=self.folder))
 
 
-def _prepared(url: str, folder: Path) -> Store:
+def prepared(url: str, folder: Path) -> Store:
     runtime = Runtime(Settings(database_url=url, data_dir=folder))
     runtime.migrate()
     ingest(runtime.engine, fixed_events(vocabulary_of(runtime.library)))
@@ -57,56 +54,16 @@ def _prepared(url: str, folder: Path) -> Store:
 @pytest.fixture
 def store(backend: str, tmp_path: Path) -> Iterator[Store]:
     if backend == "sqlite":
-        yield _prepared(f"sqlite:///{tmp_path / 'jrp.db'}", tmp_path)
+        yield prepared(f"sqlite:///{tmp_path / 'jrp.db'}", tmp_path)
     else:
         with pg_schema("jrp_serve") as url:
-            yield _prepared(url, tmp_path)
+            yield prepared(url, tmp_path)
 
 
-@pytest.fixture
-def pg_store(tmp_path: Path) -> Iterator[Store]:
-    with pg_schema("jrp_hosts") as url:
-        yield _prepared(url, tmp_path)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """``jrp serve`` in a process group of its own."""
-
-    def __init__(self, store: Store, workers: int):
-        self.port = _free_port()
-        env = dict(os.environ, DATABASE_URL=store.url, JRP_DATA_DIR=str(store.folder), JRP_CHECKPOINT_INTERVAL="0.2")
-        self.process = subprocess.Popen([JRP, "serve", "--workers", str(workers), "--port", str(self.port)], env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        for _ in range(300):
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.kill()
-        raise RuntimeError("jrp serve did not start")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def workers(self) -> list[int]:
-        return [int(pid) for pid in Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()]
-
-    def kill(self) -> None:
-        """kill -9 of the server and its workers at once."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(30)
+def serve(store: Store, workers: int) -> Server:
+    """``jrp serve`` over the store, signing checkpoints every 0.2 s."""
+    return start(database_url=store.url, data_dir=store.folder, workers=workers,
+                 env={"JRP_CHECKPOINT_INTERVAL": "0.2"})
 
 
 @dataclass
@@ -163,7 +120,7 @@ def _sequencer_pid(store: Store) -> int:
     raise AssertionError("no process took the sequencer's lease")
 
 
-def _assert_every_answer_is_in_the_tree(store: Store, answered: list[dict]) -> None:
+def assert_every_answer_is_in_the_tree(store: Store, answered: list[dict]) -> None:
     runtime = store.runtime()
     try:
         runtime.tree.integrate_all(runtime.audit_keys.signing)
@@ -182,7 +139,7 @@ def _assert_every_answer_is_in_the_tree(store: Store, answered: list[dict]) -> N
 
 
 def test_kill_9_of_a_worker_the_sequencer_and_the_server_loses_no_answered_check(store: Store) -> None:
-    server = Server(store, workers=2)
+    server = serve(store, workers=2)
     stream = Stream(store, [server])
     threads = stream.run(clients=6)
     try:
@@ -198,25 +155,10 @@ def test_kill_9_of_a_worker_the_sequencer_and_the_server_loses_no_answered_check
             time.sleep(0.2)
         time.sleep(1)
         server.kill()  # everything at once, mid-stream
-        stream.servers[0] = server = Server(store, workers=2)
+        stream.servers[0] = server = serve(store, workers=2)
         time.sleep(1.5)
     finally:
         stream.stop(threads)
         server.stop()
     assert len(stream.answered) > 50, stream.failures[:5]
-    _assert_every_answer_is_in_the_tree(store, stream.answered)
-
-
-def test_two_servers_on_one_postgresql_are_one_service_with_one_tree(pg_store: Store) -> None:
-    store = pg_store
-    servers = [Server(store, workers=1), Server(store, workers=1)]
-    stream = Stream(store, servers)
-    threads = stream.run(clients=8)
-    try:
-        time.sleep(5)
-    finally:
-        stream.stop(threads)
-        for server in servers:
-            server.stop()
-    assert stream.failures == [] and len(stream.answered) > 100
-    _assert_every_answer_is_in_the_tree(store, stream.answered)
+    assert_every_answer_is_in_the_tree(store, stream.answered)
