@@ -22,6 +22,14 @@ class FactsSource(Protocol):
     def facts_version(self, subject_id: str) -> str: ...
 
 
+class ChangeStream(Protocol):
+    """What a worker has seen of the store's changes (consistency tokens name an event ``seq``)."""
+
+    def catch_up(self, seq: int) -> bool:
+        """Make every later read reflect event ``seq`` and all committed before it; False if there is no such event."""
+        ...
+
+
 class DecisionLog(Protocol):
     """Append-only log of decisions (查询使用登记), the leaves of a Merkle tree; appends return signed receipts."""
 

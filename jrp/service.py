@@ -2,8 +2,11 @@
 
 A check picks the bundle in force for its jurisdiction and date, reads the subject's
 facts, evaluates them and records the decision. Results are cached by subject facts
-version + bundle hash + scenario + role + date, so a repeated check costs one indexed
-version read; any new event changes the version and so misses the cache.
+version + bundle hash + scenario + role + date; any new event changes the version and so
+misses the cache. In a server the versions come from memory, kept current by the store's
+change feed (``jrp.adapters.subject_versions``), so a repeated check reads nothing; a
+check given a consistency token (``at_least``: the ``seq`` of an event) first makes the
+feed catch up with that event (read-your-writes).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from jrp.engine.evaluate import Engine
 from jrp.engine.facts import NOTHING_SAID, Application, CheckContext, Subject, SubjectFacts
 from jrp.engine.types import Decision, Supervision
 from jrp.evaluation import Evaluation
-from jrp.ports import UNKNOWN, BundleSource, DecisionLog, FactsSource
+from jrp.ports import UNKNOWN, BundleSource, ChangeStream, DecisionLog, FactsSource
 from jrp.rulesets.bundle import Bundle, RulesetRef
 from jrp.rulesets.library import Library
 from jrp.rulesets.published import RulesNote, notes_on
@@ -116,6 +119,12 @@ class IncompleteRules(LookupError):
                          "the rule maintainers must fix the rulesets (jrp rulesets validate names the problem)")
 
 
+class TokenAhead(LookupError):
+    """A consistency token names an event this store never committed (a token of another store, or made up)."""
+
+    field = "consistency_token"
+
+
 def _today() -> date:
     return datetime.now(UTC).date()
 
@@ -130,6 +139,7 @@ class CheckService:
         log: DecisionLog,
         bundles: BundleSource,
         *,
+        feed: ChangeStream | None = None,
         backend: str = "indexed",
         cache_size: int = 20_000,
         today: Callable[[], date] = _today,
@@ -138,6 +148,7 @@ class CheckService:
         self.facts = facts
         self.log = log
         self.bundles = bundles
+        self.feed = feed
         self.backend = backend
         self.today = today
         self._engines: dict[str, Engine] = {}
@@ -207,21 +218,34 @@ class CheckService:
         assert decision.supervision is not None  # with_supervision always grades
         return decision.supervision
 
-    def check(self, request: CheckRequest, caller: Caller) -> CheckResult:
+    def catch_up(self, at_least: int | None) -> None:
+        """Make the facts read next at least as fresh as event ``at_least`` (a consistency token); no-op for None.
+
+        Without a feed every read is current already.
+        """
+        if at_least is not None and self.feed is not None and not self.feed.catch_up(at_least):
+            raise TokenAhead(f"this store has no event {at_least}: send the consistency_token its POST /v1/events "
+                             "returned")
+
+    def check(self, request: CheckRequest, caller: Caller, at_least: int | None = None) -> CheckResult:
         """A silent check: evaluated and recorded in the decision log; the subject is never told."""
+        self.catch_up(at_least)
         result = self.evaluate(request)
         receipt, = self.log.append([log_entry(result, caller)])
         return replace(result, receipt=receipt)
 
-    async def check_async(self, request: CheckRequest, caller: Caller) -> CheckResult:
+    async def check_async(self, request: CheckRequest, caller: Caller, at_least: int | None = None) -> CheckResult:
         """``check`` on the event loop: evaluated in place, logged together with the checks of the same tick."""
+        self.catch_up(at_least)
         result = self.evaluate(request)
         receipt, = await self.log.append_async([log_entry(result, caller)])
         return replace(result, receipt=receipt)
 
-    def batch(self, requests: Sequence[CheckRequest], caller: Caller) -> tuple[str, list[CheckResult]]:
+    def batch(self, requests: Sequence[CheckRequest], caller: Caller,
+              at_least: int | None = None) -> tuple[str, list[CheckResult]]:
         """A bid list in one go: facts read in bulk, evaluations from the cache where the facts are unchanged,
         all decisions logged in one append."""
+        self.catch_up(at_least)
         batch_id = uuid.uuid4().hex
         preloaded = self.facts.load_many([r.subject.id for r in requests])
         results = [
