@@ -192,6 +192,10 @@ class FactsStore:
         """The version of the subject's facts and of its related organisations' (``UNKNOWN``): one query."""
         return self.version_and_related(subject_id)[0]
 
+    def held_versions(self, subject_ids: Sequence[str]) -> dict[str, str]:
+        """None: every version is read from the store (``jrp.adapters.subject_versions`` holds them in memory)."""
+        return {}
+
     def version_and_related(self, subject_id: str) -> tuple[str, frozenset[str]]:
         """``facts_version`` and the organisations it covers (whose events change it too): one query."""
         rows = self.driver.read(lambda connection: self.driver.rows(connection, VERSIONS, (subject_id, subject_id)))

@@ -17,6 +17,7 @@ from threading import Lock
 from jrp.adapters.change_feed import ChangeFeed, Changes
 from jrp.adapters.facts_source import FactsStore
 from jrp.engine.facts import SubjectFacts
+from jrp.ports import UNKNOWN
 
 MAX_SUBJECTS = 1_000_000  # versions kept per worker (~200 bytes each); beyond, all are forgotten and read again
 
@@ -35,10 +36,16 @@ class SubjectVersions:
         feed.on_changes(self.forget)
 
     def load(self, subject_id: str) -> SubjectFacts | None:
-        return self.store.load(subject_id)
+        return self.load_many([subject_id]).get(subject_id)
 
     def load_many(self, subject_ids: Sequence[str]) -> dict[str, SubjectFacts]:
-        return self.store.load_many(subject_ids)
+        """The subjects' facts from the store; their versions are held from then on (unknown ones too)."""
+        generation = self.feed.running().generation
+        loaded = self.store.load_many(subject_ids)
+        self._hold({subject_id: (facts.version, frozenset(party.subject.subject_id for party in facts.related))
+                    if (facts := loaded.get(subject_id)) is not None else (UNKNOWN, frozenset())
+                    for subject_id in subject_ids}, generation)
+        return loaded
 
     def facts_version(self, subject_id: str) -> str:
         """The subject's facts version as the store computes it, as of the feed's last poll or later."""
@@ -47,17 +54,32 @@ class SubjectVersions:
             return version
         generation = self.feed.running().generation
         version, related = self.store.version_and_related(subject_id)
+        self._hold({subject_id: (version, related)}, generation)
+        return version
+
+    def _hold(self, versions: dict[str, tuple[str, frozenset[str]]], generation: int) -> None:
+        """Keep versions read while the feed was at ``generation``.
+
+        A poll that reported changes during the read may have dropped these very subjects
+        before they were stored: then they are used once but not kept (read again next time).
+        """
         with self._lock:
-            # a poll that reported changes during the read may have dropped this very subject before it
-            # was stored: then the version is used once but not kept (the next check reads it again)
-            if self.feed.generation == generation:
-                if len(self._versions) >= self.max_subjects:
-                    self._clear()
+            if self.feed.generation != generation:
+                return
+            if len(self._versions) + len(versions) > self.max_subjects:
+                self._clear()
+            for subject_id, (version, related) in versions.items():
+                self._drop(subject_id)
                 self._versions[subject_id] = version
-                self._related[subject_id] = related
+                if related:
+                    self._related[subject_id] = related
                 for organisation in related:
                     self._dependents.setdefault(organisation, set()).add(subject_id)
-        return version
+
+    def held_versions(self, subject_ids: Sequence[str]) -> dict[str, str]:
+        """The versions of those subjects held in memory (current within the feed's bound)."""
+        versions = self._versions
+        return {subject_id: version for subject_id in subject_ids if (version := versions.get(subject_id)) is not None}
 
     def forget(self, changes: Changes) -> None:
         """Drop the versions the changed subjects take part in (called by the feed)."""

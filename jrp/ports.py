@@ -13,13 +13,17 @@ UNKNOWN = "unknown"
 
 
 class FactsSource(Protocol):
-    """Reads subject facts; ``facts_version`` must be cheap (one indexed query), ``UNKNOWN`` for a stranger."""
+    """Reads subject facts; ``facts_version`` must be cheap (memory, or one indexed query), ``UNKNOWN`` for a stranger."""
 
     def load(self, subject_id: str) -> SubjectFacts | None: ...
 
     def load_many(self, subject_ids: Sequence[str]) -> dict[str, SubjectFacts]: ...
 
     def facts_version(self, subject_id: str) -> str: ...
+
+    def held_versions(self, subject_ids: Sequence[str]) -> dict[str, str]:
+        """The versions of those subjects known without reading the store (a batch loads only the others)."""
+        ...
 
 
 class ChangeStream(Protocol):

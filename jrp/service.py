@@ -182,22 +182,26 @@ class CheckService:
 
     def evaluate(self, request: CheckRequest, facts: SubjectFacts | None = None) -> CheckResult:
         """Evaluate one request without logging it, on ``facts`` if already read (a batch) or on the store's."""
-        as_of = request.as_of or self.today()
-        bundle = self.bundle_for(request.jurisdiction, as_of)
-        context = CheckContext(request.scenario, as_of, request.role, request.jurisdiction, request.application)
+        as_of, bundle, context = self._setting(request)
         evaluation = self._evaluation(request, context, bundle, facts)
         return CheckResult(uuid.uuid4().hex, evaluation, request, as_of, bundle, datetime.now(UTC))
 
+    def cached(self, request: CheckRequest, version: str) -> CheckResult | None:
+        """The result of ``request`` from the cache if the subject's facts at ``version`` were evaluated, else None."""
+        as_of, bundle, context = self._setting(request)
+        hit = self._results.get(_key(request, context, bundle, version))
+        return None if hit is None else CheckResult(uuid.uuid4().hex, hit, request, as_of, bundle, datetime.now(UTC))
+
+    def _setting(self, request: CheckRequest) -> tuple[date, Bundle, CheckContext]:
+        as_of = request.as_of or self.today()
+        context = CheckContext(request.scenario, as_of, request.role, request.jurisdiction, request.application)
+        return as_of, self.bundle_for(request.jurisdiction, as_of), context
+
     def _evaluation(self, request: CheckRequest, context: CheckContext, bundle: Bundle,
                     facts: SubjectFacts | None) -> Evaluation:
-        """The cached evaluation for the subject's facts version, or a new one.
-
-        The key names the subject as the caller did: a subject unknown to the store is
-        evaluated with the caller's type and name.
-        """
+        """The cached evaluation for the subject's facts version, or a new one."""
         version = facts.version if facts is not None else self.facts.facts_version(request.subject.id)
-        key = (request.subject, version, bundle.hash, context.scenario, context.role, context.as_of,
-               context.application, request.explain)
+        key = _key(request, context, bundle, version)
         hit = self._results.get(key)
         if hit is not None:
             return hit
@@ -243,13 +247,16 @@ class CheckService:
 
     def batch(self, requests: Sequence[CheckRequest], caller: Caller,
               at_least: int | None = None) -> tuple[str, list[CheckResult]]:
-        """A bid list in one go: facts read in bulk, evaluations from the cache where the facts are unchanged,
-        all decisions logged in one append."""
+        """A bid list in one go: evaluations from the cache where the versions held in memory say the facts are
+        unchanged, the other subjects' facts read in bulk, all decisions logged in one append."""
         self.catch_up(at_least)
         batch_id = uuid.uuid4().hex
-        preloaded = self.facts.load_many([r.subject.id for r in requests])
+        held = self.facts.held_versions([r.subject.id for r in requests])
+        cached = [self.cached(r, held[r.subject.id]) if r.subject.id in held else None for r in requests]
+        preloaded = self.facts.load_many([r.subject.id for r, hit in zip(requests, cached) if hit is None])
         results = [
-            self.evaluate(r, preloaded.get(r.subject.id) or _unknown_subject(r.subject)) for r in requests
+            hit or self.evaluate(r, preloaded.get(r.subject.id) or _unknown_subject(r.subject))
+            for r, hit in zip(requests, cached)
         ]
         receipts = self.log.append([log_entry(result, caller, batch_id) for result in results])
         return batch_id, [replace(result, receipt=receipt) for result, receipt in zip(results, receipts)]
@@ -295,6 +302,13 @@ class CheckService:
             raise RulesUnavailable(f"the rules of this decision were not stored (it predates rules by content) and "
                                    f"{error.args[0]}") from None
         return bundle, notes_on(self.library, None, refs, logged["hash"], bundle.hash)
+
+
+def _key(request: CheckRequest, context: CheckContext, bundle: Bundle, version: str) -> tuple:
+    """The evaluation cache's key: it names the subject as the caller did (a subject unknown to the store is
+    evaluated with the caller's type and name)."""
+    return (request.subject, version, bundle.hash, context.scenario, context.role, context.as_of,
+            context.application, request.explain)
 
 
 def _unknown_subject(ref: SubjectRef) -> SubjectFacts:
