@@ -22,7 +22,10 @@ How each store is tailed:
   allocated it has ended (the snapshot's ``xmin`` passed the ``xmax`` of the poll that first
   saw the gap): it was then rolled back and will never appear. This relies on a writer
   holding a transaction id before it allocates a ``seq``; ``jrp.adapters.ingest`` writes the
-  subject rows before the events of a chunk, so it does.
+  subject rows before the events of a chunk, so it does. A long transaction anywhere on the
+  server holds ``xmin`` back and so keeps gaps longer (they are only re-read, nothing is
+  missed). A worker starting reads the last ``START_WINDOW`` (10,000) seqs to find the gaps
+  of transactions running at that moment; one that took its seq before those would be missed.
 
 API keys are not events: after each poll that may have seen a change (every poll on
 PostgreSQL, a changed ``data_version`` on SQLite) the key table re-reads the few keys it
