@@ -33,7 +33,7 @@ async def check(body: CheckRequestV1, key: Checker, request: Request) -> Respons
     metrics: Metrics = request.app.state.metrics
     jurisdiction = scoped_jurisdiction(runtime, key, body.scenario.value, body.jurisdiction)
     result = await runtime.service.check_async(to_request(body, body.subject, jurisdiction, body.explain), key.caller(),
-                                               body.consistency_token and seq_of(body.consistency_token))
+                                               seq_of(body.consistency_token) if body.consistency_token else None)
     metrics.check(body.scenario.value, result.decision.outcome.value)
     return Response(check_json(result, key), media_type="application/json")
 
@@ -44,7 +44,7 @@ def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: Metr
     jurisdiction = scoped_jurisdiction(runtime, key, body.scenario.value, body.jurisdiction)
     requests = [to_request(body, subject, jurisdiction) for subject in body.subjects]
     batch_id, results = runtime.service.batch(requests, key.caller(),
-                                              body.consistency_token and seq_of(body.consistency_token))
+                                              seq_of(body.consistency_token) if body.consistency_token else None)
     outcomes = [result.decision.outcome.value for result in results]
     response = json_data_response({"batch_id": batch_id,
                                    "results": [orjson.Fragment(check_json(r, key)) for r in results],
