@@ -13,7 +13,7 @@ UNKNOWN = "unknown"
 
 
 class FactsSource(Protocol):
-    """Reads subject facts; ``facts_version`` must be cheap (memory, or one indexed query), ``UNKNOWN`` for a stranger."""
+    """Reads subject facts; ``facts_version`` must be cheap (memory, or one indexed query); ``UNKNOWN``: a stranger."""
 
     def load(self, subject_id: str) -> SubjectFacts | None: ...
 
