@@ -1,10 +1,13 @@
 """API keys: created with a role, scopes and an optional expiry, stored as SHA-256 hashes, shown in plaintext once.
 
-Every authentication reads the key's row (one indexed query in plain DBAPI, ~20 µs on
-SQLite), so a revocation or an expiry takes effect on the very next request in every
-worker of every process: there is no cache to outlive it. A later cache in front of
-:meth:`KeyStore.authenticate` must drop a key when its row changes; the only writers of
-that row are :meth:`KeyStore.revoke` (``revoked_at``) and the last-use recorder.
+Without a change feed every authentication reads the key's row (one indexed query in
+plain DBAPI, ~20 µs on SQLite, ~215 µs on PostgreSQL). A server's workers follow the
+store's change feed (:meth:`KeyStore.follow`): a key is read once, then answered from
+memory; after every poll of the feed that may have seen a change, the keys held are read
+again in one query, so a revocation in any process refuses the key in every worker within
+the feed's bound (``feed_interval`` + one poll; at once in the revoking process). Expiry
+needs no feed: the expiry time is compared with the clock on every request. A key sent
+for the first time (just created) is read from the store, so it works at once.
 
 The time a key was last used is kept to the minute: a worker writes it at most once a
 minute per key, from a background thread, so authentication never waits for a write.
@@ -26,6 +29,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Engine, MetaData, String, Table, insert, select, update
 
 from jrp.access import ApiKey, Role
+from jrp.adapters.change_feed import ChangeFeed
 from jrp.adapters.dbapi import Driver
 
 metadata = MetaData()
@@ -46,8 +50,10 @@ api_keys_t = Table(
 
 PREFIX = "jrp_"
 LAST_USE_RESOLUTION = timedelta(minutes=1)
-_BY_HASH = ('SELECT key_id, name, role, scenarios, jurisdictions, department, created_at, expires_at, revoked_at, '
-            'last_used_at FROM api_keys WHERE key_hash = ?')
+_COLUMNS = ('SELECT key_id, key_hash, name, role, scenarios, jurisdictions, department, created_at, expires_at, '
+            'revoked_at, last_used_at FROM api_keys ')
+_BY_HASH = _COLUMNS + 'WHERE key_hash = ?'
+_BY_HASHES = _COLUMNS + 'WHERE key_hash IN ({})'
 
 
 def hash_key(plaintext: str) -> str:
@@ -91,6 +97,23 @@ class KeyStore:
         self._now = clock or (lambda: datetime.now(UTC))
         self._last_use_written: dict[str, datetime] = {}
         self._writer: ThreadPoolExecutor | None = None
+        self._feed: ChangeFeed | None = None
+        self._held: dict[str, KeyInfo] = {}  # by key hash, while following a feed
+        self._unconfirmed = False  # a key was read outside a poll: the next poll reads the held keys again
+
+    def follow(self, feed: ChangeFeed) -> None:
+        """Answer from memory the keys already read, kept current by ``feed`` (see the module docstring)."""
+        self._feed = feed
+        feed.on_poll(self.refresh)
+
+    def refresh(self, store_changed: bool) -> None:
+        """Read the held keys again if the store may have changed since (called by the feed after each poll)."""
+        unconfirmed, self._unconfirmed = self._unconfirmed, False
+        if not (store_changed or unconfirmed) or not self._held:
+            return
+        digests = list(self._held)
+        rows = self.driver.read(lambda connection: self.driver.rows_in(connection, _BY_HASHES, digests))
+        self._held = {row["key_hash"]: _info_of(row) for row in rows}
 
     def create_key(self, name: str, role: Role | str, scenarios: Sequence[str] = (),
                    jurisdictions: Sequence[str] = (), department: str = "",
@@ -107,10 +130,16 @@ class KeyStore:
 
     def authenticate(self, plaintext: str) -> ApiKey:
         """The key whose hash matches ``plaintext``; :class:`KeyRefused` if unknown, revoked or expired."""
-        rows = self.driver.read(lambda connection: self._row(connection, hash_key(plaintext)))
-        if not rows:
-            raise KeyRefused("unknown API key")
-        info = _info_of(rows[0])
+        digest = hash_key(plaintext)
+        info = self._held.get(digest) if self._feed is not None and self._feed.running() else None
+        if info is None:
+            rows = self.driver.read(lambda connection: self._row(connection, digest))
+            if not rows:
+                raise KeyRefused("unknown API key")
+            info = _info_of(rows[0])
+            if self._feed is not None:
+                self._held[digest] = info
+                self._unconfirmed = True  # after the key is held: the next poll reads it again
         now = self._now()
         state = info.state(now)
         if state == "revoked":
@@ -146,6 +175,7 @@ class KeyStore:
         with self.engine.begin() as connection:
             connection.execute(update(api_keys_t).where(api_keys_t.c.key_id == key_id,
                                                         api_keys_t.c.revoked_at.is_(None)).values(revoked_at=self._now()))
+        self._held = {digest: held for digest, held in self._held.items() if held.key.key_id != key_id}
         info = self._info(key_id)
         if info is None:
             raise KeyError(f"no key {key_id!r}; `jrp keys list` shows them")

@@ -190,11 +190,20 @@ class FactsStore:
 
     def facts_version(self, subject_id: str) -> str:
         """The version of the subject's facts and of its related organisations' (``UNKNOWN``): one query."""
+        return self.version_and_related(subject_id)[0]
+
+    def held_versions(self, subject_ids: Sequence[str]) -> dict[str, str]:
+        """None: every version is read from the store (``jrp.adapters.subject_versions`` holds them in memory)."""
+        return {}
+
+    def version_and_related(self, subject_id: str) -> tuple[str, frozenset[str]]:
+        """``facts_version`` and the organisations it covers (whose events change it too): one query."""
         rows = self.driver.read(lambda connection: self.driver.rows(connection, VERSIONS, (subject_id, subject_id)))
         versions = {row["subject_id"]: row["facts_version"] for row in rows}
         if subject_id not in versions:
-            return UNKNOWN
-        return version_string(versions.pop(subject_id), versions.items())
+            return UNKNOWN, frozenset()
+        own = versions.pop(subject_id)
+        return version_string(own, versions.items()), frozenset(versions)
 
     def facts_as_of(self, subject_id: str, known_at: datetime) -> SubjectFacts | None:
         """The facts as the store knew them at ``known_at``: the history recorded up to then, replayed."""

@@ -205,6 +205,7 @@ def _read_state(connection: Connection, events: Sequence[Event]) -> State:
 def _flush(connection: Connection, state: State, event_rows: list[dict[str, Any]]) -> None:
     if not event_rows:
         return
+    # subjects before events: the transaction holds an id before it takes a seq (jrp.adapters.change_feed relies on it)
     if state.new_subjects:
         connection.execute(insert(subjects_t), [state.subjects[s] for s in state.new_subjects])
     # bumped subjects, and organisations whose missing name a relation_set filled in

@@ -22,7 +22,7 @@ from jrp.adapters.log_tree import NotYetIntegrated, TreeInconsistent
 from jrp.api.schemas import ErrorItemV1, ErrorV1
 from jrp.audit.personal_data import PersonalDataUnavailable
 from jrp.rulesets.library import NoRulesInForce
-from jrp.service import IncompleteRules, RulesUnavailable, UnknownDecision
+from jrp.service import IncompleteRules, RulesUnavailable, TokenAhead, UnknownDecision
 
 log = logging.getLogger("jrp.api")
 
@@ -72,7 +72,7 @@ def _message(code: str) -> Callable[[Exception], ErrorV1]:
     return lambda error: ErrorV1(code=code, message=str(error))
 
 
-def _field(error: InvalidField | InvalidIdentifier | NoRulesInForce) -> ErrorV1:
+def _field(error: InvalidField | InvalidIdentifier | NoRulesInForce | TokenAhead) -> ErrorV1:
     return ErrorV1(code="invalid_request", message=f"invalid request: {error.field}",
                    errors=[ErrorItemV1(field=error.field, message=str(error).removeprefix(f"{error.field}: "))])
 
@@ -90,6 +90,7 @@ ERRORS: dict[type[Exception], tuple[int, Callable[..., ErrorV1]]] = {
     InvalidField: (422, _field),
     InvalidIdentifier: (422, _field),
     NoRulesInForce: (422, _field),
+    TokenAhead: (422, _field),
     NotAuthenticated: (401, _message("not_authenticated")),
     Forbidden: (403, _message("forbidden")),
     NotFound: (404, _message("not_found")),

@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
 )
 
+from jrp.adapters.change_feed import TOKEN_PATTERN
 from jrp.adapters.feedback import FeedbackAction
 from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
 from jrp.adapters.iso_dates import IsoDate
@@ -99,6 +100,10 @@ class CheckOptionsV1(Request):
     as_of: IsoDate | None = Field(None, description="default: today")
     purpose: Text = Field(min_length=1, max_length=500, description="why the check is made (查询使用登记)")
     reference: Text = Field("", max_length=200, description="the caller's file or project number")
+    consistency_token: str | None = Field(None, pattern=TOKEN_PATTERN, description=(
+        "the consistency_token a POST /v1/events returned: the check is answered on facts at least as fresh as "
+        "those events (read-your-writes). Without it, facts committed more than the feed interval ago (0.2 s by "
+        "default) are reflected"))
 
 
 class CheckRequestV1(CheckOptionsV1):
@@ -456,6 +461,9 @@ class EventsResponseV1(BaseModel):
     duplicate: int
     rejected: int
     items: list[EventItemV1]
+    consistency_token: str = Field(description=(
+        "opaque; send it with a check (consistency_token) to have it answered on facts at least as fresh as "
+        "this batch, whichever worker answers"))
 
 
 class SubjectSupervisionV1(BaseModel):

@@ -13,13 +13,25 @@ UNKNOWN = "unknown"
 
 
 class FactsSource(Protocol):
-    """Reads subject facts; ``facts_version`` must be cheap (one indexed query), ``UNKNOWN`` for a stranger."""
+    """Reads subject facts; ``facts_version`` must be cheap (memory, or one indexed query); ``UNKNOWN``: a stranger."""
 
     def load(self, subject_id: str) -> SubjectFacts | None: ...
 
     def load_many(self, subject_ids: Sequence[str]) -> dict[str, SubjectFacts]: ...
 
     def facts_version(self, subject_id: str) -> str: ...
+
+    def held_versions(self, subject_ids: Sequence[str]) -> dict[str, str]:
+        """The versions of those subjects known without reading the store (a batch loads only the others)."""
+        ...
+
+
+class ChangeStream(Protocol):
+    """What a worker has seen of the store's changes (consistency tokens name an event ``seq``)."""
+
+    def catch_up(self, seq: int) -> bool:
+        """Make every later read reflect event ``seq`` and all committed before it; False if there is no such event."""
+        ...
 
 
 class DecisionLog(Protocol):

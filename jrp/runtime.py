@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
 
     from jrp.adapters.api_keys import KeyStore
     from jrp.adapters.bundle_store import BundleStore
+    from jrp.adapters.change_feed import ChangeFeed
     from jrp.adapters.decision_log import DecisionLogStore
     from jrp.adapters.event_rules import EventContext
     from jrp.adapters.facts_source import FactsStore
@@ -74,6 +75,13 @@ class Runtime:
         return FactsStore(self.engine)
 
     @cached_property
+    def feed(self) -> ChangeFeed | None:
+        """This worker's view of the store's changes (``jrp.adapters.change_feed``); None if ``feed_interval`` is 0."""
+        from jrp.adapters.change_feed import ChangeFeed
+
+        return ChangeFeed(self.engine, self.settings.feed_interval) if self.settings.feed_interval > 0 else None
+
+    @cached_property
     def audit_keys(self) -> AuditKeys:
         from jrp.audit_keys import load_or_create
 
@@ -123,7 +131,10 @@ class Runtime:
     def keys(self) -> KeyStore:
         from jrp.adapters.api_keys import KeyStore
 
-        return KeyStore(self.engine)
+        keys = KeyStore(self.engine)
+        if self.feed is not None:
+            keys.follow(self.feed)
+        return keys
 
     @cached_property
     def sign_outs(self) -> SignOutStore:
@@ -139,12 +150,15 @@ class Runtime:
 
     @cached_property
     def service(self) -> CheckService:
+        from jrp.adapters.subject_versions import SubjectVersions
         from jrp.group_commit import GroupCommitLog
         from jrp.metrics import MeteredLog
         from jrp.service import CheckService
 
-        return CheckService(self.library, self.facts, GroupCommitLog(MeteredLog(self.log)), self.bundles,
-                            backend=self.settings.engine_backend, cache_size=self.settings.result_cache_size)
+        facts = self.facts if self.feed is None else SubjectVersions(self.facts, self.feed)
+        return CheckService(self.library, facts, GroupCommitLog(MeteredLog(self.log)), self.bundles,
+                            feed=self.feed, backend=self.settings.engine_backend,
+                            cache_size=self.settings.result_cache_size)
 
     def verify_log(self, witness: Checkpoint | None = None,
                    keys: Mapping[str, Ed25519PublicKey] | None = None) -> Verification:
@@ -165,5 +179,7 @@ class Runtime:
     def close(self) -> None:
         if "keys" in self.__dict__:
             self.keys.close()
+        if self.__dict__.get("feed") is not None:
+            self.feed.stop()
         if "engine" in self.__dict__:
             self.engine.dispose()

@@ -2,8 +2,11 @@
 
 A check picks the bundle in force for its jurisdiction and date, reads the subject's
 facts, evaluates them and records the decision. Results are cached by subject facts
-version + bundle hash + scenario + role + date, so a repeated check costs one indexed
-version read; any new event changes the version and so misses the cache.
+version + bundle hash + scenario + role + date; any new event changes the version and so
+misses the cache. In a server the versions come from memory, kept current by the store's
+change feed (``jrp.adapters.subject_versions``), so a repeated check reads nothing; a
+check given a consistency token (``at_least``: the ``seq`` of an event) first makes the
+feed catch up with that event (read-your-writes).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from jrp.engine.evaluate import Engine
 from jrp.engine.facts import NOTHING_SAID, Application, CheckContext, Subject, SubjectFacts
 from jrp.engine.types import Decision, Supervision
 from jrp.evaluation import Evaluation
-from jrp.ports import UNKNOWN, BundleSource, DecisionLog, FactsSource
+from jrp.ports import UNKNOWN, BundleSource, ChangeStream, DecisionLog, FactsSource
 from jrp.rulesets.bundle import Bundle, RulesetRef
 from jrp.rulesets.library import Library
 from jrp.rulesets.published import RulesNote, notes_on
@@ -116,6 +119,12 @@ class IncompleteRules(LookupError):
                          "the rule maintainers must fix the rulesets (jrp rulesets validate names the problem)")
 
 
+class TokenAhead(LookupError):
+    """A consistency token names an event this store never committed (a token of another store, or made up)."""
+
+    field = "consistency_token"
+
+
 def _today() -> date:
     return datetime.now(UTC).date()
 
@@ -130,6 +139,7 @@ class CheckService:
         log: DecisionLog,
         bundles: BundleSource,
         *,
+        feed: ChangeStream | None = None,
         backend: str = "indexed",
         cache_size: int = 20_000,
         today: Callable[[], date] = _today,
@@ -138,6 +148,7 @@ class CheckService:
         self.facts = facts
         self.log = log
         self.bundles = bundles
+        self.feed = feed
         self.backend = backend
         self.today = today
         self._engines: dict[str, Engine] = {}
@@ -171,22 +182,26 @@ class CheckService:
 
     def evaluate(self, request: CheckRequest, facts: SubjectFacts | None = None) -> CheckResult:
         """Evaluate one request without logging it, on ``facts`` if already read (a batch) or on the store's."""
-        as_of = request.as_of or self.today()
-        bundle = self.bundle_for(request.jurisdiction, as_of)
-        context = CheckContext(request.scenario, as_of, request.role, request.jurisdiction, request.application)
+        as_of, bundle, context = self._setting(request)
         evaluation = self._evaluation(request, context, bundle, facts)
         return CheckResult(uuid.uuid4().hex, evaluation, request, as_of, bundle, datetime.now(UTC))
 
+    def cached(self, request: CheckRequest, version: str) -> CheckResult | None:
+        """The result of ``request`` from the cache if the subject's facts at ``version`` were evaluated, else None."""
+        as_of, bundle, context = self._setting(request)
+        hit = self._results.get(_key(request, context, bundle, version))
+        return None if hit is None else CheckResult(uuid.uuid4().hex, hit, request, as_of, bundle, datetime.now(UTC))
+
+    def _setting(self, request: CheckRequest) -> tuple[date, Bundle, CheckContext]:
+        as_of = request.as_of or self.today()
+        context = CheckContext(request.scenario, as_of, request.role, request.jurisdiction, request.application)
+        return as_of, self.bundle_for(request.jurisdiction, as_of), context
+
     def _evaluation(self, request: CheckRequest, context: CheckContext, bundle: Bundle,
                     facts: SubjectFacts | None) -> Evaluation:
-        """The cached evaluation for the subject's facts version, or a new one.
-
-        The key names the subject as the caller did: a subject unknown to the store is
-        evaluated with the caller's type and name.
-        """
+        """The cached evaluation for the subject's facts version, or a new one."""
         version = facts.version if facts is not None else self.facts.facts_version(request.subject.id)
-        key = (request.subject, version, bundle.hash, context.scenario, context.role, context.as_of,
-               context.application, request.explain)
+        key = _key(request, context, bundle, version)
         hit = self._results.get(key)
         if hit is not None:
             return hit
@@ -207,25 +222,41 @@ class CheckService:
         assert decision.supervision is not None  # with_supervision always grades
         return decision.supervision
 
-    def check(self, request: CheckRequest, caller: Caller) -> CheckResult:
+    def catch_up(self, at_least: int | None) -> None:
+        """Make the facts read next at least as fresh as event ``at_least`` (a consistency token); no-op for None.
+
+        Without a feed every read is current already.
+        """
+        if at_least is not None and self.feed is not None and not self.feed.catch_up(at_least):
+            raise TokenAhead(f"this store has no event {at_least}: send the consistency_token its POST /v1/events "
+                             "returned")
+
+    def check(self, request: CheckRequest, caller: Caller, at_least: int | None = None) -> CheckResult:
         """A silent check: evaluated and recorded in the decision log; the subject is never told."""
+        self.catch_up(at_least)
         result = self.evaluate(request)
         receipt, = self.log.append([log_entry(result, caller)])
         return replace(result, receipt=receipt)
 
-    async def check_async(self, request: CheckRequest, caller: Caller) -> CheckResult:
+    async def check_async(self, request: CheckRequest, caller: Caller, at_least: int | None = None) -> CheckResult:
         """``check`` on the event loop: evaluated in place, logged together with the checks of the same tick."""
+        self.catch_up(at_least)
         result = self.evaluate(request)
         receipt, = await self.log.append_async([log_entry(result, caller)])
         return replace(result, receipt=receipt)
 
-    def batch(self, requests: Sequence[CheckRequest], caller: Caller) -> tuple[str, list[CheckResult]]:
-        """A bid list in one go: facts read in bulk, evaluations from the cache where the facts are unchanged,
-        all decisions logged in one append."""
+    def batch(self, requests: Sequence[CheckRequest], caller: Caller,
+              at_least: int | None = None) -> tuple[str, list[CheckResult]]:
+        """A bid list in one go: evaluations from the cache where the versions held in memory say the facts are
+        unchanged, the other subjects' facts read in bulk, all decisions logged in one append."""
+        self.catch_up(at_least)
         batch_id = uuid.uuid4().hex
-        preloaded = self.facts.load_many([r.subject.id for r in requests])
+        held = self.facts.held_versions([r.subject.id for r in requests])
+        cached = [self.cached(r, held[r.subject.id]) if r.subject.id in held else None for r in requests]
+        preloaded = self.facts.load_many([r.subject.id for r, hit in zip(requests, cached) if hit is None])
         results = [
-            self.evaluate(r, preloaded.get(r.subject.id) or _unknown_subject(r.subject)) for r in requests
+            hit or self.evaluate(r, preloaded.get(r.subject.id) or _unknown_subject(r.subject))
+            for r, hit in zip(requests, cached)
         ]
         receipts = self.log.append([log_entry(result, caller, batch_id) for result in results])
         return batch_id, [replace(result, receipt=receipt) for result, receipt in zip(results, receipts)]
@@ -271,6 +302,13 @@ class CheckService:
             raise RulesUnavailable(f"the rules of this decision were not stored (it predates rules by content) and "
                                    f"{error.args[0]}") from None
         return bundle, notes_on(self.library, None, refs, logged["hash"], bundle.hash)
+
+
+def _key(request: CheckRequest, context: CheckContext, bundle: Bundle, version: str) -> tuple:
+    """The evaluation cache's key: it names the subject as the caller did (a subject unknown to the store is
+    evaluated with the caller's type and name)."""
+    return (request.subject, version, bundle.hash, context.scenario, context.role, context.as_of,
+            context.application, request.explain)
 
 
 def _unknown_subject(ref: SubjectRef) -> SubjectFacts:

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         default=20_000,
         description="evaluations kept per worker process, ~20 KiB each (10-record subjects): ~400 MiB when full",
     )
+    feed_interval: float = Field(
+        default=0.2, ge=0, le=5,
+        description="seconds between polls of the store's change feed in each worker: a check without a consistency "
+                    "token sees facts and key revocations committed more than this (plus one poll, a few ms) ago; "
+                    "0: no feed, every check reads its versions and key from the store",
+    )
     console_secret: SecretStr | None = Field(
         default=None, description="signs web console sessions; every worker of every host of one service needs the "
                                   "same (`jrp serve` makes one for its own workers when unset, and warns on PostgreSQL)"

@@ -8,6 +8,7 @@ import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
+from jrp.adapters.change_feed import seq_of
 from jrp.api.deps import Checker, DecisionReader, MetricsDep, RuntimeDep, readable, scoped_jurisdiction
 from jrp.api.errors import NotFound
 from jrp.api.lean_route import LeanRoute
@@ -31,7 +32,8 @@ async def check(body: CheckRequestV1, key: Checker, request: Request) -> Respons
     runtime: Runtime = request.app.state.runtime
     metrics: Metrics = request.app.state.metrics
     jurisdiction = scoped_jurisdiction(runtime, key, body.scenario.value, body.jurisdiction)
-    result = await runtime.service.check_async(to_request(body, body.subject, jurisdiction, body.explain), key.caller())
+    result = await runtime.service.check_async(to_request(body, body.subject, jurisdiction, body.explain), key.caller(),
+                                               seq_of(body.consistency_token) if body.consistency_token else None)
     metrics.check(body.scenario.value, result.decision.outcome.value)
     return Response(check_json(result, key), media_type="application/json")
 
@@ -41,7 +43,8 @@ def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: Metr
     """Check up to 10,000 subjects (a bid list) in one call; results in the order of ``subjects``."""
     jurisdiction = scoped_jurisdiction(runtime, key, body.scenario.value, body.jurisdiction)
     requests = [to_request(body, subject, jurisdiction) for subject in body.subjects]
-    batch_id, results = runtime.service.batch(requests, key.caller())
+    batch_id, results = runtime.service.batch(requests, key.caller(),
+                                              seq_of(body.consistency_token) if body.consistency_token else None)
     outcomes = [result.decision.outcome.value for result in results]
     response = json_data_response({"batch_id": batch_id,
                                    "results": [orjson.Fragment(check_json(r, key)) for r in results],

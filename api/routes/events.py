@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from jrp.adapters.change_feed import latest_seq, token_of
 from jrp.adapters.ingest import ingest
 from jrp.api.deps import Ingester, RuntimeDep
 from jrp.api.openapi import errors
@@ -15,7 +16,15 @@ router = APIRouter(prefix="/v1/events", tags=["events"], route_class=StrictRoute
 
 @router.post("", response_model=EventsResponseV1, responses=errors(403))
 def post_events(body: EventsRequestV1, key: Ingester, runtime: RuntimeDep) -> EventsResponseV1:
-    """Store a batch of events (format: adapters/EVENTS.md); a bad item is rejected alone, with its field."""
+    """Store a batch of events (format: adapters/EVENTS.md); a bad item is rejected alone, with its field.
+
+    The consistency token names the newest event committed once the batch is stored, so a check
+    presenting it sees this batch (and its duplicates' earlier events) in any worker; this
+    worker's own checks see it without the token.
+    """
     report = ingest(runtime.engine, body.events, context=runtime.event_context)
+    seq = latest_seq(runtime.engine)
+    runtime.service.catch_up(seq)
     return EventsResponseV1(accepted=report.accepted, duplicate=report.duplicate, rejected=report.rejected,
-                            items=[EventItemV1.model_validate(item) for item in report.items])
+                            items=[EventItemV1.model_validate(item) for item in report.items],
+                            consistency_token=token_of(seq))

@@ -9,10 +9,12 @@ when the server is unreachable.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -57,6 +59,22 @@ class Api:
         response = self.client.post("/v1/checks", json=payload, headers=self.headers(key))
         assert response.status_code == 200, response.text
         return response.json()
+
+
+T = TypeVar("T")
+FEED_MARGIN = 2.0  # seconds beyond the feed's bound a busy test machine may need (a deadline, not a pause)
+
+
+def within_feed_bound(runtime: Runtime, attempt: Callable[[], T], done: Callable[[T], bool]) -> T:
+    """The first result of ``attempt`` that is ``done``, polled until the change feed's bound (plus a margin)
+    has passed since the call; fails the test if none is."""
+    deadline = time.monotonic() + runtime.settings.feed_interval + FEED_MARGIN
+    while True:
+        result = attempt()
+        if done(result):
+            return result
+        assert time.monotonic() < deadline, f"not reflected within the feed bound: {result!r}"
+        time.sleep(0.01)
 
 
 def _schema_url() -> Iterator[str]:

@@ -1,6 +1,6 @@
 """The serving processes of one service: what each serves (rules, keys, console secret), renewed by a heartbeat.
 
-Revision ID: 0012_hosts
+Revision ID: 0011_hosts
 Revises: 0010_spark
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_hosts"
+revision = "0011_hosts"
 down_revision = "0010_spark"
 branch_labels = None
 depends_on = None
