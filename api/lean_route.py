@@ -25,10 +25,11 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from jrp.api.strict_requests import StrictRoute, refuse_unknown_query, strict_json
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+
+from jrp.api.strict_requests import StrictRoute, refuse_unknown_query, strict_json
 
 NO_BODY = object()
 
