@@ -244,13 +244,14 @@ class _SqliteTail(_Tail):
 class _PostgresTail(_Tail):
     """Rows above the last ``seq`` seen and the gaps below it, with the snapshot they were read in."""
 
-    QUERY = (
+    _EVENT = (f"SELECT seq, subject_id, CASE WHEN event_type IN {RELATION_EVENTS} "
+              "THEN payload->'organisation'->>'id' END AS organisation FROM events ")
+    QUERY = (  # two index lookups (an OR of both conditions scans the whole index: 0.8 s on 1.3M events)
         "SELECT pg_snapshot_xmin(s.snap)::text::bigint, pg_snapshot_xmax(s.snap)::text::bigint, "
         "e.seq, e.subject_id, e.organisation "
         "FROM (SELECT pg_current_snapshot() AS snap) AS s LEFT JOIN LATERAL ("
-        f"SELECT seq, subject_id, CASE WHEN event_type IN {RELATION_EVENTS} "
-        "THEN payload->'organisation'->>'id' END AS organisation FROM events "
-        "WHERE seq > %s OR seq = ANY(%s::bigint[]) ORDER BY seq LIMIT %s) AS e ON true ORDER BY e.seq"
+        f"({_EVENT}WHERE seq > %s ORDER BY seq LIMIT %s) UNION ALL ({_EVENT}WHERE seq = ANY(%s::bigint[]))"
+        ") AS e ON true ORDER BY e.seq"
     )
 
     def __init__(self, engine: Engine, page: int):
@@ -266,8 +267,7 @@ class _PostgresTail(_Tail):
         rows = self.driver.read(lambda connection: self._rows(connection, gaps))
         xmin, xmax = rows[0][0], rows[0][1]
         events = [(seq, subject, organisation) for _, _, seq, subject, organisation in rows if seq is not None]
-        more = len(events) == self.page
-        seen_to = events[-1][0] if more else None  # a full page: gaps above its last row were not looked at
+        more = sum(seq > self.last for seq, _, _ in events) == self.page
         for seq, _, _ in events:
             if seq > self.last:
                 for missing in range(self.last + 1, seq):
@@ -277,14 +277,14 @@ class _PostgresTail(_Tail):
                 self.gaps.pop(seq, None)
         found = {seq for seq, _, _ in events}
         for gap in gaps:
-            if gap not in found and (seen_to is None or gap < seen_to) and xmin >= self.gaps.get(gap, xmin + 1):
+            if gap not in found and xmin >= self.gaps.get(gap, xmin + 1):
                 del self.gaps[gap]  # every transaction that could hold it has ended: rolled back
         return _Read(events, more=more)
 
     def _rows(self, connection: Any, gaps: list[int]) -> list[tuple[Any, ...]]:
         cursor = connection.cursor()
         try:
-            cursor.execute(self.QUERY, (self.last, gaps, self.page))
+            cursor.execute(self.QUERY, (self.last, self.page, gaps))
             return cursor.fetchall()
         finally:
             cursor.close()
