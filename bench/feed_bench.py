@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from seeded import PG_ADMIN, seeded_store  # noqa: E402
+from seeded import add_store_options, store_from  # noqa: E402
 
 from jrp.access import Role  # noqa: E402
 from jrp.adapters.facts_source import FactsStore  # noqa: E402
@@ -78,15 +78,10 @@ def measure(url: str, ids: list[str], n: int, feed_interval: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subjects", type=int, default=2000)
-    parser.add_argument("--records", type=int, default=10)
-    parser.add_argument("--dir", type=Path, default=Path("/tmp/jrp-bench-feed"))
-    parser.add_argument("--postgres", action="store_true", help=f"run on PostgreSQL ({PG_ADMIN})")
-    parser.add_argument("--postgres-schema", help="schema of the store (default jrp_bench_feed_<N>x<M>)")
+    add_store_options(parser, subjects=2000, directory=Path("/tmp/jrp-bench-feed"))
     parser.add_argument("--checks", type=int, default=20_000)
     args = parser.parse_args()
-    schema = args.postgres_schema or f"jrp_bench_feed_{args.subjects}x{args.records}"
-    store = seeded_store(args.subjects, args.records, args.dir, PG_ADMIN if args.postgres else None, schema)
+    store = store_from(args, schema=f"jrp_bench_feed_{args.subjects}x{args.records}")
     runtime = Runtime(Settings(database_url=store.url))
     ids = [i for page in FactsStore(runtime.engine).iter_subject_ids(10_000) for i in page]
     runtime.close()

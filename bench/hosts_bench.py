@@ -43,7 +43,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from http_bench import subject_ids, wrk_script  # noqa: E402
-from seeded import DEFAULT_DIR, PG_ADMIN, seeded_store  # noqa: E402
+from seeded import add_store_options, store_from  # noqa: E402
 
 from jrp.access import Role  # noqa: E402
 from jrp.runtime import Runtime  # noqa: E402
@@ -184,11 +184,7 @@ def configuration(count: int, args: argparse.Namespace, url: str, script: Path, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subjects", type=int, default=100_000)
-    parser.add_argument("--records", type=int, default=10)
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
-    parser.add_argument("--postgres-url", default=PG_ADMIN)
-    parser.add_argument("--postgres-schema", help="schema of the store (default jrp_bench_<N>x<M>): one per branch")
+    add_store_options(parser, postgres_only=True)
     parser.add_argument("--processes", default="1,2,3", help="configurations: numbers of jrp serve processes")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per process (see the docstring)")
     parser.add_argument("--seconds", type=int, default=10)
@@ -196,7 +192,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
-    store = seeded_store(args.subjects, args.records, args.dir, args.postgres_url, args.postgres_schema)
+    store = store_from(args)
     ids = subject_ids(store.url)
     runtime = Runtime(Settings(database_url=store.url))
     key = runtime.keys.create_key("hosts bench", Role.checker, department="bench").plaintext

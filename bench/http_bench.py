@@ -37,7 +37,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from seeded import DEFAULT_DIR, PG_ADMIN, seeded_store  # noqa: E402
+from seeded import add_store_options, store_from  # noqa: E402
 
 from jrp.access import Role  # noqa: E402
 from jrp.adapters.demo import DEMO_SUBJECTS  # noqa: E402
@@ -174,19 +174,14 @@ def over_http(url: str, ids: list[str], seconds: int, connections: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subjects", type=int, default=100_000)
-    parser.add_argument("--records", type=int, default=10)
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
-    parser.add_argument("--postgres", action="store_true", help=f"run on PostgreSQL ({PG_ADMIN})")
-    parser.add_argument("--postgres-schema", help="schema of the store (default jrp_bench_<N>x<M>): one per branch")
+    add_store_options(parser, subjects=100_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--in-process-checks", type=int, default=20_000)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
-    store = seeded_store(args.subjects, args.records, args.dir, PG_ADMIN if args.postgres else None,
-                         args.postgres_schema)
+    store = store_from(args)
     ids = subject_ids(store.url)
     print(f"store: {len(ids):,} subjects, {args.subjects * args.records:,} generated records, "
           f"{store.url.split('://')[0]}")

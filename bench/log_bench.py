@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from seeded import DEFAULT_DIR, PG_ADMIN, seeded_store  # noqa: E402
+from seeded import add_store_options, store_from  # noqa: E402
 
 from jrp.adapters.facts_source import FactsStore  # noqa: E402
 from jrp.runtime import Runtime  # noqa: E402
@@ -65,17 +65,12 @@ def _worker(url: str, seed: int, concurrency: int, seconds: float, out: multipro
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subjects", type=int, default=10_000)
-    parser.add_argument("--records", type=int, default=10)
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
-    parser.add_argument("--postgres", action="store_true", help=f"run on PostgreSQL ({PG_ADMIN})")
-    parser.add_argument("--postgres-schema", help="schema of the store (default jrp_bench_<N>x<M>): one per branch")
+    add_store_options(parser, subjects=10_000)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
-    store = seeded_store(args.subjects, args.records, args.dir, PG_ADMIN if args.postgres else None,
-                         args.postgres_schema)
+    store = store_from(args)
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     workers = [context.Process(target=_worker, args=(store.url, n, args.concurrency, args.seconds, out))

@@ -77,17 +77,28 @@ def seeded_store(subjects: int, records: int, directory: Path = DEFAULT_DIR,
     return BenchStore(url, subjects, records)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subjects", type=int, default=100_000)
+def add_store_options(parser: argparse.ArgumentParser, subjects: int = 100_000, directory: Path = DEFAULT_DIR,
+                      postgres_only: bool = False) -> None:
+    """The options naming a benchmark's store, the same in every script (read back by :func:`store_from`)."""
+    parser.add_argument("--subjects", type=int, default=subjects)
     parser.add_argument("--records", type=int, default=10)
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
-    parser.add_argument("--postgres", action="store_true", help=f"build it in PostgreSQL ({PG_ADMIN})")
+    parser.add_argument("--dir", type=Path, default=directory)
+    if not postgres_only:
+        parser.add_argument("--postgres", action="store_true", help=f"on PostgreSQL ({PG_ADMIN})")
     parser.add_argument("--postgres-url", default=PG_ADMIN)
     parser.add_argument("--postgres-schema", help="schema of the store (default jrp_bench_<N>x<M>): one per branch")
-    args = parser.parse_args()
-    store = seeded_store(args.subjects, args.records, args.dir, args.postgres_url if args.postgres else None,
-                         args.postgres_schema)
+
+
+def store_from(args: argparse.Namespace, schema: str | None = None) -> BenchStore:
+    """The store the options of :func:`add_store_options` name, built on first use."""
+    postgres = args.postgres_url if getattr(args, "postgres", True) else None
+    return seeded_store(args.subjects, args.records, args.dir, postgres, args.postgres_schema or schema)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_store_options(parser)
+    store = store_from(parser.parse_args())
     print(f"ready: {store.url}")
 
 

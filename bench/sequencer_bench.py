@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from seeded import DEFAULT_DIR, PG_ADMIN, seeded_store  # noqa: E402
+from seeded import add_store_options, store_from  # noqa: E402
 
 from jrp.adapters.facts_source import FactsStore  # noqa: E402
 from jrp.runtime import Runtime  # noqa: E402
@@ -32,16 +32,11 @@ from jrp.settings import Settings  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subjects", type=int, default=10_000)
-    parser.add_argument("--records", type=int, default=10)
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
-    parser.add_argument("--postgres", action="store_true", help=f"run on PostgreSQL ({PG_ADMIN})")
-    parser.add_argument("--postgres-schema", help="schema of the store (default jrp_bench_<N>x<M>): one per branch")
+    add_store_options(parser, subjects=10_000)
     parser.add_argument("--entries", type=int, default=20_000)
     parser.add_argument("--group", type=int, default=50, help="entries per append transaction")
     args = parser.parse_args()
-    store = seeded_store(args.subjects, args.records, args.dir, PG_ADMIN if args.postgres else None,
-                         args.postgres_schema)
+    store = store_from(args)
     runtime = Runtime(Settings(database_url=store.url))
     ids = [i for page in FactsStore(runtime.engine).iter_subject_ids(10_000) for i in page]
     rng, caller = random.Random(1), Caller("bench", "bench")
