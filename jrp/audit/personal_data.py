@@ -144,18 +144,28 @@ class Pseudonymiser:
             return self._replace("id", value, originals) if is_resident_id(value) else value
         if isinstance(value, list):
             return [self.protect(item, originals) for item in value]
-        if not isinstance(value, dict):
-            return value
+        return self._protect_object(value, originals) if isinstance(value, dict) else value
+
+    def _protect_object(self, value: dict[str, Any], originals: dict[str, str]) -> dict[str, Any]:
+        # Runs over every field of every logged facts snapshot (a 10,000-subject batch walks ~2 million
+        # values): numbers, booleans and nulls are kept without a call, strings are decided in place.
         person = value.get("subject_type", value.get("type")) == NATURAL_PERSON or any(
             isinstance(value.get(name), str) and is_resident_id(value[name]) for name in ("subject_id", "id"))
         out = {}
         for name, item in value.items():
-            if person and name == "name" and isinstance(item, str) and item:
-                out[name] = self._replace("name", item, originals)
-            elif person and name == "birth_date" and isinstance(item, str):
-                out[name] = self._replace("born", item, originals)
+            kind = type(item)
+            if kind is int or kind is float or kind is bool or item is None:
+                pass
+            elif isinstance(item, str):
+                if person and item and name == "name":
+                    item = self._replace("name", item, originals)
+                elif person and name == "birth_date":
+                    item = self._replace("born", item, originals)
+                elif len(item) == 18 and is_resident_id(item):
+                    item = self._replace("id", item, originals)
             else:
-                out[name] = self.protect(item, originals)
+                item = self.protect(item, originals)
+            out[name] = item
         return out
 
     def _replace(self, kind: str, value: str, originals: dict[str, str]) -> str:
