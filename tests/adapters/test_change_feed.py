@@ -12,12 +12,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from jrp.access import Role
 from jrp.adapters.api_keys import KeyRefused, KeyStore
 from jrp.adapters.change_feed import ChangeFeed, Changes
-from jrp.adapters.database import make_engine
 from jrp.adapters.demo import make_resident_id, make_uscc
 from jrp.adapters.event_rules import EventContext, check_event
 from jrp.adapters.events import parse_event
@@ -26,7 +25,6 @@ from jrp.adapters.ingest import _write, ingest
 from jrp.adapters.subject_versions import SubjectVersions
 from jrp.ports import UNKNOWN
 
-from .conftest import TABLES
 from .factory import ORG, ORG2, PERSON, event, penalty, relation
 
 
@@ -105,21 +103,12 @@ def test_in_memory_versions_equal_the_stores_after_any_events(engine: Engine, ac
         assert {s: versions.facts_version(s) for s in everyone} == {s: store.facts_version(s) for s in everyone}
 
 
-@pytest.fixture
-def pg_engine(pg_url: str) -> Iterator[Engine]:
-    """PostgreSQL only: SQLite commits one writer at a time, so its seqs never commit out of order."""
-    engine = make_engine(pg_url)
-    yield engine
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY"))
-    engine.dispose()
-
-
 def _parsed(item: dict) -> list:
     return [(0, check_event(parse_event(item), EventContext()))]
 
 
 def test_postgresql_a_lower_seq_committed_last_is_not_missed(pg_engine: Engine) -> None:
+    """SQLite commits one writer at a time, so its seqs never commit out of order: PostgreSQL only."""
     engine = pg_engine
     store = FactsStore(engine)
     ingest(engine, [penalty("a0", ORG), penalty("b0", ORG2)])

@@ -6,8 +6,8 @@ from datetime import date
 
 from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.ingest import ingest
-from jrp.vocabulary.records import RecordStatus
 from jrp.ports import UNKNOWN
+from jrp.vocabulary.records import RecordStatus
 
 from .factory import ORG, ORG2, PERSON, event, listing, penalty, relation
 

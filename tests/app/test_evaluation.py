@@ -10,10 +10,10 @@ import gc
 from datetime import date
 
 from jrp.engine.facts import Record, Subject, SubjectFacts
-from jrp.vocabulary.records import RecordType, Severity
-from jrp.vocabulary.subjects import SubjectType
 from jrp.engine.types import Decision, Outcome
 from jrp.evaluation import Evaluation
+from jrp.vocabulary.records import RecordType, Severity
+from jrp.vocabulary.subjects import SubjectType
 
 
 def _evaluation() -> Evaluation:
