@@ -5,7 +5,8 @@ more scenarios or roles, a lower minimum severity, a new related-party extension
 longer duration, a stronger effect, intensity or category, or a trigger that did not
 reach it before (a new rule, or a rule pointed at it from another measure) — without
 adding a citation to its basis or to the rules that reach it is an error: a heavier
-penalty needs a legal basis of its own (过惩相当).
+penalty needs a legal basis of its own (过惩相当). A new trigger that is a list kept under an
+article the measure's basis cites is founded by that article (:func:`_triggers_founded`).
 
 Each change carries its old and new values as data (``was``, ``now``), so pages can say
 it in their language; ``detail`` is the English sentence the CLI and the API print.
@@ -20,7 +21,7 @@ from typing import NamedTuple
 
 from jrp.rulesets.library import RulesetFile
 from jrp.rulesets.loader import Level
-from jrp.rulesets.schema import Citation, Measure, Rule, Ruleset, When
+from jrp.rulesets.schema import Citation, CreditList, Measure, Rule, Ruleset, When
 from jrp.vocabulary.measures import Effect, MeasureKind
 from jrp.vocabulary.periods import period_parts
 from jrp.vocabulary.records import Severity
@@ -181,6 +182,7 @@ def diff(old: RulesetFile, new: RulesetFile) -> list[Change]:
     """Every semantic change from ``old`` to ``new`` (two versions of one ruleset)."""
     before, after = _scopes(old.ruleset), _scopes(new.ruleset)
     old_rule_citations = _rule_citations(old.ruleset.rules)  # a rule pointed elsewhere brings no new basis
+    lists = {item.id: item for item in new.ruleset.lists}
     changes: list[Change] = []
 
     def loc(file: RulesetFile, scope: Scope | None, field: str | None = None) -> str | None:
@@ -218,15 +220,31 @@ def diff(old: RulesetFile, new: RulesetFile) -> list[Change]:
             changes.append(Change(measure_id, Aspect.legal_basis, Direction.changed, detail,
                                   loc(old, a, "basis"), loc(new, b, "basis"), was=was, now=now))
         founded = bool(added_basis or _rule_citations(b.rules) - old_rule_citations)
+        triggers_founded = _triggers_founded(a, b, lists)
         penalty = b.measure.kind is MeasureKind.penalty
         for found in _compare(a, b):
-            unbased = penalty and found.direction is Direction.widened and not founded
+            unbased = (penalty and found.direction is Direction.widened and not founded
+                       and not (found.aspect is Aspect.triggers and triggers_founded))
             detail = found.detail + (" without a new legal basis: cite the article that allows the wider penalty"
                                      if unbased else "")
             changes.append(Change(measure_id, found.aspect, found.direction, detail, loc(old, a, found.field),
                                   loc(new, b, found.field), Level.error if unbased else Level.warning, found.was,
                                   found.now, found.fields))
     return changes
+
+
+def _triggers_founded(was: Scope, now: Scope, lists: dict[str, CreditList]) -> bool:
+    """Whether every new trigger is a list kept under an article the measure's own basis cites.
+
+    Such a list is the decision that article foresees: the exit restriction of 民事诉讼法 art. 266
+    moved from the debtors' list to the court's exit-restriction decisions, which art. 266 is
+    also the basis of. A list of another ruleset, or of another article, needs a new citation.
+    """
+    articles = {(c.instrument, c.article) for c in now.measure.basis if isinstance(c.article, int)}
+    gained = [now.triggers[key] for key in now.triggers.keys() - was.triggers.keys()]
+    return bool(gained) and all(
+        when.list in lists and bool(articles & {(c.instrument, c.article) for c in lists[when.list].basis})
+        for when in gained)
 
 
 def _sections(ruleset: Ruleset) -> dict[tuple[Aspect, str], tuple[tuple, object]]:

@@ -147,6 +147,23 @@ def test_a_repointed_rule_that_brings_a_new_citation_is_founded(two_dirs):
     assert (ban.direction, ban.level) == (Direction.widened, Level.warning)
 
 
+def test_a_trigger_moved_to_a_list_kept_under_the_measures_own_article_is_founded(two_dirs):
+    """The decision an article foresees (a list whose basis is the measure's article) may trigger it; another may not."""
+    def moved(basis):
+        def edit(data):
+            data["lists"].append({**WATCH, "basis": [basis]})
+            data["rules"][0]["when"] = {"list": "watch"}
+        return edit
+
+    measure_article = {"instrument": "gov-procurement-law", "article": 22}
+    [same] = [c for c in _diff_of(two_dirs, lambda d: None, moved(measure_article))
+              if c.measure_id == "banned-from-procurement" and c.direction is Direction.widened]
+    assert (same.aspect, same.level) == (Aspect.triggers, Level.warning)
+    [other] = [c for c in _diff_of(two_dirs, lambda d: None, moved({"instrument": "gov-procurement-law", "article": 77}))
+               if c.measure_id == "banned-from-procurement" and c.direction is Direction.widened]
+    assert (other.aspect, other.level) == (Aspect.triggers, Level.error)
+
+
 def test_a_new_rule_appears_and_widens_the_penalty_it_reaches(tmp_path):
     def add_rule(data):
         data["lists"].append(dict(WATCH))
