@@ -38,6 +38,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -191,16 +192,16 @@ class ChangeFeed:
         self._tail, self._pid = None, None
 
 
-class _Tail:
+class _Tail(ABC):
     """Reads the events committed since the last read; one implementation per store."""
 
     last: int
 
-    def read(self) -> _Read:
-        raise NotImplementedError
+    @abstractmethod
+    def read(self) -> _Read: ...
 
-    def covers(self, seq: int) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def covers(self, seq: int) -> bool: ...
 
     def close(self) -> None:
         pass
