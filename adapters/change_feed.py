@@ -24,8 +24,14 @@ How each store is tailed:
   holding a transaction id before it allocates a ``seq``; ``jrp.adapters.ingest`` writes the
   subject rows before the events of a chunk, so it does. A long transaction anywhere on the
   server holds ``xmin`` back and so keeps gaps longer (they are only re-read, nothing is
-  missed). A worker starting reads the last ``START_WINDOW`` (10,000) seqs to find the gaps
-  of transactions running at that moment; one that took its seq before those would be missed.
+  missed).
+- A PostgreSQL feed starting cannot know which seqs below the newest visible one belong to
+  transactions still running at that moment (they took their seq before the feed looked).
+  So it starts *unsettled*: while any transaction of its start snapshot runs, nothing read
+  is held in memory (``SubjectVersions`` reads every version through, as without a feed),
+  and the poll that sees them all ended reports every subject changed, dropping whatever a
+  read in flight would keep. Usually that is the first poll; a transaction left open for
+  long keeps the worker reading through (correct, slower) and is logged.
 
 API keys are not events: after each poll that may have seen a change (every poll on
 PostgreSQL, a changed ``data_version`` on SQLite) the key table re-reads the few keys it
@@ -36,8 +42,10 @@ therefore reaches every worker within the same bound.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,7 +60,7 @@ log = logging.getLogger(__name__)
 RELATION_EVENTS = "('relation_set', 'relation_ended')"
 DEFAULT_INTERVAL = 0.2
 PAGE = 10_000  # rows per tail query; a poll that sees more changes than this forgets every cached version
-START_WINDOW = 10_000  # on PostgreSQL, the seqs below the newest one re-read at start (transactions still running)
+UNSETTLED_WARNING = 10.0  # seconds a feed may wait for the transactions running at its start before it says so
 
 
 @dataclass(frozen=True)
@@ -150,6 +158,7 @@ class ChangeFeed:
             subjects: set[str] = set()
             everything = False
             probed = False
+            settling = not self._tail.settled
             while True:
                 read = self._tail.read()
                 probed = probed or read.probed
@@ -161,6 +170,8 @@ class ChangeFeed:
                     everything, subjects = True, set()
                 if not read.more:
                     break
+            if settling and self._tail.settled:  # versions read before may predate a start transaction's events
+                everything, subjects = True, set()
             if subjects or everything:
                 changes = Changes(frozenset(subjects), everything)
                 self.generation += 1
@@ -182,6 +193,12 @@ class ChangeFeed:
         assert self._tail is not None
         return self._tail.covers(seq)
 
+    @property
+    def settled(self) -> bool:
+        """Whether versions read now may be held: False while transactions running at the feed's start run."""
+        tail = self.running()._tail
+        return tail is not None and tail.settled
+
     def stop(self) -> None:
         self._stop.set()
         thread, self._thread = self._thread, None
@@ -196,6 +213,7 @@ class _Tail(ABC):
     """Reads the events committed since the last read; one implementation per store."""
 
     last: int
+    settled: bool = True
 
     @abstractmethod
     def read(self) -> _Read: ...
@@ -255,18 +273,22 @@ class _PostgresTail(_Tail):
         ") AS e ON true ORDER BY e.seq"
     )
 
+    START = ("SELECT pg_snapshot_xmin(s.snap)::text::bigint, pg_snapshot_xmax(s.snap)::text::bigint, "
+             "(SELECT coalesce(max(seq), 0) FROM events) FROM (SELECT pg_current_snapshot() AS snap) AS s")
+
     def __init__(self, engine: Engine, page: int):
         self.driver = Driver(engine)
         self.page = page
         self.gaps: dict[int, int] = {}  # missing seq → xmax of the snapshot that first missed it
-        self.last = max(0, latest_seq(engine) - START_WINDOW)
-        while self.read().more:  # the recent window: its missing seqs may belong to running transactions
-            pass
+        xmin, self.settle_at, self.last = self.driver.read(lambda connection: self._fetch(connection, self.START, ()))[0]
+        self.settled = xmin >= self.settle_at  # no transaction was running: no seq below ``last`` can still appear
+        self.warn_at = time.monotonic() + UNSETTLED_WARNING
 
     def read(self) -> _Read:
         gaps = sorted(self.gaps)
         rows = self.driver.read(lambda connection: self._rows(connection, gaps))
         xmin, xmax = rows[0][0], rows[0][1]
+        self._settle(xmin)
         events = [(seq, subject, organisation) for _, _, seq, subject, organisation in rows if seq is not None]
         more = sum(seq > self.last for seq, _, _ in events) == self.page
         for seq, _, _ in events:
@@ -282,10 +304,26 @@ class _PostgresTail(_Tail):
                 del self.gaps[gap]  # every transaction that could hold it has ended: rolled back
         return _Read(events, more=more)
 
+    def _settle(self, xmin: int) -> None:
+        """Settled once every transaction of the start snapshot has ended (the snapshot's ``xmin`` passed its
+        ``xmax``); say so if that takes long (a session left open in a transaction)."""
+        if self.settled:
+            return
+        self.settled = xmin >= self.settle_at
+        if not self.settled and time.monotonic() > self.warn_at:
+            log.warning("change feed: a transaction open since this worker started (older than txid %s) still runs "
+                        "after %.0f s; facts versions are read from the store on every check until it ends",
+                        self.settle_at, UNSETTLED_WARNING)
+            self.warn_at = math.inf  # said once
+
     def _rows(self, connection: Any, gaps: list[int]) -> list[tuple[Any, ...]]:
+        return self._fetch(connection, self.QUERY, (self.last, self.page, gaps))
+
+    @staticmethod
+    def _fetch(connection: Any, query: str, parameters: tuple) -> list[tuple[Any, ...]]:
         cursor = connection.cursor()
         try:
-            cursor.execute(self.QUERY, (self.last, self.page, gaps))
+            cursor.execute(query, parameters)
             return cursor.fetchall()
         finally:
             cursor.close()

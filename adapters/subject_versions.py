@@ -62,9 +62,10 @@ class SubjectVersions:
 
         A poll that reported changes during the read may have dropped these very subjects
         before they were stored: then they are used once but not kept (read again next time).
+        Nor are they kept while the feed is not settled (``ChangeFeed.settled``).
         """
         with self._lock:
-            if self.feed.generation != generation:
+            if self.feed.generation != generation or not self.feed.settled:
                 return
             if len(self._versions) + len(versions) > self.max_subjects:
                 self._clear()

@@ -153,6 +153,34 @@ def test_postgresql_a_rolled_back_seq_stops_being_awaited(pg_engine: Engine) -> 
             feed.poll()
 
 
+def test_postgresql_an_event_of_a_transaction_running_when_the_feed_starts_is_not_missed(pg_engine: Engine) -> None:
+    """However far below the newest seq its seq lies: until that transaction ends nothing read is held."""
+    engine = pg_engine
+    store = FactsStore(engine)
+    ingest(engine, [penalty("d0", ORG)])
+    with engine.connect() as running:
+        _write(running, _parsed(penalty("d1", ORG)), datetime.now(UTC))
+        low = running.exec_driver_sql("SELECT max(seq) FROM events").scalar_one()
+        with engine.connect() as other:  # 50,000 seqs taken by others since: far below the feed's first read
+            other.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('events', 'seq'), {low + 50_000})")
+            other.commit()
+        ingest(engine, [penalty("d2", ORG2)])
+        with following(engine) as (feed, versions, seen):
+            assert not feed.settled
+            before = versions.facts_version(ORG)
+            assert before == store.facts_version(ORG) and len(versions) == 0  # read through, not held
+            running.commit()
+            deadline = time.monotonic() + 30  # other sessions' transactions older than the feed count too
+            feed.poll()
+            while not feed.settled:
+                assert time.monotonic() < deadline, "the feed never settled"
+                time.sleep(0.05)
+                feed.poll()
+            assert seen[-1].everything  # whatever a read in flight was about to hold is dropped
+            assert versions.facts_version(ORG) == store.facts_version(ORG) != before
+            assert len(versions) == 1  # settled: held from now on
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = datetime(2026, 1, 1, tzinfo=UTC)
