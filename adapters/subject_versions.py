@@ -57,6 +57,20 @@ class SubjectVersions:
         self._hold({subject_id: (version, related)}, generation)
         return version
 
+    def version_and_facts(self, subject_id: str) -> tuple[str, SubjectFacts | None]:
+        """The version from memory; a subject not held is read whole, its version held from then on.
+
+        A version not held means the subject is checked for the first time by this worker,
+        or changed since: its evaluation is not cached either, so its facts are needed and
+        reading them gives the version too (one read instead of two). While the feed is not
+        settled nothing is held, so the version alone is read, as ``facts_version`` does.
+        """
+        version = self._versions.get(subject_id)
+        if version is not None or not self.feed.running().settled:
+            return version or self.facts_version(subject_id), None
+        facts = self.load(subject_id)
+        return (UNKNOWN if facts is None else facts.version), facts
+
     def _hold(self, versions: dict[str, tuple[str, frozenset[str]]], generation: int) -> None:
         """Keep versions read while the feed was at ``generation``.
 

@@ -21,6 +21,10 @@ class FactsSource(Protocol):
 
     def facts_version(self, subject_id: str) -> str: ...
 
+    def version_and_facts(self, subject_id: str) -> tuple[str, SubjectFacts | None]:
+        """``facts_version``, with the facts too where finding the version meant reading them (else None)."""
+        ...
+
     def held_versions(self, subject_ids: Sequence[str]) -> dict[str, str]:
         """The versions of those subjects known without reading the store (a batch loads only the others)."""
         ...

@@ -200,13 +200,17 @@ class CheckService:
     def _evaluation(self, request: CheckRequest, context: CheckContext, bundle: Bundle,
                     facts: SubjectFacts | None) -> Evaluation:
         """The cached evaluation for the subject's facts version, or a new one."""
-        version = facts.version if facts is not None else self.facts.facts_version(request.subject.id)
+        if facts is None:
+            version, facts = self.facts.version_and_facts(request.subject.id)
+        else:
+            version = facts.version
         key = _key(request, context, bundle, version)
         hit = self._results.get(key)
         if hit is not None:
             return hit
         if facts is None:
-            facts = self.facts.load(request.subject.id) or _unknown_subject(request.subject)
+            found = None if version == UNKNOWN else self.facts.load(request.subject.id)
+            facts = found or _unknown_subject(request.subject)
         engine = self.engine_for(bundle, context.as_of)
         evaluation = Evaluation(facts, engine.check(facts, context, with_explanation=request.explain))
         with self._lock:

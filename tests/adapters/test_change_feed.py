@@ -67,6 +67,20 @@ def test_a_persons_version_follows_the_organisations_it_is_related_to(engine: En
         assert versions.facts_version(PERSON) == store.facts_version(PERSON) != ended
 
 
+def test_a_subject_not_held_is_read_whole_once_and_its_version_held(engine: Engine) -> None:
+    store = FactsStore(engine)
+    ingest(engine, [penalty("v1", ORG)])
+    with following(engine) as (feed, versions, _):
+        version, facts = versions.version_and_facts(ORG)
+        assert facts is not None and facts.version == version == store.facts_version(ORG)  # one read, both agree
+        assert versions.version_and_facts(ORG) == (version, None)  # held: nothing read
+        assert versions.version_and_facts(PERSON) == (UNKNOWN, None)  # a stranger: held as unknown
+        ingest(engine, [penalty("v2", ORG)])
+        feed.poll()
+        changed, facts = versions.version_and_facts(ORG)
+        assert facts is not None and changed == facts.version == store.facts_version(ORG) != version
+
+
 _examples = itertools.count()
 ACTIONS = st.lists(st.tuples(st.sampled_from(["penalty", "relation_set", "relation_ended", "registered"]),
                              st.integers(0, 1), st.integers(0, 2), st.booleans()), max_size=10)
