@@ -11,7 +11,7 @@ rendered for psycopg (``%s``) when the engine is PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -61,11 +61,39 @@ class Driver:
     def read(self, work: Callable[[Any], T]) -> T:
         """``work(connection)`` for reads only: once more on a fresh connection if the first was dropped."""
         try:
-            with self.connection() as connection:
+            with self._reading() as connection:
                 return work(connection)
         except StoreDisconnected:
-            with self.connection() as connection:
+            with self._reading() as connection:
                 return work(connection)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Any]:
+        """A pooled connection for reads; on PostgreSQL in autocommit while it reads.
+
+        Otherwise psycopg wraps the reads in ``BEGIN`` … ``ROLLBACK``: two more round trips
+        (~200 µs each on this VM's loopback), and the rollback also forgets the statements
+        psycopg had prepared, so each is planned again (a one-row version read: 990 → 264 µs).
+        What a read sees is unchanged: under READ COMMITTED every statement takes its own
+        snapshot, in a transaction or not.
+        """
+        with self.connection() as connection:
+            if not self.postgres:
+                yield connection
+                return
+            connection.autocommit = True
+            try:
+                yield connection
+            finally:
+                if not connection.closed:  # a dropped connection is thrown out of the pool as it is
+                    connection.autocommit = False
+
+    def pipelined(self, connection: Any) -> AbstractContextManager[Any]:
+        """On PostgreSQL, psycopg's pipeline mode: the statements and the commit inside go to the server without
+        waiting for each other's answers (one round trip instead of one each, ~200 µs apiece on this VM's loopback);
+        an error still surfaces, at the latest when the block ends, and the transaction commits nothing. A no-op on
+        SQLite, which has no round trips."""
+        return connection.pipeline() if self.postgres else nullcontext()
 
     def rows(self, connection: Any, statement: str, parameters: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """The rows of a query as dicts keyed by column name."""

@@ -202,7 +202,7 @@ class DecisionLogStore:
         receipts = sign_receipts(self.signing_key, [(p.decision_id, p.entry_hash, p.time) for p in prepared])
         rows = [(*p.row, orjson.dumps(receipt).decode()) for p, receipt in zip(prepared, receipts)]
         driver = self.driver
-        with self.appender_lock, driver.connection() as connection:
+        with self.appender_lock, driver.connection() as connection, driver.pipelined(connection):
             cursor = connection.cursor()
             try:
                 if snapshots:
