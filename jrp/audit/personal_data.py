@@ -148,23 +148,29 @@ class Pseudonymiser:
 
     def _protect_object(self, value: dict[str, Any], originals: dict[str, str]) -> dict[str, Any]:
         # Runs over every field of every logged facts snapshot (a 10,000-subject batch walks ~2 million
-        # values): numbers, booleans and nulls are kept without a call, strings are decided in place.
-        person = value.get("subject_type", value.get("type")) == NATURAL_PERSON or any(
-            isinstance(value.get(name), str) and is_resident_id(value[name]) for name in ("subject_id", "id"))
+        # values): numbers, booleans and nulls are kept without a call, strings are decided in place,
+        # objects and lists (what JSON holds) walked without going through ``protect``.
+        subject_id, identifier = value.get("subject_id"), value.get("id")
+        person = (value.get("subject_type", value.get("type")) == NATURAL_PERSON
+                  or (isinstance(subject_id, str) and is_resident_id(subject_id))
+                  or (isinstance(identifier, str) and is_resident_id(identifier)))
         out = {}
         for name, item in value.items():
             kind = type(item)
-            if kind is int or kind is float or kind is bool or item is None:
-                pass
-            elif isinstance(item, str):
+            if kind is str:
                 if person and item and name == "name":
                     item = self._replace("name", item, originals)
                 elif person and name == "birth_date":
                     item = self._replace("born", item, originals)
                 elif len(item) == 18 and is_resident_id(item):
                     item = self._replace("id", item, originals)
-            else:
-                item = self.protect(item, originals)
+            elif kind is dict:
+                item = self._protect_object(item, originals)
+            elif kind is list:
+                item = [self._protect_object(element, originals) if type(element) is dict
+                        else self.protect(element, originals) for element in item]
+            elif not (kind is int or kind is float or kind is bool or item is None):
+                item = self.protect(item, originals)  # not from JSON (which gives exact types): the general walk
             out[name] = item
         return out
 
