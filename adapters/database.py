@@ -52,7 +52,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 IDLE_BEFORE_PING = 10.0  # seconds
 SQLITE_CACHE_KIB = 64 * 1024  # per connection; pages are allocated as they are read
-SQLITE_MMAP_BYTES = 1 << 40  # asked for; SQLite caps it at its build's limit (2 GiB for Python's 3.40)
 
 
 def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
@@ -86,10 +85,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # SQLite's default page cache is 2 MiB: on a store of 100,000 subjects every check then
     # re-read its index and table pages through the OS (a subject's records: 218 µs → 78 µs).
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    # Beyond that cache, read the file through a memory map rather than a read() per page
-    # (the OS page cache, shared by every worker): a random subject's facts 575–666 → 538–563 µs
-    # on the 100,000-subject store. Writes still go through the WAL as before.
-    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     # The server checkpoints in the background (``jrp.adapters.checkpointer``); commits
     # checkpoint themselves only if the log grows past this many pages regardless.
     cursor.execute("PRAGMA wal_autocheckpoint=20000")
