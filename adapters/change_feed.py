@@ -280,7 +280,7 @@ class _PostgresTail(_Tail):
         self.driver = Driver(engine)
         self.page = page
         self.gaps: dict[int, int] = {}  # missing seq → xmax of the snapshot that first missed it
-        xmin, self.settle_at, self.last = self.driver.read(lambda connection: self._fetch(connection, self.START, ()))[0]
+        xmin, self.settle_at, self.last = self.driver.read(self._start)
         self.settled = xmin >= self.settle_at  # no transaction was running: no seq below ``last`` can still appear
         self.warn_at = time.monotonic() + UNSETTLED_WARNING
 
@@ -303,6 +303,10 @@ class _PostgresTail(_Tail):
             if gap not in found and xmin >= self.gaps.get(gap, xmin + 1):
                 del self.gaps[gap]  # every transaction that could hold it has ended: rolled back
         return _Read(events, more=more)
+
+    def _start(self, connection: Any) -> tuple[int, int, int]:
+        """The start snapshot's ``xmin`` and ``xmax``, and the newest seq it sees."""
+        return self._fetch(connection, self.START, ())[0]
 
     def _settle(self, xmin: int) -> None:
         """Settled once every transaction of the start snapshot has ended (the snapshot's ``xmin`` passed its
