@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from jrp.adapters.demo import make_resident_id
 from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.ingest import ingest
 from jrp.ports import UNKNOWN
 from jrp.vocabulary.records import RecordStatus
 
 from .factory import ORG, ORG2, PERSON, event, listing, penalty, relation
+
+PERSON2 = make_resident_id("320500", date(1985, 2, 3), 45)
 
 
 def test_unknown_subject(engine):
@@ -36,15 +39,17 @@ def test_version_changes_on_own_and_related_events_only(engine):
 
 def test_load_many_is_a_few_queries_and_matches_load(engine, monkeypatch):
     ingest(engine, [relation("rel"), relation("rel2", organisation=ORG2, role="principal"), listing("l"),
-                    penalty("p", subject=ORG2)])
+                    penalty("p", subject=ORG2), relation("rel3", person=PERSON2)])
     store = FactsStore(engine)
     statements: list[str] = []
     render = store.driver.sql
     monkeypatch.setattr(store.driver, "sql", lambda statement: statements.append(statement) or render(statement))
-    many = store.load_many([PERSON, ORG, ORG2, PERSON, "91320500MA1X00099A"])
+    many = store.load_many([PERSON, ORG, ORG2, PERSON, PERSON2, "91320500MA1X00099A"])
     assert len(statements) == 3
-    assert set(many) == {PERSON, ORG, ORG2}
-    assert many[PERSON] == store.load(PERSON) and many[ORG] == store.load(ORG)
+    assert set(many) == {PERSON, ORG, ORG2, PERSON2}
+    assert all(many[s] == store.load(s) for s in many)  # ORG's record once each, though three of them reach it
+    assert [r.record_id for r in many[ORG].records] == [r.record_id for p in many[PERSON2].related
+                                                        for r in p.records]
     assert {(p.subject.subject_id, p.role) for p in many[PERSON].related} == {(ORG, "legal_representative"),
                                                                                (ORG2, "principal")}
     statements.clear()
