@@ -97,25 +97,43 @@ class Driver:
 
     def rows(self, connection: Any, statement: str, parameters: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """The rows of a query as dicts keyed by column name."""
-        cursor = connection.cursor()
-        try:
-            cursor.execute(self.sql(statement), tuple(parameters))
-            names = [column[0] for column in cursor.description]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
+        names, values = self._fetch(connection, statement, parameters)
+        return [dict(zip(names, row)) for row in values]
 
     def rows_in(self, connection: Any, statement: str, values: Sequence[Any]) -> list[dict[str, Any]]:
         """The rows of ``statement`` whose one ``IN ({})`` is filled with ``values`` (in rounds)."""
         out: list[dict[str, Any]] = []
-        for start in range(0, len(values), MAX_PARAMETERS):
-            chunk = values[start:start + MAX_PARAMETERS]
-            out += self.rows(connection, statement.format(", ".join("?" * len(chunk))), chunk)
+        for chunk_statement, chunk in _rounds(statement, values):
+            out += self.rows(connection, chunk_statement, chunk)
         return out
+
+    def values_in(self, connection: Any, statement: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """``rows_in`` as tuples in the statement's column order: no dict per row, for the dozen records a check
+        reads (a record built from its tuple costs ~5 µs, from a dict ~8 µs)."""
+        out: list[tuple[Any, ...]] = []
+        for chunk_statement, chunk in _rounds(statement, values):
+            out += self._fetch(connection, chunk_statement, chunk)[1]
+        return out
+
+    def _fetch(self, connection: Any, statement: str, parameters: Sequence[Any]) -> tuple[list[str], list[tuple]]:
+        """The column names and the rows of a query."""
+        cursor = connection.cursor()
+        try:
+            cursor.execute(self.sql(statement), tuple(parameters))
+            return [column[0] for column in cursor.description], cursor.fetchall()
+        finally:
+            cursor.close()
 
     def timestamp(self, value: datetime) -> Any:
         """A ``DateTime(timezone=True)`` column value as SQLAlchemy stores it (naive UTC text on SQLite)."""
         return value if self.postgres else naive_utc(value).isoformat(sep=" ", timespec="microseconds")
+
+
+def _rounds(statement: str, values: Sequence[Any]) -> Iterator[tuple[str, Sequence[Any]]]:
+    """``statement``'s one ``IN ({})`` filled for ``values``, ``MAX_PARAMETERS`` at a time."""
+    for start in range(0, len(values), MAX_PARAMETERS):
+        chunk = values[start:start + MAX_PARAMETERS]
+        yield statement.format(", ".join("?" * len(chunk))), chunk
 
 
 def naive_utc(value: datetime) -> datetime:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
 
 from jrp.adapters.demo import make_resident_id
-from jrp.adapters.facts_source import FactsStore
+from jrp.adapters.facts_source import RECORD_COLUMNS, FactsStore
 from jrp.adapters.ingest import ingest
+from jrp.engine.facts import Record
 from jrp.ports import UNKNOWN
 from jrp.vocabulary.records import RecordStatus
 
@@ -55,6 +57,12 @@ def test_load_many_is_a_few_queries_and_matches_load(engine, monkeypatch):
     statements.clear()
     store.facts_version(PERSON)
     assert len(statements) == 1
+
+
+def test_records_are_read_in_the_order_of_their_fields():
+    """Records are built from positional row values: a column added to the query or a field added to ``Record``
+    in another place than the other would shift every value after it."""
+    assert RECORD_COLUMNS == tuple(field.name for field in fields(Record))
 
 
 def test_facts_as_of_replays_history_known_at_a_past_time(engine, clock):
