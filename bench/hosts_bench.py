@@ -42,7 +42,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from http_bench import subject_ids, wrk_script  # noqa: E402
+from http_bench import add_seed_option, seed_of, subject_ids, wrk_script  # noqa: E402
 from seeded import add_store_options, store_from  # noqa: E402
 
 from jrp.access import Role  # noqa: E402
@@ -189,7 +189,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per process (see the docstring)")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=24, help="wrk connections in all, split between processes")
+    add_seed_option(parser)
     args = parser.parse_args()
+    seed = seed_of(args)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     store = store_from(args)
@@ -198,13 +200,13 @@ def main() -> None:
     key = runtime.keys.create_key("hosts bench", Role.checker, department="bench").plaintext
     runtime.close()
     print(f"store: {len(ids):,} subjects × {args.records} records on PostgreSQL; {os.cpu_count()} cores; "
-          f"wrk: {args.connections} connections in all, {args.seconds} s per configuration", flush=True)
-    script = wrk_script(key, ids)
-    try:
-        for count in (int(n) for n in args.processes.split(",")):
+          f"wrk: {args.connections} connections in all, {args.seconds} s per configuration; --seed {seed}", flush=True)
+    for index, count in enumerate(int(n) for n in args.processes.split(",")):
+        script = wrk_script(key, ids, seed + index)  # subjects drawn afresh: not those the last configuration read
+        try:
             configuration(count, args, store.url, script, DATA_DIR)
-    finally:
-        script.unlink()
+        finally:
+            script.unlink()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     apt-get install -y wrk
     .venv/bin/python bench/http_bench.py [--subjects 100000] [--records 10] [--postgres [--postgres-schema S]] [--seconds 10]
+        [--runs 3] [--seed N]
 
 The store is ``bench/seeded.py``'s (100,000 subjects × 10 records, seed 1; built on the
 first run, reused after). Prints, in one run:
@@ -16,7 +17,10 @@ first run, reused after). Prints, in one run:
 - one batch of 10,000 distinct subjects over HTTP.
 
 Every check is recorded in the decision log, as in production. Figures depend on what else
-the machine is doing: run it on an idle machine, and more than once.
+the machine is doing (on this VM the same run has ranged by a third from one minute to the
+next): ``--runs`` repeats the HTTP measurements, each run with subjects drawn afresh — a run
+that drew the subjects an earlier one has just checked would find them in the caches — and
+prints every run and the median. The seed is printed, so a run can be repeated exactly.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,10 +64,10 @@ def subject_ids(url: str) -> list[str]:
     return ids
 
 
-def in_process(url: str, ids: list[str], n: int, batch: bool) -> None:
+def in_process(url: str, ids: list[str], n: int, batch: bool, seed: int) -> None:
     runtime = Runtime(Settings(database_url=url))
     service, caller = runtime.service, Caller("bench", "bench")
-    picks = random.Random(5).sample(ids, n)
+    picks = random.Random(seed - 1).sample(ids, n)
     requests = [CheckRequest(SubjectRef(i), CHECK["scenario"], "benchmark", CHECK["role"], CHECK["jurisdiction"])
                 for i in picks]
     service.check(requests[0], caller)  # bundle compiled, pools filled
@@ -76,7 +81,7 @@ def in_process(url: str, ids: list[str], n: int, batch: bool) -> None:
         runtime.close()
         return
     subjects = [CheckRequest(SubjectRef(i), CHECK["scenario"], "benchmark", CHECK["role"], CHECK["jurisdiction"])
-             for i in random.Random(6).sample(ids, 10_000)]
+             for i in random.Random(seed - 2).sample(ids, 10_000)]
     started = time.perf_counter()
     service.batch(subjects, caller)
     print(f"in-process, one batch of 10,000 distinct subjects: {time.perf_counter() - started:.2f} s (target ≤ 1 s)")
@@ -112,8 +117,8 @@ def worker_rss(parent: int) -> list[float]:
     return sizes
 
 
-def wrk_script(key: str, ids: list[str]) -> Path:
-    """A wrk script posting a check of a subject drawn at random from ``ids`` per request."""
+def wrk_script(key: str, ids: list[str], seed: int) -> Path:
+    """A wrk script posting a check of a subject drawn at random from ``ids`` per request (``seed``: which draws)."""
     prefix = json.dumps({**CHECK, "subject": {"id": "@"}}, ensure_ascii=False).split('"@"')
     path = Path(tempfile.mkstemp(suffix=".lua")[1])
     path.write_text(
@@ -121,7 +126,7 @@ def wrk_script(key: str, ids: list[str]) -> Path:
         'wrk.method = "POST"\n'
         'wrk.headers["Content-Type"] = "application/json"\n'
         f'wrk.headers["X-API-Key"] = "{key}"\n'
-        "math.randomseed(7)\n"
+        f"math.randomseed({seed})\n"
         "request = function()\n"
         f"  return wrk.format(nil, nil, nil, {json.dumps(prefix[0])} .. '\"' .. ids[math.random(#ids)] .. '\"' .. "
         f"{json.dumps(prefix[1])})\n"
@@ -142,43 +147,68 @@ def wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, flo
             "p99": ms("99%"), "errors": float(non_2xx.group(1)) if non_2xx else 0.0}
 
 
-def over_http(url: str, ids: list[str], seconds: int, connections: int, batch: bool) -> None:
+def over_http(url: str, ids: list[str], seconds: int, connections: int, batch: bool, runs: int, seed: int) -> None:
     key = admin_key(url)
     env = dict(os.environ, DATABASE_URL=url)
     jrp = start([str(VENV_BIN / "jrp"), "serve", "--workers", "2", "--port", "8701"], 8701, env)
     noop = start([str(VENV_BIN / "uvicorn"), "bench.noop_app:app", "--workers", "2", "--port", "8702",
                   "--log-level", "warning", "--no-access-log"], 8702, env)
-    scripts = {"random": wrk_script(key, ids), "repeated": wrk_script(key, [DEBTOR])}
+    repeated = wrk_script(key, [DEBTOR], seed)
+    labels = ("no-op endpoint", "POST /v1/checks, random subjects", "POST /v1/checks, one subject again")
+    measured: dict[str, list[dict[str, float]]] = {label: [] for label in labels}
     try:
-        baseline = wrk("http://127.0.0.1:8702/v1/checks", scripts["random"], seconds, connections)
-        rows = [("no-op endpoint", baseline)]
-        for label, script in (("random subjects", scripts["random"]), ("one subject again", scripts["repeated"])):
-            rows.append((f"POST /v1/checks, {label}", wrk("http://127.0.0.1:8701/v1/checks", script, seconds,
-                                                           connections)))
-        for name, figures in rows:
-            print(f"HTTP {name:36s} {figures['rps']:7.0f} req/s  p50 {figures['p50']:6.2f} ms  "
-                  f"p99 {figures['p99']:6.2f} ms  non-2xx {figures['errors']:.0f}  "
-                  f"({figures['rps'] / baseline['rps']:.0%} of no-op)")
+        for run in range(runs):
+            random_subjects = wrk_script(key, ids, seed + run)  # fresh draws: not the subjects of an earlier run
+            try:
+                baseline = wrk("http://127.0.0.1:8702/v1/checks", random_subjects, seconds, connections)
+                rows = [(labels[0], baseline),
+                        (labels[1], wrk("http://127.0.0.1:8701/v1/checks", random_subjects, seconds, connections)),
+                        (labels[2], wrk("http://127.0.0.1:8701/v1/checks", repeated, seconds, connections))]
+            finally:
+                random_subjects.unlink()
+            for name, figures in rows:
+                figures["ratio"] = figures["rps"] / baseline["rps"]
+                measured[name].append(figures)
+                print(f"HTTP run {run + 1} {name:36s} {figures['rps']:7.0f} req/s  p50 {figures['p50']:6.2f} ms  "
+                      f"p99 {figures['p99']:6.2f} ms  non-2xx {figures['errors']:.0f}  "
+                      f"({figures['ratio']:.0%} of no-op)")
+        if runs > 1:
+            for name, series in measured.items():
+                print(f"HTTP median of {runs} {name:36s} {_median(series, 'rps'):7.0f} req/s  "
+                      f"p99 {_median(series, 'p99'):6.2f} ms  ({_median(series, 'ratio'):.0%} of no-op; runs "
+                      f"{min(f['rps'] for f in series):.0f}–{max(f['rps'] for f in series):.0f} req/s)")
         print("targets: ≥ 60 % of the no-op endpoint's throughput, p99 ≤ 20 ms")
         if batch:
-            http_batch(key, ids)
+            http_batch(key, ids, seed)
         print(f"resident memory of the jrp worker processes now: {', '.join(f'{m:.0f} MiB' for m in worker_rss(jrp.pid))}")
     finally:
         for process in (jrp, noop):
             process.terminate()
             process.wait()
-        for script in scripts.values():
-            script.unlink()
+        repeated.unlink()
 
 
-def http_batch(key: str, ids: list[str]) -> None:
+def _median(series: list[dict[str, float]], figure: str) -> float:
+    return statistics.median(f[figure] for f in series)
+
+
+def http_batch(key: str, ids: list[str], seed: int) -> None:
     """One batch of 10,000 distinct subjects over HTTP, timed from the client."""
-    subjects = [{"id": i} for i in random.Random(8).sample(ids, 10_000)]
+    subjects = [{"id": i} for i in random.Random(seed + 1).sample(ids, 10_000)]
     started = time.perf_counter()
     response = httpx.post("http://127.0.0.1:8701/v1/checks/batch", headers={"X-API-Key": key}, timeout=300,
                           json={**CHECK, "subjects": subjects})
     response.raise_for_status()
     print(f"HTTP one batch of 10,000 distinct subjects: {time.perf_counter() - started:.2f} s wall (target ≤ 1 s)")
+
+
+def add_seed_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, default=None, help="which subjects are drawn (default: a new one, printed)")
+
+
+def seed_of(args: argparse.Namespace) -> int:
+    """``--seed``, or a new seed: a run that drew the subjects of the last one would find them in the caches."""
+    return args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
 
 
 def main() -> None:
@@ -188,16 +218,19 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--in-process-checks", type=int, default=20_000, help="0: no in-process figures")
     parser.add_argument("--no-batches", action="store_true", help="leave out the batches of 10,000 (HTTP A/B runs)")
+    parser.add_argument("--runs", type=int, default=3, help="HTTP measurements, each drawing subjects afresh")
+    add_seed_option(parser)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
+    seed = seed_of(args)
     store = store_from(args)
     ids = subject_ids(store.url)
     print(f"store: {len(ids):,} subjects, {args.subjects * args.records:,} generated records, "
-          f"{store.url.split('://')[0]}")
+          f"{store.url.split('://')[0]}; --seed {seed}")
     if args.in_process_checks:
-        in_process(store.url, ids, min(args.in_process_checks, len(ids)), batch=not args.no_batches)
-    over_http(store.url, ids, args.seconds, args.connections, batch=not args.no_batches)
+        in_process(store.url, ids, min(args.in_process_checks, len(ids)), not args.no_batches, seed)
+    over_http(store.url, ids, args.seconds, args.connections, not args.no_batches, args.runs, seed)
 
 
 if __name__ == "__main__":
