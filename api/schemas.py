@@ -28,7 +28,7 @@ from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
 from jrp.adapters.iso_dates import IsoDate
 from jrp.vocabulary.records import Severity
 from jrp.vocabulary.scenarios import Scenario, ScenarioRole
-from jrp.vocabulary.scope import INDUSTRY_CODE, ProjectType
+from jrp.vocabulary.scope import INDUSTRY_CODE, Consumption, ProjectType
 from jrp.vocabulary.subjects import SubjectType
 
 MAX_BATCH = 10_000
@@ -96,6 +96,10 @@ class CheckOptionsV1(Request):
     tender_required: StrictBool | None = Field(None, description=(
         "bidding: whether the project must be tendered by law (招标投标法 art. 3); a bidding disqualification "
         "reaches only such projects"))
+    consumption: Consumption | None = Field(None, description=(
+        "consumption and travel: what is bought; the restriction of judgment debtors reaches only the consumption "
+        "最高法 2015 art. 3 lists (flight, soft_sleeper, g_train, high_end_venue…) and answers review without it; "
+        "essential: needed for living or work (生活和工作必需), not restricted"))
     jurisdiction: str | None = Field(None, description="default: the key's only jurisdiction, else CN")
     as_of: IsoDate | None = Field(None, description="default: today")
     purpose: Text = Field(min_length=1, max_length=500, description="why the check is made (查询使用登记)")

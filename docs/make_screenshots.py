@@ -66,7 +66,7 @@ class LiveConsole:
 
 def candidate_yaml() -> str:
     """A candidate 2026.1 edition of the national basic list that no longer bars judgment debtors from procurement."""
-    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.2.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.3.yaml").read_text(encoding="utf-8"))
     data["ruleset"].update(version="2026.1", effective_from="2026-01-01")
     data["ruleset"].pop("replaces")
     data["rules"] = [rule for rule in data["rules"] if rule["id"] != "judgment-debtor-procurement"]

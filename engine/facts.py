@@ -19,7 +19,7 @@ from jrp.vocabulary.records import (
     RecordType,
     Severity,
 )
-from jrp.vocabulary.scope import ProjectType, Sanction
+from jrp.vocabulary.scope import Consumption, ProjectType, Sanction
 from jrp.vocabulary.subjects import SubjectType
 
 
@@ -113,13 +113,14 @@ class Application:
 
     ``matter`` is the licence item or approval matter (compared with a record's ``matter``),
     ``industry`` a GB/T 4754 code, ``tender_required`` whether the project must be tendered by
-    law (招标投标法 art. 3).
+    law (招标投标法 art. 3), ``consumption`` what a consumption or travel check is about.
     """
 
     matter: str | None = None
     industry: str | None = None
     project_type: ProjectType | None = None
     tender_required: bool | None = None
+    consumption: Consumption | None = None
 
 
 NOTHING_SAID = Application()

@@ -14,7 +14,9 @@ def matches(rule: CompiledRule, evidence: Evidence, context: CheckContext) -> bo
     """True when ``evidence`` fires ``rule`` for a check in ``context``.
 
     A check that names no role is asked about the subject in any role, so role-bound
-    rules apply: a silent check must not let a listed debtor through for want of a role.
+    rules fire: a silent check must not let a listed debtor through for want of a role.
+    Nor deny on a guess: where the scenario has roles the rule leaves out, its measure
+    answers ``review`` (``role_not_stated``, ``jrp.engine.scope``).
     """
     return (
         rule.trigger is evidence.trigger

@@ -15,7 +15,8 @@ from datetime import date
 from jrp.engine.facts import CheckContext, Record
 from jrp.engine.types import CompiledRule, Doubt, Evidence, ExclusionReason, ReviewReason
 from jrp.rulesets.schema import Reach
-from jrp.vocabulary.scope import Sanction, industry_within
+from jrp.vocabulary.scenarios import SCENARIO_ROLES
+from jrp.vocabulary.scope import Consumption, Sanction, industry_within
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,23 @@ class RecordTest:
 Condition = Callable[[Reach, CompiledRule, CheckContext], Verdict | RecordTest | None]
 """A condition of reach: None where the rule and measure set none; a Verdict where the application alone settles
 it; else the test each triggering record must pass."""
+
+
+_ROLES_OF = {scenario.value: frozenset(role.value for role in roles) for scenario, roles in SCENARIO_ROLES.items()}
+
+
+def _role_named(_reach: Reach, rule: CompiledRule, ctx: CheckContext) -> Verdict | None:
+    """A rule for some roles, in a check that names none: it fires (a listed debtor is not let through for want of
+    a role), but its measure applies only where the scenario has no role the rule leaves out; else review."""
+    if not rule.roles or ctx.role is not None:
+        return None
+    others = _ROLES_OF.get(ctx.scenario, frozenset()) - rule.roles
+    if ctx.scenario in _ROLES_OF and not others:
+        return None
+    names, left_out = ", ".join(sorted(rule.roles)), ", ".join(sorted(others)) or "another role"
+    return Verdict((Doubt(ReviewReason.role_not_stated,
+                          f"the measure reaches only the roles {names}; the check names no role, and in "
+                          f"{ctx.scenario} the subject may be {left_out}"),))
 
 
 def _qualifying_penalty(_reach: Reach, rule: CompiledRule, _ctx: CheckContext) -> RecordTest | None:
@@ -147,6 +165,21 @@ def _tender(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Verdict | N
                              "the measure reaches only projects that must be tendered by law"))
 
 
+def _consumption(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Verdict | None:
+    """A restriction of the consumption 最高法 2015 art. 3 lists: what the check is about must be one of them."""
+    if reach.consumption is None:
+        return None
+    bought = ctx.application.consumption
+    if bought is None:
+        return Verdict((Doubt(ReviewReason.consumption_not_stated,
+                              "the measure restricts only the consumption 最高法 2015 art. 3 lists (flights, soft "
+                              "sleepers, G trains, star hotels…); the check does not say what is bought"),))
+    if bought is Consumption.essential:
+        return Verdict(excluded=(ExclusionReason.consumption_not_restricted,
+                                 "consumption needed for living or work (生活和工作必需) is not restricted"))
+    return None
+
+
 def _overdue(as_of: date) -> Callable[[Record], bool | None]:
     """Unrectified past its deadline on ``as_of``; None where the record gives no deadline."""
     def test(record: Record) -> bool | None:
@@ -168,7 +201,8 @@ def _rectification(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Reco
 
 
 CONDITIONS: tuple[Condition, ...] = (
-    _qualifying_penalty, _listed_on_ground, _same_matter, _same_industry, _project, _tender, _rectification,
+    _role_named, _qualifying_penalty, _listed_on_ground, _same_matter, _same_industry, _project, _tender, _consumption,
+    _rectification,
 )
 
 

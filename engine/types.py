@@ -77,6 +77,8 @@ class ReviewReason(StrEnum):
     rectification_not_stated = "rectification_not_stated"
     domain_not_stated = "domain_not_stated"
     persons_not_named = "persons_not_named"
+    role_not_stated = "role_not_stated"
+    consumption_not_stated = "consumption_not_stated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,7 @@ class ExclusionReason(StrEnum):
     industry_not_covered = "industry_not_covered"
     project_type_not_covered = "project_type_not_covered"
     tender_not_required = "tender_not_required"
+    consumption_not_restricted = "consumption_not_restricted"
     rectified = "rectified"
     domain_not_recognised = "domain_not_recognised"
     person_not_named = "person_not_named"

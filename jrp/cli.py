@@ -23,7 +23,7 @@ from jrp.cli_rulesets import rulesets_app
 from jrp.cli_screen import export_app, screen_command
 from jrp.runtime import Runtime
 from jrp.vocabulary.scenarios import CheckRole, Scenario
-from jrp.vocabulary.scope import ProjectType
+from jrp.vocabulary.scope import Consumption, ProjectType
 
 if TYPE_CHECKING:  # the commands import what they use when they run: `jrp --help` loads no web or database stack
     from jrp.access import ApiKey
@@ -90,7 +90,7 @@ def _options(scenario: Scenario, role: CheckRole | None, as_of: date | None, pur
              **application: object) -> CheckOptionsV1:
     """The API's check options, validated as the API validates them (a role must belong to the scenario).
 
-    ``application`` is what is applied for (matter, industry, project_type, tender_required).
+    ``application`` is what is applied for (matter, industry, project_type, tender_required, consumption).
     """
     from jrp.api.schemas import CheckOptionsV1
 
@@ -177,6 +177,7 @@ def check(
     industry: Annotated[str | None, typer.Option(help="GB/T 4754 industry code applied for, e.g. C26")] = None,
     project_type: Annotated[ProjectType | None, typer.Option(help="bidding/procurement: what the project is for")] = None,
     tender_required: Annotated[bool | None, typer.Option(help="bidding: the project must be tendered by law")] = None,
+    consumption: Annotated[Consumption | None, typer.Option(help="consumption/travel: what is bought")] = None,
 ) -> None:
     """Check one subject (recorded in the decision log like an API check) and print the answer as JSON."""
     from jrp.api.presenters import check_response, to_request
@@ -184,7 +185,7 @@ def check(
     runtime: Runtime = ctx.obj
     operator = _operator()
     options = _options(scenario, role, as_of, purpose, matter=matter, industry=industry, project_type=project_type,
-                       tender_required=tender_required)
+                       tender_required=tender_required, consumption=consumption)
     request = to_request(options, _subject(subject), _jurisdiction(runtime, jurisdiction), explain)
     result = runtime.service.check(request, operator.caller())
     typer.echo(check_response(result, operator).model_dump_json(indent=2, exclude_unset=True))

@@ -26,6 +26,8 @@ from jrp.vocabulary.subjects import ROLE_TERMS
 
 PROJECT_SCENARIOS = frozenset({Scenario.bidding, Scenario.government_procurement})
 """Where a check can name a project: reach by project type is meaningful only there."""
+CONSUMPTION_SCENARIOS = frozenset({Scenario.consumption, Scenario.travel})
+"""Where a check says what is bought: reach by consumption is meaningful only there."""
 
 
 def _problem(file: RulesetFile, location: Location, code: str, message: str) -> Problem:
@@ -71,6 +73,8 @@ SCOPE_PHRASES: tuple[ScopePhrase, ...] = (
                 or set(m.reach.project_types) == {ProjectType.construction}),
     ScopePhrase("依法必须进行招标的项目", "only projects that must be tendered by law are reached",
                 "reach: {tender_required: true}", lambda m, _t: m.reach.tender_required),
+    ScopePhrase("非生活和工作必需的消费", "only the consumption the provision lists is restricted (最高法 2015 art. 3)",
+                "reach: {consumption: listed}", lambda m, _t: m.reach.consumption == "listed"),
     ScopePhrase("整改不到位", "the measure follows a failure to rectify within the time limit",
                 "reach: {rectification_overdue: true}", lambda m, _t: m.reach.rectification_overdue),
     ScopePhrase("限制出境", "the court may restrict exit (民事诉讼法 art. 266: 可以): a decision, not a listing",
@@ -97,6 +101,10 @@ def scope_phrase_problems(library: Library) -> Iterator[Problem]:
                 yield _problem(file, ("measures", i, "scenarios"), "project-reach-outside-projects",
                                f"measure {measure.id} is limited by project, which a check names only in "
                                "bidding and government procurement; split the other scenarios into a measure of their own")
+            if measure.reach.consumption and set(measure.scenarios) - CONSUMPTION_SCENARIOS:
+                yield _problem(file, ("measures", i, "scenarios"), "consumption-reach-outside-consumption",
+                               f"measure {measure.id} is limited to listed consumption, which a check names only in "
+                               "consumption and travel; split the other scenarios into a measure of their own")
 
 
 def role_problems(library: Library) -> Iterator[Problem]:

@@ -25,7 +25,7 @@ from jrp.vocabulary.records import (
     Severity,
 )
 from jrp.vocabulary.scenarios import CheckRole, Scenario, ScenarioRole
-from jrp.vocabulary.scope import ProjectType, Sanction
+from jrp.vocabulary.scope import Consumption, ProjectType, Sanction
 from jrp.vocabulary.subjects import RelatedRole, SubjectType
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
@@ -260,6 +260,8 @@ class Reach(Frozen):
         default=False, description="only projects that must be tendered by law (招标投标法 art. 53: 依法必须进行招标的项目)")
     rectification_overdue: bool = Field(
         default=False, description="only where the rectification deadline passed unmet (整改不到位)")
+    consumption: Literal["listed"] | None = Field(
+        default=None, description="only the consumption 最高法 2015 art. 3 lists (高消费及非生活和工作必需的消费)")
 
     @property
     def limited(self) -> bool:
@@ -572,6 +574,7 @@ class CheckCase(Frozen):
     industry: str | None = None
     project_type: ProjectType | None = None
     tender_required: bool | None = None
+    consumption: Consumption | None = None
     records: tuple[TestRecord, ...] = ()
     related: tuple[TestRelated, ...] = ()
 

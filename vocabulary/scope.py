@@ -3,7 +3,8 @@
 A record states the scope of its decision (the sanctions imposed, the licence item or matter, the
 industry, the project type, the persons named); a measure a court or authority orders case by case
 (an exit restriction, a trade ban) is a record of its own, on a list of kind ``decision``; a check
-states what is applied for (matter, industry, project type, whether the project must be tendered).
+states what is applied for (matter, industry, project type, whether the project must be tendered,
+what is bought where consumption is restricted).
 Measures declare which of these their basis reaches (``rulesets/schema.py``: ``Reach``).
 """
 
@@ -68,6 +69,26 @@ class ProjectType(StrEnum):
     construction = "construction"  # 工程建设项目 (招标投标法 art. 3; 企业信息公示暂行条例 art. 18 工程招投标)
     goods = "goods"
     services = "services"
+
+
+class Consumption(StrEnum):
+    """What a consumption or travel check is about: the consumption 最高法 2015 (限制消费规定) art. 3 para. 1 lists,
+    or ``essential`` — consumption needed for living or work (生活和工作必需), which the restriction does not reach
+    (an ordinary seat on a train other than a G train's, say)."""
+
+    flight = "flight"  # (一) 飞机
+    soft_sleeper = "soft_sleeper"  # (一) 列车软卧
+    ship_second_class_or_above = "ship_second_class_or_above"  # (一) 轮船二等以上舱位
+    high_end_venue = "high_end_venue"  # (二) 星级以上宾馆、酒店、夜总会、高尔夫球场等场所进行高消费
+    real_estate = "real_estate"  # (三) 购买不动产或者新建、扩建、高档装修房屋
+    office_lease = "office_lease"  # (四) 租赁高档写字楼、宾馆、公寓等场所办公
+    vehicle = "vehicle"  # (五) 购买非经营必需车辆
+    tourism = "tourism"  # (六) 旅游、度假
+    private_school = "private_school"  # (七) 子女就读高收费私立学校
+    insurance_product = "insurance_product"  # (八) 支付高额保费购买保险理财产品
+    g_train = "g_train"  # (九) 乘坐G字头动车组列车全部座位
+    emu_first_class = "emu_first_class"  # (九) 其他动车组列车一等以上座位
+    essential = "essential"  # 生活和工作必需: none of the above
 
 
 INDUSTRY_CODE = re.compile(r"^[A-T](\d{2,4})?$")

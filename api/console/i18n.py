@@ -171,6 +171,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "application.industry": ("行业", "industry"),
     "application.project_type": ("项目类型", "project type"),
     "application.tender_required": ("依法必须招标", "must be tendered by law"),
+    "application.consumption": ("所购消费", "consumption"),
     "review.period_open": ("期限未载明", "period not stated"),
     "review.ground_not_stated": ("列入依据未载明", "legal ground not stated"),
     "review.sanction_not_stated": ("处罚种类未载明", "penalty type not stated"),
@@ -182,6 +183,8 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "review.rectification_not_stated": ("整改期限未载明", "rectification deadline not stated"),
     "review.domain_not_stated": ("领域未载明", "domain not stated"),
     "review.persons_not_named": ("决定未点名", "person not named by the decision"),
+    "review.role_not_stated": ("主体角色未载明", "role not stated"),
+    "review.consumption_not_stated": ("所购消费未载明", "consumption not stated"),
     # replay
     "replay.title": ("重放决定 {decision_id}", "Replay of decision {decision_id}"),
     "replay.original": ("原规则", "original rules"),

@@ -70,6 +70,25 @@ def test_what_is_applied_for_narrows_a_measure_and_its_absence_asks_for_review(f
     assert replay["identical"], "the replay applies for the same matter"
 
 
+def test_a_consumption_restriction_reaches_what_the_provision_lists_and_asks_what_is_bought(api: Api) -> None:
+    """最高法 2015 art. 3: the legal representative of a judgment debtor may not fly; living needs are not restricted."""
+    common = {"key": "checker_any", "subject": {"id": PERSON}, "scenario": "travel", "role": "consumer",
+              "jurisdiction": "CN"}
+    flight = api.check(**common, consumption="flight")
+    assert flight["outcome"] == "deny" and [m["measure_id"] for m in flight["measures"]] == ["consumption-restriction"]
+    unsaid = api.check(**common)
+    (restriction,) = unsaid["measures"]
+    assert (unsaid["outcome"], restriction["applies"]) == ("review", False)
+    assert [r["reason"] for r in restriction["review_reasons"]] == ["consumption_not_stated"]
+    assert api.check(**common, consumption="essential")["outcome"] == "allow"
+    logged = api.client.get(f"/v1/decisions/{flight['decision_id']}", headers=api.headers("auditor")).json()
+    assert logged["request"]["application"]["consumption"] == "flight"
+    body = {name: value for name, value in common.items() if name != "key"}
+    wrong = api.client.post("/v1/checks", headers=api.headers("checker_any"),
+                            json={**body, "purpose": "p", "consumption": "caviar"})
+    assert wrong.status_code == 422 and "consumption" in wrong.text
+
+
 def test_a_subject_the_store_never_saw_is_allowed_not_404(api: Api) -> None:
     body = api.check(subject={"id": CLEAN})
     assert (body["outcome"], body["measures"]) == ("allow", [])

@@ -1,5 +1,6 @@
 """Answers say what they rest on: an unknown subject is flagged, a date without rules and a role foreign to the
-scenario are refused, and each measure names the roles it applies to (a check without a role gets them all)."""
+scenario are refused, and each measure names the roles it applies to (a check without a role gets them all, in
+doubt where the scenario has roles they leave out)."""
 
 from __future__ import annotations
 
@@ -70,13 +71,16 @@ def test_every_scenario_has_an_entry_in_the_role_table() -> None:
     assert SCENARIO_ROLES.keys() == set(Scenario)
 
 
-def test_without_a_role_every_role_applies_and_each_measure_says_which_roles(api: Api) -> None:
+def test_without_a_role_every_role_applies_in_doubt_and_each_measure_says_which_roles(api: Api) -> None:
     with_role = api.check(role="supplier")
     without = api.check(role=None)
-    assert with_role["outcome"] == without["outcome"] == "deny"
-    named = {m["measure_id"]: m["roles"] for m in without["measures"]}
-    assert named["gp-supplier-disqualified"] == ["supplier"]  # 政府采购法 art. 22: a supplier condition
-    assert named["nt-gp-participant-review"] == ["evaluation_expert", "procurement_agency"]
+    assert with_role["outcome"] == "deny"
+    assert without["outcome"] == "review"  # the debtor is not let through, nor denied on a guess of its role
+    named = {m["measure_id"]: m for m in without["measures"]}
+    assert named["gp-supplier-disqualified"]["roles"] == ["supplier"]  # 政府采购法 art. 22: a supplier condition
+    assert [r["reason"] for r in named["gp-supplier-disqualified"]["review_reasons"]] == ["role_not_stated"]
+    assert named["nt-gp-participant-review"]["roles"] == ["evaluation_expert", "procurement_agency"]
     for measure in with_role["measures"]:
         assert not measure["roles"] or "supplier" in measure["roles"]  # only rules for suppliers (or any role) fired
+        assert "role_not_stated" not in {r["reason"] for r in measure["review_reasons"]}
     assert {m["measure_id"] for m in with_role["measures"]} <= named.keys()

@@ -21,9 +21,9 @@ from tests.cli.conftest import Run
 
 FIXTURE = Path(__file__).parents[1] / "rulesets" / "fixture"
 BROKEN = Path(__file__).parents[1] / "rulesets" / "broken" / "role_not_in_scenario.yaml"
-DEBTOR_CASE = {"as_of": "2025-06-01", "scenario": "government_procurement",
-               "records": [{"type": "list_entry", "list": "dishonest-judgment-debtors", "ground": "spc-2017-art1-items2-6",
-                            "start": "2025-01-10"}]}
+DEBTOR_CASE = {"as_of": "2025-06-01", "scenario": "government_procurement", "role": "supplier",
+               "records": [{"type": "list_entry", "list": "dishonest-judgment-debtors",
+                            "ground": "spc-2017-art1-items2-6", "start": "2025-01-10"}]}
 
 
 def _write(path: Path, data: object) -> Path:
@@ -109,7 +109,7 @@ def demo_store(tmp_path: Path) -> Runtime:
 
 def _candidate(folder: Path, effective_from: str = "2026-01-01") -> Path:
     """cn-basic-list 2026.1 without the judgment-debtor procurement rule, saved as rulesets/README.md suggests."""
-    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.2.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.3.yaml").read_text(encoding="utf-8"))
     data["ruleset"].update(version="2026.1", effective_from=effective_from)
     data["ruleset"].pop("replaces")
     data["rules"] = [rule for rule in data["rules"] if rule["id"] != "judgment-debtor-procurement"]
@@ -148,7 +148,7 @@ def test_impact_compares_on_the_candidates_first_day_when_it_starts_after_today(
 
 
 def test_impact_of_an_unchanged_copy_says_it_changes_nothing(jrp: Run, demo_store: Runtime, tmp_path: Path) -> None:
-    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.2.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.3.yaml").read_text(encoding="utf-8"))
     copy = _write(tmp_path / "copy.yaml", data)
     report = json.loads(jrp("rulesets", "impact", copy, "--as-of", "2025-06-01", "--json").stdout)
     assert report["subjects"] == 0 and "changes no rule in force on 2025-06-01" in report["reason"]
@@ -163,5 +163,5 @@ def test_impact_refuses_a_candidate_that_widens_a_penalty_without_basis(jrp: Run
     result = jrp("rulesets", "impact", candidate, "--as-of", "2026-06-01")
     assert result.exit_code == 2
     assert "the candidate does not validate" in result.stderr
-    assert ("against cn-basic-list@2024.2: gp-ban-supplier roles widened: supplier → any role without a new legal "
+    assert ("against cn-basic-list@2024.3: gp-ban-supplier roles widened: supplier → any role without a new legal "
             "basis") in result.stderr

@@ -21,7 +21,7 @@ from jrp.vocabulary.records import (
     RecordType,
     Severity,
 )
-from jrp.vocabulary.scope import ProjectType, Sanction
+from jrp.vocabulary.scope import Consumption, ProjectType, Sanction
 from jrp.vocabulary.subjects import SubjectType
 
 LISTS = ("list-a", "list-b", "list-c")
@@ -105,6 +105,8 @@ def reaches(draw):
         reach["tender_required"] = True
     if draw(st.integers(0, 5)) == 0:
         reach["rectification_overdue"] = True
+    if draw(st.integers(0, 5)) == 0:
+        reach["consumption"] = "listed"
     return reach
 
 
@@ -264,6 +266,7 @@ applications = st.builds(
     industry=st.sampled_from([None, *INDUSTRIES]),
     project_type=st.sampled_from([None, *ProjectType]),
     tender_required=st.sampled_from([None, True, False]),
+    consumption=st.sampled_from([None, Consumption.flight, Consumption.g_train, Consumption.essential]),
 )
 
 contexts = st.builds(

@@ -32,6 +32,8 @@ from jrp.rulesets.schema import PeriodRange
 from jrp.vocabulary.measures import Effect
 from jrp.vocabulary.periods import shift
 from jrp.vocabulary.records import RecordStatus, RecordType, Severity
+from jrp.vocabulary.scenarios import SCENARIO_ROLES, Scenario
+from jrp.vocabulary.scope import Consumption
 from jrp.vocabulary.subjects import SubjectType
 
 from .strategies import bundles, contexts, dates, records, subject_facts
@@ -164,6 +166,8 @@ def _covers(measure, context: CheckContext) -> bool:
         return False
     if reach.tender_required and applied.tender_required is not True:
         return False
+    if reach.consumption and applied.consumption in (None, Consumption.essential):
+        return False
     if reach.rectification_overdue and not any(
             r.rectification_due and r.rectification_due < context.as_of
             and (r.rectified_on is None or r.rectified_on > context.as_of) for r in records):
@@ -213,6 +217,22 @@ def test_saying_what_is_applied_for_only_settles_what_was_in_doubt(bundle, facts
     in_doubt_untold = {m.measure_id for m in untold.measures if not m.applies}
     assert applied <= applied_untold | in_doubt_untold, "a stated application never brings an unforeseen measure"
     assert applied_untold <= applied, "what applied without knowing the application applies whatever it is"
+
+
+@SEMANTIC
+@given(bundle=bundles, facts=subject_facts(), context=contexts)
+def test_naming_the_role_only_settles_what_was_in_doubt(bundle, facts, context):
+    """A check without a role lets no measure of the role through (it fires, in doubt) and denies on no guess: what
+    applies without a role applies in each role of the scenario, and a role brings no measure unforeseen."""
+    engine = Engine(compile_bundle(bundle))
+    untold = engine.check(facts, replace(context, role=None))
+    applied_untold = {m.measure_id for m in untold.measures if m.applies}
+    in_doubt_untold = {m.measure_id for m in untold.measures if not m.applies}
+    for role in SCENARIO_ROLES[Scenario(context.scenario)]:
+        told = engine.check(facts, replace(context, role=role.value))
+        applied = {m.measure_id for m in told.measures if m.applies}
+        assert applied <= applied_untold | in_doubt_untold, role
+        assert applied_untold <= applied, role
 
 
 @SEMANTIC
