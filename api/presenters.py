@@ -58,7 +58,7 @@ def to_request(options: CheckOptionsV1, subject: SubjectV1, jurisdiction: str, e
     """The application request; a subject sent without ``type`` gets the type its identifier implies."""
     ref = SubjectRef(subject.id, subject.type or subject_type_of(subject.id), subject.name)
     application = Application(options.matter, options.industry, options.project_type, options.tender_required,
-                              options.consumption)
+                              options.consumption, options.public_safety)
     return CheckRequest(ref, options.scenario.value, options.purpose, options.role and options.role.value,
                         jurisdiction, options.as_of, options.reference, explain, application)
 

@@ -100,6 +100,10 @@ class CheckOptionsV1(Request):
         "consumption and travel: what is bought; the restriction of judgment debtors reaches only the consumption "
         "最高法 2015 art. 3 lists (flight, soft_sleeper, g_train, high_end_venue…) and answers review without it; "
         "essential: needed for living or work (生活和工作必需), not restricted"))
+    public_safety: StrictBool | None = Field(None, description=(
+        "licensing: whether the licence applied for directly concerns public safety, health or life and property "
+        "(行政许可法 arts. 78, 79: 直接关系公共安全、人身健康、生命财产安全); the bars on reapplying reach only "
+        "such licences and answer review without it"))
     jurisdiction: str | None = Field(None, description="default: the key's only jurisdiction, else CN")
     as_of: IsoDate | None = Field(None, description="default: today")
     purpose: Text = Field(min_length=1, max_length=500, description="why the check is made (查询使用登记)")

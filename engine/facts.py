@@ -113,7 +113,9 @@ class Application:
 
     ``matter`` is the licence item or approval matter (compared with a record's ``matter``),
     ``industry`` a GB/T 4754 code, ``tender_required`` whether the project must be tendered by
-    law (招标投标法 art. 3), ``consumption`` what a consumption or travel check is about.
+    law (招标投标法 art. 3), ``consumption`` what a consumption or travel check is about, ``public_safety``
+    whether the licence applied for directly concerns public safety, health or life and property
+    (行政许可法 arts. 78, 79: 直接关系公共安全、人身健康、生命财产安全).
     """
 
     matter: str | None = None
@@ -121,6 +123,7 @@ class Application:
     project_type: ProjectType | None = None
     tender_required: bool | None = None
     consumption: Consumption | None = None
+    public_safety: bool | None = None
 
 
 NOTHING_SAID = Application()

@@ -180,6 +180,18 @@ def _consumption(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Verdic
     return None
 
 
+def _public_safety(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Verdict | None:
+    if not reach.public_safety or ctx.application.public_safety is True:
+        return None
+    if ctx.application.public_safety is None:
+        return Verdict((Doubt(ReviewReason.public_safety_not_stated,
+                              "the bar reaches only licences directly concerning public safety, health or life and "
+                              "property (行政许可法 arts. 78, 79); the check does not say whether this one does"),))
+    return Verdict(excluded=(ExclusionReason.not_public_safety,
+                             "the bar reaches only licences directly concerning public safety, health or life and "
+                             "property (直接关系公共安全、人身健康、生命财产安全)"))
+
+
 def _overdue(as_of: date) -> Callable[[Record], bool | None]:
     """Unrectified past its deadline on ``as_of``; None where the record gives no deadline."""
     def test(record: Record) -> bool | None:
@@ -202,7 +214,7 @@ def _rectification(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Reco
 
 CONDITIONS: tuple[Condition, ...] = (
     _role_named, _qualifying_penalty, _listed_on_ground, _same_matter, _same_industry, _project, _tender, _consumption,
-    _rectification,
+    _public_safety, _rectification,
 )
 
 

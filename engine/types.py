@@ -79,6 +79,7 @@ class ReviewReason(StrEnum):
     persons_not_named = "persons_not_named"
     role_not_stated = "role_not_stated"
     consumption_not_stated = "consumption_not_stated"
+    public_safety_not_stated = "public_safety_not_stated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,7 @@ class ExclusionReason(StrEnum):
     project_type_not_covered = "project_type_not_covered"
     tender_not_required = "tender_not_required"
     consumption_not_restricted = "consumption_not_restricted"
+    not_public_safety = "not_public_safety"
     rectified = "rectified"
     domain_not_recognised = "domain_not_recognised"
     person_not_named = "person_not_named"

@@ -90,7 +90,8 @@ def _options(scenario: Scenario, role: CheckRole | None, as_of: date | None, pur
              **application: object) -> CheckOptionsV1:
     """The API's check options, validated as the API validates them (a role must belong to the scenario).
 
-    ``application`` is what is applied for (matter, industry, project_type, tender_required, consumption).
+    ``application`` is what is applied for (matter, industry, project_type, tender_required, consumption,
+    public_safety).
     """
     from jrp.api.schemas import CheckOptionsV1
 
@@ -178,6 +179,8 @@ def check(
     project_type: Annotated[ProjectType | None, typer.Option(help="bidding/procurement: what the project is for")] = None,
     tender_required: Annotated[bool | None, typer.Option(help="bidding: the project must be tendered by law")] = None,
     consumption: Annotated[Consumption | None, typer.Option(help="consumption/travel: what is bought")] = None,
+    public_safety: Annotated[bool | None, typer.Option(
+        help="licensing: the licence directly concerns public safety, health or life and property")] = None,
 ) -> None:
     """Check one subject (recorded in the decision log like an API check) and print the answer as JSON."""
     from jrp.api.presenters import check_response, to_request
@@ -185,7 +188,7 @@ def check(
     runtime: Runtime = ctx.obj
     operator = _operator()
     options = _options(scenario, role, as_of, purpose, matter=matter, industry=industry, project_type=project_type,
-                       tender_required=tender_required, consumption=consumption)
+                       tender_required=tender_required, consumption=consumption, public_safety=public_safety)
     request = to_request(options, _subject(subject), _jurisdiction(runtime, jurisdiction), explain)
     result = runtime.service.check(request, operator.caller())
     typer.echo(check_response(result, operator).model_dump_json(indent=2, exclude_unset=True))

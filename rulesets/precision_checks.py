@@ -75,6 +75,8 @@ SCOPE_PHRASES: tuple[ScopePhrase, ...] = (
                 "reach: {tender_required: true}", lambda m, _t: m.reach.tender_required),
     ScopePhrase("非生活和工作必需的消费", "only the consumption the provision lists is restricted (最高法 2015 art. 3)",
                 "reach: {consumption: listed}", lambda m, _t: m.reach.consumption == "listed"),
+    ScopePhrase("直接关系公共安全、人身健康、生命财产安全", "the bar reaches such licences only (行政许可法 arts. 78, 79)",
+                "reach: {public_safety: true}", lambda m, _t: m.reach.public_safety),
     ScopePhrase("整改不到位", "the measure follows a failure to rectify within the time limit",
                 "reach: {rectification_overdue: true}", lambda m, _t: m.reach.rectification_overdue),
     ScopePhrase("限制出境", "the court may restrict exit (民事诉讼法 art. 266: 可以): a decision, not a listing",

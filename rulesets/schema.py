@@ -262,6 +262,9 @@ class Reach(Frozen):
         default=False, description="only where the rectification deadline passed unmet (整改不到位)")
     consumption: Literal["listed"] | None = Field(
         default=None, description="only the consumption 最高法 2015 art. 3 lists (高消费及非生活和工作必需的消费)")
+    public_safety: bool = Field(
+        default=False, description="only licences directly concerning public safety, health or life and property "
+                                   "(行政许可法 arts. 78, 79: 直接关系公共安全、人身健康、生命财产安全)")
 
     @property
     def limited(self) -> bool:
@@ -575,6 +578,7 @@ class CheckCase(Frozen):
     project_type: ProjectType | None = None
     tender_required: bool | None = None
     consumption: Consumption | None = None
+    public_safety: bool | None = None
     records: tuple[TestRecord, ...] = ()
     related: tuple[TestRelated, ...] = ()
 

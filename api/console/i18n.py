@@ -172,6 +172,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "application.project_type": ("项目类型", "project type"),
     "application.tender_required": ("依法必须招标", "must be tendered by law"),
     "application.consumption": ("所购消费", "consumption"),
+    "application.public_safety": ("直接关系公共安全、人身健康、生命财产安全", "concerns public safety, health or life"),
     "review.period_open": ("期限未载明", "period not stated"),
     "review.ground_not_stated": ("列入依据未载明", "legal ground not stated"),
     "review.sanction_not_stated": ("处罚种类未载明", "penalty type not stated"),
@@ -185,6 +186,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "review.persons_not_named": ("决定未点名", "person not named by the decision"),
     "review.role_not_stated": ("主体角色未载明", "role not stated"),
     "review.consumption_not_stated": ("所购消费未载明", "consumption not stated"),
+    "review.public_safety_not_stated": ("是否直接关系公共安全等未载明", "whether it concerns public safety not stated"),
     # replay
     "replay.title": ("重放决定 {decision_id}", "Replay of decision {decision_id}"),
     "replay.original": ("原规则", "original rules"),

@@ -54,7 +54,7 @@ def test_what_is_applied_for_narrows_a_measure_and_its_absence_asks_for_review(f
                  "occurred_on": "2025-06-01", "source": {"authority": "苏州市行政审批局", "doc_no": "苏审〔2025〕9号"},
                  "list_id": "licence-false-application", "matter": "危险化学品经营许可"}])
     common = {"key": "checker_any", "subject": {"id": CLEAN}, "scenario": "administrative_licensing",
-              "role": "applicant", "jurisdiction": "CN", "as_of": "2025-09-01"}
+              "role": "applicant", "jurisdiction": "CN", "as_of": "2025-09-01", "public_safety": True}
     same = api.check(**common, matter="危险化学品经营许可")
     assert (same["outcome"], [m["measure_id"] for m in same["measures"]]) == ("deny", ["licence-reapplication-bar-1y"])
     other = api.check(**common, matter="食品经营许可")

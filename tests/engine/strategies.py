@@ -107,6 +107,8 @@ def reaches(draw):
         reach["rectification_overdue"] = True
     if draw(st.integers(0, 5)) == 0:
         reach["consumption"] = "listed"
+    if draw(st.integers(0, 5)) == 0:
+        reach["public_safety"] = True
     return reach
 
 
@@ -267,6 +269,7 @@ applications = st.builds(
     project_type=st.sampled_from([None, *ProjectType]),
     tender_required=st.sampled_from([None, True, False]),
     consumption=st.sampled_from([None, Consumption.flight, Consumption.g_train, Consumption.essential]),
+    public_safety=st.sampled_from([None, True, False]),
 )
 
 contexts = st.builds(

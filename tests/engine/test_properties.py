@@ -168,6 +168,8 @@ def _covers(measure, context: CheckContext) -> bool:
         return False
     if reach.consumption and applied.consumption in (None, Consumption.essential):
         return False
+    if reach.public_safety and applied.public_safety is not True:
+        return False
     if reach.rectification_overdue and not any(
             r.rectification_due and r.rectification_due < context.as_of
             and (r.rectified_on is None or r.rectified_on > context.as_of) for r in records):
