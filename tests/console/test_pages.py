@@ -142,7 +142,7 @@ def test_rulesets_by_jurisdiction_and_one_version(console_as: Callable[..., Cons
 def test_measures_catalogue_by_jurisdiction_and_list(console_as: Callable[..., Console]) -> None:
     console = console_as("checker")
     nantong = console.get("/console/measures", jurisdiction="CN-JS-NT", list="dishonest-judgment-debtors").text
-    assert "nt-gp-ban" in nantong and "gp-supplier-disqualified" in nantong and "suzhou" not in nantong
+    assert "nt-gp-participant-review" in nantong and "gp-supplier-disqualified" in nantong and "suzhou" not in nantong
     assert console.get("/console/measures", list="no-such-list").status_code == 422
     detail = html.unescape(console.get("/console/measures/gp-supplier-disqualified").text)
     assert "限制参加政府采购活动" in detail and "第22条第1款第2项" in detail
