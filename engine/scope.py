@@ -154,15 +154,20 @@ def _project(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Verdict | 
                                       f"the decision reaches another type of project than {shown}"))
 
 
-def _tender(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Verdict | None:
-    if not reach.tender_required or ctx.application.tender_required is True:
+def _yes_or_no(needed: bool, said: bool | None, missing: ReviewReason, refused: ExclusionReason, reaches: str,
+               unsaid: str) -> Verdict | None:
+    """A condition the application settles with yes or no: yes applies, no leaves the measure out, unsaid asks."""
+    if not needed or said is True:
         return None
-    if ctx.application.tender_required is None:
-        return Verdict((Doubt(ReviewReason.tender_not_stated,
-                              "the measure reaches only projects that must be tendered by law; "
-                              "the check does not say whether this one must"),))
-    return Verdict(excluded=(ExclusionReason.tender_not_required,
-                             "the measure reaches only projects that must be tendered by law"))
+    if said is None:
+        return Verdict((Doubt(missing, f"{reaches}; {unsaid}"),))
+    return Verdict(excluded=(refused, reaches))
+
+
+def _tender(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Verdict | None:
+    return _yes_or_no(reach.tender_required, ctx.application.tender_required, ReviewReason.tender_not_stated,
+                      ExclusionReason.tender_not_required, "the measure reaches only projects that must be tendered "
+                      "by law", "the check does not say whether this one must")
 
 
 def _consumption(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Verdict | None:
@@ -181,15 +186,10 @@ def _consumption(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Verdic
 
 
 def _public_safety(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Verdict | None:
-    if not reach.public_safety or ctx.application.public_safety is True:
-        return None
-    if ctx.application.public_safety is None:
-        return Verdict((Doubt(ReviewReason.public_safety_not_stated,
-                              "the bar reaches only licences directly concerning public safety, health or life and "
-                              "property (行政许可法 arts. 78, 79); the check does not say whether this one does"),))
-    return Verdict(excluded=(ExclusionReason.not_public_safety,
-                             "the bar reaches only licences directly concerning public safety, health or life and "
-                             "property (直接关系公共安全、人身健康、生命财产安全)"))
+    return _yes_or_no(reach.public_safety, ctx.application.public_safety, ReviewReason.public_safety_not_stated,
+                      ExclusionReason.not_public_safety, "the bar reaches only licences directly concerning public "
+                      "safety, health or life and property (行政许可法 arts. 78, 79: "
+                      "直接关系公共安全、人身健康、生命财产安全)", "the check does not say whether this one does")
 
 
 def _overdue(as_of: date) -> Callable[[Record], bool | None]:
