@@ -229,7 +229,7 @@ class DecisionLogStore:
         document = stored.pop(BUNDLE_DOCUMENT, None)
         if document is not None and document.digest not in self._stored_bundles and document.digest not in bundles:
             # made once per append: serialising a bundle takes milliseconds, and a worker's first append after
-            # start (a batch of 10,000, say) would otherwise make it for every entry (40 s instead of 8)
+            # start (a batch of 10,000, say) would otherwise make it for every entry (46 s instead of 8)
             bundles[document.digest] = (stored["bundle"]["jurisdiction"], document.data.decode())
         request = stored["request"]
         stored["request"] = {**request, "subject": self._pseudonyms.protect(request["subject"], originals)}

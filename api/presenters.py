@@ -57,8 +57,7 @@ _ID, _AT = f'"{_PLACEHOLDER_ID}"'.encode(), f'"{_PLACEHOLDER_AT}"'.encode()
 def to_request(options: CheckOptionsV1, subject: SubjectV1, jurisdiction: str, explain: bool = False) -> CheckRequest:
     """The application request; a subject sent without ``type`` gets the type its identifier implies."""
     ref = SubjectRef(subject.id, subject.type or subject_type_of(subject.id), subject.name)
-    application = Application(options.matter, options.industry, options.project_type, options.tender_required,
-                              options.consumption, options.public_safety)
+    application = Application.said_in(options)
     return CheckRequest(ref, options.scenario.value, options.purpose, options.role and options.role.value,
                         jurisdiction, options.as_of, options.reference, explain, application)
 

@@ -7,7 +7,7 @@ plain frozen dataclasses: cheap to build on the hot path and serialisable throug
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 from jrp.vocabulary.records import (
@@ -125,7 +125,14 @@ class Application:
     consumption: Consumption | None = None
     public_safety: bool | None = None
 
+    @classmethod
+    def said_in(cls, source: object) -> Application:
+        """The application a request or test case states in attributes of the same names (every field, by name:
+        a field added here reaches both without a positional list to keep in order)."""
+        return cls(*(getattr(source, name) for name in _APPLICATION_FIELDS))
 
+
+_APPLICATION_FIELDS = tuple(field.name for field in fields(Application))
 NOTHING_SAID = Application()
 
 

@@ -123,8 +123,7 @@ class Engines:
         if engine is None:
             engine = self._by_hash[bundle.hash] = Engine(compile_bundle(bundle), self.backend)
         role = case.role.value if case.role else None
-        application = Application(case.matter, case.industry, case.project_type, case.tender_required, case.consumption,
-                                  case.public_safety)
+        application = Application.said_in(case)
         return engine, CheckContext(case.scenario.value, case.as_of, role, jurisdiction, application)
 
 
