@@ -13,7 +13,7 @@ from tests.api.conftest import DEBTOR, Api
 from tests.console.conftest import open_console
 from tests.rulesets.test_bounded_yaml import BOMB
 
-BASIC_LIST = BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.3.yaml"
+BASIC_LIST = BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.4.yaml"
 AS_OF = "2026-06-01"
 
 

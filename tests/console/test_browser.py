@@ -111,7 +111,7 @@ def test_diff_between_two_bundled_versions(page: Page, live: screenshots.LiveCon
 def test_impact_preview_of_a_candidate(page: Page, live: screenshots.LiveConsole) -> None:
     screenshots.sign_in(page, live, "maintainer")
     page.click("nav.main >> text=影响预估")
-    page.select_option("select[name=base]", "cn-basic-list@2024.3")
+    page.select_option("select[name=base]", "cn-basic-list@2024.4")
     page.click("text=载入编辑")
     expect(page.locator("textarea[name=candidate_yaml]")).to_contain_text("judgment-debtor-procurement")
     screenshots.preview_impact(page)

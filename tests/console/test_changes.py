@@ -32,24 +32,24 @@ def edited(make_fresh_api: Callable[..., Api], tmp_path: Path) -> Api:
 
 def test_diff_highlights_a_penalty_widened_without_basis(edited: Api) -> None:
     console = open_console(edited, "maintainer")
-    page = console.get("/console/rulesets/diff", **{"from": "cn-basic-list@2024.3", "to": "cn-basic-list@2026.1"})
+    page = console.get("/console/rulesets/diff", **{"from": "cn-basic-list@2024.4", "to": "cn-basic-list@2026.1"})
     assert page.status_code == 200
     error_rows = [row for row in page.text.split("<tr ")[1:] if row.startswith('class="error"')]
     assert error_rows and all(WIDENED in row and "<td>错误</td>" in row for row in error_rows)
     scenarios = next(html.unescape(row) for row in error_rows if "<td>适用场景</td><td>加重</td>" in row)
     assert "政府采购 → 政府采购、评先评优（未新增法律依据：请引用允许加重惩戒的条款）" in scenarios
-    assert "CN/cn-basic-list/2024.3.yaml:" in scenarios and "CN/cn-basic-list/2026.1.yaml:" in scenarios
+    assert "CN/cn-basic-list/2024.4.yaml:" in scenarios and "CN/cn-basic-list/2026.1.yaml:" in scenarios
     assert f"其中 {len(error_rows)} 处错误" in html.unescape(page.text)
     removed = html.unescape(page.text.split('judgment-debtor-procurement</td>')[1].split("</tr>")[0])
     assert "<td>规则</td><td>删除</td>" in removed and "失信被执行人名单 → gp-supplier-disqualified" in removed
-    english = html.unescape(console.get("/console/rulesets/diff", **{"from": "cn-basic-list@2024.3",
+    english = html.unescape(console.get("/console/rulesets/diff", **{"from": "cn-basic-list@2024.4",
                                                                      "to": "cn-basic-list@2026.1", "lang": "en"}).text)
     assert ("<td>scenarios</td><td>widened</td>     <td>government procurement → government procurement, honours "
             "(without a new legal basis: cite the article that allows the wider penalty)") in " ".join(english.split("\n"))
 
 
 def test_replay_with_current_rules_lists_the_differences(edited: Api) -> None:
-    decision = edited.check(as_of="2025-06-01")["decision_id"]  # decided under cn-basic-list@2024.3
+    decision = edited.check(as_of="2025-06-01")["decision_id"]  # decided under cn-basic-list@2024.4
     console = open_console(edited, "auditor")
     original = console.get(f"/console/decisions/{decision}/replay", rules="original")
     assert 'data-replay="identical"' in original.text
@@ -87,7 +87,7 @@ def test_a_candidate_the_diff_rejects_is_refused_by_the_console_and_the_api_alik
     console = open_console(api, "maintainer")
     page = console.client.post("/console/impact", data={"csrf": console.csrf(), "candidate_yaml": candidate,
                                                         "as_of": screenshots.AS_OF})
-    refused = "against cn-basic-list@2024.3: gp-ban-supplier roles widened: supplier → any role without a new legal basis"
+    refused = "against cn-basic-list@2024.4: gp-ban-supplier roles widened: supplier → any role without a new legal basis"
     assert page.status_code == 422 and refused in html.unescape(page.text)
     answer = api.client.post("/v1/rulesets/impact", json={"candidate_yaml": candidate, "as_of": screenshots.AS_OF},
                              headers=api.headers("maintainer"))
