@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jrp.rulesets.citation_checks import citation_problems
 from jrp.rulesets.date_checks import broken_chain_problems
+from jrp.rulesets.doubt_checks import doubt_problems
 from jrp.rulesets.library import Library, RulesetFile
 from jrp.rulesets.loader import Level, Location, Problem
 from jrp.rulesets.precision_checks import period_problems, role_problems, scope_phrase_problems
@@ -57,6 +58,8 @@ def citations(ruleset: Ruleset) -> Iterator[tuple[Location, Citation]]:
     for i, rule in enumerate(ruleset.rules):
         for j, citation in enumerate(rule.basis):
             yield ("rules", i, "basis", j), citation
+        for j, citation in enumerate(rule.persons.basis if rule.persons else ()):
+            yield ("rules", i, "persons", "basis", j), citation
     for i, scheme in enumerate(ruleset.grading):
         for j, citation in enumerate(scheme.basis):
             yield ("grading", i, "basis", j), citation
@@ -282,6 +285,11 @@ def check_reach(ctx: Context) -> Iterator[Problem]:
     yield from period_problems(ctx.library)
 
 
+def check_both_directions(ctx: Context) -> Iterator[Problem]:
+    """Mandatory measures a missing fact could drop without review; citations of other grounds (``doubt_checks``)."""
+    yield from doubt_problems(ctx.library, ctx.legal_texts)
+
+
 def check_every_date(ctx: Context) -> Iterator[Problem]:
     """Every jurisdiction's bundle resolves on every boundary date (``date_checks``)."""
     yield from broken_chain_problems(ctx.library)
@@ -297,6 +305,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("references_and_layering", check_references_and_layering),
     ("freshness", check_freshness),
     ("reach", check_reach),
+    ("both_directions", check_both_directions),
     ("every_date", check_every_date),
 )
 
