@@ -42,6 +42,17 @@ class EventContext:
 
     today: Callable[[], date] = china_today
     list_ids: frozenset[str] | None = None  # None: lists are not checked (no ruleset library at hand)
+    regional_lists: frozenset[tuple[str, str]] = frozenset()  # (region, list type) some cross-region mapping names
+
+    def knows_list(self, list_id: str, region: str | None) -> bool:
+        """A list some ruleset defines, or another region's list type a ruleset recognises (sent with its region)."""
+        return self.list_ids is None or list_id in self.list_ids or (region or "", list_id) in self.regional_lists
+
+    def unknown_list(self, list_id: str) -> str:
+        regional = sorted(f"{t} ({r})" for r, t in self.regional_lists)
+        also = f"; list types of other regions, sent with that `region`: {', '.join(regional)}" if regional else ""
+        return (f"no ruleset defines the list {list_id!r}, so the entry could never apply; known lists: "
+                f"{', '.join(sorted(self.list_ids or ()))}{also}")
 
 
 @dataclass(frozen=True)
@@ -72,9 +83,8 @@ RULES: tuple[FieldRule, ...] = (
               lambda _v, _c, _t: "a penalty decision has a document number (行政处罚决定书文号); it is empty: "
                                  "send the number, or fix the source row", skip_empty=False),
     FieldRule("list_id", frozenset({"list_entry_added"}),
-              lambda value, _e, context, _t: context.list_ids is not None and value not in context.list_ids,
-              lambda value, context, _t: f"no ruleset defines the list {value!r}, so the entry could never apply; "
-                                         f"known lists: {', '.join(sorted(context.list_ids or ()))}"),
+              lambda value, event, context, _t: not context.knows_list(value, event.region),
+              lambda value, context, _t: context.unknown_list(value)),
 )
 
 

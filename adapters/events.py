@@ -139,6 +139,7 @@ class ListEntryAdded(_RecordEvent, _Scope):
     list_id: Text
     severity: SeverityField = None
     ground: Annotated[str, Field(min_length=2, max_length=100)] | None = None  # the list's legal ground
+    domain: Text | None = None  # the field of the conduct: another region's list counts here in named domains only
 
 
 class PenaltyIssued(_RecordEvent, _Scope):

@@ -63,10 +63,13 @@ class Runtime:
 
     @cached_property
     def event_context(self) -> EventContext:
-        """What incoming events are checked against: today's date and every list the rulesets define."""
+        """What incoming events are checked against: today's date, every list the rulesets define and every other
+        region's list type they recognise."""
         from jrp.adapters.event_rules import EventContext
 
-        return EventContext(list_ids=frozenset(item.id for f in self.library.files for item in f.ruleset.lists))
+        rulesets = [f.ruleset for f in self.library.files]
+        return EventContext(list_ids=frozenset(item.id for r in rulesets for item in r.lists),
+                            regional_lists=frozenset((m.region, m.list_type) for r in rulesets for m in r.cross_region))
 
     @cached_property
     def facts(self) -> FactsStore:

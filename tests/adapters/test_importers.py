@@ -23,7 +23,12 @@ from jrp.adapters.importers import PROFILES, ProfileRequired, import_file, load_
 from jrp.adapters.ingest import POSSIBLE_MATCH
 from jrp.adapters.orm import EventRow, RecordRow
 from jrp.cli import app as cli
-from jrp.vocabulary.records import RecordType, Severity
+from jrp.engine.compile import compile_bundle
+from jrp.engine.evaluate import Engine
+from jrp.engine.facts import CheckContext
+from jrp.engine.types import Outcome
+from jrp.rulesets.library import Library
+from jrp.vocabulary.records import RecordType
 from jrp.vocabulary.scope import Sanction
 
 from .factory import ORG
@@ -51,7 +56,8 @@ def test_spc_debtors_units_listed_and_masked_persons_kept_as_possible_matches(en
     store = FactsStore(engine)
     unit = store.load("91320508MA1X000178")
     (record,) = unit.records
-    assert record.list_id == "dishonest-judgment-debtors" and record.severity is Severity.serious
+    assert record.list_id == "dishonest-judgment-debtors" and record.severity is None  # the list is serious, not the row
+    assert record.ground == "spc-2017-art1-item1"  # 有履行能力而拒不履行…: art. 1 item 1, no fixed term
     assert record.start == date(2025, 3, 10) and record.region == "CN-JS" and record.authority == "苏州市姑苏区人民法院"
     person = make_resident_id("320500", date(1985, 7, 21), 412)
     assert store.load(person) is None
@@ -70,7 +76,7 @@ def test_penalty_profiles_map_chinese_columns(engine):
     by_name = {f.subject.name: f for f in FactsStore(engine).load_many(_subject_ids(engine)).values()}
     (food,) = by_name["太仓鼎盛食品有限公司"].records
     assert food.domain == "food_safety" and food.start == date(2024, 6, 18) and food.doc_no == "太市监处罚〔2024〕118号"
-    assert food.record_type is RecordType.penalty and food.severity is Severity.general
+    assert food.record_type is RecordType.penalty and food.severity is None  # the source states no class
     assert food.sanctions == (Sanction.warning, Sanction.fine)  # 警告，罚款人民币伍万元: the types of 行政处罚法 art. 9
     wholesale = by_name["苏州汇通物流有限公司"].records[0]
     assert wholesale.start == date(2025, 2, 7) and wholesale.domain == "market"  # 2025年2月7日; unmapped type
@@ -78,6 +84,51 @@ def test_penalty_profiles_map_chinese_columns(engine):
     assert boron.amount == 250_000 and boron.domain == "environment" and boron.region == "CN-JS"
     assert boron.sanctions == (Sanction.fine,)
     assert by_name["苏州锦程纺织有限公司"].records[0].amount == 80_000
+
+
+def _decide(engine, subject_id: str, jurisdiction: str, as_of: date):
+    """The check an approval system makes next: a supplier in government procurement, on the imported facts."""
+    bundle = compile_bundle(Library.load().bundle(jurisdiction, as_of))
+    context = CheckContext("government_procurement", as_of, "supplier", jurisdiction)
+    return Engine(bundle).check(FactsStore(engine).load(subject_id), context)
+
+
+def test_each_penalty_profile_imports_what_its_source_says_and_the_check_follows(engine, tmp_path):
+    """Realistic rows of both publicity systems: no class is invented, and a revoked licence or a fine of 2.5 million
+    bars a supplier for three years whatever class order 36 would give (a stamped "general" once let them through)."""
+    gsxt = tmp_path / "gsxt.csv"
+    gsxt.write_text("统一社会信用代码,企业名称,行政处罚决定书文号,违法行为类型,行政处罚内容,作出行政处罚决定机关名称,"
+                    "作出行政处罚决定日期,公示日期\n"
+                    f"{ORG},南通恒久化工有限公司,通市监处罚〔2025〕007号,安全生产,吊销营业执照,南通市市场监督管理局,"
+                    "2025-01-15,2025-01-22\n", encoding="utf-8")
+    dept = tmp_path / "dept.csv"
+    other = "91320505MA2B00043B"
+    dept.write_text("行政处罚决定书文号,被处罚人,统一社会信用代码,法定代表人（主要负责人）,主要违法违规事实（案由）,行政处罚依据,"
+                    "处罚内容,罚款金额,作出处罚决定的机关名称,处罚日期\n"
+                    f"苏环行罚〔2025〕12号,苏州博润电子有限公司,{other},沈立新,超标排放水污染物,《中华人民共和国水污染防治法》"
+                    "第八十三条,罚款,250万元,苏州市生态环境局,2025-03-02\n", encoding="utf-8")
+    assert import_file(engine, gsxt, "gsxt-penalties").accepted == 1
+    assert import_file(engine, dept, "dept-double-publicity", defaults={"domain": "environment"}).accepted == 1
+    (revoked,) = FactsStore(engine).load(ORG).records
+    assert (revoked.severity, revoked.sanctions, revoked.domain) == (None, (Sanction.permit_revoked,), "work_safety")
+    (fined,) = FactsStore(engine).load(other).records
+    assert (fined.severity, fined.sanctions, fined.amount) == (None, (Sanction.fine,), 2_500_000)
+    for subject_id in (ORG, other):
+        decision = _decide(engine, subject_id, "CN-JS-NT", date(2026, 6, 1))
+        assert decision.outcome is Outcome.deny, subject_id
+        assert [m.measure_id for m in decision.measures] == ["gp-major-illegal-record"]
+    assert _decide(engine, ORG, "CN-JS-NT", date(2028, 1, 16)).outcome is Outcome.allow  # three years have passed
+
+
+def test_spc_profile_maps_the_debtors_conduct_to_its_listing_ground(engine):
+    """disruptTypeName decides the listing period (SPC 2017 arts. 1, 2): refusing to perform has no fixed term; evading
+    execution is listed for two years."""
+    import_file(engine, EXAMPLES / "spc-dishonest-debtors.jsonl", "spc-dishonest-debtors")
+    refuses, evades = "91320508MA1X000178", "91320600MA2B00019P"
+    assert FactsStore(engine).load(evades).records[0].ground == "spc-2017-art1-items2-6"
+    later = date(2027, 6, 1)  # over two years after both listings
+    assert _decide(engine, refuses, "CN-JS-NT", later).outcome is Outcome.deny
+    assert _decide(engine, evades, "CN-JS-NT", later).outcome is Outcome.allow
 
 
 def _subject_ids(engine) -> list[str]:
