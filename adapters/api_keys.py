@@ -30,7 +30,7 @@ from sqlalchemy import JSON, Column, DateTime, Engine, MetaData, String, Table, 
 
 from jrp.access import ApiKey, Role
 from jrp.adapters.change_feed import ChangeFeed
-from jrp.adapters.dbapi import Driver
+from jrp.adapters.store.dbapi import Driver
 
 metadata = MetaData()
 api_keys_t = Table(

@@ -53,7 +53,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from jrp.adapters.dbapi import Driver
+from jrp.adapters.store.dbapi import Driver
 
 log = logging.getLogger(__name__)
 

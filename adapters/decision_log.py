@@ -56,8 +56,8 @@ from sqlalchemy import (
 )
 
 from jrp.adapters import bundle_store, fact_snapshots
-from jrp.adapters.dbapi import Driver, naive_utc
 from jrp.adapters.personal_data_keys import DataKeys
+from jrp.adapters.store.dbapi import Driver, naive_utc
 from jrp.audit import personal_data
 from jrp.audit.merkle import leaf_hash
 from jrp.audit.personal_data import PersonalDataKey, PersonalDataUnavailable

@@ -16,11 +16,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select
 
-from jrp.adapters.dbapi import Driver, as_date
 from jrp.adapters.events import parse_event
 from jrp.adapters.identity import fits_mask, review_key
 from jrp.adapters.orm import EventRow, RecordRow, SubjectRow
 from jrp.adapters.projection import State, apply
+from jrp.adapters.store.dbapi import Driver, as_date
 from jrp.engine.facts import Record, RelatedParty, Subject, SubjectFacts
 from jrp.ports import UNKNOWN
 from jrp.vocabulary.records import (

@@ -38,8 +38,8 @@ from sqlalchemy import (
     Text,
 )
 
-from jrp.adapters.dbapi import Driver
 from jrp.adapters.decision_log import AppenderLock
+from jrp.adapters.store.dbapi import Driver
 from jrp.audit import merkle
 from jrp.audit.signing import Checkpoint, SigningKey, public_pem, sign_checkpoint
 

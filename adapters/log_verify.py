@@ -34,10 +34,10 @@ from sqlalchemy import Engine, func, select
 
 from jrp.adapters import fact_snapshots
 from jrp.adapters.bundle_store import BundleStore
-from jrp.adapters.dbapi import naive_utc
 from jrp.adapters.decision_log import PAGE, columns_of, decisions_t
 from jrp.adapters.legacy_chain import GENESIS, broken_link
 from jrp.adapters.log_tree import LogTree
+from jrp.adapters.store.dbapi import naive_utc
 from jrp.audit import merkle
 from jrp.audit.signing import Checkpoint, SignatureError, receipt_statement, verify_receipt
 

@@ -15,10 +15,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from jrp.adapters.bundle_store import StoredBundleMismatch
-from jrp.adapters.dbapi import StoreDisconnected
 from jrp.adapters.fact_snapshots import SnapshotMismatch
 from jrp.adapters.identity import InvalidIdentifier
 from jrp.adapters.log_tree import NotYetIntegrated, TreeInconsistent
+from jrp.adapters.store.dbapi import StoreDisconnected
 from jrp.api.schemas import ErrorItemV1, ErrorV1
 from jrp.audit.personal_data import PersonalDataUnavailable
 from jrp.rulesets.library import NoRulesInForce

@@ -20,8 +20,8 @@ from jrp.adapters.demo import write_jsonl
 
 IMPORT = """
 import sys, time
-from jrp.adapters.database import make_engine, upgrade_database
 from jrp.adapters.importers import import_file
+from jrp.adapters.store.database import make_engine, upgrade_database
 url = "sqlite:///" + sys.argv[1]
 upgrade_database(url)
 engine = make_engine(url)

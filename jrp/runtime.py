@@ -45,7 +45,7 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
-        from jrp.adapters.database import make_engine
+        from jrp.adapters.store.database import make_engine
 
         return make_engine(self.settings.resolved_database_url())
 
@@ -171,7 +171,7 @@ class Runtime:
     def migrate(self) -> None:
         """Bring the database schema up to date (facts store, decision log, API keys, feedback, sign-outs)
         and publish the signing key's public half."""
-        from jrp.adapters.database import upgrade_database
+        from jrp.adapters.store.database import upgrade_database
 
         upgrade_database(self.engine)
         self.tree.publish_key(self.audit_keys.signing)

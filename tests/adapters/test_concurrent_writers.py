@@ -15,11 +15,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from jrp.adapters.database import make_engine
 from jrp.adapters.demo import make_uscc
 from jrp.adapters.facts_audit import audit_facts
 from jrp.adapters.ingest import ingest
 from jrp.adapters.orm import EventRow, RecordRow
+from jrp.adapters.store.database import make_engine
 
 from .factory import event, listing, penalty
 

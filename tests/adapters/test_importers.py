@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from jrp.adapters.database import make_engine
 from jrp.adapters.demo import make_resident_id, write_jsonl
 from jrp.adapters.facts_source import FactsStore
 from jrp.adapters.importers import PROFILES, ProfileRequired, import_file, load_profile
 from jrp.adapters.ingest import POSSIBLE_MATCH
 from jrp.adapters.orm import EventRow, RecordRow
+from jrp.adapters.store.database import make_engine
 from jrp.cli import app as cli
 from jrp.vocabulary.records import RecordType, Severity
 from jrp.vocabulary.scope import Sanction
@@ -182,8 +182,8 @@ CREATING = ("list_entry_added", "penalty_issued", "commitment_made", "evaluation
             "score_published")
 CHILD = """
 import sys
-from jrp.adapters.database import make_engine
 from jrp.adapters.importers import import_file
+from jrp.adapters.store.database import make_engine
 import_file(make_engine(sys.argv[1]), sys.argv[2], chunk_size=100)
 """
 

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from jrp.adapters import database
-from jrp.adapters.database import make_engine
 from jrp.adapters.facts_source import FactsStore
+from jrp.adapters.store import database
+from jrp.adapters.store.database import make_engine
 from jrp.ports import UNKNOWN
 from tests.pg import PG_ADMIN
 

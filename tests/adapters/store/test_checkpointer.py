@@ -6,8 +6,8 @@ import time
 
 from sqlalchemy import text
 
-from jrp.adapters.checkpointer import Checkpointer
-from jrp.adapters.database import make_engine, upgrade_database
+from jrp.adapters.store.checkpointer import Checkpointer
+from jrp.adapters.store.database import make_engine, upgrade_database
 
 
 def test_committed_pages_are_checkpointed_in_the_background(tmp_path):
