@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Engine, MetaData, String, Table, insert, select, update
 
 from jrp.access import ApiKey, Role
-from jrp.adapters.change_feed import ChangeFeed
+from jrp.adapters.facts.change_feed import ChangeFeed
 from jrp.adapters.store.dbapi import Driver
 
 metadata = MetaData()

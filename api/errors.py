@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 
 from jrp.adapters.bundle_store import StoredBundleMismatch
 from jrp.adapters.fact_snapshots import SnapshotMismatch
-from jrp.adapters.identity import InvalidIdentifier
+from jrp.adapters.facts.identity import InvalidIdentifier
 from jrp.adapters.log_tree import NotYetIntegrated, TreeInconsistent
 from jrp.adapters.store.dbapi import StoreDisconnected
 from jrp.api.schemas import ErrorItemV1, ErrorV1

@@ -19,7 +19,7 @@ from pydantic import TypeAdapter
 
 from jrp.access import ApiKey
 from jrp.adapters.decision_log import StoredDecision
-from jrp.adapters.identity import mask_resident_id, subject_type_of
+from jrp.adapters.facts.identity import mask_resident_id, subject_type_of
 from jrp.adapters.log_tree import InclusionProof
 from jrp.api.schemas import (
     BundleV1,

@@ -22,10 +22,10 @@ from pydantic import (
     field_validator,
 )
 
-from jrp.adapters.change_feed import TOKEN_PATTERN
+from jrp.adapters.facts.change_feed import TOKEN_PATTERN
+from jrp.adapters.facts.identity import InvalidIdentifier, validate_subject_id
+from jrp.adapters.facts.iso_dates import IsoDate
 from jrp.adapters.feedback import FeedbackAction
-from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
-from jrp.adapters.iso_dates import IsoDate
 from jrp.vocabulary.records import Severity
 from jrp.vocabulary.scenarios import Scenario, ScenarioRole
 from jrp.vocabulary.scope import INDUSTRY_CODE, Consumption, ProjectType

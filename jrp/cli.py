@@ -266,8 +266,8 @@ def import_command(
     """Import a CSV or JSON Lines file of events into the store."""
     from rich.console import Console
 
-    from jrp.adapters.import_ui import import_defaults, run_import
-    from jrp.adapters.importers import load_profile, require_profile
+    from jrp.adapters.facts.import_ui import import_defaults, run_import
+    from jrp.adapters.facts.importers import load_profile, require_profile
 
     runtime: Runtime = ctx.obj
     if not path.is_file():
@@ -296,8 +296,8 @@ def demo(
     from rich.console import Console
 
     from jrp.adapters.api_keys import demo_key
-    from jrp.adapters.demo import DEMO_SUBJECTS, generate
-    from jrp.adapters.ingest import ingest
+    from jrp.adapters.facts.demo import DEMO_SUBJECTS, generate
+    from jrp.adapters.facts.ingest import ingest
     from jrp.demo_vocabulary import vocabulary_of
     from jrp.serving import run
 

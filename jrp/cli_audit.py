@@ -219,7 +219,7 @@ def erase_personal_data(
 @audit_app.command("facts")
 def facts(ctx: typer.Context, show: Annotated[int, typer.Option(help="differences to print")] = 50) -> None:
     """Rebuild subjects, records and relations from the event history; exit 1 on any difference from the store."""
-    from jrp.adapters.facts_audit import audit_facts
+    from jrp.adapters.facts.audit import audit_facts
 
     runtime: Runtime = ctx.obj
     audit = audit_facts(runtime.engine)

@@ -68,9 +68,9 @@ def describe(error: BaseException) -> str | None:
     names = {f"{cls.__module__}.{cls.__qualname__}" for cls in kind.__mro__}
     if "jrp.service.UnknownDecision" in names:
         return f"no decision {error} in the log; search with GET /v1/decisions or the console"
-    if names & {"jrp.rulesets.library.NoRulesInForce", "jrp.adapters.identity.InvalidIdentifier",
+    if names & {"jrp.rulesets.library.NoRulesInForce", "jrp.adapters.facts.identity.InvalidIdentifier",
                  "jrp.service.RulesUnavailable", "jrp.audit.personal_data.PersonalDataUnavailable",
-                 "jrp.adapters.importers.ProfileRequired"}:
+                 "jrp.adapters.facts.importers.ProfileRequired"}:
         return str(error)
     if "pydantic_core._pydantic_core.ValidationError" in names:
         return _validation(error)

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from jrp.access import Role
-from jrp.adapters.event_rules import CHINA
+from jrp.adapters.facts.event_rules import CHINA
 from jrp.runtime import Runtime
 from jrp.vocabulary.scenarios import Scenario
 

@@ -78,7 +78,7 @@ def read_registry(path: Path) -> list[str]:
     """
     import csv
 
-    from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
+    from jrp.adapters.facts.identity import InvalidIdentifier, validate_subject_id
 
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:

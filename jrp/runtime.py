@@ -19,10 +19,10 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
 
     from jrp.adapters.api_keys import KeyStore
     from jrp.adapters.bundle_store import BundleStore
-    from jrp.adapters.change_feed import ChangeFeed
     from jrp.adapters.decision_log import DecisionLogStore
-    from jrp.adapters.event_rules import EventContext
-    from jrp.adapters.facts_source import FactsStore
+    from jrp.adapters.facts.change_feed import ChangeFeed
+    from jrp.adapters.facts.event_rules import EventContext
+    from jrp.adapters.facts.source import FactsStore
     from jrp.adapters.feedback import FeedbackStore
     from jrp.adapters.hosts import HostRegistry
     from jrp.adapters.log_tree import LogTree
@@ -64,20 +64,20 @@ class Runtime:
     @cached_property
     def event_context(self) -> EventContext:
         """What incoming events are checked against: today's date and every list the rulesets define."""
-        from jrp.adapters.event_rules import EventContext
+        from jrp.adapters.facts.event_rules import EventContext
 
         return EventContext(list_ids=frozenset(item.id for f in self.library.files for item in f.ruleset.lists))
 
     @cached_property
     def facts(self) -> FactsStore:
-        from jrp.adapters.facts_source import FactsStore
+        from jrp.adapters.facts.source import FactsStore
 
         return FactsStore(self.engine)
 
     @cached_property
     def feed(self) -> ChangeFeed | None:
         """This worker's view of the store's changes (``jrp.adapters.change_feed``); None if ``feed_interval`` is 0."""
-        from jrp.adapters.change_feed import ChangeFeed
+        from jrp.adapters.facts.change_feed import ChangeFeed
 
         return ChangeFeed(self.engine, self.settings.feed_interval) if self.settings.feed_interval > 0 else None
 
@@ -150,7 +150,7 @@ class Runtime:
 
     @cached_property
     def service(self) -> CheckService:
-        from jrp.adapters.subject_versions import SubjectVersions
+        from jrp.adapters.facts.subject_versions import SubjectVersions
         from jrp.group_commit import GroupCommitLog
         from jrp.metrics import MeteredLog
         from jrp.service import CheckService

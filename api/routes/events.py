@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from jrp.adapters.change_feed import latest_seq, token_of
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.change_feed import latest_seq, token_of
+from jrp.adapters.facts.ingest import ingest
 from jrp.api.deps import Ingester, RuntimeDep
 from jrp.api.openapi import errors
 from jrp.api.schemas import EventItemV1, EventsRequestV1, EventsResponseV1

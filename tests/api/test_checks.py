@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from datetime import datetime
 
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.ingest import ingest
 from jrp.api.schemas import CheckResponseV1
 from jrp.engine.codec import digest
 from jrp.rulesets.date_checks import boundary_dates

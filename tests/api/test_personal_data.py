@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from jrp.adapters.decision_log import decisions_t
 from jrp.adapters.fact_snapshots import snapshots_t
-from jrp.adapters.identity import mask_resident_id
+from jrp.adapters.facts.identity import mask_resident_id
 from jrp.audit.personal_data import PersonalDataKey, decrypt, encrypt
 from jrp.cli import app as cli
 from tests.api.conftest import PERSON, Api

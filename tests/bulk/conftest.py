@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from jrp.adapters.demo import generate
-from jrp.adapters.facts_source import FactsStore
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.demo import generate
+from jrp.adapters.facts.ingest import ingest
+from jrp.adapters.facts.source import FactsStore
 from jrp.adapters.store.database import make_engine, upgrade_database
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.rulesets.library import Library

@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from jrp.adapters.orm import Base
+from jrp.adapters.facts.orm import Base
 
 target_metadata = Base.metadata
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from jrp.adapters.facts_source import FactsStore
+from jrp.adapters.facts.source import FactsStore
 from jrp.adapters.store import database
 from jrp.adapters.store.database import make_engine
 from jrp.ports import UNKNOWN

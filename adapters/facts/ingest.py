@@ -18,8 +18,8 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from jrp.adapters.event_rules import EventContext, check_event
-from jrp.adapters.events import (
+from jrp.adapters.facts.event_rules import EventContext, check_event
+from jrp.adapters.facts.events import (
     Event,
     EventError,
     RelationEnded,
@@ -28,9 +28,9 @@ from jrp.adapters.events import (
     parse_event,
     payload_digest,
 )
-from jrp.adapters.orm import EventRow, RecordRow, RelationRow, SubjectRow
-from jrp.adapters.projection import MUTABLE_RECORD_COLUMNS, RECORD_TYPE_OF, State, apply
-from jrp.adapters.transactions import lock_subjects
+from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectRow
+from jrp.adapters.facts.projection import MUTABLE_RECORD_COLUMNS, RECORD_TYPE_OF, State, apply
+from jrp.adapters.facts.transactions import lock_subjects
 
 Status = Literal["accepted", "duplicate", "rejected"]
 Clock = Callable[[], datetime]

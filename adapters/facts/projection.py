@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from jrp.adapters.events import (
+from jrp.adapters.facts.events import (
     CommitmentBreached,
     CommitmentFulfilled,
     CommitmentMade,
@@ -34,7 +34,7 @@ from jrp.adapters.events import (
     SubjectRef,
     SubjectRegistered,
 )
-from jrp.adapters.identity import birth_date_of, review_key, subject_type_of
+from jrp.adapters.facts.identity import birth_date_of, review_key, subject_type_of
 from jrp.vocabulary.periods import add_years
 from jrp.vocabulary.records import CommitmentState, ObjectionState, RecordStatus, RecordType
 from jrp.vocabulary.subjects import SubjectType

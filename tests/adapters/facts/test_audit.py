@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import delete, update
 
-from jrp.adapters.event_rules import RECORD_EVENTS
-from jrp.adapters.facts_audit import audit_facts
-from jrp.adapters.facts_source import FactsStore
-from jrp.adapters.ingest import ingest
-from jrp.adapters.orm import EventRow, RecordRow, RelationRow, SubjectRow
+from jrp.adapters.facts.audit import audit_facts
+from jrp.adapters.facts.event_rules import RECORD_EVENTS
+from jrp.adapters.facts.ingest import ingest
+from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectRow
+from jrp.adapters.facts.source import FactsStore
 
 from .factory import ORG, ORG2, PERSON, event, listing, penalty, relation
 from .test_ingest import every_event_type

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jrp.adapters.event_rules import EventContext, check_event, china_date
-from jrp.adapters.events import EventError, parse_event
-from jrp.adapters.facts_source import FactsStore
-from jrp.adapters.ingest import ingest
-from jrp.adapters.orm import EventRow
+from jrp.adapters.facts.event_rules import EventContext, check_event, china_date
+from jrp.adapters.facts.events import EventError, parse_event
+from jrp.adapters.facts.ingest import ingest
+from jrp.adapters.facts.orm import EventRow
+from jrp.adapters.facts.source import FactsStore
 
 from .factory import ORG, SOURCE, event, listing, penalty
 

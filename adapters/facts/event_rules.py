@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from jrp.adapters.events import EVENT_TYPES, Event, EventError
+from jrp.adapters.facts.events import EVENT_TYPES, Event, EventError
 
 CHINA = timezone(timedelta(hours=8), "CST")  # authorities date their acts in China Standard Time (no DST)
 RECORD_EVENTS = frozenset({"list_entry_added", "penalty_issued", "commitment_made", "evaluation_published",

@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 from stdnum.cn import ric
 
-from jrp.adapters.demo import make_resident_id, make_uscc
-from jrp.adapters.identity import (
+from jrp.adapters.facts.demo import make_resident_id, make_uscc
+from jrp.adapters.facts.identity import (
     InvalidIdentifier,
     birth_date_of,
     fits_mask,

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from threading import Lock
 
-from jrp.adapters.change_feed import ChangeFeed, Changes
-from jrp.adapters.facts_source import FactsStore
+from jrp.adapters.facts.change_feed import ChangeFeed, Changes
+from jrp.adapters.facts.source import FactsStore
 from jrp.engine.facts import SubjectFacts
 from jrp.ports import UNKNOWN
 

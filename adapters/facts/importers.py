@@ -24,9 +24,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from jrp.adapters.event_rules import EventContext, check_event
-from jrp.adapters.events import Event, EventError, parse_event
-from jrp.adapters.ingest import Clock, ItemResult, key_of, utc_now, write_events
+from jrp.adapters.facts.event_rules import EventContext, check_event
+from jrp.adapters.facts.events import Event, EventError, parse_event
+from jrp.adapters.facts.ingest import Clock, ItemResult, key_of, utc_now, write_events
 from jrp.rulesets.loader import read_yaml
 from jrp.vocabulary.scope import sanctions_in
 

@@ -6,11 +6,11 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from jrp.adapters.event_rules import EventContext
-from jrp.adapters.events import EVENT_TYPES
-from jrp.adapters.facts_source import FactsStore
-from jrp.adapters.ingest import POSSIBLE_MATCH, UNDER_18, ingest
-from jrp.adapters.orm import EventRow, RecordRow
+from jrp.adapters.facts.event_rules import EventContext
+from jrp.adapters.facts.events import EVENT_TYPES
+from jrp.adapters.facts.ingest import POSSIBLE_MATCH, UNDER_18, ingest
+from jrp.adapters.facts.orm import EventRow, RecordRow
+from jrp.adapters.facts.source import FactsStore
 from jrp.vocabulary.records import CommitmentState, ObjectionState, RecordStatus, RecordType, Severity
 from jrp.vocabulary.scope import ProjectType, Sanction
 from jrp.vocabulary.subjects import SubjectType

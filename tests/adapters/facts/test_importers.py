@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from jrp.adapters.demo import make_resident_id, write_jsonl
-from jrp.adapters.facts_source import FactsStore
-from jrp.adapters.importers import PROFILES, ProfileRequired, import_file, load_profile
-from jrp.adapters.ingest import POSSIBLE_MATCH
-from jrp.adapters.orm import EventRow, RecordRow
+from jrp.adapters.facts.demo import make_resident_id, write_jsonl
+from jrp.adapters.facts.importers import PROFILES, ProfileRequired, import_file, load_profile
+from jrp.adapters.facts.ingest import POSSIBLE_MATCH
+from jrp.adapters.facts.orm import EventRow, RecordRow
+from jrp.adapters.facts.source import FactsStore
 from jrp.adapters.store.database import make_engine
 from jrp.cli import app as cli
 from jrp.vocabulary.records import RecordType, Severity
@@ -28,7 +28,7 @@ from jrp.vocabulary.scope import Sanction
 
 from .factory import ORG
 
-EXAMPLES = Path(__file__).parents[2] / "adapters" / "examples"
+EXAMPLES = Path(__file__).parents[3] / "adapters" / "facts" / "examples"
 
 
 def _count(engine, table) -> int:
@@ -182,7 +182,7 @@ CREATING = ("list_entry_added", "penalty_issued", "commitment_made", "evaluation
             "score_published")
 CHILD = """
 import sys
-from jrp.adapters.importers import import_file
+from jrp.adapters.facts.importers import import_file
 from jrp.adapters.store.database import make_engine
 import_file(make_engine(sys.argv[1]), sys.argv[2], chunk_size=100)
 """

@@ -15,9 +15,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table
 from sqlalchemy import Engine
 
-from jrp.adapters.event_rules import EventContext
-from jrp.adapters.identity import mask_resident_id
-from jrp.adapters.importers import ImportReport, import_file, require_profile
+from jrp.adapters.facts.event_rules import EventContext
+from jrp.adapters.facts.identity import mask_resident_id
+from jrp.adapters.facts.importers import ImportReport, import_file, require_profile
 
 
 def run_import(engine: Engine, path: Path | str, profile: str | None = None, *,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import date
 
-from jrp.adapters.demo import make_resident_id
-from jrp.adapters.facts_source import RECORD_COLUMNS, FactsStore
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.demo import make_resident_id
+from jrp.adapters.facts.ingest import ingest
+from jrp.adapters.facts.source import RECORD_COLUMNS, FactsStore
 from jrp.engine.facts import Record
 from jrp.ports import UNKNOWN
 from jrp.vocabulary.records import RecordStatus

@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select
 
-from jrp.adapters.events import parse_event
-from jrp.adapters.identity import fits_mask, review_key
-from jrp.adapters.orm import EventRow, RecordRow, SubjectRow
-from jrp.adapters.projection import State, apply
+from jrp.adapters.facts.events import parse_event
+from jrp.adapters.facts.identity import fits_mask, review_key
+from jrp.adapters.facts.orm import EventRow, RecordRow, SubjectRow
+from jrp.adapters.facts.projection import State, apply
 from jrp.adapters.store.dbapi import Driver, as_date
 from jrp.engine.facts import Record, RelatedParty, Subject, SubjectFacts
 from jrp.ports import UNKNOWN

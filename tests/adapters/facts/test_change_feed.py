@@ -16,13 +16,13 @@ from sqlalchemy import Engine
 
 from jrp.access import Role
 from jrp.adapters.api_keys import KeyRefused, KeyStore
-from jrp.adapters.change_feed import ChangeFeed, Changes
-from jrp.adapters.demo import make_resident_id, make_uscc
-from jrp.adapters.event_rules import EventContext, check_event
-from jrp.adapters.events import parse_event
-from jrp.adapters.facts_source import FactsStore
-from jrp.adapters.ingest import _write, ingest
-from jrp.adapters.subject_versions import SubjectVersions
+from jrp.adapters.facts.change_feed import ChangeFeed, Changes
+from jrp.adapters.facts.demo import make_resident_id, make_uscc
+from jrp.adapters.facts.event_rules import EventContext, check_event
+from jrp.adapters.facts.events import parse_event
+from jrp.adapters.facts.ingest import _write, ingest
+from jrp.adapters.facts.source import FactsStore
+from jrp.adapters.facts.subject_versions import SubjectVersions
 from jrp.ports import UNKNOWN
 
 from .factory import ORG, ORG2, PERSON, event, penalty, relation

@@ -9,10 +9,10 @@ from dataclasses import replace
 import pytest
 from stdnum.cn import ric, uscc
 
-from jrp.adapters.demo import DEFAULT_VOCABULARY, DEMO_SUBJECTS, generate, make_uscc
-from jrp.adapters.events import EVENT_TYPES, parse_event
-from jrp.adapters.facts_source import FactsStore
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.demo import DEFAULT_VOCABULARY, DEMO_SUBJECTS, generate, make_uscc
+from jrp.adapters.facts.events import EVENT_TYPES, parse_event
+from jrp.adapters.facts.ingest import ingest
+from jrp.adapters.facts.source import FactsStore
 
 
 def test_deterministic_and_seed_dependent():

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from jrp.adapters.demo import make_uscc
-from jrp.adapters.facts_audit import audit_facts
-from jrp.adapters.ingest import ingest
-from jrp.adapters.orm import EventRow, RecordRow
+from jrp.adapters.facts.audit import audit_facts
+from jrp.adapters.facts.demo import make_uscc
+from jrp.adapters.facts.ingest import ingest
+from jrp.adapters.facts.orm import EventRow, RecordRow
 from jrp.adapters.store.database import make_engine
 
 from .factory import event, listing, penalty

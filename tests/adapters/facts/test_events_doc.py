@@ -6,9 +6,9 @@ import json
 import re
 from pathlib import Path
 
-from jrp.adapters.events import EVENT_TYPES, parse_event
+from jrp.adapters.facts.events import EVENT_TYPES, parse_event
 
-EVENTS_MD = Path(__file__).parents[2] / "adapters" / "EVENTS.md"
+EVENTS_MD = Path(__file__).parents[3] / "adapters" / "facts" / "EVENTS.md"
 
 
 def test_every_event_type_has_an_example_that_parses():

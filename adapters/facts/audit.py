@@ -23,10 +23,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from jrp.adapters.events import EventError, parse_event
-from jrp.adapters.orm import EventRow, RecordRow, RelationRow, SubjectRow
-from jrp.adapters.projection import State, apply
-from jrp.adapters.transactions import read_snapshot
+from jrp.adapters.facts.events import EventError, parse_event
+from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectRow
+from jrp.adapters.facts.projection import State, apply
+from jrp.adapters.facts.transactions import read_snapshot
 
 subjects_t = SubjectRow.__table__
 records_t = RecordRow.__table__

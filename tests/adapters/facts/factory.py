@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from jrp.adapters.demo import make_resident_id, make_uscc
+from jrp.adapters.facts.demo import make_resident_id, make_uscc
 
 ORG = make_uscc("320500", "TEAM0001")
 ORG2 = make_uscc("320600", "TEAM0002")

@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from jrp.adapters.identity import InvalidIdentifier, is_masked_resident_id, validate_subject_id
-from jrp.adapters.iso_dates import IsoDate
+from jrp.adapters.facts.identity import InvalidIdentifier, is_masked_resident_id, validate_subject_id
+from jrp.adapters.facts.iso_dates import IsoDate
 from jrp.vocabulary.records import Impact, Procedure, Severity
 from jrp.vocabulary.scope import INDUSTRY_CODE, ProjectType, Sanction
 from jrp.vocabulary.subjects import SubjectType
