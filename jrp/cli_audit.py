@@ -15,7 +15,7 @@ from rich.console import Console
 from jrp.cli_errors import fail, iso_date
 
 if TYPE_CHECKING:  # imported by the commands that use them: `jrp --help` loads no crypto or database stack
-    from jrp.audit.signing import Checkpoint
+    from jrp.adapters.log.crypto.signing import Checkpoint
     from jrp.runtime import Runtime
 
 audit_app = typer.Typer(help="Decision log audits: verify the log, keep checkpoints, check receipts.",
@@ -35,7 +35,7 @@ def _negative(message: str) -> typer.Exit:
 @audit_app.command("init-keys")
 def init_keys(ctx: typer.Context) -> None:
     """Make the signing key and the personal-data key where the settings name them (kept if present)."""
-    from jrp.audit_keys import load_or_create
+    from jrp.adapters.log.audit_keys import load_or_create
 
     settings = ctx.obj.settings
     keys = load_or_create(settings.signing_key_path(), settings.personal_data_key_path())
@@ -47,14 +47,14 @@ def init_keys(ctx: typer.Context) -> None:
 @audit_app.command("public-key")
 def public_key(ctx: typer.Context) -> None:
     """Print the service's public key (PEM): give it to auditors and approval systems."""
-    from jrp.audit.signing import public_pem
+    from jrp.adapters.log.crypto.signing import public_pem
 
     typer.echo(public_pem(ctx.obj.audit_keys.signing.public), nl=False)
 
 
 def _read_checkpoint(path: Path) -> tuple[Checkpoint, dict]:
     """A checkpoint file, or the newest one in a folder; with the public keys kept beside it."""
-    from jrp.audit.signing import Checkpoint, SignatureError, load_public_key
+    from jrp.adapters.log.crypto.signing import Checkpoint, SignatureError, load_public_key
 
     if path.is_dir():
         files = sorted(path.glob("checkpoint-*.json"), key=lambda p: int(p.stem.split("-")[1]))
@@ -74,7 +74,7 @@ def _read_checkpoint(path: Path) -> tuple[Checkpoint, dict]:
 
 
 def _pinned(public_key_file: Path | None) -> dict:
-    from jrp.audit.signing import key_id_of, load_public_key
+    from jrp.adapters.log.crypto.signing import key_id_of, load_public_key
 
     if public_key_file is None:
         return {}
@@ -110,8 +110,8 @@ def verify(
 
 def _consistency_by_proof(runtime: Runtime, witness: Checkpoint, keys: dict) -> None:
     """The log's latest checkpoint must prove it extends the witness (RFC 9162 consistency proof)."""
-    from jrp.audit import merkle
-    from jrp.audit.signing import SignatureError
+    from jrp.adapters.log.crypto import merkle
+    from jrp.adapters.log.crypto.signing import SignatureError
 
     latest = runtime.tree.latest_checkpoint()
     key = keys.get(witness.key_id)
@@ -139,7 +139,7 @@ def checkpoint(
     out: Annotated[Path, typer.Option(help="folder the auditor controls (checkpoint-<size>.json and the public key)")],
 ) -> None:
     """Integrate what is pending, then export the latest signed checkpoint to a witness folder."""
-    from jrp.audit.signing import public_pem
+    from jrp.adapters.log.crypto.signing import public_pem
 
     runtime: Runtime = ctx.obj
     runtime.migrate()
@@ -165,9 +165,9 @@ def receipt(
     offline: Annotated[bool, typer.Option(help="signature only: do not look the decision up in the log")] = False,
 ) -> None:
     """Verify a receipt's signature offline with the public key; with the log, also its inclusion by proof."""
-    from jrp.adapters.log_tree import NotYetIntegrated
-    from jrp.audit import merkle
-    from jrp.audit.signing import SignatureError, load_public_key, verify_receipt
+    from jrp.adapters.log.crypto import merkle
+    from jrp.adapters.log.crypto.signing import SignatureError, load_public_key, verify_receipt
+    from jrp.adapters.log.tree import NotYetIntegrated
 
     runtime: Runtime = ctx.obj
     data = json.loads(path.read_text(encoding="utf-8"))

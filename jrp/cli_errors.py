@@ -69,7 +69,7 @@ def describe(error: BaseException) -> str | None:
     if "jrp.service.UnknownDecision" in names:
         return f"no decision {error} in the log; search with GET /v1/decisions or the console"
     if names & {"jrp.rulesets.library.NoRulesInForce", "jrp.adapters.facts.identity.InvalidIdentifier",
-                 "jrp.service.RulesUnavailable", "jrp.audit.personal_data.PersonalDataUnavailable",
+                 "jrp.service.RulesUnavailable", "jrp.adapters.log.crypto.personal_data.PersonalDataUnavailable",
                  "jrp.adapters.facts.importers.ProfileRequired"}:
         return str(error)
     if "pydantic_core._pydantic_core.ValidationError" in names:

@@ -80,7 +80,7 @@ def _published_problems(runtime: Runtime, library: Library) -> list:
     """Versions whose content differs from what served decisions, per the configured store (if there is one)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from jrp.adapters.bundle_store import BundleStore
+    from jrp.adapters.log.bundle_store import BundleStore
     from jrp.rulesets.published import changed_published_versions
 
     settings = runtime.settings

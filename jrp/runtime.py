@@ -18,22 +18,22 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from sqlalchemy import Engine
 
     from jrp.adapters.api_keys import KeyStore
-    from jrp.adapters.bundle_store import BundleStore
-    from jrp.adapters.decision_log import DecisionLogStore
     from jrp.adapters.facts.change_feed import ChangeFeed
     from jrp.adapters.facts.event_rules import EventContext
     from jrp.adapters.facts.source import FactsStore
     from jrp.adapters.feedback import FeedbackStore
     from jrp.adapters.hosts import HostRegistry
-    from jrp.adapters.log_tree import LogTree
-    from jrp.adapters.log_verify import Verification
+    from jrp.adapters.log.audit_keys import AuditKeys
+    from jrp.adapters.log.bundle_store import BundleStore
+    from jrp.adapters.log.crypto.signing import Checkpoint
+    from jrp.adapters.log.entries import DecisionLogStore
+    from jrp.adapters.log.sequencer import Sequencer
+    from jrp.adapters.log.tree import LogTree
+    from jrp.adapters.log.verify import Verification
     from jrp.adapters.sign_outs import SignOutStore
-    from jrp.audit.signing import Checkpoint
-    from jrp.audit_keys import AuditKeys
     from jrp.hosts import Heartbeat
     from jrp.measures_catalog.catalog import Catalog
     from jrp.rulesets.library import Library
-    from jrp.sequencer import Sequencer
     from jrp.service import CheckService
 
 
@@ -83,38 +83,38 @@ class Runtime:
 
     @cached_property
     def audit_keys(self) -> AuditKeys:
-        from jrp.audit_keys import load_or_create
+        from jrp.adapters.log.audit_keys import load_or_create
 
         return load_or_create(self.settings.signing_key_path(), self.settings.personal_data_key_path())
 
     @cached_property
     def log(self) -> DecisionLogStore:
-        from jrp.adapters.decision_log import DecisionLogStore
+        from jrp.adapters.log.entries import DecisionLogStore
 
         return DecisionLogStore(self.engine, self.audit_keys.signing, self.audit_keys.personal)
 
     @cached_property
     def tree(self) -> LogTree:
-        from jrp.adapters.log_tree import LogTree
+        from jrp.adapters.log.tree import LogTree
 
         return LogTree(self.engine, self.settings.log_origin, self.log.appender_lock)
 
     @cached_property
     def bundles(self) -> BundleStore:
-        from jrp.adapters.bundle_store import BundleStore
+        from jrp.adapters.log.bundle_store import BundleStore
 
         return BundleStore(self.engine)
 
     def sequencer(self) -> Sequencer:
         """A sequencer for this process (``jrp.sequencer``); the server starts one per worker."""
-        from jrp.sequencer import Sequencer
+        from jrp.adapters.log.sequencer import Sequencer
 
         return Sequencer(self.tree, self.audit_keys.signing, checkpoint_interval=self.settings.checkpoint_interval)
 
     @cached_property
     def hosts(self) -> HostRegistry:
-        from jrp.adapters.decision_log import AppenderLock
         from jrp.adapters.hosts import HostRegistry
+        from jrp.adapters.log.entries import AppenderLock
 
         return HostRegistry(self.engine, AppenderLock(self.engine))  # SQLite: writes wait behind the log's appenders
 
@@ -151,7 +151,7 @@ class Runtime:
     @cached_property
     def service(self) -> CheckService:
         from jrp.adapters.facts.subject_versions import SubjectVersions
-        from jrp.group_commit import GroupCommitLog
+        from jrp.adapters.log.group_commit import GroupCommitLog
         from jrp.metrics import MeteredLog
         from jrp.service import CheckService
 
@@ -163,7 +163,7 @@ class Runtime:
     def verify_log(self, witness: Checkpoint | None = None,
                    keys: Mapping[str, Ed25519PublicKey] | None = None) -> Verification:
         """Verify the whole log (``jrp.adapters.log_verify``) trusting this service's key and ``keys``."""
-        from jrp.adapters.log_verify import verify_log
+        from jrp.adapters.log.verify import verify_log
 
         signing = self.audit_keys.signing
         return verify_log(self.engine, self.tree, {signing.key_id: signing.public, **(keys or {})}, witness)

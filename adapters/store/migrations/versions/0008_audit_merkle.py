@@ -17,8 +17,8 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 from alembic import op
 
-from jrp.adapters.legacy_chain import walk_chain
-from jrp.audit.merkle import Frontier
+from jrp.adapters.log.crypto.merkle import Frontier
+from jrp.adapters.log.legacy_chain import walk_chain
 
 revision = "0008_audit"
 down_revision = "0007_precise"

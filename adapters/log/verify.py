@@ -32,14 +32,14 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine, func, select
 
-from jrp.adapters import fact_snapshots
-from jrp.adapters.bundle_store import BundleStore
-from jrp.adapters.decision_log import PAGE, columns_of, decisions_t
-from jrp.adapters.legacy_chain import GENESIS, broken_link
-from jrp.adapters.log_tree import LogTree
+from jrp.adapters.log import fact_snapshots
+from jrp.adapters.log.bundle_store import BundleStore
+from jrp.adapters.log.crypto import merkle
+from jrp.adapters.log.crypto.signing import Checkpoint, SignatureError, receipt_statement, verify_receipt
+from jrp.adapters.log.entries import PAGE, columns_of, decisions_t
+from jrp.adapters.log.legacy_chain import GENESIS, broken_link
+from jrp.adapters.log.tree import LogTree
 from jrp.adapters.store.dbapi import naive_utc
-from jrp.audit import merkle
-from jrp.audit.signing import Checkpoint, SignatureError, receipt_statement, verify_receipt
 
 MAX_PROBLEMS = 50
 

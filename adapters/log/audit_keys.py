@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from jrp.audit.personal_data import PersonalDataKey
-from jrp.audit.signing import SigningKey
+from jrp.adapters.log.crypto.personal_data import PersonalDataKey
+from jrp.adapters.log.crypto.signing import SigningKey
 
 K = TypeVar("K", SigningKey, PersonalDataKey)
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Column, DateTime, Engine, LargeBinary, MetaData, String, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from jrp.audit.personal_data import PersonalDataKey
+from jrp.adapters.log.crypto.personal_data import PersonalDataKey
 
 metadata = MetaData()
 data_keys_t = Table(

@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
+from jrp.adapters.log.group_commit import GroupCommitLog
 from jrp.engine.codec import Snapshot
-from jrp.group_commit import GroupCommitLog
 from tests.logs import Log, entry, open_log
 
 

@@ -27,7 +27,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from jrp.audit import merkle
+from jrp.adapters.log.crypto import merkle
 from jrp.engine.codec import canonical
 
 CHECKPOINT_HEADER = "jrp checkpoint v1"

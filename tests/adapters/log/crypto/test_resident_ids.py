@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
-from jrp.audit.personal_data import is_resident_id
+from jrp.adapters.log.crypto.personal_data import is_resident_id
 
 numbers = st.builds(lambda place, born, serial, check: f"{place:06d}{born:%Y%m%d}{serial:03d}{check}",
                     st.integers(110000, 659999), st.dates(date(1900, 1, 1), date(2025, 12, 31)),

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from jrp.audit.merkle import leaf_hash
+from jrp.adapters.log.crypto.merkle import leaf_hash
 
 GENESIS = "0" * 64
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jrp.audit import merkle
-from jrp.audit.merkle import Frontier, ProofError
+from jrp.adapters.log.crypto import merkle
+from jrp.adapters.log.crypto.merkle import Frontier, ProofError
 
 
 def _leaves(n: int) -> list[bytes]:

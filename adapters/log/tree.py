@@ -38,10 +38,10 @@ from sqlalchemy import (
     Text,
 )
 
-from jrp.adapters.decision_log import AppenderLock
+from jrp.adapters.log.crypto import merkle
+from jrp.adapters.log.crypto.signing import Checkpoint, SigningKey, public_pem, sign_checkpoint
+from jrp.adapters.log.entries import AppenderLock
 from jrp.adapters.store.dbapi import Driver
-from jrp.audit import merkle
-from jrp.audit.signing import Checkpoint, SigningKey, public_pem, sign_checkpoint
 
 Seq = BigInteger().with_variant(Integer(), "sqlite")
 metadata = MetaData()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jrp.audit.signing import SignatureError, SigningKey, sign_checkpoint, sign_receipts, verify_receipt
+from jrp.adapters.log.crypto.signing import SignatureError, SigningKey, sign_checkpoint, sign_receipts, verify_receipt
 
 KEY, OTHER = SigningKey.generate(), SigningKey.generate()
 

@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jrp.audit.personal_data import NATURAL_PERSON, PersonalDataKey, Pseudonymiser, is_resident_id
+from jrp.adapters.log.crypto.personal_data import NATURAL_PERSON, PersonalDataKey, Pseudonymiser, is_resident_id
 
 PERSON_ID = "32050019780315231X"
 MASKED_ID = "320500********231X"

@@ -55,13 +55,13 @@ from sqlalchemy import (
     select,
 )
 
-from jrp.adapters import bundle_store, fact_snapshots
-from jrp.adapters.personal_data_keys import DataKeys
+from jrp.adapters.log import bundle_store, fact_snapshots
+from jrp.adapters.log.crypto import personal_data
+from jrp.adapters.log.crypto.merkle import leaf_hash
+from jrp.adapters.log.crypto.personal_data import PersonalDataKey, PersonalDataUnavailable
+from jrp.adapters.log.crypto.signing import SigningKey, sign_receipts
+from jrp.adapters.log.personal_data_keys import DataKeys
 from jrp.adapters.store.dbapi import Driver, naive_utc
-from jrp.audit import personal_data
-from jrp.audit.merkle import leaf_hash
-from jrp.audit.personal_data import PersonalDataKey, PersonalDataUnavailable
-from jrp.audit.signing import SigningKey, sign_receipts
 from jrp.engine.codec import Snapshot, canonical
 
 metadata = MetaData()

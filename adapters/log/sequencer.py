@@ -20,8 +20,8 @@ import threading
 import time
 import uuid
 
-from jrp.adapters.log_tree import LogTree
-from jrp.audit.signing import SigningKey
+from jrp.adapters.log.crypto.signing import SigningKey
+from jrp.adapters.log.tree import LogTree
 
 log = logging.getLogger(__name__)
 
