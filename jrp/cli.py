@@ -295,7 +295,7 @@ def demo(
     """Create a demo store in the data dir, load invented subjects, print a demo key, then serve."""
     from rich.console import Console
 
-    from jrp.adapters.api_keys import demo_key
+    from jrp.adapters.access.api_keys import demo_key
     from jrp.adapters.facts.demo import DEMO_SUBJECTS, generate
     from jrp.adapters.facts.ingest import ingest
     from jrp.demo_vocabulary import vocabulary_of

@@ -17,7 +17,8 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from sqlalchemy import Engine
 
-    from jrp.adapters.api_keys import KeyStore
+    from jrp.adapters.access.api_keys import KeyStore
+    from jrp.adapters.access.sign_outs import SignOutStore
     from jrp.adapters.facts.change_feed import ChangeFeed
     from jrp.adapters.facts.event_rules import EventContext
     from jrp.adapters.facts.source import FactsStore
@@ -30,7 +31,6 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from jrp.adapters.log.sequencer import Sequencer
     from jrp.adapters.log.tree import LogTree
     from jrp.adapters.log.verify import Verification
-    from jrp.adapters.sign_outs import SignOutStore
     from jrp.hosts import Heartbeat
     from jrp.measures_catalog.catalog import Catalog
     from jrp.rulesets.library import Library
@@ -129,7 +129,7 @@ class Runtime:
 
     @cached_property
     def keys(self) -> KeyStore:
-        from jrp.adapters.api_keys import KeyStore
+        from jrp.adapters.access.api_keys import KeyStore
 
         keys = KeyStore(self.engine)
         if self.feed is not None:
@@ -138,7 +138,7 @@ class Runtime:
 
     @cached_property
     def sign_outs(self) -> SignOutStore:
-        from jrp.adapters.sign_outs import SignOutStore
+        from jrp.adapters.access.sign_outs import SignOutStore
 
         return SignOutStore(self.engine)
 

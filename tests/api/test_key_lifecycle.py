@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from jrp.access import Role
-from jrp.adapters.api_keys import KeyStore, demo_key
+from jrp.adapters.access.api_keys import KeyStore, demo_key
 from jrp.api.app import create_app
 from jrp.cli import app as cli
 from jrp.settings import Settings

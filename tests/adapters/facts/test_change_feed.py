@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from jrp.access import Role
-from jrp.adapters.api_keys import KeyRefused, KeyStore
+from jrp.adapters.access.api_keys import KeyRefused, KeyStore
 from jrp.adapters.facts.change_feed import ChangeFeed, Changes
 from jrp.adapters.facts.demo import make_resident_id, make_uscc
 from jrp.adapters.facts.event_rules import EventContext, check_event
