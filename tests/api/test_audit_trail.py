@@ -18,7 +18,7 @@ from jrp.adapters.log.crypto.signing import Checkpoint, SignatureError, load_pub
 from jrp.adapters.log.entries import decisions_t
 from jrp.adapters.log.legacy_chain import GENESIS, LegacyChainBroken, chain_hash
 from jrp.adapters.store.database import make_engine, upgrade_database
-from jrp.cli import app as cli
+from jrp.cli.main import app as cli
 from jrp.engine.codec import canonical
 from jrp.runtime import Runtime
 from jrp.service import Caller, CheckRequest, SubjectRef

@@ -14,7 +14,7 @@ from jrp.adapters.facts.identity import mask_resident_id
 from jrp.adapters.log.crypto.personal_data import PersonalDataKey, decrypt, encrypt
 from jrp.adapters.log.entries import decisions_t
 from jrp.adapters.log.fact_snapshots import snapshots_t
-from jrp.cli import app as cli
+from jrp.cli.main import app as cli
 from tests.api.conftest import PERSON, Api
 from tests.console.conftest import open_console
 

@@ -22,7 +22,7 @@ from jrp.adapters.facts.ingest import POSSIBLE_MATCH
 from jrp.adapters.facts.orm import EventRow, RecordRow
 from jrp.adapters.facts.source import FactsStore
 from jrp.adapters.store.database import make_engine
-from jrp.cli import app as cli
+from jrp.cli.main import app as cli
 from jrp.vocabulary.records import RecordType, Severity
 from jrp.vocabulary.scope import Sanction
 

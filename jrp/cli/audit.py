@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from jrp.cli_errors import fail, iso_date
+from jrp.cli.errors import fail, iso_date
 
 if TYPE_CHECKING:  # imported by the commands that use them: `jrp --help` loads no crypto or database stack
     from jrp.adapters.log.crypto.signing import Checkpoint

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from jrp.access import Role
-from jrp.cli_audit import audit_app
-from jrp.cli_errors import UserErrorsGroup, fail, iso_date
-from jrp.cli_keys import keys_app
-from jrp.cli_rulesets import rulesets_app
-from jrp.cli_screen import export_app, screen_command
+from jrp.cli.audit import audit_app
+from jrp.cli.errors import UserErrorsGroup, fail, iso_date
+from jrp.cli.keys import keys_app
+from jrp.cli.rulesets import rulesets_app
+from jrp.cli.screen import export_app, screen_command
 from jrp.runtime import Runtime
 from jrp.vocabulary.scenarios import CheckRole, Scenario
 from jrp.vocabulary.scope import Consumption, ProjectType

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from jrp.cli_errors import fail, iso_date
-from jrp.cli_screen import FactsOpt, SparkConfOpt, SparkMasterOpt, runner_for
+from jrp.cli.errors import fail, iso_date
+from jrp.cli.screen import FactsOpt, SparkConfOpt, SparkMasterOpt, runner_for
 from jrp.vocabulary.scenarios import CheckRole, Scenario
 
 if TYPE_CHECKING:

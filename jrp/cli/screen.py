@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from jrp.cli_errors import fail, iso_date
+from jrp.cli.errors import fail, iso_date
 from jrp.vocabulary.scenarios import CheckRole, Scenario
 
 if TYPE_CHECKING:  # imported when a command runs: `jrp --help` loads no database stack
