@@ -130,7 +130,7 @@ class ReplayRequestV1(Request):
 
 class EventsRequestV1(Request):
     events: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH,
-                                         description="events in the format of adapters/EVENTS.md")
+                                         description="events in the format of adapters/facts/EVENTS.md")
 
 
 class ImpactRequestV1(Request):

@@ -76,7 +76,10 @@ class Runtime:
 
     @cached_property
     def feed(self) -> ChangeFeed | None:
-        """This worker's view of the store's changes (``jrp.adapters.change_feed``); None if ``feed_interval`` is 0."""
+        """This worker's view of the store's changes (``jrp.adapters.facts.change_feed``).
+
+        None if ``feed_interval`` is 0.
+        """
         from jrp.adapters.facts.change_feed import ChangeFeed
 
         return ChangeFeed(self.engine, self.settings.feed_interval) if self.settings.feed_interval > 0 else None
@@ -106,7 +109,7 @@ class Runtime:
         return BundleStore(self.engine)
 
     def sequencer(self) -> Sequencer:
-        """A sequencer for this process (``jrp.sequencer``); the server starts one per worker."""
+        """A sequencer for this process (``jrp.adapters.log.sequencer``); the server starts one per worker."""
         from jrp.adapters.log.sequencer import Sequencer
 
         return Sequencer(self.tree, self.audit_keys.signing, checkpoint_interval=self.settings.checkpoint_interval)
@@ -162,7 +165,7 @@ class Runtime:
 
     def verify_log(self, witness: Checkpoint | None = None,
                    keys: Mapping[str, Ed25519PublicKey] | None = None) -> Verification:
-        """Verify the whole log (``jrp.adapters.log_verify``) trusting this service's key and ``keys``."""
+        """Verify the whole log (``jrp.adapters.log.verify``) trusting this service's key and ``keys``."""
         from jrp.adapters.log.verify import verify_log
 
         signing = self.audit_keys.signing

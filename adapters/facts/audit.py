@@ -2,7 +2,7 @@
 
 Checks read the projection, never the history, so a lost or half-applied update keeps
 (or lifts) a measure silently. The audit replays every event in ``seq`` order through
-the same :func:`jrp.adapters.projection.apply` the write path uses and reports every
+the same :func:`jrp.adapters.facts.projection.apply` the write path uses and reports every
 column where the stored row differs from the replayed one, every row that exists on
 one side only, and every stored event that no longer applies.
 

@@ -1,8 +1,8 @@
 """A worker's view of what changed in the store: the tail of the append-only ``events`` table.
 
 Each worker process keeps the facts versions and API keys it has read in memory
-(``jrp.adapters.subject_versions``, ``jrp.adapters.api_keys``) and learns here which of
-them changed. A background thread polls every ``interval`` seconds (``feed_interval``,
+(``jrp.adapters.facts.subject_versions``, ``jrp.adapters.access.api_keys``) and learns here
+which of them changed. A background thread polls every ``interval`` seconds (``feed_interval``,
 0.2 s by default), so a change committed at time *t* is seen by every worker's checks by
 *t* + ``interval`` + one poll (a few milliseconds): that is the documented staleness bound.
 A check presenting a consistency token (``POST /v1/events`` returns one) does not wait for
@@ -21,7 +21,7 @@ How each store is tailed:
   running. A gap is kept until its row shows up or until every transaction that could have
   allocated it has ended (the snapshot's ``xmin`` passed the ``xmax`` of the poll that first
   saw the gap): it was then rolled back and will never appear. This relies on a writer
-  holding a transaction id before it allocates a ``seq``; ``jrp.adapters.ingest`` writes the
+  holding a transaction id before it allocates a ``seq``; ``jrp.adapters.facts.ingest`` writes the
   subject rows before the events of a chunk, so it does. A long transaction anywhere on the
   server holds ``xmin`` back and so keeps gaps longer (they are only re-read, nothing is
   missed).

@@ -1,6 +1,6 @@
 """What a well-formed event may still not say: the rules checked after its shape, before it is stored.
 
-An event can pass its schema (``jrp.adapters.events``) and still be impossible: a penalty
+An event can pass its schema (``jrp.adapters.facts.events``) and still be impossible: a penalty
 dated next month, a listing on a list no ruleset defines (it would never trigger
 anything), a penalty without its decision number, a NUL character (which PostgreSQL
 refuses and SQLite keeps). Each rule below names the field it checks and says the rule

@@ -1,4 +1,4 @@
-"""Terminal front of :func:`jrp.adapters.importers.import_file`: a rich progress bar and a summary.
+"""Terminal front of :func:`jrp.adapters.facts.importers.import_file`: a rich progress bar and a summary.
 
 Only presentation lives here; the CLI calls :func:`run_import` and tests call
 ``import_file`` directly.

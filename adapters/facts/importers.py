@@ -5,7 +5,7 @@ which event attribute, so a new publisher's shape is a new YAML file, not new co
 Without a profile, a JSON Lines file holds events in the native format (EVENTS.md).
 
 Files are streamed and written in chunks (one transaction each, see
-:mod:`jrp.adapters.ingest`); every row becomes an event whose idempotency key is
+:mod:`jrp.adapters.facts.ingest`); every row becomes an event whose idempotency key is
 derived from the profile and the row, so an interrupted import is completed by running
 it again: rows already stored are reported as duplicates.
 """
@@ -242,8 +242,8 @@ def require_profile(path: Path, profile: Profile | str | None) -> None:
     best = max(fits)
     hint = f"; its header has {best[2]} of the {best[3]} columns {best[1]} reads" if best[0] else ""
     raise ProfileRequired(f"{path.name} is a CSV file: choose a profile with --profile NAME (shipped: "
-                          f"{', '.join(shipped_profiles())}; or a .yaml profile of your own, see adapters/IMPORT.md)"
-                          f"{hint}")
+                          f"{', '.join(shipped_profiles())}; or a .yaml profile of your own, "
+                          f"see adapters/facts/IMPORT.md){hint}")
 
 
 def _mapped(field: str, profile: Profile | None) -> str:

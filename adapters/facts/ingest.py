@@ -1,7 +1,7 @@
 """Writing events: append to the history and update the projections, chunk by chunk.
 
 A chunk is one transaction: the rows it touches are read in a few ``IN`` queries,
-events are projected in memory (:mod:`jrp.adapters.projection`), then everything is
+events are projected in memory (:mod:`jrp.adapters.facts.projection`), then everything is
 written with Core ``executemany`` inserts and updates. An event that cannot apply is
 rejected alone while its siblings go through; if the database refuses the chunk (e.g.
 a concurrent writer took the same key), it is rolled back and redone one event per
@@ -133,7 +133,7 @@ def _refusal(error: DBAPIError) -> str:
 
 def _write(connection: Connection, batch: Sequence[tuple[int, Event]], now: datetime) -> list[ItemResult]:
     events = [event for _, event in batch]
-    lock_subjects(connection, subjects_touched(events))  # before reading: see jrp.adapters.transactions
+    lock_subjects(connection, subjects_touched(events))  # before reading: see jrp.adapters.facts.transactions
     keys = [event.idempotency_key for event in events]
     known = dict(connection.execute(
         select(events_t.c.idempotency_key, events_t.c.digest).where(events_t.c.idempotency_key.in_(keys))
@@ -205,7 +205,8 @@ def _read_state(connection: Connection, events: Sequence[Event]) -> State:
 def _flush(connection: Connection, state: State, event_rows: list[dict[str, Any]]) -> None:
     if not event_rows:
         return
-    # subjects before events: the transaction holds an id before it takes a seq (jrp.adapters.change_feed relies on it)
+    # subjects before events: the transaction holds an id before it takes a seq
+    # (jrp.adapters.facts.change_feed relies on it)
     if state.new_subjects:
         connection.execute(insert(subjects_t), [state.subjects[s] for s in state.new_subjects])
     # bumped subjects, and organisations whose missing name a relation_set filled in

@@ -3,7 +3,7 @@
 ``events`` is the history: append-only, one row per accepted administrative event.
 ``subjects``, ``relations`` and ``records`` are projections of it, updated in the same
 transaction as the event is appended, so reads never replay history. The schema is
-created by the Alembic migrations in ``migrations/``; keep both in step.
+created by the Alembic migrations in ``adapters/store/migrations/``; keep both in step.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ subjects_t = SubjectRow.__table__
 events_t = EventRow.__table__
 records_t = RecordRow.__table__
 
-# The hot-path statements (plain DBAPI, see ``jrp.adapters.dbapi``); every name quoted ("end" is reserved).
+# The hot-path statements (plain DBAPI, see ``jrp.adapters.store.dbapi``); every name quoted ("end" is reserved).
 SUBJECT_COLUMNS = ("subject_id", "subject_type", "name", "birth_date", "facts_version")
 RECORD_COLUMNS = (
     "record_id", "subject_id", "record_type", "start", "end", "list_id", "severity", "domain", "procedure", "impact",
@@ -201,7 +201,7 @@ class FactsStore:
         return self.facts_version(subject_id), None
 
     def held_versions(self, subject_ids: Sequence[str]) -> dict[str, str]:
-        """None: every version is read from the store (``jrp.adapters.subject_versions`` holds them in memory)."""
+        """None: every version is read from the store (``jrp.adapters.facts.subject_versions`` holds them in memory)."""
         return {}
 
     def version_and_related(self, subject_id: str) -> tuple[str, frozenset[str]]:

@@ -6,7 +6,7 @@ related to (``FactsStore.version_and_related``); this class reads that once per 
 and keeps it until the change feed reports an event of the subject or of one of those
 organisations (a relation event names both the person and the organisation, so a new
 or ended relation is seen too). A cached check therefore costs no query, and a version is
-never older than the feed's staleness bound (``jrp.adapters.change_feed``).
+never older than the feed's staleness bound (``jrp.adapters.facts.change_feed``).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ update: both events stored, one of them missing from ``records``).
 
 Because a subject's writers commit one after the other, its events' ``seq`` order is the
 order they were applied in: replaying the history in ``seq`` order gives the projection
-back (``jrp.adapters.facts_audit``).
+back (``jrp.adapters.facts.audit``).
 """
 
 from __future__ import annotations

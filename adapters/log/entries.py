@@ -4,20 +4,20 @@ Each row stores the canonical JSON of one log entry (``jrp.service.log_entry``) 
 so the bytes hashed are the bytes stored; its Merkle leaf hash (RFC 9162) is the
 decision's **entry hash**. Writers only insert: no row is read first and no lock is
 shared by the hosts, so every worker of every host appends at once. The sequencer
-(``jrp.adapters.log_tree``) later gives each new row its leaf index and folds it into the
+(``jrp.adapters.log.tree``) later gives each new row its leaf index and folds it into the
 tree. An answer leaves only after its row is committed (SQLite: ``synchronous=FULL``,
-``jrp.adapters.database``), together with a receipt signed for the rows written together
-(``jrp.audit.signing``), which the row keeps too: a row the service did not write has no
-valid receipt.
+``jrp.adapters.store.database``), together with a receipt signed for the rows written
+together (``jrp.adapters.log.crypto.signing``), which the row keeps too: a row the service
+did not write has no valid receipt.
 
 What an entry stores beyond the check's request and result:
 
 - the facts it saw, by the SHA-256 of their snapshot, stored once per content
-  (``jrp.adapters.fact_snapshots``);
+  (``jrp.adapters.log.fact_snapshots``);
 - the bundle of rules, by hash; the bundle's content is stored when first used
-  (``jrp.adapters.bundle_store``), so a replay evaluates exactly those rules;
+  (``jrp.adapters.log.bundle_store``), so a replay evaluates exactly those rules;
 - natural persons' identifiers, names and birth dates as keyed pseudonyms, with the
-  originals sealed in ``personal_data`` (``jrp.audit.personal_data``).
+  originals sealed in ``personal_data`` (``jrp.adapters.log.crypto.personal_data``).
 
 The other columns are copies of entry fields for indexed search (``subject_id`` holds
 the pseudonym of a natural person); verification checks them against the entry.
@@ -155,7 +155,7 @@ class StoredDecision:
         return "personal_data" in self.entry and self.originals is None
 
     def view(self, sees_personal_data: bool) -> dict[str, Any]:
-        """The entry as a role may see it (``jrp.audit.personal_data.view``)."""
+        """The entry as a role may see it (``jrp.adapters.log.crypto.personal_data.view``)."""
         return personal_data.view(self.entry, self.originals, sees_personal_data)
 
     def revealed(self) -> dict[str, Any]:
@@ -192,7 +192,7 @@ class DecisionLogStore:
     def append(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Store ``entries`` in one transaction; returns each one's signed receipt once committed.
 
-        Runs on every check, so it speaks plain DBAPI (``jrp.adapters.dbapi``).
+        Runs on every check, so it speaks plain DBAPI (``jrp.adapters.store.dbapi``).
         """
         snapshots: dict[str, str] = {}
         bundles: dict[str, tuple[str, str]] = {}
@@ -319,7 +319,7 @@ class DecisionLogStore:
         than ``before_seq`` if given (a cursor: stable while new decisions arrive).
 
         ``subject_id`` is as stored (a natural person's pseudonym); ``originals`` lets a view
-        show it by role (``jrp.audit.personal_data.view``).
+        show it by role (``jrp.adapters.log.crypto.personal_data.view``).
         """
         summary = [c for c in decisions_t.c if c.name not in ("entry", "prev_hash", "hash", "receipt")]
         query = select(*summary, decisions_t.c.entry).order_by(decisions_t.c.seq.desc()).limit(limit).offset(offset)

@@ -4,7 +4,7 @@ Every check must be in the log, durably, before its answer leaves (查询使用�
 each append is a synced commit. Under load, the thread that gets the flush lock appends
 everything queued so far in one transaction; the others find their entries already
 written when they get it. The checks of one append also share one receipt signature
-(``jrp.audit.signing``): each gets its own receipt back.
+(``jrp.adapters.log.crypto.signing``): each gets its own receipt back.
 
 Checks answered on the event loop (``append_async``) are gathered per loop tick: every
 check that reaches its append in the same tick shares one ``append``, written by a thread

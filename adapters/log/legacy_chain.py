@@ -1,7 +1,7 @@
 """The hash chain of decision logs written before the Merkle tree: ``hash = SHA-256(prev_hash ‖ entry)``.
 
 Migration ``0008_audit`` walks it once, refuses a broken chain, and carries its entries into
-the tree in chain order; ``jrp.adapters.log_verify`` re-checks the links of those rows, so
+the tree in chain order; ``jrp.adapters.log.verify`` re-checks the links of those rows, so
 an auditor who kept an old head hash can still compare it.
 """
 

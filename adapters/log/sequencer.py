@@ -1,7 +1,7 @@
 """The log's sequencer: the one process (of all workers of all hosts) that folds new entries into the tree.
 
 Every serving process runs this thread; about every ``lease_seconds / 3`` it tries to
-take or renew the database lease (``jrp.adapters.log_tree``): one write per process per
+take or renew the database lease (``jrp.adapters.log.tree``): one write per process per
 second, not per round. The holder integrates pending entries every ``interval`` and signs
 checkpoints; the others only keep trying, so when the holder dies (kill -9, a lost host)
 its lease lapses after ``lease_seconds`` and another takes over. Two processes that both

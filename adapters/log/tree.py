@@ -1,9 +1,9 @@
 """The decision log's Merkle tree in the database: the sequencer's integration, checkpoints and proofs.
 
-Writers insert entries without a leaf index (``jrp.adapters.decision_log``). One
+Writers insert entries without a leaf index (``jrp.adapters.log.entries``). One
 sequencer at a time — the holder of the ``log_lease`` row, renewed while it lives and
-taken over by another process once it lapses (``jrp.sequencer``) — integrates them in
-batches: in one transaction it gives each pending row the next leaf index, stores the
+taken over by another process once it lapses (``jrp.adapters.log.sequencer``) — integrates
+them in batches: in one transaction it gives each pending row the next leaf index, stores the
 perfect subtrees the new leaves complete (``log_nodes``), moves ``log_head`` and, at most
 once per checkpoint interval, signs a checkpoint. The transaction first locks the head
 row (PostgreSQL ``FOR UPDATE``; SQLite's write lock): should two processes both believe
@@ -12,7 +12,7 @@ killed mid-batch leaves no trace: its transaction never committed, the rows are 
 pending, and the next holder integrates them.
 
 Proofs are read from ``log_nodes``: at most ~2·log₂ n stored hashes each
-(``jrp.audit.merkle``).
+(``jrp.adapters.log.crypto.merkle``).
 """
 
 from __future__ import annotations

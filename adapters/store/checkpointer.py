@@ -5,7 +5,7 @@ runs one inside whichever commit crosses ``wal_autocheckpoint`` pages, so withou
 thread some silent check waited for a copy-and-fsync of a multi-GB store (p99 of
 hundreds of ms on ``bench/http_bench.py``). The server checkpoints every quarter second
 in the background instead (PASSIVE: it never blocks readers or writers), and the
-autocheckpoint threshold is raised (``jrp.adapters.database``) so that it stays the
+autocheckpoint threshold is raised (``jrp.adapters.store.database``) so that it stays the
 safety net when nothing checkpoints (the CLI, an importer).
 """
 

@@ -3,7 +3,7 @@
 SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL``: readers do not
 block the importer, and every commit — a decision-log append before its answer leaves,
 an accepted event — is synced to disk, so it survives a power loss (``NORMAL`` could
-lose the last ones). Appends sharing a commit share its sync (``jrp.group_commit``).
+lose the last ones). Appends sharing a commit share its sync (``jrp.adapters.log.group_commit``).
 PostgreSQL URLs are routed to psycopg 3 (its commits are durable by default).
 """
 
@@ -64,7 +64,7 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     ``pool_pre_ping`` pings on every checkout: a round trip that doubled the cost of a
     silent check's one-row read on PostgreSQL. A connection in steady use is not pinged;
     one that died meanwhile fails its statement and is discarded (SQLAlchemy's own, and
-    ``jrp.adapters.dbapi``'s, which retries reads once and answers 503 otherwise).
+    ``jrp.adapters.store.dbapi``'s, which retries reads once and answers 503 otherwise).
     """
     if time.monotonic() - record.info.get("checked_in", 0.0) < IDLE_BEFORE_PING:
         return
@@ -85,7 +85,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # SQLite's default page cache is 2 MiB: on a store of 100,000 subjects every check then
     # re-read its index and table pages through the OS (a subject's records: 218 µs → 78 µs).
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    # The server checkpoints in the background (``jrp.adapters.checkpointer``); commits
+    # The server checkpoints in the background (``jrp.adapters.store.checkpointer``); commits
     # checkpoint themselves only if the log grows past this many pages regardless.
     cursor.execute("PRAGMA wal_autocheckpoint=20000")
     cursor.close()

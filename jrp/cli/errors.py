@@ -75,7 +75,7 @@ def describe(error: BaseException) -> str | None:
     if "pydantic_core._pydantic_core.ValidationError" in names:
         return _validation(error)
     if names & {"sqlalchemy.exc.OperationalError", "sqlite3.OperationalError", "psycopg.OperationalError"}:
-        # the hot paths read with plain DBAPI (adapters/dbapi.py): their errors are the driver's own
+        # the hot paths read with plain DBAPI (adapters/store/dbapi.py): their errors are the driver's own
         return _database(error)
     if names & {"sqlalchemy.exc.ArgumentError", "sqlalchemy.exc.NoSuchModuleError"}:
         return f"invalid database URL: {error}; write e.g. postgresql+psycopg://user@host/db"

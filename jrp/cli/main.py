@@ -259,7 +259,8 @@ def replay(
 def import_command(
     ctx: typer.Context,
     path: Path,
-    profile: Annotated[str | None, typer.Option(help="import profile (adapters/profiles); none: native events")] = None,
+    profile: Annotated[str | None, typer.Option(help="import profile (adapters/facts/profiles); "
+                                                      "none: native events")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="ATTRIBUTE=VALUE for every row, e.g. "
                                                    "domain=environment or region=CN-JS; repeat")] = None,
 ) -> None:

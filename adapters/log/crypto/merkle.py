@@ -7,7 +7,7 @@ multiple of ``2^level`` — and any other range the proofs need is composed of t
 (``perfect_parts`` / ``compose``), so a proof reads at most ~2·log₂ n stored hashes.
 
 Proof generation and verification follow RFC 9162 §2.1.3 (inclusion) and §2.1.4
-(consistency) literally; ``tests/audit/test_merkle.py`` checks them against the
+(consistency) literally; ``tests/adapters/log/crypto/test_merkle.py`` checks them against the
 definition on random trees.
 """
 

@@ -3,7 +3,7 @@
 A **checkpoint** says "the log named ``origin`` had ``tree_size`` entries with this root at
 this time"; its signed bytes are a short text note (like a C2SP checkpoint). An auditor
 keeps checkpoints where the service cannot reach them; a later tree must prove it extends
-them (``jrp.audit.merkle``), so a log cut short, rolled back or rewritten is caught.
+them (``jrp.adapters.log.crypto.merkle``), so a log cut short, rolled back or rewritten is caught.
 
 A **receipt** is what an approval system keeps in its case file: decision id, entry hash
 (the Merkle leaf hash of the stored entry), time and key id, signed. Signing each receipt

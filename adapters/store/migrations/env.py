@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection :func:`jrp.adapters.database.upgrade_database` passes in.
+"""Alembic environment: runs on the connection :func:`jrp.adapters.store.database.upgrade_database` passes in.
 
 Later migrations of other modules (e.g. 0002, the decision log) chain onto ``0001``;
 ``target_metadata`` only serves ``alembic revision --autogenerate``.

@@ -1,4 +1,4 @@
-"""adapters/EVENTS.md shows one JSON example of each event type: every one parses, and none is missing."""
+"""adapters/facts/EVENTS.md shows one JSON example of each event type: every one parses, and none is missing."""
 
 from __future__ import annotations
 
