@@ -1,4 +1,4 @@
 """The decision log's proofs: the Merkle tree, signed checkpoints and receipts, and personal-data protection.
 
-Pure (no I/O): the stores in ``jrp.adapters`` keep what these modules compute.
+Pure (no I/O): the stores beside it in ``jrp.adapters.log`` keep what these modules compute.
 """
