@@ -29,9 +29,9 @@ import yaml
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from jrp.access import Role
-from jrp.adapters.demo import DEMO_SUBJECTS, fixed_events
-from jrp.adapters.identity import subject_type_of
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.demo import DEMO_SUBJECTS, fixed_events
+from jrp.adapters.facts.identity import subject_type_of
+from jrp.adapters.facts.ingest import ingest
 from jrp.api.app import create_app
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.rulesets.library import BUNDLED_RULESETS, Library

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jrp.adapters.demo import make_uscc
+from jrp.adapters.facts.demo import make_uscc
 from tests.api.conftest import Api
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import yaml
 
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.ingest import ingest
 from jrp.api.schemas import CheckResponseV1
 from jrp.engine.codec import digest
 from jrp.rulesets.date_checks import boundary_dates

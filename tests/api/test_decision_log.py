@@ -10,8 +10,8 @@ from pathlib import Path
 import yaml
 from sqlalchemy import delete, func, select, update
 
-from jrp.adapters.decision_log import decisions_t
-from jrp.adapters.fact_snapshots import snapshots_t
+from jrp.adapters.log.entries import decisions_t
+from jrp.adapters.log.fact_snapshots import snapshots_t
 from jrp.engine.codec import digest
 from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.api.conftest import CLEAN, DEBTOR, Api

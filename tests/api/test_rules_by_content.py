@@ -11,8 +11,8 @@ import yaml
 from sqlalchemy import delete, select
 from typer.testing import CliRunner
 
-from jrp.adapters.bundle_store import bundles_t
-from jrp.cli import app as cli
+from jrp.adapters.log.bundle_store import bundles_t
+from jrp.cli.main import app as cli
 from jrp.rulesets.bundle import Bundle
 from jrp.rulesets.library import BUNDLED_RULESETS
 from jrp.runtime import Runtime

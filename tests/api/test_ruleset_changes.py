@@ -6,8 +6,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from jrp import cli_rulesets
-from jrp.cli import app as cli
+from jrp.cli import rulesets as cli_rulesets
+from jrp.cli.main import app as cli
 from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.api.conftest import DEBTOR, Api
 from tests.console.conftest import open_console

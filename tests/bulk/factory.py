@@ -8,8 +8,8 @@ from typing import Any
 import yaml
 from sqlalchemy import Engine
 
-from jrp.adapters.demo import make_uscc
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.demo import make_uscc
+from jrp.adapters.facts.ingest import ingest
 from jrp.rulesets.library import BUNDLED_RULESETS
 
 LIFTED, NEWLY_LISTED, STILL_LISTED, CLEAN = (make_uscc("320600", f"CRNT000{n}") for n in range(4))

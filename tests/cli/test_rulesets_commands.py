@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jrp.adapters.demo import DEMO_SUBJECTS, fixed_events
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.demo import DEMO_SUBJECTS, fixed_events
+from jrp.adapters.facts.ingest import ingest
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.rulesets.library import BUNDLED_RULESETS, Library
 from jrp.runtime import Runtime

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from jrp.adapters.identity import mask_resident_id
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.identity import mask_resident_id
+from jrp.adapters.facts.ingest import ingest
 from jrp.api.console.routes.changes import MAX_CANDIDATE
 from jrp.api.console.routes.decisions import PAGE_SIZE
 from tests.api.conftest import CLEAN, DEBTOR, PERSON, Api
