@@ -46,7 +46,7 @@ def test_docs_work_offline_with_the_key(offline_page: tuple[Page, list[str]], li
     dialog.locator("input").first.fill(live.keys["auditor"])
     dialog.locator("button.authorize").first.click()
     dialog.locator("button.btn-done").first.click()
-    operation = page.locator("#operations-audit-verify_v1_audit_verify_get")
+    operation = page.locator(".opblock-get").filter(has=page.locator('[data-path="/v1/audit/verify"]'))
     operation.locator(".opblock-summary").click()
     operation.locator("button.try-out__btn").click()
     operation.locator("button.execute").click()

@@ -122,13 +122,15 @@ def test_each_penalty_profile_imports_what_its_source_says_and_the_check_follows
 
 def test_spc_profile_maps_the_debtors_conduct_to_its_listing_ground(engine):
     """disruptTypeName decides the listing period (SPC 2017 arts. 1, 2): refusing to perform has no fixed term; evading
-    execution is listed for two years."""
+    execution is listed for two years, which the court may extend by one to three (so review until five years)."""
     import_file(engine, EXAMPLES / "spc-dishonest-debtors.jsonl", "spc-dishonest-debtors")
     refuses, evades = "91320508MA1X000178", "91320600MA2B00019P"
     assert FactsStore(engine).load(evades).records[0].ground == "spc-2017-art1-items2-6"
-    later = date(2027, 6, 1)  # over two years after both listings
+    later, much_later = date(2027, 6, 1), date(2030, 1, 1)  # over two years after both listings, then over five
     assert _decide(engine, refuses, "CN-JS-NT", later).outcome is Outcome.deny
-    assert _decide(engine, evades, "CN-JS-NT", later).outcome is Outcome.allow
+    assert _decide(engine, evades, "CN-JS-NT", later).outcome is Outcome.review
+    assert _decide(engine, refuses, "CN-JS-NT", much_later).outcome is Outcome.deny
+    assert _decide(engine, evades, "CN-JS-NT", much_later).outcome is Outcome.allow
 
 
 def _subject_ids(engine) -> list[str]:
