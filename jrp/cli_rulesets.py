@@ -191,8 +191,25 @@ def eval_command(
     else:
         for result in results:
             _print_evaluated(result)
-    if any(r.failures for r in results):
+    invalid = _invalid_rules(library, results)
+    for problem in invalid:
+        typer.echo(str(problem), err=True)
+    if invalid:
+        typer.echo(f"error: the answer rests on rules with {len(invalid)} validation errors; an answer of rules that "
+                   "do not validate is no answer: fix them (jrp rulesets validate)", err=True)
+    if invalid or any(r.failures for r in results):
         raise typer.Exit(1)
+
+
+def _invalid_rules(library: Library, results: list[Evaluated]) -> list:
+    """The validation errors located in the ruleset versions the cases were evaluated with."""
+    from jrp.measures_catalog.legal_texts import find_legal_texts
+    from jrp.rulesets.bundle import RulesetRef
+    from jrp.rulesets.loader import Level
+    from jrp.rulesets.validate import validate
+
+    used = {library.get(RulesetRef(*ref.split("@", 1))).path for result in results for ref in result.rulesets}
+    return [p for p in validate(library, find_legal_texts()) if p.level is Level.error and p.file in used]
 
 
 def _evaluated_json(result: Evaluated, explain: bool) -> dict:

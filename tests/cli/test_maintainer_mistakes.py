@@ -1,0 +1,105 @@
+"""The mistakes a city's rule maintainer made publishing a new Nantong edition (issue 26), each caught.
+
+Every test starts from a copy of the bundled rulesets with one new edition of
+``nantong-silent-check`` and makes one mistake in it, then runs the command a maintainer runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from jrp.rulesets.library import BUNDLED_RULESETS
+from tests.cli.conftest import Run
+
+NANTONG = Path("CN-JS-NT") / "nantong-silent-check"
+PLAN_ONLY = [{"instrument": "nantong-14th-fyp-credit-plan", "section": "专栏2",
+              "quote": "依法依规禁止参与我市政府采购活动", "covers": ["government_procurement"]}]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A working copy of the bundled rulesets."""
+    copy = tmp_path / "rulesets"
+    shutil.copytree(BUNDLED_RULESETS, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__", "*.md"))
+    return copy
+
+
+def _edition(folder: Path, version: str = "2027.1", effective_from: str = "2027-01-01", **header: Any) -> dict:
+    """Nantong 2024.1 as a new edition (its data, to be changed by the test), not yet written."""
+    data = yaml.safe_load((folder / NANTONG / "2024.1.yaml").read_text(encoding="utf-8"))
+    data["ruleset"].update(version=version, effective_from=effective_from, **header)
+    data["ruleset"].pop("replaces", None)
+    return data
+
+
+class _Written(yaml.SafeDumper):
+    """Every value written out where it applies: jrp refuses YAML aliases."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def _save(folder: Path, data: dict) -> Path:
+    path = folder / NANTONG / f"{data['ruleset']['version']}.yaml"
+    path.write_text(yaml.dump(data, Dumper=_Written, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _plan_ban(data: dict, **measure: Any) -> dict:
+    """A new list kept under the plan alone, and a ban of suppliers on it whose only basis is the plan."""
+    data["lists"].append({"id": "nt-plan-list", "name": {"zh": "市信用规划名单", "en": "Plan list"}, "kind": "serious",
+                          "authority": "南通市发展和改革委员会", "basis": PLAN_ONLY})
+    data["measures"].append({
+        "id": "nt-plan-ban", "name": {"zh": "禁止参与我市政府采购活动", "en": "Plan ban"}, "kind": "penalty",
+        "category": 2, "effect": "prohibit", "matter": "政府采购", "target": "名单主体", "means": "禁止参与",
+        "authority": "南通市财政局", "basis": PLAN_ONLY, "scenarios": ["government_procurement"], "intensity": 5,
+        **measure})
+    data["rules"].append({"id": "nt-plan-ban", "when": {"list": "nt-plan-list"}, "measures": ["nt-plan-ban"]})
+    return data
+
+
+def _case(tmp_path: Path, **case: Any) -> Path:
+    path = tmp_path / "case.yaml"
+    facts = {"as_of": "2027-02-01", "scenario": "government_procurement", "role": "supplier",
+             "jurisdiction": "CN-JS-NT",
+             "records": [{"type": "list_entry", "list": "nt-plan-list", "start": "2027-01-10"}], **case}
+    path.write_text(yaml.safe_dump(facts, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_ban_on_a_local_plan_alone_is_no_answer(jrp: Run, folder: Path, tmp_path: Path) -> None:
+    """effect prohibit, category 2, a local plan as the only basis: eval said deny, validate said nothing."""
+    edition = _save(folder, _plan_ban(_edition(folder)))
+    answer = jrp("--rulesets-dir", folder, "rulesets", "eval", _case(tmp_path))
+    assert "outcome deny" in answer.stdout  # what the rules say, shown
+    assert answer.exit_code == 1  # but not taken for an answer
+    assert "the answer rests on rules with 2 validation errors" in answer.stderr
+    assert "error category-effect: measure nt-plan-ban declares category 2 but its effect prohibit reduces rights" \
+        in answer.stderr
+    assert "error effect-basis: measure nt-plan-ban has effect prohibit, which reduces rights, but cites only " \
+           "['normative_document']" in answer.stderr
+    validated = jrp("--rulesets-dir", folder, "rulesets", "validate")
+    assert validated.exit_code == 1
+    assert f"{edition}:" in validated.stdout and "error effect-basis" in validated.stdout
+
+
+def test_a_measure_role_its_scenarios_do_not_have(jrp: Run, folder: Path) -> None:
+    """roles: [bidder] on a licensing measure: it would silently never apply."""
+    data = _edition(folder)
+    data["measures"].append({
+        "id": "nt-licence-review", "name": {"zh": "许可审查", "en": "Licence review"}, "kind": "penalty",
+        "category": 2, "effect": "heightened_review", "matter": "行政许可", "target": "名单主体", "means": "审查",
+        "authority": "南通市行政审批局", "basis": PLAN_ONLY, "scenarios": ["administrative_licensing"],
+        "roles": ["bidder"], "intensity": 2})
+    data["rules"].append({"id": "nt-licence-review", "when": {"list": "nt-gp-serious-dishonest"},
+                          "measures": ["nt-licence-review"]})
+    _save(folder, data)
+    result = jrp("--rulesets-dir", folder, "rulesets", "validate")
+    assert result.exit_code == 1
+    assert ("error role-not-in-scenario: measure nt-licence-review names role bidder, which none of its scenarios "
+            "(administrative_licensing) has; use one of applicant") in result.stdout
