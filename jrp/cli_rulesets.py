@@ -111,6 +111,8 @@ def test_command(
 
     library = _load(ctx, directory)
     run = run_tests(library, backend)
+    for problem in run.problems:
+        console.print(str(problem), markup=False, soft_wrap=True)
     for result in run.failed:
         console.print(f"FAIL {result.location} {result.case.name}", markup=False)
         for failure in result.failures:
@@ -120,7 +122,7 @@ def test_command(
     uncovered: list[str] = []
     if coverage:
         uncovered = _print_coverage(library, run)
-    if run.failed or uncovered:
+    if run.failed or uncovered or run.problems:
         raise typer.Exit(1)
 
 

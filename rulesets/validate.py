@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from jrp.rulesets.citation_checks import citation_problems
+from jrp.rulesets.case_checks import case_problems
 from jrp.rulesets.date_checks import broken_chain_problems
 from jrp.rulesets.effect_checks import basis_by_effect_problems, category_by_effect_problems
 from jrp.rulesets.library import Library, RulesetFile
@@ -301,6 +302,11 @@ def check_effect(ctx: Context) -> Iterator[Problem]:
     yield from category_by_effect_problems(ctx.library)
 
 
+def check_cases(ctx: Context) -> Iterator[Problem]:
+    """The tests.yaml beside each ruleset reads, and its cases name what exists (``case_checks``)."""
+    yield from case_problems(ctx.library)
+
+
 def check_every_date(ctx: Context) -> Iterator[Problem]:
     """Every jurisdiction's bundle resolves on every boundary date (``date_checks``)."""
     yield from broken_chain_problems(ctx.library)
@@ -319,6 +325,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("every_date", check_every_date),
     ("effect", check_effect),
     ("measure_roles", check_measure_roles),
+    ("cases", check_cases),
 )
 
 

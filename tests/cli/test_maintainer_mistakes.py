@@ -14,6 +14,8 @@ import pytest
 import yaml
 
 from jrp.rulesets.library import BUNDLED_RULESETS
+from click.testing import Result
+
 from tests.cli.conftest import Run
 
 NANTONG = Path("CN-JS-NT") / "nantong-silent-check"
@@ -103,3 +105,59 @@ def test_a_measure_role_its_scenarios_do_not_have(jrp: Run, folder: Path) -> Non
     assert result.exit_code == 1
     assert ("error role-not-in-scenario: measure nt-licence-review names role bidder, which none of its scenarios "
             "(administrative_licensing) has; use one of applicant") in result.stdout
+
+
+def _no_traceback(result: Result) -> Result:
+    """Exit 1 with messages, not an exception: a traceback at the terminal is a bug."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    return result
+
+
+def test_an_impossible_date_in_an_edition_is_one_line(jrp: Run, folder: Path) -> None:
+    edition = _save(folder, _edition(folder))
+    edition.write_text(edition.read_text(encoding="utf-8").replace("effective_from: '2027-01-01'",
+                                                                   "effective_from: 2027-02-30"), encoding="utf-8")
+    line = edition.read_text(encoding="utf-8").splitlines().index("  effective_from: 2027-02-30") + 1
+    result = _no_traceback(jrp("--rulesets-dir", folder, "rulesets", "validate"))
+    assert result.stdout.splitlines()[0] == (
+        f"{edition}:{line}: error impossible-date: 2027-02-30 is not a date: February 2027 has 28 days; write an "
+        "existing date, e.g. 2027-02-28")
+
+
+def test_an_impossible_date_in_a_test_case_is_one_line_in_test_and_validate(jrp: Run, folder: Path) -> None:
+    tests = folder / NANTONG / "tests.yaml"
+    text = tests.read_text(encoding="utf-8")
+    first = next(line for line in text.splitlines() if line.strip().startswith("as_of:"))
+    tests.write_text(text.replace(first, first.split("as_of:")[0] + "as_of: 2027-02-30", 1), encoding="utf-8")
+    line = tests.read_text(encoding="utf-8").splitlines().index(first.split("as_of:")[0] + "as_of: 2027-02-30") + 1
+    expected = f"{tests}:{line}: error impossible-date: 2027-02-30 is not a date: February 2027 has 28 days"
+    assert expected in _no_traceback(jrp("--rulesets-dir", folder, "rulesets", "test")).stdout
+    assert expected in _no_traceback(jrp("--rulesets-dir", folder, "rulesets", "validate")).stdout
+
+
+@pytest.mark.parametrize(("mistake", "said"), [
+    ("\tmeans: x", "a tab: indent with spaces"),
+    ("  means: 禁止: 参与", "a ': ' inside a value starts a new key: quote this value"),
+])
+def test_a_yaml_mistake_is_one_line_with_its_fix(jrp: Run, folder: Path, mistake: str, said: str) -> None:
+    edition = _save(folder, _edition(folder))
+    lines = edition.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("  means:"))
+    lines[at] = mistake
+    edition.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    [message, summary] = _no_traceback(jrp("--rulesets-dir", folder, "rulesets", "validate")).stdout.splitlines()
+    assert message.startswith(f"{edition}:{at + 1}: error yaml-syntax: {said}") and summary == "1 errors occurred"
+
+
+def test_a_half_width_comma_in_a_quote_says_quote_this_value(jrp: Run, folder: Path) -> None:
+    data = _edition(folder)
+    data["lists"][0]["basis"][0]["quote"] = "后台调用“信用中国”, 省联合奖惩信息系统"
+    edition = _save(folder, data)
+    edition.write_text(edition.read_text(encoding="utf-8").replace(  # the citation on one line, as the bundle has it
+        "- instrument: nantong-14th-fyp-credit-plan\n    section: 专栏2\n    quote: 后台调用“信用中国”, 省联合奖惩信息系统",
+        "- {instrument: nantong-14th-fyp-credit-plan, section: 专栏2, quote: 后台调用“信用中国”, 省联合奖惩信息系统}"),
+        encoding="utf-8")
+    result = _no_traceback(jrp("--rulesets-dir", folder, "rulesets", "validate"))
+    assert "'省联合奖惩信息系统' is no field: a half-width comma inside {…} ends the value before it; quote this value" \
+        in result.stdout
