@@ -15,6 +15,7 @@ from pathlib import Path
 from jrp.rulesets.citation_checks import citation_problems
 from jrp.rulesets.case_checks import case_problems
 from jrp.rulesets.date_checks import broken_chain_problems
+from jrp.rulesets.edition_checks import selection_problems
 from jrp.rulesets.effect_checks import basis_by_effect_problems, category_by_effect_problems
 from jrp.rulesets.library import Library, RulesetFile
 from jrp.rulesets.loader import Level, Location, Problem
@@ -307,6 +308,11 @@ def check_cases(ctx: Context) -> Iterator[Problem]:
     yield from case_problems(ctx.library)
 
 
+def check_selection(ctx: Context) -> Iterator[Problem]:
+    """Every edition takes effect on some date, and no two start the same day (``edition_checks``)."""
+    yield from selection_problems(ctx.library)
+
+
 def check_every_date(ctx: Context) -> Iterator[Problem]:
     """Every jurisdiction's bundle resolves on every boundary date (``date_checks``)."""
     yield from broken_chain_problems(ctx.library)
@@ -326,6 +332,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("effect", check_effect),
     ("measure_roles", check_measure_roles),
     ("cases", check_cases),
+    ("selection", check_selection),
 )
 
 

@@ -161,3 +161,23 @@ def test_a_half_width_comma_in_a_quote_says_quote_this_value(jrp: Run, folder: P
     result = _no_traceback(jrp("--rulesets-dir", folder, "rulesets", "validate"))
     assert "'省联合奖惩信息系统' is no field: a half-width comma inside {…} ends the value before it; quote this value" \
         in result.stdout
+
+
+def test_a_new_edition_starting_with_the_one_in_force_is_never_selected(jrp: Run, folder: Path) -> None:
+    edition = _save(folder, _edition(folder, effective_from="2024-03-01"))
+    result = jrp("--rulesets-dir", folder, "rulesets", "validate")
+    assert result.exit_code == 1
+    line = next(n for n, text in enumerate(edition.read_text(encoding="utf-8").splitlines(), 1)
+                if text.startswith("  effective_from:"))
+    assert (f"{edition}:{line}: error never-selected: nantong-silent-check 2027.1 is never selected for a check on any "
+            "date: 2024.1 also starts on 2024-03-01 and checks select it") in result.stdout
+
+
+def test_two_new_editions_on_the_same_day(jrp: Run, folder: Path) -> None:
+    _save(folder, _edition(folder, version="2027.1"))
+    _save(folder, _edition(folder, version="2027.2"))
+    result = jrp("--rulesets-dir", folder, "rulesets", "validate")
+    assert result.exit_code == 1
+    assert ("error same-day-editions: nantong-silent-check 2027.1 and 2027.2 start on the same day (2027-01-01) "
+            "without replaces") in result.stdout
+    assert "error never-selected: nantong-silent-check 2027.2 is never selected" in result.stdout
