@@ -12,14 +12,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from jrp.rulesets.citation_checks import citation_problems
 from jrp.rulesets.case_checks import case_problems
+from jrp.rulesets.citation_checks import citation_problems
 from jrp.rulesets.date_checks import broken_chain_problems
 from jrp.rulesets.edition_checks import selection_problems
 from jrp.rulesets.effect_checks import basis_by_effect_problems, category_by_effect_problems
 from jrp.rulesets.library import Library, RulesetFile
 from jrp.rulesets.loader import Level, Location, Problem
 from jrp.rulesets.precision_checks import period_problems, role_problems, scope_phrase_problems
+from jrp.rulesets.publication_checks import (
+    changed_after_publication,
+    drafts_dated_before,
+    records_without_editions,
+)
 from jrp.rulesets.schema import CATEGORY_ONE_LEVELS, Citation, InstrumentStatus, Ruleset
 from jrp.vocabulary.jurisdictions import chain_of, parent_of
 from jrp.vocabulary.measures import ListKind, MeasureKind
@@ -313,6 +318,13 @@ def check_selection(ctx: Context) -> Iterator[Problem]:
     yield from selection_problems(ctx.library)
 
 
+def check_publications(ctx: Context) -> Iterator[Problem]:
+    """Published editions keep the content approved; drafts take effect no earlier than today (``publication_checks``)."""
+    yield from changed_after_publication(ctx.library)
+    yield from records_without_editions(ctx.library)
+    yield from drafts_dated_before(ctx.library, ctx.today)
+
+
 def check_every_date(ctx: Context) -> Iterator[Problem]:
     """Every jurisdiction's bundle resolves on every boundary date (``date_checks``)."""
     yield from broken_chain_problems(ctx.library)
@@ -333,6 +345,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("measure_roles", check_measure_roles),
     ("cases", check_cases),
     ("selection", check_selection),
+    ("publications", check_publications),
 )
 
 

@@ -181,3 +181,24 @@ def test_two_new_editions_on_the_same_day(jrp: Run, folder: Path) -> None:
     assert ("error same-day-editions: nantong-silent-check 2027.1 and 2027.2 start on the same day (2027-01-01) "
             "without replaces") in result.stdout
     assert "error never-selected: nantong-silent-check 2027.2 is never selected" in result.stdout
+
+
+def test_a_published_edition_edited_in_place_is_caught_without_a_store(jrp: Run, folder: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JRP_DATA_DIR", str(folder.parent / "no-store"))
+    edition = folder / NANTONG / "2024.1.yaml"
+    edition.write_text(edition.read_text(encoding="utf-8").replace("intensity: 5", "intensity: 4", 1), encoding="utf-8")
+    result = jrp("--rulesets-dir", folder, "rulesets", "validate")
+    assert "note: no decision store" in result.stdout
+    assert result.exit_code == 1
+    assert (f"{edition}:16: error published-version-changed: nantong-silent-check@2024.1 was published (before "
+            f"approvals were on record; {folder / NANTONG / 'publications.yaml'}:") in result.stdout
+
+
+def test_a_new_edition_dated_in_the_past_is_warned_of(jrp: Run, folder: Path) -> None:
+    edition = _save(folder, _edition(folder, effective_from="2026-06-01"))
+    result = jrp("--rulesets-dir", folder, "rulesets", "validate")
+    assert result.exit_code == 0
+    assert ("warning effective-from-past: nantong-silent-check 2027.1 is not published and takes effect on "
+            "2026-06-01, before today") in result.stdout
+    assert f"{edition}:" in result.stdout
