@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from jrp.impact import ImpactReport
     from jrp.rulesets.library import Library
     from jrp.runtime import Runtime
-    from jrp.tester import Evaluated, TestRun
+    from jrp.tester import Coverage, Evaluated
 
 rulesets_app = typer.Typer(help="Validate, test, evaluate and compare rulesets.", no_args_is_help=True)
 console = Console()
@@ -104,10 +104,13 @@ def test_command(
     ctx: typer.Context,
     directory: RulesetsDir = None,
     backend: Annotated[str, typer.Option(help="indexed, durable or reference")] = "indexed",
-    coverage: Annotated[bool, typer.Option("--coverage", help="per measure: fires / does not fire")] = False,
+    coverage: Annotated[bool, typer.Option("--coverage", help="also print the coverage tables: per measure, "
+                                                              "cases where it fires / does not; per cited article")] = False,
 ) -> None:
-    """Run the YAML test cases beside each ruleset; exit 1 on a failure (or, with --coverage, a measure untested)."""
-    from jrp.tester import run_tests
+    """Run the YAML test cases beside each ruleset; exit 1 on a failure, on a measure without a case where it
+    fires and one where it does not, or on a measure renamed since the edition before."""
+    from jrp.rulesets.renames import renames
+    from jrp.tester import coverage_of, run_tests
 
     library = _load(ctx, directory)
     run = run_tests(library, backend)
@@ -117,22 +120,46 @@ def test_command(
         console.print(f"FAIL {result.location} {result.case.name}", markup=False)
         for failure in result.failures:
             console.print(f"     {failure}", markup=False, soft_wrap=True)
-    passed = len(run.results) - len(run.failed)
-    console.print(f"{passed} passed, {len(run.failed)} failed")
-    uncovered: list[str] = []
+    cov = coverage_of(run)
     if coverage:
-        uncovered = _print_coverage(library, run)
-    if run.failed or uncovered or run.problems:
+        _print_coverage(library, cov)
+    untested = _print_untested(library, cov)
+    renamed = list(renames(library))
+    for rename in renamed:
+        console.print(f"RENAMED {rename}", markup=False, soft_wrap=True)
+    passed = len(run.results) - len(run.failed)
+    console.print(f"{passed} passed, {len(run.failed)} failed, {untested} measures untested, {len(renamed)} renamed"
+                  + (f", {len(run.problems)} not run" if run.problems else ""))
+    if run.failed or untested or renamed or run.problems:
         raise typer.Exit(1)
 
 
-def _print_coverage(library: Library, run: TestRun) -> list[str]:
+def _live_measures(library: Library) -> dict[str, tuple]:
+    """Each measure of a live version (withdrawn versions need no tests), with its newest definition's file:line."""
+    found = {}
+    for file in library.live_files:
+        for i, measure in enumerate(file.ruleset.measures):
+            found[measure.id] = (measure, f"{file.path}:{file.lines.line_of(('measures', i, 'id'))}")
+    return found
+
+
+def _print_untested(library: Library, cov: Coverage) -> int:
+    """A line per measure that lacks a case where it fires or one where it does not; how many."""
+    measures = _live_measures(library)
+    untested = cov.uncovered(set(measures))
+    for measure_id in untested:
+        missing = [what for what, counts in (("no case where it fires", cov.fires),
+                                             ("no case where a record its rules read is present and it does not fire",
+                                              cov.does_not_fire)) if not counts.get(measure_id)]
+        console.print(f"UNTESTED {measures[measure_id][1]}: measure {measure_id}: {' and '.join(missing)}; add the "
+                      "case to the tests.yaml beside it", markup=False, soft_wrap=True)
+    return len(untested)
+
+
+def _print_coverage(library: Library, cov: Coverage) -> None:
     from rich.table import Table
 
-    from jrp.tester import coverage_of
-
-    cov = coverage_of(run)
-    measures = {m.id: m for f in library.live_files for m in f.ruleset.measures}  # withdrawn versions need no tests
+    measures = {measure_id: measure for measure_id, (measure, _where) in _live_measures(library).items()}
     table = Table("measure", "fires", "does not fire", "basis", title="Coverage per measure")
     for measure_id in sorted(measures):
         basis = "; ".join(f"{c.instrument} {c.label()}" for c in measures[measure_id].basis)
@@ -147,10 +174,6 @@ def _print_coverage(library: Library, run: TestRun) -> list[str]:
         article_table.add_row(article, "yes" if any(cov.fires.get(i) for i in ids) else "NO",
                               "yes" if any(cov.does_not_fire.get(i) for i in ids) else "NO")
     console.print(article_table)
-    uncovered = cov.uncovered(set(measures))
-    if uncovered:
-        console.print(f"[red]{len(uncovered)} measures lack a firing or a non-firing test:[/red] {', '.join(uncovered)}")
-    return uncovered
 
 
 @rulesets_app.command("eval")

@@ -180,6 +180,17 @@ class Library:
             key=lambda f: (f.ruleset.ruleset.effective_from, f.ruleset.ruleset.version),
         )
 
+    def previous(self, file: RulesetFile) -> RulesetFile | None:
+        """The edition ``file`` follows: the newest version it ``replaces`` (a correction), else the live version
+        that starts last before it; None for a ruleset's first edition."""
+        header = file.ruleset.ruleset
+        if header.replaces:
+            replaced = [f for f in self.versions(header.id) if f.ruleset.ruleset.version in header.replaces]
+            return replaced[-1] if replaced else None
+        earlier = [f for f in self.versions(header.id, live=True)
+                   if f.ruleset.ruleset.effective_from < header.effective_from]
+        return earlier[-1] if earlier else None
+
     def effective_until(self, file: RulesetFile) -> date | None:
         """The last day ``file`` is in force: its ``effective_to``, or the day before a later version starts.
 

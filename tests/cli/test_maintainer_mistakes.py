@@ -202,3 +202,40 @@ def test_a_new_edition_dated_in_the_past_is_warned_of(jrp: Run, folder: Path) ->
     assert ("warning effective-from-past: nantong-silent-check 2027.1 is not published and takes effect on "
             "2026-06-01, before today") in result.stdout
     assert f"{edition}:" in result.stdout
+
+
+def _review_measure(data: dict, measure_id: str = "nt-gp-credit-reference") -> dict:
+    """A new management measure on the municipal list (the plan founds category 2): valid, and untested."""
+    data["measures"].append({
+        "id": measure_id, "name": {"zh": "政府采购信用参考", "en": "Procurement credit reference"}, "kind": "penalty",
+        "category": 2, "effect": "heightened_review", "matter": "政府采购", "target": "名单主体", "means": "审查",
+        "authority": "南通市财政局", "basis": PLAN_ONLY, "scenarios": ["government_procurement"], "intensity": 2})
+    data["rules"].append({"id": measure_id, "when": {"list": "nt-gp-serious-dishonest"}, "measures": [measure_id]})
+    return data
+
+
+def test_a_new_measure_without_a_test_fails_the_tests(jrp: Run, folder: Path) -> None:
+    edition = _save(folder, _review_measure(_edition(folder)))
+    assert jrp("--rulesets-dir", folder, "rulesets", "validate").exit_code == 0
+    result = jrp("--rulesets-dir", folder, "rulesets", "test")
+    assert result.exit_code == 1
+    assert (f"UNTESTED {edition}:") in result.stdout
+    assert ("measure nt-gp-credit-reference: no case where it fires and no case where a record its rules read is "
+            "present and it does not fire") in " ".join(result.stdout.split())
+    assert "Coverage per measure" not in result.stdout  # the table only on request
+    assert "Coverage per measure" in jrp("--rulesets-dir", folder, "rulesets", "test", "--coverage").stdout
+
+
+def test_a_renamed_measure_id_is_named(jrp: Run, folder: Path) -> None:
+    data = _edition(folder)
+    renamed = {"nt-gp-ban": "nt-gp-prohibition"}
+    for measure in data["measures"]:
+        measure["id"] = renamed.get(measure["id"], measure["id"])
+    for rule in data["rules"]:
+        rule["measures"] = [renamed.get(m, m) for m in rule["measures"]]
+    edition = _save(folder, data)
+    result = jrp("--rulesets-dir", folder, "rulesets", "test")
+    assert result.exit_code == 1
+    assert (f"RENAMED {edition}:") in result.stdout
+    assert ("measure nt-gp-ban of nantong-silent-check 2024.1 is nt-gp-prohibition in 2027.1 (the same name "
+            "依法依规禁止参与我市政府采购活动): a measure keeps its id across editions") in " ".join(result.stdout.split())
