@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -274,6 +275,27 @@ def _print_evaluated(result: Evaluated) -> None:
         console.print(f"  not applied ({exclusion.reason.value}): {exclusion.detail}", markup=False, soft_wrap=True)
     for failure in result.failures:
         console.print(f"  [red]expected[/red] {failure}", soft_wrap=True)
+
+
+class SchemaKind(StrEnum):
+    ruleset = "ruleset"
+    tests = "tests"
+    sources = "sources"
+
+
+@rulesets_app.command("schema")
+def schema_command(
+    kind: Annotated[SchemaKind, typer.Argument(help="ruleset: a <version>.yaml; tests: a tests.yaml; "
+                                                    "sources: legal_sources.yaml")] = SchemaKind.ruleset,
+) -> None:
+    """Print the JSON Schema of a kind of rulesets file, for editors (it ships beside the bundled rulesets too).
+
+    In VS Code with the YAML extension, a file's first line names it:
+    # yaml-language-server: $schema=../../ruleset.schema.json
+    """
+    from jrp.rulesets.json_schema import schema_text
+
+    typer.echo(schema_text(kind.value), nl=False)
 
 
 @rulesets_app.command("diff")

@@ -81,6 +81,7 @@ class PublicationRecords(Frozen):
     """A ``publications.yaml``: the records of one ruleset's editions, oldest first."""
 
     publications: tuple[Publication, ...] = ()
+    """One record per published edition, oldest first; appended by jrp rulesets publish."""
 
 
 def append_record(folder: Path, ruleset_id: str, publication: Publication) -> Path:
