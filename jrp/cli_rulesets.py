@@ -82,22 +82,31 @@ def _published_problems(runtime: Runtime, library: Library) -> list:
     from sqlalchemy.exc import SQLAlchemyError
 
     from jrp.adapters.bundle_store import BundleStore
+    from jrp.adapters.publication_log import logged_record_hashes
+    from jrp.publishing import unlogged_records
+    from jrp.rulesets.loader import Level, Problem
     from jrp.rulesets.published import changed_published_versions
 
     settings = runtime.settings
-    sqlite_file = settings.data_dir / "jrp.db"
-    if not settings.database_url and not sqlite_file.exists():
-        console.print(f"note: no decision store at {sqlite_file.resolve()} (and no --database-url): published versions "
-                      "were not compared with the content that served decisions", markup=False, soft_wrap=True)
+    if not runtime.has_store:
+        console.print(f"note: no decision store at {runtime.sqlite_file.resolve()} (and no --database-url): published "
+                      "versions were not compared with the content that served decisions", markup=False,
+                      soft_wrap=True)
         return []
     try:
         published = BundleStore(runtime.engine).published_versions()
+        logged = logged_record_hashes(runtime.engine)
     except SQLAlchemyError as error:
         console.print(f"note: the decision store {settings.resolved_database_url()} cannot be read "
                       f"({type(error).__name__}; run jrp serve once to migrate it): published versions were not "
                       "compared", markup=False, soft_wrap=True)
         return []
-    return changed_published_versions(library, published)
+    return changed_published_versions(library, published) + [
+        Problem("publication-not-logged", record.path, record.line,
+                f"the publication of {record.ruleset_id}@{record.publication.version} is on file but not in the "
+                f"decision log of {settings.resolved_database_url()}: record it there (jrp rulesets publish "
+                "--on-file)", Level.warning)
+        for record in unlogged_records(library, logged)]
 
 
 @rulesets_app.command("test")
@@ -275,6 +284,84 @@ def _print_evaluated(result: Evaluated) -> None:
         console.print(f"  not applied ({exclusion.reason.value}): {exclusion.detail}", markup=False, soft_wrap=True)
     for failure in result.failures:
         console.print(f"  [red]expected[/red] {failure}", soft_wrap=True)
+
+
+@rulesets_app.command("publish")
+def publish_command(
+    ctx: typer.Context,
+    edition: Annotated[str | None, typer.Argument(help="id@version of the edition, e.g. nantong-silent-check@2027.1")]
+        = None,
+    drafted_by: Annotated[str | None, typer.Option(help="who drafted it: name and office")] = None,
+    approved_by: Annotated[str | None, typer.Option(help="the official who approved it: name and office")] = None,
+    approved_on: Annotated[date | None, typer.Option(parser=iso_date, metavar="YYYY-MM-DD",
+                                                     help="the day of approval (default today)")] = None,
+    document: Annotated[str | None, typer.Option(help="文号 of the document adopting the measures, e.g. "
+                                                      "通政办发〔2026〕88号")] = None,
+    document_date: Annotated[date | None, typer.Option(parser=iso_date, metavar="YYYY-MM-DD",
+                                                       help="that document's date")] = None,
+    document_title: Annotated[str | None, typer.Option(help="that document's title")] = None,
+    on_file: Annotated[bool, typer.Option("--on-file", help="instead: record in the decision log every publication "
+                                                            "on file it does not hold yet (e.g. the bundled "
+                                                            "editions', approved before approvals were on record)")]
+        = False,
+    directory: RulesetsDir = None,
+) -> None:
+    """Publish an edition: refuse it if it does not validate, its diff or its cases fail; else write its record
+    beside it (publications.yaml) and record it in the decision log of the store of the global options.
+
+    An edition not published is never selected for a check by the service.
+    """
+    from jrp.access import terminal_operator
+    from jrp.adapters.publication_log import logged_approvals, logged_record_hashes
+    from jrp.measures_catalog.legal_texts import find_legal_texts
+    from jrp.publishing import carry_on_file, objections, publish
+    from jrp.rulesets.bundle import RulesetRef
+    from jrp.rulesets.loader import Level
+    from jrp.rulesets.publications import PUBLICATIONS_FILE, AdoptingDocument, Publication
+
+    runtime: Runtime = ctx.find_root().obj
+    library = _load(ctx, directory)
+    if on_file == bool(edition):
+        raise fail("name the edition to publish (id@version), or --on-file to log the records on file")
+    runtime.migrate()
+    if on_file:
+        carried = carry_on_file(library, runtime.publications, logged_record_hashes(runtime.engine),
+                                terminal_operator())
+        runtime.tree.integrate_all(runtime.audit_keys.signing)
+        for logged in carried:
+            console.print(f"logged {logged.ref.id}@{logged.ref.version} ({logged.entry['publication_id']})",
+                          markup=False)
+        console.print(f"{len(carried)} publications on file recorded in the decision log", markup=False)
+        return
+    missing = [option for option, value in (("--drafted-by", drafted_by), ("--approved-by", approved_by),
+                                            ("--document", document), ("--document-date", document_date)) if not value]
+    if missing:
+        raise fail(f"give {', '.join(missing)}: an edition without its approval on record cannot take effect")
+    ruleset_id, _, version = str(edition).partition("@")
+    try:
+        file = library.get(RulesetRef(ruleset_id, version))
+    except KeyError as error:
+        raise fail(str(error.args[0])) from None
+    today = runtime.service.today()
+    publication = Publication(version=version, digest=file.digest, drafted_by=drafted_by, approved_by=approved_by,
+                              approved_on=approved_on or today,
+                              adopted_by=AdoptingDocument(doc_no=str(document), date=document_date, title=document_title))
+    judgement = objections(library.for_checks(logged_approvals(runtime.engine)), file, find_legal_texts(), today)
+    for problem in judgement.problems:
+        console.print(str(problem), markup=False, soft_wrap=True)
+    for change in judgement.changes:
+        if change.level is Level.error:
+            console.print(f"against {judgement.supersedes.ref.version}: {change}", markup=False, soft_wrap=True)
+    if judgement.errors:
+        console.print(f"{edition} is not published: {len(judgement.errors)} objections", markup=False)
+        raise typer.Exit(1)
+    logged = publish(runtime.publications, file, publication, terminal_operator(), write_record=True)
+    runtime.tree.integrate_all(runtime.audit_keys.signing)
+    console.print(f"published {edition}: approved by {approved_by} ({document}, {document_date}); record in "
+                  f"{file.path.parent / PUBLICATIONS_FILE}; "
+                  f"decision log entry {logged.entry['publication_id'] if logged else '(already logged)'}; "
+                  f"checks select it from {file.ruleset.ruleset.effective_from} once the service restarts",
+                  markup=False, soft_wrap=True)
 
 
 class SchemaKind(StrEnum):

@@ -6,9 +6,11 @@ run exactly the same objects.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jrp.settings import Settings
@@ -27,6 +29,7 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from jrp.adapters.hosts import HostRegistry
     from jrp.adapters.log_tree import LogTree
     from jrp.adapters.log_verify import Verification
+    from jrp.adapters.publication_log import PublicationLog
     from jrp.adapters.sign_outs import SignOutStore
     from jrp.audit.signing import Checkpoint
     from jrp.audit_keys import AuditKeys
@@ -35,6 +38,8 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from jrp.rulesets.library import Library
     from jrp.sequencer import Sequencer
     from jrp.service import CheckService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,9 +56,28 @@ class Runtime:
 
     @cached_property
     def library(self) -> Library:
+        """The rulesets as the service uses them: a check selects only published editions
+        (``Library.for_checks``), approved on file or in the decision log as it stands now."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from jrp.adapters.publication_log import logged_approvals
         from jrp.rulesets.library import Library
 
-        return Library.load(self.settings.rulesets_dir)
+        library = Library.load(self.settings.rulesets_dir)
+        try:
+            return library.for_checks(logged_approvals(self.engine) if self.has_store else ())
+        except SQLAlchemyError as error:  # the store is down: readiness says so; the records on file still hold
+            log.warning("approvals in the decision log not read (%s): only those on file are selected", error)
+            return library.for_checks()
+
+    @property
+    def has_store(self) -> bool:
+        """Whether the settings name a store that exists (a database URL, or the SQLite file in the data dir)."""
+        return bool(self.settings.database_url) or self.sqlite_file.exists()
+
+    @property
+    def sqlite_file(self) -> Path:
+        return self.settings.data_dir / "jrp.db"
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -98,6 +122,12 @@ class Runtime:
         from jrp.adapters.log_tree import LogTree
 
         return LogTree(self.engine, self.settings.log_origin, self.log.appender_lock)
+
+    @cached_property
+    def publications(self) -> PublicationLog:
+        from jrp.adapters.publication_log import PublicationLog
+
+        return PublicationLog(self.engine, self.audit_keys.signing, self.log.appender_lock)
 
     @cached_property
     def bundles(self) -> BundleStore:

@@ -149,6 +149,10 @@ class Library:
         on_file = {(r.ref, r.publication.digest) for r in self.records}
         return replace(self, approved=frozenset(on_file | set(logged)))
 
+    def for_maintainers(self) -> Library:
+        """This library as the maintainers' tools see it: every live edition may be selected, drafts too."""
+        return replace(self, approved=None)
+
     def is_approved(self, file: RulesetFile) -> bool:
         """Whether the service may select ``file`` (always, in the maintainers' tools)."""
         return self.approved is None or (file.ref, file.digest) in self.approved
@@ -195,11 +199,12 @@ class Library:
         """The last day ``file`` is in force: its ``effective_to``, or the day before a later version starts.
 
         A published version is never edited (``jrp.rulesets.published``): a new version
-        supersedes an open-ended one by its ``effective_from`` alone.
+        supersedes an open-ended one by its ``effective_from`` alone (in the service's library, once
+        it is published itself).
         """
         header = file.ruleset.ruleset
         later = [f.ruleset.ruleset.effective_from for f in self.versions(header.id, live=True)
-                 if f.ruleset.ruleset.effective_from > header.effective_from]
+                 if f.ruleset.ruleset.effective_from > header.effective_from and self.is_approved(f)]
         ends = [d for d in (header.effective_to, min(later) - timedelta(days=1) if later else None) if d is not None]
         return min(ends) if ends else None
 

@@ -50,7 +50,7 @@ class AdoptingDocument(Frozen):
 
     doc_no: str = Field(min_length=1, description="文号, e.g. 通政办发〔2026〕88号")
     date: Day = Field(description="the document's date")
-    title: str = Field(default="", description="its title, e.g. 关于印发南通市失信惩戒措施补充清单的通知")
+    title: str | None = Field(default=None, description="its title, e.g. 关于印发南通市失信惩戒措施补充清单的通知")
 
 
 class Publication(Frozen):

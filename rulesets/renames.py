@@ -30,10 +30,14 @@ class Rename:
         index = next(i for i, m in enumerate(self.edition.ruleset.measures) if m.id == self.new_id)
         return f"{self.edition.path}:{self.edition.lines.line_of(('measures', index, 'id'))}"
 
+    @property
+    def message(self) -> str:
+        return (f"measure {self.old_id} of {self.previous.ref.id} {self.previous.ref.version} is {self.new_id} in "
+                f"{self.edition.ref.version} ({self.alike}): a measure keeps its id across editions (decisions, "
+                f"feedback and statistics count by id); name it {self.old_id} again")
+
     def __str__(self) -> str:
-        return (f"{self.location}: measure {self.old_id} of {self.previous.ref.id} {self.previous.ref.version} is "
-                f"{self.new_id} in {self.edition.ref.version} ({self.alike}): a measure keeps its id across editions "
-                f"(decisions, feedback and statistics count by id); name it {self.old_id} again")
+        return f"{self.location}: {self.message}"
 
 
 def _alike(old: Measure, new: Measure) -> str | None:

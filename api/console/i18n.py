@@ -320,11 +320,13 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "action.preview_impact": ("预估影响", "preview impact"),
     "action.give_feedback": ("反馈", "give feedback"),
     "action.read_stats": ("查看统计", "read statistics"),
+    "action.publish_ruleset": ("批准发布规则集版本", "approve ruleset editions for publication"),
     # roles
     "role.checker": ("业务查询", "checker"),
     "role.ingester": ("数据报送", "ingester"),
     "role.maintainer": ("规则维护", "maintainer"),
     "role.auditor": ("审计", "auditor"),
+    "role.approver": ("规则审批", "approver"),
     "role.admin": ("管理员", "admin"),
     # outcomes
     "outcome.deny": ("禁止", "deny"),

@@ -11,6 +11,7 @@ from jrp.engine.codec import digest
 from jrp.rulesets.date_checks import boundary_dates
 from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.api.conftest import CLEAN, DEBTOR, PERSON, STRANGER, TAXPAYER, Api
+from tests.publishing import publish_on_file
 
 MEASURE_FIELDS = {"measure_id", "name", "kind", "category", "effect", "jurisdiction", "ruleset_id", "ruleset_version",
                   "legal_basis", "triggered_by", "proportionality", "roles", "until", "disputed", "via", "applies",
@@ -176,6 +177,7 @@ def test_a_date_whose_rules_do_not_form_a_bundle_is_refused_not_a_500(make_fresh
                                                                           "effective_from: 2021-12-31")
     (nantong / "2024.1.yaml").write_text(text.replace('replaces: ["2024"]', 'replaces: ["2021", "2024"]'),
                                          encoding="utf-8")
+    publish_on_file(nantong / "2024.1.yaml")  # the edited edition as if published so
     api = make_fresh_api(rulesets)
     response = api.client.post("/v1/checks", headers=api.headers("checker"), json={
         "subject": {"id": DEBTOR}, "scenario": "government_procurement", "role": "supplier",

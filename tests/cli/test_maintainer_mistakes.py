@@ -6,64 +6,15 @@ Every test starts from a copy of the bundled rulesets with one new edition of
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-
-from jrp.rulesets.library import BUNDLED_RULESETS
 from click.testing import Result
 
 from tests.cli.conftest import Run
-
-NANTONG = Path("CN-JS-NT") / "nantong-silent-check"
-PLAN_ONLY = [{"instrument": "nantong-14th-fyp-credit-plan", "section": "专栏2",
-              "quote": "依法依规禁止参与我市政府采购活动", "covers": ["government_procurement"]}]
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    """A working copy of the bundled rulesets."""
-    copy = tmp_path / "rulesets"
-    shutil.copytree(BUNDLED_RULESETS, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__", "*.md"))
-    return copy
-
-
-def _edition(folder: Path, version: str = "2027.1", effective_from: str = "2027-01-01", **header: Any) -> dict:
-    """Nantong 2024.1 as a new edition (its data, to be changed by the test), not yet written."""
-    data = yaml.safe_load((folder / NANTONG / "2024.1.yaml").read_text(encoding="utf-8"))
-    data["ruleset"].update(version=version, effective_from=effective_from, **header)
-    data["ruleset"].pop("replaces", None)
-    return data
-
-
-class _Written(yaml.SafeDumper):
-    """Every value written out where it applies: jrp refuses YAML aliases."""
-
-    def ignore_aliases(self, data: object) -> bool:
-        return True
-
-
-def _save(folder: Path, data: dict) -> Path:
-    path = folder / NANTONG / f"{data['ruleset']['version']}.yaml"
-    path.write_text(yaml.dump(data, Dumper=_Written, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def _plan_ban(data: dict, **measure: Any) -> dict:
-    """A new list kept under the plan alone, and a ban of suppliers on it whose only basis is the plan."""
-    data["lists"].append({"id": "nt-plan-list", "name": {"zh": "市信用规划名单", "en": "Plan list"}, "kind": "serious",
-                          "authority": "南通市发展和改革委员会", "basis": PLAN_ONLY})
-    data["measures"].append({
-        "id": "nt-plan-ban", "name": {"zh": "禁止参与我市政府采购活动", "en": "Plan ban"}, "kind": "penalty",
-        "category": 2, "effect": "prohibit", "matter": "政府采购", "target": "名单主体", "means": "禁止参与",
-        "authority": "南通市财政局", "basis": PLAN_ONLY, "scenarios": ["government_procurement"], "intensity": 5,
-        **measure})
-    data["rules"].append({"id": "nt-plan-ban", "when": {"list": "nt-plan-list"}, "measures": ["nt-plan-ban"]})
-    return data
-
+from tests.publishing import NANTONG, PLAN_ONLY, nantong_edition, plan_ban, save_edition
 
 def _case(tmp_path: Path, **case: Any) -> Path:
     path = tmp_path / "case.yaml"
@@ -76,7 +27,7 @@ def _case(tmp_path: Path, **case: Any) -> Path:
 
 def test_a_ban_on_a_local_plan_alone_is_no_answer(jrp: Run, folder: Path, tmp_path: Path) -> None:
     """effect prohibit, category 2, a local plan as the only basis: eval said deny, validate said nothing."""
-    edition = _save(folder, _plan_ban(_edition(folder)))
+    edition = save_edition(folder, plan_ban(nantong_edition(folder)))
     answer = jrp("--rulesets-dir", folder, "rulesets", "eval", _case(tmp_path))
     assert "outcome deny" in answer.stdout  # what the rules say, shown
     assert answer.exit_code == 1  # but not taken for an answer
@@ -92,7 +43,7 @@ def test_a_ban_on_a_local_plan_alone_is_no_answer(jrp: Run, folder: Path, tmp_pa
 
 def test_a_measure_role_its_scenarios_do_not_have(jrp: Run, folder: Path) -> None:
     """roles: [bidder] on a licensing measure: it would silently never apply."""
-    data = _edition(folder)
+    data = nantong_edition(folder)
     data["measures"].append({
         "id": "nt-licence-review", "name": {"zh": "许可审查", "en": "Licence review"}, "kind": "penalty",
         "category": 2, "effect": "heightened_review", "matter": "行政许可", "target": "名单主体", "means": "审查",
@@ -100,7 +51,7 @@ def test_a_measure_role_its_scenarios_do_not_have(jrp: Run, folder: Path) -> Non
         "roles": ["bidder"], "intensity": 2})
     data["rules"].append({"id": "nt-licence-review", "when": {"list": "nt-gp-serious-dishonest"},
                           "measures": ["nt-licence-review"]})
-    _save(folder, data)
+    save_edition(folder, data)
     result = jrp("--rulesets-dir", folder, "rulesets", "validate")
     assert result.exit_code == 1
     assert ("error role-not-in-scenario: measure nt-licence-review names role bidder, which none of its scenarios "
@@ -115,7 +66,7 @@ def _no_traceback(result: Result) -> Result:
 
 
 def test_an_impossible_date_in_an_edition_is_one_line(jrp: Run, folder: Path) -> None:
-    edition = _save(folder, _edition(folder))
+    edition = save_edition(folder, nantong_edition(folder))
     edition.write_text(edition.read_text(encoding="utf-8").replace("effective_from: '2027-01-01'",
                                                                    "effective_from: 2027-02-30"), encoding="utf-8")
     line = edition.read_text(encoding="utf-8").splitlines().index("  effective_from: 2027-02-30") + 1
@@ -141,7 +92,7 @@ def test_an_impossible_date_in_a_test_case_is_one_line_in_test_and_validate(jrp:
     ("  means: 禁止: 参与", "a ': ' inside a value starts a new key: quote this value"),
 ])
 def test_a_yaml_mistake_is_one_line_with_its_fix(jrp: Run, folder: Path, mistake: str, said: str) -> None:
-    edition = _save(folder, _edition(folder))
+    edition = save_edition(folder, nantong_edition(folder))
     lines = edition.read_text(encoding="utf-8").splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("  means:"))
     lines[at] = mistake
@@ -151,9 +102,9 @@ def test_a_yaml_mistake_is_one_line_with_its_fix(jrp: Run, folder: Path, mistake
 
 
 def test_a_half_width_comma_in_a_quote_says_quote_this_value(jrp: Run, folder: Path) -> None:
-    data = _edition(folder)
+    data = nantong_edition(folder)
     data["lists"][0]["basis"][0]["quote"] = "后台调用“信用中国”, 省联合奖惩信息系统"
-    edition = _save(folder, data)
+    edition = save_edition(folder, data)
     edition.write_text(edition.read_text(encoding="utf-8").replace(  # the citation on one line, as the bundle has it
         "- instrument: nantong-14th-fyp-credit-plan\n    section: 专栏2\n    quote: 后台调用“信用中国”, 省联合奖惩信息系统",
         "- {instrument: nantong-14th-fyp-credit-plan, section: 专栏2, quote: 后台调用“信用中国”, 省联合奖惩信息系统}"),
@@ -164,7 +115,7 @@ def test_a_half_width_comma_in_a_quote_says_quote_this_value(jrp: Run, folder: P
 
 
 def test_a_new_edition_starting_with_the_one_in_force_is_never_selected(jrp: Run, folder: Path) -> None:
-    edition = _save(folder, _edition(folder, effective_from="2024-03-01"))
+    edition = save_edition(folder, nantong_edition(folder, effective_from="2024-03-01"))
     result = jrp("--rulesets-dir", folder, "rulesets", "validate")
     assert result.exit_code == 1
     line = next(n for n, text in enumerate(edition.read_text(encoding="utf-8").splitlines(), 1)
@@ -174,8 +125,8 @@ def test_a_new_edition_starting_with_the_one_in_force_is_never_selected(jrp: Run
 
 
 def test_two_new_editions_on_the_same_day(jrp: Run, folder: Path) -> None:
-    _save(folder, _edition(folder, version="2027.1"))
-    _save(folder, _edition(folder, version="2027.2"))
+    save_edition(folder, nantong_edition(folder, version="2027.1"))
+    save_edition(folder, nantong_edition(folder, version="2027.2"))
     result = jrp("--rulesets-dir", folder, "rulesets", "validate")
     assert result.exit_code == 1
     assert ("error same-day-editions: nantong-silent-check 2027.1 and 2027.2 start on the same day (2027-01-01) "
@@ -196,7 +147,7 @@ def test_a_published_edition_edited_in_place_is_caught_without_a_store(jrp: Run,
 
 
 def test_a_new_edition_dated_in_the_past_is_warned_of(jrp: Run, folder: Path) -> None:
-    edition = _save(folder, _edition(folder, effective_from="2026-06-01"))
+    edition = save_edition(folder, nantong_edition(folder, effective_from="2026-06-01"))
     result = jrp("--rulesets-dir", folder, "rulesets", "validate")
     assert result.exit_code == 0
     assert ("warning effective-from-past: nantong-silent-check 2027.1 is not published and takes effect on "
@@ -215,7 +166,7 @@ def _review_measure(data: dict, measure_id: str = "nt-gp-credit-reference") -> d
 
 
 def test_a_new_measure_without_a_test_fails_the_tests(jrp: Run, folder: Path) -> None:
-    edition = _save(folder, _review_measure(_edition(folder)))
+    edition = save_edition(folder, _review_measure(nantong_edition(folder)))
     assert jrp("--rulesets-dir", folder, "rulesets", "validate").exit_code == 0
     result = jrp("--rulesets-dir", folder, "rulesets", "test")
     assert result.exit_code == 1
@@ -227,13 +178,13 @@ def test_a_new_measure_without_a_test_fails_the_tests(jrp: Run, folder: Path) ->
 
 
 def test_a_renamed_measure_id_is_named(jrp: Run, folder: Path) -> None:
-    data = _edition(folder)
+    data = nantong_edition(folder)
     renamed = {"nt-gp-ban": "nt-gp-prohibition"}
     for measure in data["measures"]:
         measure["id"] = renamed.get(measure["id"], measure["id"])
     for rule in data["rules"]:
         rule["measures"] = [renamed.get(m, m) for m in rule["measures"]]
-    edition = _save(folder, data)
+    edition = save_edition(folder, data)
     result = jrp("--rulesets-dir", folder, "rulesets", "test")
     assert result.exit_code == 1
     assert (f"RENAMED {edition}:") in result.stdout

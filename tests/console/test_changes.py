@@ -13,6 +13,7 @@ import yaml
 from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.api.conftest import DEBTOR, Api
 from tests.console.conftest import open_console, screenshots
+from tests.publishing import publish_on_file
 
 WIDENED = "gp-supplier-disqualified"
 
@@ -27,6 +28,7 @@ def edited(make_fresh_api: Callable[..., Api], tmp_path: Path) -> Api:
     measure = next(m for m in data["measures"] if m["id"] == WIDENED)
     measure["scenarios"] = [*measure["scenarios"], "honours"]
     (folder / "CN" / "cn-basic-list" / "2026.1.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    publish_on_file(folder / "CN" / "cn-basic-list" / "2026.1.yaml")
     return make_fresh_api(folder)
 
 
