@@ -90,7 +90,20 @@ def test_a_candidate_the_diff_rejects_is_refused_by_the_console_and_the_api_alik
     page = console.client.post("/console/impact", data={"csrf": console.csrf(), "candidate_yaml": candidate,
                                                         "as_of": screenshots.AS_OF})
     refused = "against cn-basic-list@2024.3: gp-ban-supplier roles widened: supplier → any role without a new legal basis"
-    assert page.status_code == 422 and refused in html.unescape(page.text)
+    text = html.unescape(page.text)
+    assert page.status_code == 422 and refused not in text  # not in English on a Chinese page
+    assert "候选版本 YAML：与 cn-basic-list@2024.3 相比，gp-ban-supplier 适用角色加重：供应商 → 任意角色（未新增法律依据" in text
     answer = api.client.post("/v1/rulesets/impact", json={"candidate_yaml": candidate, "as_of": screenshots.AS_OF},
                              headers=api.headers("maintainer"))
     assert answer.status_code == 422 and refused in answer.json()["errors"][0]["message"]
+
+
+def test_a_candidate_that_does_not_validate_is_refused_in_chinese_on_a_chinese_page(api: Api) -> None:
+    data = yaml.safe_load(screenshots.candidate_yaml())
+    next(m for m in data["measures"] if m["id"] == "gp-ban-supplier")["category"] = 2  # a ban as a management measure
+    console = open_console(api, "maintainer")
+    form = {"csrf": console.csrf(), "candidate_yaml": yaml.safe_dump(data, allow_unicode=True), "as_of": screenshots.AS_OF}
+    text = html.unescape(console.client.post("/console/impact", data=form).text)
+    assert "候选版本 YAML：第 " in text and " 行：措施类别与其效果不符（原文：measure gp-ban-supplier declares category 2" in text
+    english = html.unescape(console.client.post("/console/impact?lang=en", data=form).text)
+    assert "Candidate YAML: line " in english and ": the category does not fit the effect (measure gp-ban-supplier" in english
