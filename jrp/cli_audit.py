@@ -146,7 +146,7 @@ def _approval_text(approval: Approval) -> str:
     record, entry = approval.publication.publication, approval.publication.entry
     who = (f"approved by {record.approved_by} on {record.approved_on}, adopted by {record.adopted_by.doc_no} of "
            f"{record.adopted_by.date}, drafted by {record.drafted_by}" if record.adopted_by and record.approved_by
-           else f"approved before approvals were on record ({record.migration.en if record.migration else ''})")
+           else "approved before approvals were on record (its migration record says why)")
     when = ("logged before the decision" if approval.logged_before else
             "logged after the decision (carried onto the log)")
     proof = f"NOT PROVEN: {approval.problem}" if approval.problem else "inclusion proven"

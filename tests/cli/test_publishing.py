@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from jrp.rulesets.library import Library
 from jrp.rulesets.publications import PUBLICATIONS_FILE
 from jrp.runtime import Runtime
 from jrp.settings import Settings
@@ -114,3 +115,13 @@ def test_a_published_edition_is_not_published_again(jrp: Run, folder: Path, agai
     assert result.exit_code == 1
     assert "nantong-silent-check@2027.1 is published already" in result.stdout
     assert ("with other content: a published edition is never edited" in result.stdout) == (again == "an edited one")
+
+
+def test_the_demo_logs_the_bundled_editions_publications_once(jrp: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("jrp.serving.run", lambda *args, **kwargs: None)
+    on_file = len(Library.load().records)
+    first, second = (" ".join(jrp("demo", "--subjects", "2").stdout.split()) for _ in range(2))
+    assert f"{on_file} ruleset publications recorded in the log" in first
+    assert ", 0 ruleset publications recorded in the log" in second
+    _settle()
+    assert f"ok: 0 decisions and {on_file} ruleset publications" in jrp("audit", "verify").stdout
