@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, Engine, Integer, MetaData, String, Table, insert, select
 
-from jrp.adapters.decision_log import PAGE, decisions_t
+from jrp.adapters.log.entries import PAGE, decisions_t
 
 metadata = MetaData()
 feedback_t = Table(

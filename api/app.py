@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from jrp.adapters.checkpointer import Checkpointer
+from jrp.adapters.store.checkpointer import Checkpointer
 from jrp.api import console, errors, gc_policy, openapi
 from jrp.api.metrics import Metrics
 from jrp.api.request_guard import RequestGuard

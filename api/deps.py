@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from jrp.access import Action, ApiKey, Role
-from jrp.adapters.api_keys import KeyRefused
+from jrp.adapters.access.api_keys import KeyRefused
 from jrp.api.errors import Forbidden, InvalidField, NotAuthenticated
 from jrp.api.metrics import Metrics
 from jrp.runtime import Runtime

@@ -14,13 +14,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from jrp.adapters.bundle_store import StoredBundleMismatch
-from jrp.adapters.dbapi import StoreDisconnected
-from jrp.adapters.fact_snapshots import SnapshotMismatch
-from jrp.adapters.identity import InvalidIdentifier
-from jrp.adapters.log_tree import NotYetIntegrated, TreeInconsistent
+from jrp.adapters.facts.identity import InvalidIdentifier
+from jrp.adapters.log.bundle_store import StoredBundleMismatch
+from jrp.adapters.log.crypto.personal_data import PersonalDataUnavailable
+from jrp.adapters.log.fact_snapshots import SnapshotMismatch
+from jrp.adapters.log.tree import NotYetIntegrated, TreeInconsistent
+from jrp.adapters.store.dbapi import StoreDisconnected
 from jrp.api.schemas import ErrorItemV1, ErrorV1
-from jrp.audit.personal_data import PersonalDataUnavailable
 from jrp.rulesets.library import NoRulesInForce
 from jrp.service import IncompleteRules, RulesUnavailable, TokenAhead, UnknownDecision
 

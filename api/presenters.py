@@ -18,9 +18,11 @@ import orjson
 from pydantic import TypeAdapter
 
 from jrp.access import ApiKey
-from jrp.adapters.decision_log import StoredDecision
-from jrp.adapters.identity import mask_resident_id, subject_type_of
-from jrp.adapters.log_tree import InclusionProof
+from jrp.adapters.facts.identity import mask_resident_id, subject_type_of
+from jrp.adapters.log.crypto import personal_data
+from jrp.adapters.log.crypto.signing import Checkpoint
+from jrp.adapters.log.entries import StoredDecision
+from jrp.adapters.log.tree import InclusionProof
 from jrp.api.schemas import (
     BundleV1,
     CheckedSubjectV1,
@@ -40,8 +42,6 @@ from jrp.api.schemas import (
     SubjectV1,
     SupervisionV1,
 )
-from jrp.audit import personal_data
-from jrp.audit.signing import Checkpoint
 from jrp.engine.facts import Application
 from jrp.engine.types import MatchedMeasure, Via
 from jrp.measures_catalog.catalog import CatalogEntry

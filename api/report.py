@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from jrp.adapters.identity import mask_resident_id
+from jrp.adapters.facts.identity import mask_resident_id
 from jrp.api.console.i18n import HTML_LANG, Translator
 from jrp.api.console.values import Values
 from jrp.engine.types import Outcome

@@ -11,7 +11,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from jrp.adapters.publication_log import logged_publications
+from jrp.adapters.log.publications import logged_publications
 from jrp.api.errors import InvalidField, NotFound
 from jrp.api.schemas import FieldChangeV1, RulesetChangeV1, RulesetDiffV1, RulesetSummaryV1, RulesetVersionV1
 from jrp.bulk.runners import InProcessRunner

@@ -22,10 +22,10 @@ from pydantic import (
     field_validator,
 )
 
-from jrp.adapters.change_feed import TOKEN_PATTERN
+from jrp.adapters.facts.change_feed import TOKEN_PATTERN
+from jrp.adapters.facts.identity import InvalidIdentifier, validate_subject_id
+from jrp.adapters.facts.iso_dates import IsoDate
 from jrp.adapters.feedback import FeedbackAction
-from jrp.adapters.identity import InvalidIdentifier, validate_subject_id
-from jrp.adapters.iso_dates import IsoDate
 from jrp.vocabulary.records import Severity
 from jrp.vocabulary.scenarios import Scenario, ScenarioRole
 from jrp.vocabulary.scope import INDUSTRY_CODE, Consumption, ProjectType
@@ -130,7 +130,7 @@ class ReplayRequestV1(Request):
 
 class EventsRequestV1(Request):
     events: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH,
-                                         description="events in the format of adapters/EVENTS.md")
+                                         description="events in the format of adapters/facts/EVENTS.md")
 
 
 class ImpactRequestV1(Request):

@@ -16,12 +16,12 @@ import sys
 import time
 from pathlib import Path
 
-from jrp.adapters.demo import write_jsonl
+from jrp.adapters.facts.demo import write_jsonl
 
 IMPORT = """
 import sys, time
-from jrp.adapters.database import make_engine, upgrade_database
-from jrp.adapters.importers import import_file
+from jrp.adapters.facts.importers import import_file
+from jrp.adapters.store.database import make_engine, upgrade_database
 url = "sqlite:///" + sys.argv[1]
 upgrade_database(url)
 engine = make_engine(url)

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from seeded import add_store_options, store_from  # noqa: E402
 
-from jrp.adapters.facts_source import FactsStore  # noqa: E402
+from jrp.adapters.facts.source import FactsStore  # noqa: E402
 from jrp.runtime import Runtime  # noqa: E402
 from jrp.service import Caller, CheckRequest, SubjectRef, log_entry  # noqa: E402
 from jrp.settings import Settings  # noqa: E402

@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from profile_check import check_scope, request  # noqa: E402
 
 from jrp.access import Role  # noqa: E402
-from jrp.adapters.demo import DEMO_SUBJECTS, fixed_events  # noqa: E402
-from jrp.adapters.ingest import ingest  # noqa: E402
+from jrp.adapters.facts.demo import DEMO_SUBJECTS, fixed_events  # noqa: E402
+from jrp.adapters.facts.ingest import ingest  # noqa: E402
 from jrp.api.app import create_app  # noqa: E402
 from jrp.api.request_log import RequestLog  # noqa: E402
 from jrp.demo_vocabulary import vocabulary_of  # noqa: E402

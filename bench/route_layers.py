@@ -48,8 +48,8 @@ from starlette.requests import Request  # noqa: E402
 from starlette.routing import Match  # noqa: E402
 
 from jrp.access import Role  # noqa: E402
-from jrp.adapters.demo import DEMO_SUBJECTS, fixed_events  # noqa: E402
-from jrp.adapters.ingest import ingest  # noqa: E402
+from jrp.adapters.facts.demo import DEMO_SUBJECTS, fixed_events  # noqa: E402
+from jrp.adapters.facts.ingest import ingest  # noqa: E402
 from jrp.api import routes as route_modules  # noqa: E402
 from jrp.api.app import create_app  # noqa: E402
 from jrp.api.deps import Checker, authenticate, scoped_jurisdiction  # noqa: E402

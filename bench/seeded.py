@@ -20,10 +20,10 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import func, select
 
-from jrp.adapters.database import make_engine, upgrade_database
-from jrp.adapters.demo import DEMO_SUBJECTS, write_jsonl
-from jrp.adapters.importers import import_file
-from jrp.adapters.orm import SubjectRow
+from jrp.adapters.facts.demo import DEMO_SUBJECTS, write_jsonl
+from jrp.adapters.facts.importers import import_file
+from jrp.adapters.facts.orm import SubjectRow
+from jrp.adapters.store.database import make_engine, upgrade_database
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_DIR = Path("/tmp/jrp-bench")

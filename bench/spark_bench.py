@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from seeded import seeded_store  # noqa: E402
 
-from jrp.adapters.database import make_engine, upgrade_database  # noqa: E402
-from jrp.adapters.facts_source import FactsStore  # noqa: E402
+from jrp.adapters.facts.source import FactsStore  # noqa: E402
 from jrp.adapters.screenings import ScreeningStore  # noqa: E402
+from jrp.adapters.store.database import make_engine, upgrade_database  # noqa: E402
 from jrp.bulk.export import export_facts  # noqa: E402
 from jrp.bulk.runners import InProcessRunner  # noqa: E402
 from jrp.bulk.screening import ScreeningKey, ScreeningReport, screen  # noqa: E402

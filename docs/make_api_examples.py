@@ -16,8 +16,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from jrp.access import Role
-from jrp.adapters.demo import DEMO_SUBJECTS, generate
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.demo import DEMO_SUBJECTS, generate
+from jrp.adapters.facts.ingest import ingest
 from jrp.api.app import create_app
 from jrp.api.openapi import EXAMPLES
 from jrp.demo_vocabulary import vocabulary_of

@@ -29,12 +29,12 @@ import yaml
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from jrp.access import Role
-from jrp.adapters.demo import DEMO_SUBJECTS, fixed_events
-from jrp.adapters.identity import subject_type_of
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.demo import DEMO_SUBJECTS, fixed_events
+from jrp.adapters.facts.identity import subject_type_of
+from jrp.adapters.facts.ingest import ingest
 from jrp.api.app import create_app
 from jrp.demo_vocabulary import vocabulary_of
-from jrp.rulesets.library import BUNDLED_RULESETS
+from jrp.rulesets.library import BUNDLED_RULESETS, Library
 from jrp.runtime import Runtime
 from jrp.service import CheckRequest, SubjectRef
 from jrp.settings import Settings
@@ -66,7 +66,8 @@ class LiveConsole:
 
 def candidate_yaml() -> str:
     """A candidate 2026.1 edition of the national basic list that no longer bars judgment debtors from procurement."""
-    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.3.yaml").read_text(encoding="utf-8"))
+    current = Library.load(BUNDLED_RULESETS).versions("cn-basic-list", live=True)[-1].path  # the edition in force
+    data = yaml.safe_load(current.read_text(encoding="utf-8"))
     data["ruleset"].update(version="2026.1", effective_from="2026-01-01")
     data["ruleset"].pop("replaces")
     data["rules"] = [rule for rule in data["rules"] if rule["id"] != "judgment-debtor-procurement"]

@@ -38,6 +38,20 @@ class CompileError(ValueError):
     """The bundle refers to something it does not define; ``jrp rulesets validate`` explains more."""
 
 
+@dataclass(frozen=True, slots=True)
+class BasisScope:
+    """For which records a citation of a measure's basis is shown: entries of ``lists`` on ``grounds`` (empty: any)."""
+
+    lists: frozenset[str] = frozenset()
+    grounds: frozenset[str] = frozenset()
+
+    def shown_for(self, lists: frozenset[str], grounds: frozenset[str] | None) -> bool:
+        """Whether the citation founds a measure triggered by entries of ``lists`` on ``grounds`` (None: a ground
+        not stated, so every ground's article is shown)."""
+        return (not self.lists or bool(self.lists & lists)) and (
+            not self.grounds or grounds is None or bool(self.grounds & grounds))
+
+
 @dataclass(frozen=True)
 class MeasureEntry:
     """A measure with the ruleset that defines it and its basis resolved to titles."""
@@ -48,19 +62,30 @@ class MeasureEntry:
     jurisdiction: str
     basis: tuple[Citation, ...]
     basis_instruments: tuple[Instrument, ...]
-    _on: dict[date, tuple[tuple[Citation, ...], tuple[str, ...]]] = field(default_factory=dict, compare=False)
+    basis_scopes: tuple[BasisScope, ...] = ()
+    _on: dict[tuple, tuple[tuple[Citation, ...], tuple[str, ...]]] = field(default_factory=dict, compare=False)
 
-    def basis_on(self, day: date) -> tuple[tuple[Citation, ...], tuple[str, ...]]:
-        """The basis as it stands on ``day`` and a warning per instrument not in force then (memoised)."""
-        found = self._on.get(day)
+    def basis_on(self, day: date, lists: frozenset[str] = frozenset(),
+                 grounds: frozenset[str] | None = None) -> tuple[tuple[Citation, ...], tuple[str, ...]]:
+        """The basis of a measure triggered by entries of ``lists`` on ``grounds`` as it stands on ``day``, and a
+        warning per instrument not in force then (memoised).
+
+        Only the citations of this case are shown: an article founding another ground or list (bidding-law art. 54
+        beside a record listed under art. 53) is left out; if the scopes would leave nothing, all are shown.
+        """
+        key = (day, lists, grounds)
+        found = self._on.get(key)
         if found is None:
-            in_force = [instrument_in_force(i, day) for i in self.basis_instruments]
+            scopes = self.basis_scopes or (BasisScope(),) * len(self.basis)
+            chosen = [i for i, scope in enumerate(scopes) if scope.shown_for(lists, grounds)] or range(len(self.basis))
+            cited = [(self.basis[i], self.basis_instruments[i]) for i in chosen]
+            in_force = [instrument_in_force(instrument, day) for _, instrument in cited]
             found = (
-                tuple(c if ok else replace(c, in_force=False) for c, ok in zip(self.basis, in_force)),
-                tuple(f"{i.title} is not in force on {day} ({i.status.value})"
-                      for i, ok in zip(self.basis_instruments, in_force) if not ok),
+                tuple(c if ok else replace(c, in_force=False) for (c, _), ok in zip(cited, in_force)),
+                tuple(dict.fromkeys(f"{i.title} is not in force on {day} ({i.status.value})"
+                                    for (_, i), ok in zip(cited, in_force) if not ok)),
             )
-            self._on[day] = found
+            self._on[key] = found
         return found
 
 
@@ -77,12 +102,15 @@ class CompiledBundle:
     list_basis: dict[str, tuple[Citation, ...]] = field(default_factory=dict)
     grading: dict[str, GradingScheme] = field(default_factory=dict)
     supervision_classes: dict[str, SupervisionClass] = field(default_factory=dict)
+    list_from: dict[str, date] = field(default_factory=dict)  # the day the ruleset defining each list takes effect
+    list_jurisdiction: dict[str, str] = field(default_factory=dict)  # the level whose ruleset defines each list
     publication_periods: PublicationPeriods | None = None
     periods_since: date | None = None  # effective_from of the edition whose periods these are
     repair_routes: dict[str, tuple[RepairRoute, tuple[Citation, ...]]] = field(default_factory=dict)  # list id or PENALTIES
     cross_region: dict[tuple[str, str], CrossRegionMapping] = field(default_factory=dict)
     objections_suspend: bool = False
     repeat_windows: tuple[str, ...] = ()  # sorted, so evidence comes out in a stable order
+    look_back_windows: tuple[str, ...] = ()  # the ``within`` of penalty triggers
     points_windows: tuple[tuple[str, str], ...] = ()
     kept_windows: tuple[str, ...] = ()
 
@@ -121,22 +149,33 @@ def _collect_measures(bundle: Bundle, out: CompiledBundle) -> None:
     for ruleset in bundle.rulesets:
         header = ruleset.ruleset
         for measure in ruleset.measures:
+            distinct = _distinct(measure, instruments)
             out.measures[measure.id] = MeasureEntry(
                 measure=measure,
                 ruleset_id=header.id,
                 ruleset_version=header.version,
                 jurisdiction=header.jurisdiction,
-                basis=tuple(resolved for resolved, _ in _distinct(measure, instruments)),
-                basis_instruments=tuple(instrument for _, instrument in _distinct(measure, instruments)),
+                basis=tuple(resolved for resolved, _, _ in distinct),
+                basis_instruments=tuple(instrument for _, instrument, _ in distinct),
+                basis_scopes=tuple(scope for _, _, scope in distinct),
             )
 
 
-def _distinct(measure: Measure, instruments: dict[str, Instrument]) -> list[tuple[Citation, Instrument]]:
-    """The measure's basis resolved, each (instrument, article) once: two quotes of one article cite it once."""
-    seen: dict[tuple[str, str], tuple[Citation, Instrument]] = {}
+def _distinct(measure: Measure, instruments: dict[str, Instrument]) -> list[tuple[Citation, Instrument, BasisScope]]:
+    """The measure's basis resolved, each (instrument, article) once: two quotes of one article cite it once (their
+    scopes joined: a citation shown for any of them is shown)."""
+    seen: dict[tuple[str, str], tuple[Citation, Instrument, BasisScope]] = {}
     for citation in measure.basis:
         resolved = cite(citation, instruments)
-        seen.setdefault((resolved.instrument_id, resolved.article), (resolved, instruments[citation.instrument]))
+        scope = BasisScope(frozenset(citation.lists), frozenset(citation.grounds))
+        key = (resolved.instrument_id, resolved.article)
+        if key in seen:
+            first = seen[key][2]
+            scope = BasisScope(first.lists | scope.lists if first.lists and scope.lists else frozenset(),
+                               first.grounds | scope.grounds if first.grounds and scope.grounds else frozenset())
+            seen[key] = (*seen[key][:2], scope)
+        else:
+            seen[key] = (resolved, instruments[citation.instrument], scope)
     return list(seen.values())
 
 
@@ -145,6 +184,8 @@ def _collect_lists(bundle: Bundle, out: CompiledBundle) -> None:
     for ruleset in bundle.rulesets:
         for item in ruleset.lists:
             out.lists[item.id] = item
+            out.list_from[item.id] = ruleset.ruleset.effective_from
+            out.list_jurisdiction[item.id] = ruleset.ruleset.jurisdiction
             out.list_basis[item.id] = tuple(cite(c, instruments) for c in item.basis)
             if item.repair is not None:
                 out.repair_routes[item.id] = (item.repair, tuple(cite(c, instruments) for c in item.repair.basis))
@@ -177,9 +218,11 @@ def _trigger_fields(rule: Rule, lists: dict[str, CreditList]) -> dict:
         narrowed = declared if rule.extends_to is None else frozenset(r.value for r in rule.extends_to) & declared
         fields.update(keys=frozenset({when.list}), extends_to=narrowed)
     elif kind is Trigger.penalty:
-        fields.update(keys=frozenset(when.penalty.domains), min_severity=int(when.penalty.min_severity),
+        within = when.penalty.within
+        fields.update(keys=frozenset(when.penalty.domains),
+                      min_severity=0 if within else int(when.penalty.min_severity),
                       sanctions=frozenset(s.value for s in when.penalty.sanctions),
-                      fine_at_least=when.penalty.fine_at_least)
+                      fine_at_least=when.penalty.fine_at_least, window=str(within) if within else "")
     elif kind is Trigger.repeated_penalties:
         spec = when.repeated_penalties
         fields.update(keys=frozenset(spec.domains), min_severity=int(spec.min_severity),
@@ -209,6 +252,12 @@ def _flatten(ruleset: Ruleset, out: CompiledBundle) -> list[CompiledRule]:
     flattened = []
     for rule in ruleset.rules:
         fields = _trigger_fields(rule, out.lists)
+        persons = rule.persons
+        if persons is not None:
+            roles = frozenset(r.value for r in persons.roles)
+            fields.update(extends_to=fields["extends_to"] | roles, persons_only=persons.only)
+            if persons.pending is not None:
+                fields.update(pending_roles=roles, persons_pending=f"{persons.pending.en} ({persons.pending.zh})")
         for measure_id in rule.measures:
             measure = out.measures[measure_id].measure
             scenarios = {s.value for s in measure.scenarios}
@@ -225,6 +274,7 @@ def _flatten(ruleset: Ruleset, out: CompiledBundle) -> list[CompiledRule]:
                     ruleset_id=header.id,
                     ruleset_version=header.version,
                     jurisdiction=header.jurisdiction,
+                    in_force_from=header.effective_from,
                     **{**fields, "min_severity": max(fields["min_severity"], _measure_floor(measure, fields))},
                 )
             )
@@ -240,7 +290,10 @@ def _roles(rule: Rule, measure: Measure) -> frozenset[str]:
 
 
 def _measure_floor(measure: Measure, fields: dict) -> int:
-    """A measure's minimum severity applies to dishonesty evidence, not to grades or scores."""
+    """A measure's minimum severity applies to dishonesty evidence, not to grades or scores, nor to penalties read
+    by a basis's own look-back (its test is the penalty's type, not its class)."""
+    if fields["trigger"] is Trigger.penalty and fields["window"]:
+        return 0
     if fields["trigger"] in (Trigger.list, Trigger.penalty, Trigger.repeated_penalties, Trigger.commitment_breach):
         return 0 if measure.kind is MeasureKind.incentive else int(measure.min_severity)
     return 0
@@ -248,6 +301,7 @@ def _measure_floor(measure: Measure, fields: dict) -> int:
 
 def _index_windows(bundle: Bundle, out: CompiledBundle) -> None:
     out.repeat_windows = tuple(sorted({r.window for r in out.rules if r.trigger is Trigger.repeated_penalties}))
+    out.look_back_windows = tuple(sorted({r.window for r in out.rules if r.trigger is Trigger.penalty and r.window}))
     out.points_windows = tuple(sorted({(next(iter(r.keys)), r.window) for r in out.rules if r.trigger is Trigger.points}))
     out.kept_windows = tuple(sorted({r.window for r in out.rules if r.trigger is Trigger.commitments_kept}))
 

@@ -14,6 +14,7 @@ from jrp.engine.supervision import supervision_of
 from jrp.engine.types import (
     OUTCOME_STRENGTH,
     Decision,
+    Doubt,
     Evidence,
     Exclusion,
     ExclusionReason,
@@ -22,8 +23,11 @@ from jrp.engine.types import (
     Outcome,
     Proportionality,
     RepairOption,
+    ReviewReason,
+    Trigger,
     Via,
 )
+from jrp.vocabulary.jurisdictions import chain_of
 from jrp.vocabulary.measures import Effect, MeasureKind
 from jrp.vocabulary.periods import shift
 from jrp.vocabulary.records import Severity
@@ -68,10 +72,11 @@ def decide(
         entry = bundle.measures[measure_id]
         matched = _matched(entry, group, context, bundle, via_subject, via_role)
         if group[0][0].rule.incentive:
-            if evidence.serious_in_force:
+            withheld_by = evidence.serious_from.intersection(chain_of(entry.jurisdiction))
+            if withheld_by:
                 excluded.append(Exclusion(ExclusionReason.incentive_withheld,
-                                          "no incentive while a serious-dishonesty record is in force",
-                                          measure_id=measure_id))
+                                          "no incentive while a serious-dishonesty record is in force (a record of "
+                                          f"{', '.join(sorted(withheld_by))})", measure_id=measure_id))
             else:
                 incentives.append(matched)
         else:
@@ -99,13 +104,13 @@ def _matched(
     measure = entry.measure
     certain = [firing for firing, verdict in group if not verdict.doubts]
     firings = certain or [firing for firing, _ in group]
-    doubts = () if certain else tuple(dict.fromkeys(d for _, verdict in group for d in verdict.doubts))
+    doubts = () if certain else _open_questions([verdict for _, verdict in group])
     records: dict[str, Record] = {}
     for firing in firings:
         for record in firing.evidence.records:
             records.setdefault(record.record_id, record)
     strongest = max((f.evidence for f in firings), key=lambda ev: (ev.severity, ev.value, ev.evidence_id))
-    legal_basis, warnings = entry.basis_on(context.as_of)
+    legal_basis, warnings = entry.basis_on(context.as_of, *_triggering_lists(firings))
     trace = _trace(entry, strongest)
     return MatchedMeasure(
         measure_id=measure.id,
@@ -131,6 +136,21 @@ def _matched(
         review_reasons=doubts,
         repair=() if measure.kind is MeasureKind.incentive else _repair(firings, bundle),
     )
+
+
+def _open_questions(verdicts: list[Verdict]) -> tuple[Doubt, ...]:
+    """What would settle a measure no firing applies: the doubts of each firing, except a firing that only adds doubts
+    to another's (the court's order a second rule asks about is moot where the order itself fired the measure)."""
+    sets = [frozenset(v.doubts) for v in verdicts]
+    return tuple(dict.fromkeys(d for v, own in zip(verdicts, sets) if not any(other < own for other in sets)
+                               for d in v.doubts))
+
+
+def _triggering_lists(firings: list[Firing]) -> tuple[frozenset[str], frozenset[str] | None]:
+    """The lists whose entries triggered a measure, and their grounds (None: some entry does not state its ground)."""
+    lists = frozenset(f.evidence.key for f in firings if f.evidence.trigger is Trigger.list)
+    grounds = [record.ground for f in firings if f.evidence.trigger is Trigger.list for record in f.evidence.records]
+    return lists, None if None in grounds else frozenset(grounds)  # type: ignore[arg-type]
 
 
 def _roles(firings: list[Firing]) -> tuple[str, ...]:
@@ -174,9 +194,14 @@ def _trace(entry: MeasureEntry, evidence: Evidence) -> Proportionality:
         effect=measure.effect.value,
         intensity=measure.intensity,
         min_severity=measure.min_severity.name if measure.kind.value == "penalty" else None,
-        severity=Severity(evidence.severity).name if evidence.severity else None,
+        severity=Severity(evidence.severity).name if evidence.severity and not _class_unknown(evidence) else None,
         domain=record.domain if record is not None and record.domain else None,
         impact=record.impact.value if record is not None and record.impact else None,
         value=evidence.value or None,
         grade=evidence.grade or None,
     )
+
+
+def _class_unknown(evidence: Evidence) -> bool:
+    """A penalty matched at the highest class because nobody states its class: its trace shows no severity."""
+    return any(d.reason is ReviewReason.severity_not_stated for d in evidence.doubts)

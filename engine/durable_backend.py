@@ -73,7 +73,7 @@ def condition(rule: CompiledRule) -> dict:
     terms.append(_any_of("scenario", rule.scenarios))
     if rule.roles:
         terms.append(_any_of("role", ("", *rule.roles)))  # "" = no role named: any role
-    terms.append(_any_of("via_role", ("", *rule.extends_to)))
+    terms.append(_any_of("via_role", rule.extends_to if rule.persons_only else ("", *rule.extends_to)))
     return {"$and": terms}
 
 

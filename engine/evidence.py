@@ -15,7 +15,13 @@ from datetime import date
 
 from jrp.engine.compile import CompiledBundle
 from jrp.engine.facts import CheckContext, Record, RelatedParty, SubjectFacts
-from jrp.engine.periods_of_records import Window, effective_severity, listing_window, publication
+from jrp.engine.periods_of_records import (
+    Window,
+    effective_severity,
+    listing_window,
+    longest_publication,
+    publication,
+)
 from jrp.engine.types import Doubt, Evidence, Exclusion, ExclusionReason, ReviewReason, Trigger
 from jrp.vocabulary.jurisdictions import chain_of
 from jrp.vocabulary.measures import ListKind
@@ -41,14 +47,22 @@ AGGREGATED = frozenset({RecordType.evaluation, RecordType.score, RecordType.poin
 DISHONESTY_TYPES = frozenset({RecordType.list_entry, RecordType.penalty, RecordType.commitment, RecordType.points})
 
 
+NATIONAL = "CN"
+"""The level whose rules class penalties (the credit-repair editions): a serious penalty weighs at every level."""
+
+
 @dataclass
 class EvidenceSet:
-    """The evidence of one check, and the records left out with their reasons."""
+    """The evidence of one check, and the records left out with their reasons.
+
+    ``serious_from``: the levels (jurisdictions) whose rules put a serious record in force — a serious-dishonesty
+    list of Jiangsu's own construct weighs on Jiangsu's incentives, never on what a national rule grants.
+    """
 
     explain: bool = False
     items: list[Evidence] = field(default_factory=list)
     excluded: list[Exclusion] = field(default_factory=list)
-    serious_in_force: bool = False
+    serious_from: set[str] = field(default_factory=set)
 
     def exclude(self, record: Record, reason: ExclusionReason, detail: str, *args: object) -> None:
         """Note why ``record`` was left out; kept (and ``detail`` formatted with ``args``) only when explaining."""
@@ -69,6 +83,8 @@ def build_evidence(
         window = _in_force_until(record, context, bundle, out, adult_from)
         if window is not None:
             _record_evidence(record, window, context, bundle, out, penalties)
+        if record.record_type is RecordType.penalty and bundle.look_back_windows:
+            _look_back_evidence(record, context, bundle, out, adult_from)
     _aggregate(facts, context, bundle, out, penalties)
     for related in facts.related:
         _related_evidence(facts.subject.subject_id, related, context, bundle, out)
@@ -91,11 +107,7 @@ def _in_force_until(
     if ended is not None and (ended_on is None or ended_on <= as_of):
         out.exclude(record, ended, "{}, effective {}", record.status.value, ended_on or "immediately")
         return None
-    if (
-        bundle.objections_suspend
-        and record.objection is ObjectionState.open
-        and (record.objection_date is None or record.objection_date <= as_of)
-    ):
+    if _suspended(record, as_of, bundle):
         out.exclude(record, ExclusionReason.suspended_objection, "suspended while the objection is examined")
         return None
     window = _nominal_window(record, bundle, out)
@@ -108,6 +120,12 @@ def _in_force_until(
         out.exclude(record, ExclusionReason.expired, "in force until {}", window.until)
         return None
     return window
+
+
+def _suspended(record: Record, as_of: date, bundle: CompiledBundle) -> bool:
+    """Whether an open objection suspends ``record`` on ``as_of`` (where the rules say objections suspend)."""
+    return bundle.objections_suspend and record.objection is ObjectionState.open and (
+        record.objection_date is None or record.objection_date <= as_of)
 
 
 def _status_effective(record: Record, bundle: CompiledBundle) -> date | None:
@@ -134,10 +152,14 @@ def _nominal_window(record: Record, bundle: CompiledBundle, out: EvidenceSet) ->
 
 
 def _publication_window(record: Record, bundle: CompiledBundle, out: EvidenceSet) -> Window | None:
-    """Penalties apply while published: exemptions first, then the governing edition's maximum period."""
+    """Penalties apply while published: exemptions first, then the governing edition's maximum period.
+
+    A penalty whose class nobody states is not exempt as minor: it may be published as long as the longest
+    class allows (and answers review meanwhile, ``severity_not_stated``).
+    """
     periods = bundle.publication_periods
     severity = effective_severity(record, periods)
-    if record.procedure is Procedure.simple or severity in (None, Severity.minor):
+    if record.procedure is Procedure.simple or severity is Severity.minor:
         out.exclude(record, ExclusionReason.exempt_minor, "minor or simple-procedure penalty: not published, triggers nothing")
         return None
     if record.first_violation and record.corrected_in_time:
@@ -147,14 +169,57 @@ def _publication_window(record: Record, bundle: CompiledBundle, out: EvidenceSet
         return None
     if periods is None:
         return Window(record.end)
+    if severity is None:
+        return Window(longest_publication(record, periods, bundle.periods_since))
     return Window(publication(record, periods, bundle.periods_since).until)
 
 
 def _period_doubt(window: Window, as_of: date) -> tuple[Doubt, ...]:
     if window.certain_until is not None and window.certain_until <= as_of:
-        return (Doubt(ReviewReason.period_open, f"{window.why_open}: in force for certain until "
-                                               f"{window.certain_until}, possibly until {window.until or 'removed'}"),)
+        reason = ReviewReason.end_beyond_maximum if window.beyond_maximum else ReviewReason.period_open
+        return (Doubt(reason, f"{window.why_open}: in force for certain until {window.certain_until}, possibly until "
+                              f"{window.until or 'removed'}"),)
     return ()
+
+
+def _rules_ahead(list_id: str, as_of: date, bundle: CompiledBundle) -> tuple[Doubt, ...]:
+    """A doubt where the rules defining ``list_id`` take effect after ``as_of`` (a date before jrp's first edition of
+    a list is not "no list": the law behind it may already have applied)."""
+    since = bundle.list_from.get(list_id)
+    if since is None or since <= as_of:
+        return ()
+    return (Doubt(ReviewReason.rules_not_in_force,
+                  f"jrp's rules for list {list_id} take effect on {since}; on {as_of} the law behind the list may "
+                  "already have applied: a person decides"),)
+
+
+def _look_back_evidence(
+    record: Record, context: CheckContext, bundle: CompiledBundle, out: EvidenceSet, adult_from: date | None
+) -> None:
+    """A penalty as a basis with its own look-back reads it (政府采购法 art. 22(1)(5): 前三年内…重大违法记录): decided
+    within the period, whatever its class or publication; never a revoked decision, an exemption or a simple-procedure
+    penalty (a warning or a small fine, 行政处罚法 art. 51). Whether a repair ends it within the period no text in
+    hand says: review.
+    """
+    as_of = context.as_of
+    exempt = record.procedure is Procedure.simple or (record.first_violation and record.corrected_in_time)
+    if record.start > as_of or exempt or (adult_from is not None and record.start < adult_from):
+        return
+    if _suspended(record, as_of, bundle):
+        return
+    ended = record.status in ENDED_STATUS and (record.status_date is None or record.status_date <= as_of)
+    if ended and record.status is RecordStatus.revoked:
+        return
+    doubts = (Doubt(ReviewReason.repaired_within_look_back,
+                    f"the penalty was {record.status.value} on {record.status_date or 'an unstated date'}; no text in "
+                    "hand says whether that ends it within the basis's own look-back (order 36 art. 12(3): 法律、行政法规"
+                    "对相关信息公示期另有规定的，从其规定)"),) if ended else ()
+    for window in bundle.look_back_windows:
+        until = shift(record.start, window)
+        if until > as_of:
+            out.items.append(Evidence(f"{record.record_id}:within:{window}", Trigger.penalty, record.domain or "",
+                                      window=window, records=(record,), since=record.start, until=until,
+                                      disputed=record.objection is ObjectionState.open, doubts=doubts))
 
 
 def _record_evidence(
@@ -178,18 +243,25 @@ def _record_evidence(
         if record.severity is not None and list_kind is not ListKind.incentive:
             severity = max(severity, int(record.severity))
         if list_kind is ListKind.serious or (severity >= Severity.serious and list_kind is not ListKind.decision):
-            out.serious_in_force = True
+            out.serious_from.add(bundle.list_jurisdiction.get(list_id, NATIONAL))
         out.items.append(Evidence(record.record_id, Trigger.list, list_id, severity=severity,
                                   records=(record,), since=record.start, until=until, disputed=disputed,
-                                  doubts=doubts + _period_doubt(window, context.as_of)))
+                                  doubts=doubts + _rules_ahead(list_id, context.as_of, bundle)
+                                  + _period_doubt(window, context.as_of)))
     elif kind is RecordType.penalty:
         severity = effective_severity(record, bundle.publication_periods)
-        if severity is Severity.serious:
-            out.serious_in_force = True
+        doubts: tuple[Doubt, ...] = ()
+        if severity is None:
+            # Unknown is not minor: matched as the class that could apply most, and answered review.
+            doubts = (Doubt(ReviewReason.severity_not_stated,
+                            "the record states no class (轻微、一般、严重) and its penalty types imply none under the "
+                            "credit-repair edition in force: it may be minor and unpublished, or general or serious"),)
+        elif severity is Severity.serious:
+            out.serious_from.add(NATIONAL)
         penalties.append((record, until))
         out.items.append(Evidence(record.record_id, Trigger.penalty, record.domain or "",
-                                  severity=int(severity or 0), records=(record,), since=record.start,
-                                  until=until, disputed=disputed))
+                                  severity=int(severity or Severity.serious), records=(record,), since=record.start,
+                                  until=until, disputed=disputed, doubts=doubts))
     elif kind is RecordType.commitment and _breached_by(record, context.as_of):
         out.items.append(Evidence(record.record_id, Trigger.commitment_breach, record.matter or "",
                                   severity=int(Severity.general), records=(record,), since=record.commitment_date,
@@ -272,7 +344,7 @@ def _aggregate(
                                   records=(record,), since=record.start))
     if len(penalties) > 1:
         for window in bundle.repeat_windows:
-            _repeat_evidence(window, penalties, as_of, out)
+            _repeat_evidence(window, penalties, as_of, bundle, out)
     adult_from = add_years(facts.subject.birth_date, 18) if facts.subject.birth_date else None
     for scheme, window in bundle.points_windows if active[RecordType.points] else ():
         since = shift(as_of, window, -1)
@@ -302,22 +374,41 @@ def _ended(record: Record, as_of: date, bundle: CompiledBundle) -> bool:
     return ended_on is None or ended_on <= as_of
 
 
-def _repeat_evidence(window: str, penalties: list[tuple[Record, date | None]], as_of: date, out: EvidenceSet) -> None:
-    """Counts of penalties within ``window`` per domain (and across domains) per severity floor."""
+def _repeat_evidence(window: str, penalties: list[tuple[Record, date | None]], as_of: date, bundle: CompiledBundle,
+                     out: EvidenceSet) -> None:
+    """Counts of penalties within ``window`` per domain (and across domains) per severity floor.
+
+    A penalty whose class nobody states may reach any floor: it is counted in a second, doubtful tally
+    (``…:possible``), so that a count it alone completes answers review, never a certain measure.
+    """
     since = shift(as_of, window, -1)
-    recent = [record for record, _until in penalties if record.start > since]
-    groups: dict[tuple[str, int], list[Record]] = defaultdict(list)
-    for record in recent:
-        for floor in range(int(Severity.general), int(record.severity or 0) + 1):
-            groups[(record.domain or "", floor)].append(record)
-            groups[("*", floor)].append(record)
-    for (domain, floor), records in sorted(groups.items()):
-        if len(records) < 2:
+    certain: dict[tuple[str, int], list[Record]] = defaultdict(list)
+    possible: dict[tuple[str, int], list[Record]] = defaultdict(list)
+    for record, _until in penalties:
+        if record.start <= since:
             continue
-        out.items.append(Evidence(f"repeat:{domain}:{floor}:{window}", Trigger.repeated_penalties, domain,
-                                  severity=floor, value=float(len(records)), window=window,
-                                  records=tuple(records), since=max(r.start for r in records),
-                                  until=shift(min(r.start for r in records), window)))
+        severity = effective_severity(record, bundle.publication_periods)
+        for floor in range(int(Severity.general), int(severity or Severity.serious) + 1):
+            for domain in (record.domain or "", "*"):
+                possible[(domain, floor)].append(record)
+                if severity is not None:
+                    certain[(domain, floor)].append(record)
+    for (domain, floor), records in sorted(possible.items()):
+        known = certain.get((domain, floor), [])
+        if len(known) >= 2:
+            out.items.append(_repeat(f"repeat:{domain}:{floor}:{window}", domain, floor, window, known, ()))
+        if len(records) >= 2 and len(records) > len(known):
+            doubt = Doubt(ReviewReason.severity_not_stated, f"{len(records) - len(known)} of these {len(records)} "
+                                                            "penalties state no class: the count may be lower")
+            out.items.append(_repeat(f"repeat:{domain}:{floor}:{window}:possible", domain, floor, window, records,
+                                     (doubt,)))
+
+
+def _repeat(evidence_id: str, domain: str, floor: int, window: str, records: list[Record],
+            doubts: tuple[Doubt, ...]) -> Evidence:
+    return Evidence(evidence_id, Trigger.repeated_penalties, domain, severity=floor, value=float(len(records)),
+                    window=window, records=tuple(records), since=max(r.start for r in records),
+                    until=shift(min(r.start for r in records), window), doubts=doubts)
 
 
 def _related_evidence(
@@ -345,6 +436,7 @@ def _related_evidence(
         if local is None or bundle.lists[local[0]].kind is ListKind.incentive:
             continue
         list_id, doubts = local
+        doubts += _rules_ahead(list_id, as_of, bundle)
         if record.persons and subject_id not in record.persons:
             scratch.exclude(record, ExclusionReason.person_not_named,
                             "the decision names its persons, and {} is not among them", subject_id)

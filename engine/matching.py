@@ -16,7 +16,8 @@ def matches(rule: CompiledRule, evidence: Evidence, context: CheckContext) -> bo
     A check that names no role is asked about the subject in any role, so role-bound
     rules fire: a silent check must not let a listed debtor through for want of a role.
     Nor deny on a guess: where the scenario has roles the rule leaves out, its measure
-    answers ``review`` (``role_not_stated``, ``jrp.engine.scope``).
+    answers ``review`` (``role_not_stated``, ``jrp.engine.scope``). A rule for a listed unit's persons only
+    (``persons_only``) never fires on the unit's own record.
     """
     return (
         rule.trigger is evidence.trigger
@@ -27,5 +28,5 @@ def matches(rule: CompiledRule, evidence: Evidence, context: CheckContext) -> bo
         and rule.window == evidence.window
         and context.scenario in rule.scenarios
         and (not rule.roles or context.role is None or context.role in rule.roles)
-        and (not evidence.via_role or evidence.via_role in rule.extends_to)
+        and (evidence.via_role in rule.extends_to if evidence.via_role or rule.persons_only else True)
     )

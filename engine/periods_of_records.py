@@ -27,11 +27,16 @@ from jrp.vocabulary.records import Severity
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """When a record stops applying: ``until`` (None: open-ended), for certain only up to ``certain_until``."""
+    """When a record stops applying: ``until`` (None: open-ended), for certain only up to ``certain_until``.
+
+    ``beyond_maximum``: the open stretch is a stated end later than the basis allows — the decision and the
+    rules disagree, and a person must say which holds.
+    """
 
     until: date | None
     certain_until: date | None = None  # None: certain for the whole window
     why_open: str = ""
+    beyond_maximum: bool = False
 
 
 def _bounds(period: Duration | PeriodRange | None) -> tuple[Duration | None, Duration | None, bool]:
@@ -56,8 +61,13 @@ def listing_window(record: Record, credit_list: CreditList) -> Window:
         caps, label = [_cap(credit_list.listing_period, credit_list.longest)], "the list"
     if record.end is not None:
         cap = None if any(c is None for c in caps) else max(shift(record.start, c) for c in caps)
-        return Window(record.end if cap is None else min(record.end, cap))
-    bounds = [_bounds(p) for p in periods]
+        if cap is None or record.end <= cap:
+            return Window(record.end)
+        return Window(record.end, cap, f"the record states an end on {record.end}, later than the {cap} {label} "
+                                       "allows", beyond_maximum=True)
+    # Without a stated end, the entry holds for certain for the shortest period and possibly until the longest end
+    # a decision may set (an extension the court may order: SPC 2017 art. 2, 可以延长一至三年).
+    bounds = [(low, cap or high, is_open) for (low, high, is_open), cap in zip(map(_bounds, periods), caps)]
     finite = [(low, high) for low, high, is_open in bounds if not is_open]
     if not finite:
         return Window(None)
@@ -65,7 +75,7 @@ def listing_window(record: Record, credit_list: CreditList) -> Window:
     longest = None if len(finite) < len(bounds) else max(shift(record.start, high) for _, high in finite)
     if shortest == longest:
         return Window(longest)
-    return Window(longest, shortest, f"the record gives no end and {label} allows {_describe(periods)}")
+    return Window(longest, shortest, f"the record gives no end and {label} allows {_describe(periods, caps)}")
 
 
 def _cap(period: Duration | PeriodRange | None, longest: Duration | None) -> Duration | None:
@@ -75,11 +85,12 @@ def _cap(period: Duration | PeriodRange | None, longest: Duration | None) -> Dur
     return period.max if isinstance(period, PeriodRange) else None
 
 
-def _describe(periods: list) -> str:
+def _describe(periods: list, caps: list) -> str:
     parts = []
-    for period in periods:
+    for period, cap in zip(periods, caps):
         low, high, is_open = _bounds(period)
-        parts.append("no fixed term" if is_open else str(low) if low == high else f"{low} to {high}")
+        text = "no fixed term" if is_open else str(low) if low == high else f"{low} to {high}"
+        parts.append(text if is_open or cap in (None, high) else f"{text}, extendable to {cap}")
     return " or ".join(dict.fromkeys(parts))
 
 
@@ -100,7 +111,11 @@ class Publication:
 
 
 def effective_severity(record: Record, periods: PublicationPeriods | None) -> Severity | None:
-    """The record's own severity, else the one its penalty types imply (order 36 arts. 8–10; the longest wins)."""
+    """The record's own severity, else the one its penalty types imply (order 36 arts. 8–10; the longest wins).
+
+    None: nobody says — not the source, not the classification of the edition in force (which classes no criminal
+    penalty, no detention, no 没收违法所得, and fines only by each field's standard). Unknown is never minor.
+    """
     if record.severity is not None or periods is None or not record.sanctions:
         return record.severity
     implied = [level for level, sanctions in periods.classification.items()
@@ -117,12 +132,16 @@ def _under(record: Record, periods: SeverityPeriods, severity: Severity | None) 
         until = record.end  # a penalty with its own term stays published until it ends (order 36 art. 12)
     minimums = [p for p in (period.min, periods.domain_minimums.get(record.domain or "")) if p]
     earliest = max((shift(record.start, p) for p in minimums), default=record.start)
+    if record.end is not None:
+        earliest = max(earliest, record.end)  # 对附带期限的处罚，在相关期限届满前…不得提前终止公示 (order 36 art. 12(3))
     return period.published, until, earliest
 
 
-def publication(record: Record, periods: PublicationPeriods, since: date | None) -> Publication:
-    """The publication of ``record``: this edition's, or for an earlier decision the lighter of both."""
-    severity = effective_severity(record, periods)
+def publication(record: Record, periods: PublicationPeriods, since: date | None,
+                severity: Severity | None = None) -> Publication:
+    """The publication of ``record`` (as of ``severity`` if given, else its own): this edition's, or for an
+    earlier decision the lighter of both."""
+    severity = severity or effective_severity(record, periods)
     published, until, earliest = _under(record, periods, severity)
     earlier = periods.earlier
     if earlier is not None and since is not None and record.start < since:
@@ -131,3 +150,12 @@ def publication(record: Record, periods: PublicationPeriods, since: date | None)
         until = old_until if until is None else until if old_until is None else min(until, old_until)
         earliest = min(earliest, old_earliest)
     return Publication(severity, published, until, earliest)
+
+
+def longest_publication(record: Record, periods: PublicationPeriods, since: date | None) -> date | None:
+    """Until when a penalty of unknown class may be published: the longest of the classes that are (None: no end)."""
+    possible = (publication(record, periods, since, level) for level in (Severity.general, Severity.serious))
+    ends = [p.until for p in possible if p.published]
+    if not ends:
+        return record.start
+    return None if any(end is None for end in ends) else max(ends)  # type: ignore[type-var]

@@ -212,9 +212,20 @@ def _rectification(reach: Reach, _rule: CompiledRule, ctx: CheckContext) -> Reco
                       (ExclusionReason.rectified, "rectified in time, or the deadline has not passed"))
 
 
+def _rules_in_force(_reach: Reach, rule: CompiledRule, ctx: CheckContext) -> Verdict | None:
+    """A rule of an edition that takes effect after the check date (the first edition of a list jrp reads): the law
+    behind it may already have applied then, so the measure answers review, never allow nor deny."""
+    if rule.in_force_from is None or rule.in_force_from <= ctx.as_of:
+        return None
+    return Verdict((Doubt(ReviewReason.rules_not_in_force,
+                          f"jrp's rules for this measure ({rule.ruleset_id}@{rule.ruleset_version}) take effect on "
+                          f"{rule.in_force_from}; on {ctx.as_of} the law behind it may already have applied: a person "
+                          "decides"),))
+
+
 CONDITIONS: tuple[Condition, ...] = (
-    _role_named, _qualifying_penalty, _listed_on_ground, _same_matter, _same_industry, _project, _tender, _consumption,
-    _public_safety, _rectification,
+    _rules_in_force, _role_named, _qualifying_penalty, _listed_on_ground, _same_matter, _same_industry, _project,
+    _tender, _consumption, _public_safety, _rectification,
 )
 
 
@@ -239,6 +250,11 @@ def resolve(reach: Reach, rule: CompiledRule, evidence: Evidence, context: Check
     out when every record fails one. So a further record can only add reach, and ending one only take it away.
     """
     doubts: list[Doubt] = list(evidence.doubts)
+    if evidence.via_role in rule.pending_roles:
+        doubts.append(Doubt(ReviewReason.order_not_in_records,
+                            f"the basis binds the {evidence.via_role} of the listed unit once there is "
+                            f"{rule.persons_pending}; the records do not show it"))
+    said = {d.reason for d in evidence.doubts}
     tests: list[RecordTest] = []
     for condition in CONDITIONS:
         outcome = condition(reach, rule, context)
@@ -247,7 +263,7 @@ def resolve(reach: Reach, rule: CompiledRule, evidence: Evidence, context: Check
         elif outcome is not None:
             if outcome.excluded is not None:
                 return outcome
-            doubts.extend(outcome.doubts)
+            doubts.extend(d for d in outcome.doubts if d.reason not in said)
     if tests:
         verdicts = [_record_verdict(record, tests) for record in evidence.records]
         open_ = [v for v in verdicts if v.excluded is None]

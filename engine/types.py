@@ -61,6 +61,10 @@ class CompiledRule:
     sanctions: frozenset[str] = frozenset()
     fine_at_least: float | None = None
     grounds: frozenset[str] = frozenset()  # list entries of these legal grounds only
+    in_force_from: date | None = None  # the ruleset's effective_from: before it, the rule only asks for review
+    persons_only: bool = False  # reaches the listed unit's persons, never the unit itself
+    pending_roles: frozenset[str] = frozenset()  # related roles reached only once ``persons_pending`` is shown
+    persons_pending: str = ""  # what the facts must show first (the court's order), else review
 
 
 class ReviewReason(StrEnum):
@@ -80,6 +84,11 @@ class ReviewReason(StrEnum):
     role_not_stated = "role_not_stated"
     consumption_not_stated = "consumption_not_stated"
     public_safety_not_stated = "public_safety_not_stated"
+    severity_not_stated = "severity_not_stated"  # the class of a penalty: stated by no one, implied by no type
+    end_beyond_maximum = "end_beyond_maximum"  # a stated end later than the basis allows: decision and rules disagree
+    repaired_within_look_back = "repaired_within_look_back"  # does repair end a record the basis looks back to?
+    rules_not_in_force = "rules_not_in_force"  # the date is before jrp's rules for this measure take effect
+    order_not_in_records = "order_not_in_records"  # the basis binds these persons once an order is made
 
 
 @dataclass(frozen=True, slots=True)

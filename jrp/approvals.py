@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jrp.adapters.publication_log import LoggedPublication, logged_publications
-from jrp.audit import merkle
-from jrp.audit.signing import Checkpoint, SignatureError
+from jrp.adapters.log.publications import LoggedPublication, logged_publications
+from jrp.adapters.log.crypto import merkle
+from jrp.adapters.log.crypto.signing import Checkpoint, SignatureError
 from jrp.rulesets.bundle import RulesetRef
 from jrp.rulesets.publications import digest_of
 from jrp.runtime import Runtime

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jrp.adapters.demo import DEFAULT_VOCABULARY, DemoVocabulary
+from jrp.adapters.facts.demo import DEFAULT_VOCABULARY, DemoVocabulary
 from jrp.rulesets.library import Library
 from jrp.vocabulary.measures import ListKind
 from jrp.vocabulary.subjects import RelatedRole

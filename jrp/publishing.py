@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from jrp.access import ApiKey
-from jrp.adapters.publication_log import LoggedPublication, PublicationLog, publication_entry, record_hash
+from jrp.adapters.log.publications import LoggedPublication, PublicationLog, publication_entry, record_hash
 from jrp.rulesets.candidate import Judgement
 from jrp.rulesets.diff import diff
 from jrp.rulesets.library import Library, RulesetFile

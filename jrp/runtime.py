@@ -19,24 +19,24 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from sqlalchemy import Engine
 
-    from jrp.adapters.api_keys import KeyStore
-    from jrp.adapters.bundle_store import BundleStore
-    from jrp.adapters.change_feed import ChangeFeed
-    from jrp.adapters.decision_log import DecisionLogStore
-    from jrp.adapters.event_rules import EventContext
-    from jrp.adapters.facts_source import FactsStore
+    from jrp.adapters.access.api_keys import KeyStore
+    from jrp.adapters.access.sign_outs import SignOutStore
+    from jrp.adapters.facts.change_feed import ChangeFeed
+    from jrp.adapters.facts.event_rules import EventContext
+    from jrp.adapters.facts.source import FactsStore
     from jrp.adapters.feedback import FeedbackStore
     from jrp.adapters.hosts import HostRegistry
-    from jrp.adapters.log_tree import LogTree
-    from jrp.adapters.log_verify import Verification
-    from jrp.adapters.publication_log import PublicationLog
-    from jrp.adapters.sign_outs import SignOutStore
-    from jrp.audit.signing import Checkpoint
-    from jrp.audit_keys import AuditKeys
+    from jrp.adapters.log.audit_keys import AuditKeys
+    from jrp.adapters.log.bundle_store import BundleStore
+    from jrp.adapters.log.crypto.signing import Checkpoint
+    from jrp.adapters.log.entries import DecisionLogStore
+    from jrp.adapters.log.publications import PublicationLog
+    from jrp.adapters.log.sequencer import Sequencer
+    from jrp.adapters.log.tree import LogTree
+    from jrp.adapters.log.verify import Verification
     from jrp.hosts import Heartbeat
     from jrp.measures_catalog.catalog import Catalog
     from jrp.rulesets.library import Library
-    from jrp.sequencer import Sequencer
     from jrp.service import CheckService
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
-        from jrp.adapters.database import make_engine
+        from jrp.adapters.store.database import make_engine
 
         return make_engine(self.settings.resolved_database_url())
 
@@ -60,7 +60,7 @@ class Runtime:
         (``Library.for_checks``), approved on file or in the decision log as it stands now."""
         from sqlalchemy.exc import SQLAlchemyError
 
-        from jrp.adapters.publication_log import logged_approvals
+        from jrp.adapters.log.publications import logged_approvals
         from jrp.rulesets.library import Library
 
         library = Library.load(self.settings.rulesets_dir)
@@ -87,64 +87,70 @@ class Runtime:
 
     @cached_property
     def event_context(self) -> EventContext:
-        """What incoming events are checked against: today's date and every list the rulesets define."""
-        from jrp.adapters.event_rules import EventContext
+        """What incoming events are checked against: today's date, every list the rulesets define and every other
+        region's list type they recognise."""
+        from jrp.adapters.facts.event_rules import EventContext
 
-        return EventContext(list_ids=frozenset(item.id for f in self.library.files for item in f.ruleset.lists))
+        rulesets = [f.ruleset for f in self.library.files]
+        return EventContext(list_ids=frozenset(item.id for r in rulesets for item in r.lists),
+                            regional_lists=frozenset((m.region, m.list_type) for r in rulesets for m in r.cross_region))
 
     @cached_property
     def facts(self) -> FactsStore:
-        from jrp.adapters.facts_source import FactsStore
+        from jrp.adapters.facts.source import FactsStore
 
         return FactsStore(self.engine)
 
     @cached_property
     def feed(self) -> ChangeFeed | None:
-        """This worker's view of the store's changes (``jrp.adapters.change_feed``); None if ``feed_interval`` is 0."""
-        from jrp.adapters.change_feed import ChangeFeed
+        """This worker's view of the store's changes (``jrp.adapters.facts.change_feed``).
+
+        None if ``feed_interval`` is 0.
+        """
+        from jrp.adapters.facts.change_feed import ChangeFeed
 
         return ChangeFeed(self.engine, self.settings.feed_interval) if self.settings.feed_interval > 0 else None
 
     @cached_property
     def audit_keys(self) -> AuditKeys:
-        from jrp.audit_keys import load_or_create
+        from jrp.adapters.log.audit_keys import load_or_create
 
         return load_or_create(self.settings.signing_key_path(), self.settings.personal_data_key_path())
 
     @cached_property
     def log(self) -> DecisionLogStore:
-        from jrp.adapters.decision_log import DecisionLogStore
+        from jrp.adapters.log.entries import DecisionLogStore
 
         return DecisionLogStore(self.engine, self.audit_keys.signing, self.audit_keys.personal)
 
     @cached_property
     def tree(self) -> LogTree:
-        from jrp.adapters.log_tree import LogTree
+        from jrp.adapters.log.tree import LogTree
 
         return LogTree(self.engine, self.settings.log_origin, self.log.appender_lock)
 
     @cached_property
     def publications(self) -> PublicationLog:
-        from jrp.adapters.publication_log import PublicationLog
+        from jrp.adapters.log.publications import PublicationLog
 
         return PublicationLog(self.engine, self.audit_keys.signing, self.log.appender_lock)
 
     @cached_property
     def bundles(self) -> BundleStore:
-        from jrp.adapters.bundle_store import BundleStore
+        from jrp.adapters.log.bundle_store import BundleStore
 
         return BundleStore(self.engine)
 
     def sequencer(self) -> Sequencer:
-        """A sequencer for this process (``jrp.sequencer``); the server starts one per worker."""
-        from jrp.sequencer import Sequencer
+        """A sequencer for this process (``jrp.adapters.log.sequencer``); the server starts one per worker."""
+        from jrp.adapters.log.sequencer import Sequencer
 
         return Sequencer(self.tree, self.audit_keys.signing, checkpoint_interval=self.settings.checkpoint_interval)
 
     @cached_property
     def hosts(self) -> HostRegistry:
-        from jrp.adapters.decision_log import AppenderLock
         from jrp.adapters.hosts import HostRegistry
+        from jrp.adapters.log.entries import AppenderLock
 
         return HostRegistry(self.engine, AppenderLock(self.engine))  # SQLite: writes wait behind the log's appenders
 
@@ -159,7 +165,7 @@ class Runtime:
 
     @cached_property
     def keys(self) -> KeyStore:
-        from jrp.adapters.api_keys import KeyStore
+        from jrp.adapters.access.api_keys import KeyStore
 
         keys = KeyStore(self.engine)
         if self.feed is not None:
@@ -168,7 +174,7 @@ class Runtime:
 
     @cached_property
     def sign_outs(self) -> SignOutStore:
-        from jrp.adapters.sign_outs import SignOutStore
+        from jrp.adapters.access.sign_outs import SignOutStore
 
         return SignOutStore(self.engine)
 
@@ -180,8 +186,8 @@ class Runtime:
 
     @cached_property
     def service(self) -> CheckService:
-        from jrp.adapters.subject_versions import SubjectVersions
-        from jrp.group_commit import GroupCommitLog
+        from jrp.adapters.facts.subject_versions import SubjectVersions
+        from jrp.adapters.log.group_commit import GroupCommitLog
         from jrp.metrics import MeteredLog
         from jrp.service import CheckService
 
@@ -192,8 +198,8 @@ class Runtime:
 
     def verify_log(self, witness: Checkpoint | None = None,
                    keys: Mapping[str, Ed25519PublicKey] | None = None) -> Verification:
-        """Verify the whole log (``jrp.adapters.log_verify``) trusting this service's key and ``keys``."""
-        from jrp.adapters.log_verify import verify_log
+        """Verify the whole log (``jrp.adapters.log.verify``) trusting this service's key and ``keys``."""
+        from jrp.adapters.log.verify import verify_log
 
         signing = self.audit_keys.signing
         return verify_log(self.engine, self.tree, {signing.key_id: signing.public, **(keys or {})}, witness)
@@ -201,7 +207,7 @@ class Runtime:
     def migrate(self) -> None:
         """Bring the database schema up to date (facts store, decision log, API keys, feedback, sign-outs)
         and publish the signing key's public half."""
-        from jrp.adapters.database import upgrade_database
+        from jrp.adapters.store.database import upgrade_database
 
         upgrade_database(self.engine)
         self.tree.publish_key(self.audit_keys.signing)

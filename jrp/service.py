@@ -4,7 +4,7 @@ A check picks the bundle in force for its jurisdiction and date, reads the subje
 facts, evaluates them and records the decision. Results are cached by subject facts
 version + bundle hash + scenario + role + date; any new event changes the version and so
 misses the cache. In a server the versions come from memory, kept current by the store's
-change feed (``jrp.adapters.subject_versions``), so a repeated check reads nothing; a
+change feed (``jrp.adapters.facts.subject_versions``), so a repeated check reads nothing; a
 check given a consistency token (``at_least``: the ``seq`` of an event) first makes the
 feed catch up with that event (read-your-writes).
 """

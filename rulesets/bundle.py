@@ -52,7 +52,7 @@ class Bundle:
         """The bytes the hash covers: the parsed form of every ruleset and cited instrument, as canonical JSON.
 
         The decision log stores them when the bundle first serves a decision
-        (``jrp.adapters.bundle_store``), so that a replay evaluates exactly these rules.
+        (``jrp.adapters.log.bundle_store``), so that a replay evaluates exactly these rules.
         """
         return _content(self.jurisdiction, self.rulesets, self.instruments)
 

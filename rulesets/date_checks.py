@@ -34,9 +34,12 @@ def broken_chain_problems(library: Library) -> Iterator[Problem]:
     for jurisdiction in library.jurisdictions:
         dates = boundary_dates(library, jurisdiction)
         for day, following in zip(dates, [*dates[1:], None]):
-            bundle = library.bundle(jurisdiction, day)
+            # The versions in force must hold together by themselves (a rule of one may not lean on an edition that
+            # takes effect later), and with the editions read ahead of their date (``Library.ahead``).
+            in_force = library.bundle_of(jurisdiction, [f.ref for f in library.in_force(jurisdiction, day)])
+            problems = in_force.unresolved() + library.bundle(jurisdiction, day).unresolved()
             until = f" to {following - timedelta(days=1)}" if following else " on"
-            for problem in bundle.unresolved():
+            for problem in dict.fromkeys(problems):
                 file = by_ref.get(problem.ref) if problem.ref else None
                 yield Problem("broken-chain", file.path if file else library.root,
                               file.lines.line_of(problem.location) if file else None,

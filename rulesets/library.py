@@ -223,16 +223,41 @@ class Library:
                 known = latest.get(header.id)
                 if known is None or header.effective_from > known.ruleset.ruleset.effective_from:
                     latest[header.id] = f  # validation forbids overlaps; a working copy may still overlap
-        return sorted(latest.values(), key=lambda f: (chain.index(f.ruleset.ruleset.jurisdiction), f.ruleset.ruleset.id))
+        return _national_first(chain, list(latest.values()))
+
+    def ahead(self, jurisdiction: str, on: date) -> list[RulesetFile]:
+        """First editions of the chain's rulesets that take effect after ``on``, read for review on ``on``.
+
+        A date before jrp's first edition of a list is not "no list": the law behind it may already have applied
+        (a judgment debtor listed in 2021 was barred from procurement in 2022). So a ruleset whose first edition
+        is later still lends its lists and rules, and every measure they fire answers review (``rules_not_in_force``,
+        ``jrp.engine.scope``). Only rulesets that define lists and nothing that changes how other records are read
+        (publication periods, cross-region recognition, objections, grading, supervision classes): those apply
+        from their own date alone.
+        """
+        chain = chain_of(jurisdiction)
+        firsts: dict[str, RulesetFile] = {}
+        for f in self._selectable:  # an unpublished first edition lends nothing either
+            header = f.ruleset.ruleset
+            known = firsts.get(header.id)
+            earlier = known is None or header.effective_from < known.ruleset.ruleset.effective_from
+            if header.jurisdiction in chain and earlier:
+                firsts[header.id] = f
+        return _national_first(chain, [f for f in firsts.values()
+                                       if f.ruleset.ruleset.effective_from > on and _lends_lists(f.ruleset)])
+
+    def for_check(self, jurisdiction: str, on: date) -> list[RulesetFile]:
+        """The versions a check on ``on`` is evaluated with: those in force and those ``ahead``, national first."""
+        return _national_first(chain_of(jurisdiction), [*self.in_force(jurisdiction, on), *self.ahead(jurisdiction, on)])
 
     def rules_in_force(self, jurisdiction: str, on: date) -> list[RulesetFile]:
-        """``in_force``, refusing a date on which none is (``NoRulesInForce``) and an unknown jurisdiction (``KeyError``)."""
+        """``for_check``, refusing a date on which no version is in force (``NoRulesInForce``) and an unknown
+        jurisdiction (``KeyError``)."""
         if jurisdiction not in self.jurisdictions:
             raise KeyError(f"unknown jurisdiction {jurisdiction!r}; known: {', '.join(self.jurisdictions)}")
-        files = self.in_force(jurisdiction, on)
-        if not files:
+        if not self.in_force(jurisdiction, on):
             raise NoRulesInForce(jurisdiction, on, self.first_in_force(jurisdiction))
-        return files
+        return self.for_check(jurisdiction, on)
 
     def first_in_force(self, jurisdiction: str) -> date | None:
         """The first day some ruleset of ``jurisdiction``'s chain is in force (None: the chain has none)."""
@@ -256,7 +281,7 @@ class Library:
         """The bundle a check in ``jurisdiction`` on ``on`` is evaluated with (empty if no ruleset is in force)."""
         if jurisdiction not in self.jurisdictions:
             raise KeyError(f"unknown jurisdiction {jurisdiction!r}; known: {', '.join(self.jurisdictions)}")
-        return self.bundle_of(jurisdiction, [f.ref for f in self.in_force(jurisdiction, on)])
+        return self.bundle_of(jurisdiction, [f.ref for f in self.for_check(jurisdiction, on)])
 
     def bundle_of(self, jurisdiction: str, refs: list[RulesetRef]) -> Bundle:
         """A bundle of exactly these ruleset versions (replay of a past decision)."""
@@ -274,3 +299,14 @@ class Library:
     @cached_property
     def ruleset_ids(self) -> tuple[str, ...]:
         return tuple(sorted({f.ruleset.ruleset.id for f in self.files}))
+
+
+def _lends_lists(ruleset: Ruleset) -> bool:
+    """Whether a ruleset can be read before its first edition takes effect (``Library.ahead``)."""
+    return bool(ruleset.lists) and not (ruleset.grading or ruleset.supervision_classes or ruleset.publication_periods
+                                        or ruleset.cross_region or ruleset.objections_suspend is not None)
+
+
+def _national_first(chain: tuple[str, ...], files: list[RulesetFile]) -> list[RulesetFile]:
+    """``files`` in the order of the chain (national level first), then by ruleset id."""
+    return sorted(files, key=lambda f: (chain.index(f.ruleset.ruleset.jurisdiction), f.ruleset.ruleset.id))

@@ -162,8 +162,9 @@ def read_yaml(path: Path) -> tuple[Any, LineIndex]:
 def _describe(error: dict[str, Any]) -> str:
     field = ".".join(str(part) for part in error["loc"]) or "(top level)"
     message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden" and error.get("input") is None and not FIELD_NAME.match(str(error["loc"][-1])):
-        message = f"{str(error['loc'][-1])!r} {UNQUOTED_COMMA}"
+    key = str(error["loc"][-1]) if error["loc"] else ""
+    if error["type"] == "extra_forbidden" and error.get("input") is None and not FIELD_NAME.match(key):
+        message = f"{key!r} {UNQUOTED_COMMA}"
     elif error["type"] == "extra_forbidden":
         message = "unknown field; check the spelling against rulesets/README.md"
     elif error["type"] == "missing":

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 from jrp.rulesets.library import Library, RulesetFile
 from jrp.rulesets.loader import Location, Problem
-from jrp.rulesets.schema import CreditList, Duration, Measure, PeriodRange, SeverityPeriods
+from jrp.rulesets.schema import Citation, CreditList, Duration, Measure, PeriodRange, SeverityPeriods
 from jrp.vocabulary.measures import ListKind
 from jrp.vocabulary.periods import period_parts
 from jrp.vocabulary.scenarios import Scenario
 from jrp.vocabulary.scope import ProjectType
-from jrp.vocabulary.subjects import ROLE_TERMS
+from jrp.vocabulary.subjects import ROLE_TERMS, RelatedRole
 
 PROJECT_SCENARIOS = frozenset({Scenario.bidding, Scenario.government_procurement})
 """Where a check can name a project: reach by project type is meaningful only there."""
@@ -122,13 +122,23 @@ def role_problems(library: Library) -> Iterator[Problem]:
                                    f"rule {rule.id} names roles {beyond}, which the basis of {measure_id} does not "
                                    f"reach (only {', '.join(r.value for r in measure.roles)})")
         for i, item in enumerate(file.ruleset.lists):
-            quoted = " ".join(c.quote or "" for c in item.extension_basis)
-            for j, role in enumerate(item.extends_to):
-                if quoted and not any(term in quoted for term in ROLE_TERMS[role]):
-                    yield _problem(file, ("lists", i, "extends_to", j), "extension-role-not-named",
-                                   f"list {item.id} extends to {role.value}, but its extension basis never says "
-                                   f"{' or '.join(ROLE_TERMS[role])}; quote the words that name these persons "
-                                   "or drop the role")
+            yield from _unnamed_roles(file, ("lists", i, "extends_to"), f"list {item.id}", item.extends_to,
+                                      item.extension_basis)
+        for i, rule in enumerate(file.ruleset.rules):
+            if rule.persons is not None:
+                yield from _unnamed_roles(file, ("rules", i, "persons", "roles"), f"rule {rule.id}", rule.persons.roles,
+                                          rule.persons.basis)
+
+
+def _unnamed_roles(file: RulesetFile, where: tuple, owner: str, roles: tuple[RelatedRole, ...],
+                   basis: tuple[Citation, ...]) -> Iterator[Problem]:
+    """An extension to a role its basis never names in the words of ``ROLE_TERMS``."""
+    quoted = " ".join(c.quote or "" for c in basis)
+    for j, role in enumerate(roles):
+        if quoted and not any(term in quoted for term in ROLE_TERMS[role]):
+            yield _problem(file, (*where, j), "extension-role-not-named",
+                           f"{owner} extends to {role.value}, but its extension basis never says "
+                           f"{' or '.join(ROLE_TERMS[role])}; quote the words that name these persons or drop the role")
 
 
 def _longest(period: Duration | PeriodRange | None) -> tuple[int, int, int] | None:

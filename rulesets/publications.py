@@ -5,7 +5,7 @@ its record names the drafter, the approving official and the adopting document (
 and pins the edition's content by its **digest**, so an edition edited after its approval is
 no longer the edition approved. Records sit beside the editions, one file per ruleset
 (``<JURISDICTION>/<ruleset-id>/publications.yaml``), appended to by ``jrp rulesets publish`` and
-never edited; the decision log holds each record as an entry of its own (``jrp.adapters.publication_log``),
+never edited; the decision log holds each record as an entry of its own (``jrp.adapters.log.publications``),
 so an auditor can prove who approved the rules a decision used.
 
 The editions bundled before approvals were on record carry a ``migration`` record instead: the

@@ -1,7 +1,7 @@
 """Published ruleset versions are immutable: their content as it served decisions, against today's files.
 
 A version that has served a decision is stored with that decision's bundle
-(``jrp.adapters.bundle_store``). Two uses here, both comparing the *parsed* form with
+(``jrp.adapters.log.bundle_store``). Two uses here, both comparing the *parsed* form with
 today's schema (so a field the schema gained since, with its default, is no change):
 
 - ``notes_on``: what a replay with the original rules should say about today's files of

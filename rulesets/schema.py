@@ -168,6 +168,12 @@ class Citation(Frozen):
     covers: tuple[Scenario, ...] = Field(
         default=(), description="scenarios this article provides a basis for; else the instrument's"
     )
+    grounds: tuple[Identifier, ...] = Field(
+        default=(), description="in a measure's basis: shown only for list entries on these legal grounds "
+                                "(or whose ground is not stated); empty: for every record")
+    lists: tuple[Identifier, ...] = Field(
+        default=(), description="in a measure's basis: shown only when an entry of these lists triggered it; "
+                                "empty: whatever triggered it")
 
     @model_validator(mode="after")
     def _points_somewhere(self) -> Citation:
@@ -366,6 +372,8 @@ class PenaltyTrigger(Frozen):
 
     With either set, a penalty qualifies when it imposed one of ``sanctions`` or a fine of at least
     ``fine_at_least`` yuan (政府采购法实施条例 art. 19); a record that states no types answers ``review``.
+    With ``within``, the basis looks back on its own terms (政府采购法 art. 22(1)(5): 参加政府采购活动前三年内):
+    every penalty decided within that period counts, whatever its class or publication period.
     """
 
     min_severity: SeverityLevel = Severity.general
@@ -376,6 +384,17 @@ class PenaltyTrigger(Frozen):
     """Only penalties that imposed one of these penalty types (行政处罚法 art. 9)."""
     fine_at_least: float | None = Field(default=None, gt=0)
     """Or a fine of at least this many yuan."""
+    within: Duration | None = Field(
+        default=None, description="the basis's own look-back from the check date; None: while the penalty is published")
+
+    @model_validator(mode="after")
+    def _look_back_reads_types(self) -> PenaltyTrigger:
+        if self.within is not None and not self.qualified:
+            raise ValueError("a penalty trigger with `within` reads penalties by type: name `sanctions` or "
+                             "`fine_at_least` (the class and publication of a penalty do not matter then)")
+        if self.within is not None and "min_severity" in self.model_fields_set:
+            raise ValueError("a penalty trigger with `within` counts penalties of every class: leave out min_severity")
+        return self
 
     @property
     def qualified(self) -> bool:
@@ -461,6 +480,20 @@ class When(Frozen):
         return next(name for name in type(self).model_fields if getattr(self, name) is not None)
 
 
+class RulePersons(Frozen):
+    """Persons of a listed unit a rule reaches by its own basis (a list's ``extends_to`` reaches them for every rule).
+
+    ``pending``: what must happen before the basis binds them (the court's consumption restriction order, for
+    the persons of a listed unit debtor: 最高法 2015 art. 3 para. 2 被采取限制消费措施后); while the records do not
+    show it, the measure answers review for them. ``only``: the measure concerns the persons alone, never the unit.
+    """
+
+    roles: tuple[RelatedRole, ...] = Field(min_length=1)
+    basis: tuple[Citation, ...] = Field(min_length=1, description="must name each role in its own words")
+    pending: Names | None = None
+    only: bool = False
+
+
 class Rule(Frozen):
     """Which facts trigger which measures, in which scenarios and for which roles."""
 
@@ -478,10 +511,18 @@ class Rule(Frozen):
         default=None,
         description="related roles this rule reaches: a subset of the list's extends_to; None: all of them",
     )
+    persons: RulePersons | None = Field(
+        default=None, description="persons of the listed unit this rule reaches on its own basis, beyond the list's")
     basis: tuple[Citation, ...] = ()
     """Articles founding this trigger, where the measure's own basis does not."""
     note: str = ""
     """Why the rule is as it is (a reviewer reads it)."""
+
+    @model_validator(mode="after")
+    def _persons_of_a_list(self) -> Rule:
+        if self.persons is not None and self.when.list is None:
+            raise ValueError("`persons` reaches the persons of a listed unit: the rule needs a list trigger")
+        return self
 
 
 SupervisionClassName = Literal["A", "B", "C", "D"]

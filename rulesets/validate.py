@@ -15,6 +15,7 @@ from pathlib import Path
 from jrp.rulesets.case_checks import case_problems
 from jrp.rulesets.citation_checks import citation_problems
 from jrp.rulesets.date_checks import broken_chain_problems
+from jrp.rulesets.doubt_checks import doubt_problems
 from jrp.rulesets.edition_checks import selection_problems
 from jrp.rulesets.effect_checks import basis_by_effect_problems, category_by_effect_problems
 from jrp.rulesets.library import Library, RulesetFile
@@ -65,6 +66,8 @@ def citations(ruleset: Ruleset) -> Iterator[tuple[Location, Citation]]:
     for i, rule in enumerate(ruleset.rules):
         for j, citation in enumerate(rule.basis):
             yield ("rules", i, "basis", j), citation
+        for j, citation in enumerate(rule.persons.basis if rule.persons else ()):
+            yield ("rules", i, "persons", "basis", j), citation
     for i, scheme in enumerate(ruleset.grading):
         for j, citation in enumerate(scheme.basis):
             yield ("grading", i, "basis", j), citation
@@ -319,10 +322,15 @@ def check_selection(ctx: Context) -> Iterator[Problem]:
 
 
 def check_publications(ctx: Context) -> Iterator[Problem]:
-    """Published editions keep the content approved; drafts take effect no earlier than today (``publication_checks``)."""
+    """Published editions keep the content approved; drafts start no earlier than today (``publication_checks``)."""
     yield from changed_after_publication(ctx.library)
     yield from records_without_editions(ctx.library)
     yield from drafts_dated_before(ctx.library, ctx.today)
+
+
+def check_both_directions(ctx: Context) -> Iterator[Problem]:
+    """Mandatory measures a missing fact could drop without review; citations of other grounds (``doubt_checks``)."""
+    yield from doubt_problems(ctx.library, ctx.legal_texts)
 
 
 def check_every_date(ctx: Context) -> Iterator[Problem]:
@@ -340,6 +348,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("references_and_layering", check_references_and_layering),
     ("freshness", check_freshness),
     ("reach", check_reach),
+    ("both_directions", check_both_directions),
     ("every_date", check_every_date),
     ("effect", check_effect),
     ("measure_roles", check_measure_roles),

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from jrp.adapters.database import make_engine, upgrade_database
-from jrp.adapters.decision_log import DecisionLogStore
-from jrp.adapters.log_tree import LogTree
-from jrp.adapters.log_verify import Verification, verify_log
-from jrp.audit_keys import AuditKeys, load_or_create
+from jrp.adapters.log.audit_keys import AuditKeys, load_or_create
+from jrp.adapters.log.entries import DecisionLogStore
+from jrp.adapters.log.tree import LogTree
+from jrp.adapters.log.verify import Verification, verify_log
+from jrp.adapters.store.database import make_engine, upgrade_database
 from jrp.engine.codec import Snapshot
 
 RULES = Snapshot.of({"jurisdiction": "CN", "rulesets": [], "instruments": []})

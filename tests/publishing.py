@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from jrp.rulesets.library import BUNDLED_RULESETS, read_ruleset_file
+from jrp.rulesets.library import BUNDLED_RULESETS, Library, read_ruleset_file
 from jrp.rulesets.publications import AdoptingDocument, Publication, append_record
 
 
@@ -39,9 +39,14 @@ def rulesets_copy(folder: Path) -> Path:
     return folder
 
 
+def live_version(folder: Path, ruleset_id: str = "nantong-silent-check") -> str:
+    """The newest live (not withdrawn) version of a ruleset in ``folder``: the one a new edition follows."""
+    return Library.load(folder).versions(ruleset_id, live=True)[-1].ref.version
+
+
 def nantong_edition(folder: Path, version: str = "2027.1", effective_from: str = "2027-01-01", **header: Any) -> dict:
-    """Nantong 2024.1 as a new edition (its data, to be changed by the test), not yet written."""
-    data = yaml.safe_load((folder / NANTONG / "2024.1.yaml").read_text(encoding="utf-8"))
+    """The Nantong edition in force as a new edition (its data, to be changed by the test), not yet written."""
+    data = yaml.safe_load((folder / NANTONG / f"{live_version(folder)}.yaml").read_text(encoding="utf-8"))
     data["ruleset"].update(version=version, effective_from=effective_from, **header)
     data["ruleset"].pop("replaces", None)
     return data

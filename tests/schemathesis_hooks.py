@@ -14,7 +14,7 @@ import schemathesis
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
-from jrp.adapters.demo import DEMO_SUBJECTS, USCC_ALPHABET, make_resident_id, make_uscc
+from jrp.adapters.facts.demo import DEMO_SUBJECTS, USCC_ALPHABET, make_resident_id, make_uscc
 from jrp.api.openapi import CREDIT_CODE
 
 schemathesis.openapi.format(CREDIT_CODE, st.one_of(

@@ -34,6 +34,7 @@ class Scenario(StrEnum):
     insurance_pricing = "insurance_pricing"
     tax_incentives = "tax_incentives"
     cross_border_ecommerce = "cross_border_ecommerce"
+    officer_appointment = "officer_appointment"  # a person registered as an enterprise's legal representative or principal
 
 
 class CheckRole(StrEnum):
@@ -73,6 +74,7 @@ SCENARIO_ROLES: dict[Scenario, tuple[CheckRole, ...]] = {
     Scenario.insurance_pricing: (CheckRole.applicant,),
     Scenario.tax_incentives: (CheckRole.applicant,),
     Scenario.cross_border_ecommerce: (),
+    Scenario.officer_appointment: (),
 }
 """The check roles a subject can play in each scenario; a scenario with none takes no role.
 

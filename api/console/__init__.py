@@ -17,7 +17,8 @@ from jrp.api.console.routes import auth, catalogue, changes, decisions, publishi
 from jrp.api.console.session import PREFIX, SessionSigner
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = (auth, decisions, changes, catalogue, publishing, stats)  # changes first: /rulesets/diff before /rulesets/{id}
+# changes first: /rulesets/diff before /rulesets/{id}
+ROUTERS = (auth, decisions, changes, catalogue, publishing, stats)
 
 
 def mount(app: FastAPI) -> None:

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException
 
 from jrp.access import Action, ApiKey
-from jrp.adapters.identity import mask_resident_id
+from jrp.adapters.facts.identity import mask_resident_id
 from jrp.api.console.csrf import csrf_token, remember_csrf
 from jrp.api.console.i18n import HTML_LANG, LANG_COOKIE, LANGUAGES, Translator, language_of, requested_language
 from jrp.api.console.session import PREFIX, NotSignedIn, PageError, runtime_of, session_key

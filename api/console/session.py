@@ -5,7 +5,7 @@ then names only the key's id, a random session id and an expiry, signed with
 HMAC-SHA256, so the plaintext key never travels again and never appears in a page or a
 URL. Every request looks the key up by id, so a key deleted from the store ends its
 sessions at once, and checks that the session was not signed out (a copied cookie
-dies with the sign-out, ``jrp.adapters.sign_outs``). The cookie is HttpOnly and
+dies with the sign-out, ``jrp.adapters.access.sign_outs``). The cookie is HttpOnly and
 SameSite=Strict: no other site can send it along with a request.
 """
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from jrp.adapters.facts_audit import audit_facts
+from jrp.adapters.facts.audit import audit_facts
 from jrp.api.deps import RuntimeDep, Verifier
 from jrp.api.errors import InvalidField, NotFound
 from jrp.api.openapi import errors

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from jrp.access import ApiKey
-from jrp.adapters.decision_log import StoredDecision
-from jrp.adapters.iso_dates import IsoDatetime
+from jrp.adapters.facts.iso_dates import IsoDatetime
+from jrp.adapters.log.entries import StoredDecision
 from jrp.api.deps import DecisionReader, DecisionSearcher, Replayer, RuntimeDep, readable
 from jrp.api.errors import NotFound
 from jrp.api.openapi import errors

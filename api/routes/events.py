@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from jrp.adapters.change_feed import latest_seq, token_of
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.change_feed import latest_seq, token_of
+from jrp.adapters.facts.ingest import ingest
 from jrp.api.deps import Ingester, RuntimeDep
 from jrp.api.openapi import errors
 from jrp.api.schemas import EventItemV1, EventsRequestV1, EventsResponseV1
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/events", tags=["events"], route_class=StrictRoute
 
 @router.post("", response_model=EventsResponseV1, responses=errors(403))
 def post_events(body: EventsRequestV1, key: Ingester, runtime: RuntimeDep) -> EventsResponseV1:
-    """Store a batch of events (format: adapters/EVENTS.md); a bad item is rejected alone, with its field.
+    """Store a batch of events (format: adapters/facts/EVENTS.md); a bad item is rejected alone, with its field.
 
     The consistency token names the newest event committed once the batch is stored, so a check
     presenting it sees this batch (and its duplicates' earlier events) in any worker; this

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from jrp.adapters.database import unreachable
+from jrp.adapters.store.database import unreachable
 from jrp.api.deps import MetricsDep, RuntimeDep
 from jrp.api.schemas import HealthV1
 

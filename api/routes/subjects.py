@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from jrp.adapters.identity import validate_subject_id
-from jrp.adapters.iso_dates import IsoDate
+from jrp.adapters.facts.identity import validate_subject_id
+from jrp.adapters.facts.iso_dates import IsoDate
 from jrp.api.deps import RuntimeDep, SubjectReader, SupervisionReader, scoped_jurisdiction
 from jrp.api.errors import NotFound
 from jrp.api.openapi import errors

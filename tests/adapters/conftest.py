@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, text
 
-from jrp.adapters.database import make_engine, upgrade_database
+from jrp.adapters.store.database import make_engine, upgrade_database
 from tests.pg import pg_schema
 
 TABLES = ("records", "events", "relations", "subjects")

@@ -20,8 +20,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from jrp.access import Role
-from jrp.adapters.demo import DEMO_SUBJECTS, fixed_events, make_uscc
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.demo import DEMO_SUBJECTS, fixed_events, make_uscc
+from jrp.adapters.facts.ingest import ingest
 from jrp.api.app import create_app
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.runtime import Runtime

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import delete, insert
 from typer.testing import CliRunner
 
-from jrp.adapters.database import make_engine, upgrade_database
-from jrp.adapters.decision_log import decisions_t
-from jrp.adapters.legacy_chain import GENESIS, LegacyChainBroken, chain_hash
-from jrp.audit import merkle
-from jrp.audit.signing import Checkpoint, SignatureError, load_public_key, verify_receipt
-from jrp.cli import app as cli
+from jrp.adapters.log.crypto import merkle
+from jrp.adapters.log.crypto.signing import Checkpoint, SignatureError, load_public_key, verify_receipt
+from jrp.adapters.log.entries import decisions_t
+from jrp.adapters.log.legacy_chain import GENESIS, LegacyChainBroken, chain_hash
+from jrp.adapters.store.database import make_engine, upgrade_database
+from jrp.cli.main import app as cli
 from jrp.engine.codec import canonical
 from jrp.runtime import Runtime
 from jrp.service import Caller, CheckRequest, SubjectRef

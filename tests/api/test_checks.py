@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 from datetime import datetime
 
-from jrp.adapters.ingest import ingest
+import yaml
+
+from jrp.adapters.facts.ingest import ingest
 from jrp.api.schemas import CheckResponseV1
 from jrp.engine.codec import digest
 from jrp.rulesets.date_checks import boundary_dates
@@ -43,7 +46,7 @@ def test_nantong_silent_check_denies_a_judgment_debtor_with_the_basis_of_each_me
     assert {c["article"] for c in repair["legal_basis"]} == {"第10条第1款第1项", "第10条第2款", "第2条第2款"}
     assert body["subject"] == {"id": DEBTOR, "type": "legal_person", "name": "苏州恒远机电设备有限公司"}
     assert body["bundle"]["jurisdiction"] == "CN-JS-NT"
-    assert {"id": "nantong-silent-check", "version": "2024.1"} in body["bundle"]["rulesets"]
+    assert {"id": "nantong-silent-check", "version": "2024.2"} in body["bundle"]["rulesets"]
     assert len(body["bundle"]["hash"]) == 64
     assert "excluded" not in body
 
@@ -168,16 +171,23 @@ def test_a_subject_the_store_never_saw_is_answered_as_each_caller_names_it(api: 
 
 
 def test_a_date_whose_rules_do_not_form_a_bundle_is_refused_not_a_500(make_fresh_api, tmp_path) -> None:
-    """A broken chain (a local version reading national lists before they exist) answers 422 naming as_of."""
+    """A broken chain (a local version reading a list its higher level defines only in a later version) answers 422
+    naming as_of. (A list whose ruleset's first edition is later is read ahead for review, ``Library.ahead``.)"""
     rulesets = tmp_path / "rulesets"
     shutil.copytree(BUNDLED_RULESETS, rulesets, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    jiangsu = rulesets / "CN-JS" / "js-supplementary"
+    later = yaml.safe_load((jiangsu / "2021.1.yaml").read_text(encoding="utf-8"))
+    later["ruleset"].update(version="2023", effective_from="2023-01-01", replaces=[])
+    later["lists"].append({**copy.deepcopy(later["lists"][0]), "id": "js-new-list"})  # no YAML aliases
+    (jiangsu / "2023.yaml").write_text(yaml.safe_dump(later, allow_unicode=True), encoding="utf-8")
     nantong = rulesets / "CN-JS-NT" / "nantong-silent-check"
-    (nantong / "2021.1.yaml").unlink()
-    text = (nantong / "2024.1.yaml").read_text(encoding="utf-8").replace("effective_from: 2024-03-01",
-                                                                          "effective_from: 2021-12-31")
-    (nantong / "2024.1.yaml").write_text(text.replace('replaces: ["2024"]', 'replaces: ["2021", "2024"]'),
-                                         encoding="utf-8")
-    publish_on_file(nantong / "2024.1.yaml")  # the edited edition as if published so
+    early = yaml.safe_load((nantong / "2024.2.yaml").read_text(encoding="utf-8"))
+    early["ruleset"].update(effective_from="2021-12-31", replaces=["2021", "2021.1", "2021.2", "2024", "2024.1"])
+    early["rules"].append({"id": "reads-a-later-list", "when": {"list": "js-new-list"},
+                           "measures": ["nt-gp-work-safety-review"]})
+    (nantong / "2024.2.yaml").write_text(yaml.safe_dump(early, allow_unicode=True), encoding="utf-8")
+    publish_on_file(jiangsu / "2023.yaml")  # both as if published so: checks select them
+    publish_on_file(nantong / "2024.2.yaml")
     api = make_fresh_api(rulesets)
     response = api.client.post("/v1/checks", headers=api.headers("checker"), json={
         "subject": {"id": DEBTOR}, "scenario": "government_procurement", "role": "supplier",
@@ -185,7 +195,7 @@ def test_a_date_whose_rules_do_not_form_a_bundle_is_refused_not_a_500(make_fresh
     assert response.status_code == 422, response.text
     body = response.json()
     assert body["code"] == "rules_incomplete" and body["errors"][0]["field"] == "as_of"
-    assert "dishonest-judgment-debtors" in body["message"] and "2022-06-01" in body["message"]
+    assert "js-new-list" in body["message"] and "2022-06-01" in body["message"]
     assert api.check(as_of="2025-06-01")["outcome"] == "deny", "dates with whole rules are answered"
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from jrp.adapters.demo import make_uscc
+from jrp.adapters.facts.demo import make_uscc
 from jrp.api.app import create_app
 from jrp.service import CheckRequest, SubjectRef
 from jrp.settings import Settings

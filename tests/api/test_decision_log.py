@@ -10,8 +10,8 @@ from pathlib import Path
 import yaml
 from sqlalchemy import delete, func, select, update
 
-from jrp.adapters.decision_log import decisions_t
-from jrp.adapters.fact_snapshots import snapshots_t
+from jrp.adapters.log.entries import decisions_t
+from jrp.adapters.log.fact_snapshots import snapshots_t
 from jrp.engine.codec import digest
 from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.api.conftest import CLEAN, DEBTOR, Api
@@ -64,7 +64,7 @@ def test_replay_under_a_new_ruleset_version_shows_the_differences(make_fresh_api
     rulesets = tmp_path / "rulesets"
     shutil.copytree(BUNDLED_RULESETS, rulesets, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     folder = rulesets / "CN" / "cn-basic-list"
-    data = yaml.safe_load((folder / "2024.3.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((folder / "2024.4.yaml").read_text(encoding="utf-8"))
     data["ruleset"].update(version="2026.1", effective_from="2026-01-01")
     data["ruleset"].pop("replaces")
     data["rules"] = [rule for rule in data["rules"] if rule["id"] != "judgment-debtor-procurement"]
@@ -73,7 +73,7 @@ def test_replay_under_a_new_ruleset_version_shows_the_differences(make_fresh_api
     api = make_fresh_api(rulesets)
     decision = api.check(key="checker_any", jurisdiction="CN", as_of="2025-06-01")
     assert "gp-supplier-disqualified" in {m["measure_id"] for m in decision["measures"]}
-    assert {"id": "cn-basic-list", "version": "2024.3"} in decision["bundle"]["rulesets"]
+    assert {"id": "cn-basic-list", "version": "2024.4"} in decision["bundle"]["rulesets"]
     assert _replay(api, decision["decision_id"], "original", "maintainer")["identical"]
     current = _replay(api, decision["decision_id"], "current", "maintainer")
     assert not current["identical"]

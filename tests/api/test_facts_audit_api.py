@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from jrp.adapters.orm import RecordRow
+from jrp.adapters.facts.orm import RecordRow
 from tests.api.conftest import Api
 
 

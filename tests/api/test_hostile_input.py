@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from jrp.adapters.orm import EventRow
+from jrp.adapters.facts.orm import EventRow
 from tests.api.conftest import DEBTOR, STRANGER, Api
 from tests.api.test_errors import CHECK, _errors
 

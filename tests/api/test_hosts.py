@@ -161,7 +161,7 @@ def _rules_edited(folder: Path) -> Path:
     """A copy of the bundled rulesets with one title of Nantong's live version changed (another bundle hash)."""
     copy = folder / "rulesets"
     shutil.copytree(BUNDLED_RULESETS, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    path = copy / "CN-JS-NT" / "nantong-silent-check" / "2024.1.yaml"
+    path = copy / "CN-JS-NT" / "nantong-silent-check" / "2024.2.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("en: Nantong silent credit check in government procurement}",
                                  "en: Nantong silent credit check in government procurement (edited)}", 1),

@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from jrp.access import Role
-from jrp.adapters.api_keys import KeyStore, demo_key
+from jrp.adapters.access.api_keys import KeyStore, demo_key
 from jrp.api.app import create_app
-from jrp.cli import app as cli
+from jrp.cli.main import app as cli
 from jrp.settings import Settings
 from tests.api.conftest import Api, within_feed_bound
 from tests.api.test_errors import CHECK

@@ -10,11 +10,11 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from jrp.adapters.decision_log import decisions_t
-from jrp.adapters.fact_snapshots import snapshots_t
-from jrp.adapters.identity import mask_resident_id
-from jrp.audit.personal_data import PersonalDataKey, decrypt, encrypt
-from jrp.cli import app as cli
+from jrp.adapters.facts.identity import mask_resident_id
+from jrp.adapters.log.crypto.personal_data import PersonalDataKey, decrypt, encrypt
+from jrp.adapters.log.entries import decisions_t
+from jrp.adapters.log.fact_snapshots import snapshots_t
+from jrp.cli.main import app as cli
 from tests.api.conftest import PERSON, Api
 from tests.console.conftest import open_console
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from jrp.access import ApiKey, Role
-from jrp.adapters.publication_log import logged_approvals, publication_entry, publications_t
+from jrp.adapters.log.publications import logged_approvals, publication_entry, publications_t
 from jrp.rulesets.bundle import RulesetRef
 from jrp.rulesets.publications import AdoptingDocument, Publication
 from tests.api.conftest import Api

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jrp.adapters.demo import make_uscc
+from jrp.adapters.facts.demo import make_uscc
 from tests.api.conftest import DEBTOR, PERSON, STRANGER, Api
 
 UNSEEN = make_uscc("320600", "NEWC0002")

@@ -11,15 +11,15 @@ import yaml
 from sqlalchemy import delete, select
 from typer.testing import CliRunner
 
-from jrp.adapters.bundle_store import bundles_t
-from jrp.cli import app as cli
+from jrp.adapters.log.bundle_store import bundles_t
+from jrp.cli.main import app as cli
 from jrp.rulesets.bundle import Bundle
 from jrp.rulesets.library import BUNDLED_RULESETS
 from jrp.runtime import Runtime
 from jrp.settings import Settings
 from tests.api.conftest import Api
 
-VERSION = BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.3.yaml"  # the edition in force on 2025-06-01
+VERSION = BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.4.yaml"  # the edition in force on 2025-06-01
 
 
 @pytest.fixture
@@ -68,10 +68,10 @@ def test_replay_evaluates_the_stored_rules_and_says_the_file_changed(make_fresh_
     replay = _today(api, rulesets).service.replay(decision["decision_id"], "original")
     assert replay.identical and replay.bundle_hash == decision["bundle"]["hash"]
     assert [str(note) for note in replay.rules] == [
-        "rules changed: today's file of cn-basic-list@2024.3 differs from the content that served the decision "
+        "rules changed: today's file of cn-basic-list@2024.4 differs from the content that served the decision "
         "(differs in measures); the stored content was replayed"]
     printed = _cli(api, rulesets, monkeypatch, "replay", decision["decision_id"])
-    assert printed.exit_code == 0 and "rules changed: today's file of cn-basic-list@2024.3" in printed.output
+    assert printed.exit_code == 0 and "rules changed: today's file of cn-basic-list@2024.4" in printed.output
 
 
 def test_a_removed_version_file_is_replayed_from_the_store_without_a_traceback(make_fresh_api, rulesets: Path,
@@ -80,19 +80,19 @@ def test_a_removed_version_file_is_replayed_from_the_store_without_a_traceback(m
     decision = api.check(key="checker_any", jurisdiction="CN", as_of="2025-06-01")
     new = rulesets / VERSION.relative_to(BUNDLED_RULESETS)
     data = yaml.safe_load(new.read_text(encoding="utf-8"))
-    data["ruleset"]["version"] = "2024.9"  # the file renamed to another version: 2024.3 is gone
+    data["ruleset"]["version"] = "2024.9"  # the file renamed to another version: 2024.4 is gone
     new.unlink()
     (new.parent / "2024.9.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     result = _cli(api, rulesets, monkeypatch, "replay", decision["decision_id"])
     assert result.exit_code == 0, result.output
-    assert "rules removed: cn-basic-list@2024.3 is no longer in the rulesets folder" in result.output
+    assert "rules removed: cn-basic-list@2024.4 is no longer in the rulesets folder" in result.output
     assert "identical" in result.output
     with api.runtime.engine.begin() as connection:  # as for a decision older than stored bundles
         connection.execute(delete(bundles_t))
     gone = _cli(api, rulesets, monkeypatch, "replay", decision["decision_id"])
     assert gone.exit_code == 2  # a message, not a traceback
     assert "error: the rules of this decision were not stored" in gone.output
-    assert "no ruleset cn-basic-list@2024.3" in gone.output
+    assert "no ruleset cn-basic-list@2024.4" in gone.output
 
 
 def test_validation_refuses_an_edited_published_version_naming_its_file(make_fresh_api, rulesets: Path,
@@ -104,7 +104,7 @@ def test_validation_refuses_an_edited_published_version_naming_its_file(make_fre
     path = _edit_measure_name(rulesets)
     result = _cli(api, rulesets, monkeypatch, "rulesets", "validate", "--dir", str(rulesets))
     assert result.exit_code == 1
-    assert f"{path}:1: error published-version-changed: cn-basic-list@2024.3 has served decisions" in \
+    assert f"{path}:1: error published-version-changed: cn-basic-list@2024.4 has served decisions" in \
         result.output.replace("\n", "")
 
 

@@ -6,14 +6,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from jrp import cli_rulesets
-from jrp.cli import app as cli
+from jrp.cli import rulesets as cli_rulesets
+from jrp.cli.main import app as cli
 from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.api.conftest import DEBTOR, Api
 from tests.console.conftest import open_console
 from tests.rulesets.test_bounded_yaml import BOMB
 
-BASIC_LIST = BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.3.yaml"
+BASIC_LIST = BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.4.yaml"
 AS_OF = "2026-06-01"
 
 

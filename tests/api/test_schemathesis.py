@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 from jrp.access import Role
-from jrp.adapters.demo import generate
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.demo import generate
+from jrp.adapters.facts.ingest import ingest
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.runtime import Runtime
 from jrp.settings import Settings

@@ -19,9 +19,9 @@ import httpx
 import pytest
 
 from jrp.access import Role
-from jrp.adapters.demo import fixed_events
-from jrp.adapters.ingest import ingest
-from jrp.audit import merkle
+from jrp.adapters.facts.demo import fixed_events
+from jrp.adapters.facts.ingest import ingest
+from jrp.adapters.log.crypto import merkle
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.runtime import Runtime
 from jrp.settings import Settings

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import Connection, delete, insert, select, text, update
 
-from jrp.adapters.bundle_store import bundles_t
-from jrp.adapters.decision_log import decisions_t
-from jrp.adapters.fact_snapshots import snapshots_t
-from jrp.adapters.log_tree import checkpoints_t, head_t, nodes_t
-from jrp.adapters.log_verify import Verification
-from jrp.audit import merkle
-from jrp.audit.signing import Checkpoint, SigningKey, sign_checkpoint
+from jrp.adapters.log.bundle_store import bundles_t
+from jrp.adapters.log.crypto import merkle
+from jrp.adapters.log.crypto.signing import Checkpoint, SigningKey, sign_checkpoint
+from jrp.adapters.log.entries import decisions_t
+from jrp.adapters.log.fact_snapshots import snapshots_t
+from jrp.adapters.log.tree import checkpoints_t, head_t, nodes_t
+from jrp.adapters.log.verify import Verification
 from jrp.engine.codec import canonical
 from tests.api.conftest import CLEAN, Api
 

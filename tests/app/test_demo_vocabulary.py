@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jrp.adapters.demo import DEMO_SUBJECTS, generate
+from jrp.adapters.facts.demo import DEMO_SUBJECTS, generate
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.rulesets.library import Library
 

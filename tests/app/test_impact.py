@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jrp.adapters.database import make_engine, upgrade_database
-from jrp.adapters.demo import make_uscc
-from jrp.adapters.facts_source import FactsStore
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.demo import make_uscc
+from jrp.adapters.facts.ingest import ingest
+from jrp.adapters.facts.source import FactsStore
+from jrp.adapters.store.database import make_engine, upgrade_database
 from jrp.bulk.runners import InProcessRunner
 from jrp.impact import preview
 from jrp.rulesets.library import Library, read_ruleset_file

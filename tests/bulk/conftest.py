@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from jrp.adapters.database import make_engine, upgrade_database
-from jrp.adapters.demo import generate
-from jrp.adapters.facts_source import FactsStore
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.demo import generate
+from jrp.adapters.facts.ingest import ingest
+from jrp.adapters.facts.source import FactsStore
+from jrp.adapters.store.database import make_engine, upgrade_database
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.rulesets.library import Library
 from tests.pg import pg_schema

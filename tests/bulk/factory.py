@@ -8,8 +8,8 @@ from typing import Any
 import yaml
 from sqlalchemy import Engine
 
-from jrp.adapters.demo import make_uscc
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.demo import make_uscc
+from jrp.adapters.facts.ingest import ingest
 from jrp.rulesets.library import BUNDLED_RULESETS
 
 LIFTED, NEWLY_LISTED, STILL_LISTED, CLEAN = (make_uscc("320600", f"CRNT000{n}") for n in range(4))
@@ -44,7 +44,7 @@ def add_subjects(engine: Engine) -> None:
 def candidate_file(folder: Path) -> Path:
     """cn-basic-list 2026.1: judgment debtors no longer barred from procurement; major tax violators barred from
     bidding too."""
-    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.3.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.4.yaml").read_text(encoding="utf-8"))
     data["ruleset"].update(version="2026.1", effective_from="2026-01-01")
     data["ruleset"].pop("replaces")
     data["rules"] = [rule for rule in data["rules"] if rule["id"] != "judgment-debtor-procurement"]

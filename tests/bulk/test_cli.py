@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from jrp.cli import app as cli
+from jrp.cli.main import app as cli
 from jrp.rulesets.library import Library
 from tests.bulk.conftest import demo_engine
 from tests.bulk.factory import STRANGER, candidate_file

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jrp.adapters.facts_source import FactsStore
+from jrp.adapters.facts.source import FactsStore
 from jrp.bulk.evaluation import BulkJob, BundleMismatch, Verdict, engine_of, evaluate_facts, fold
 from jrp.bulk.screening import ScreeningTally
 from jrp.engine.compile import compile_bundle

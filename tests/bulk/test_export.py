@@ -8,8 +8,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from jrp.adapters.database import make_engine, upgrade_database
-from jrp.adapters.facts_source import FactsStore
+from jrp.adapters.facts.source import FactsStore
+from jrp.adapters.store.database import make_engine, upgrade_database
 from jrp.bulk.export import MANIFEST, ExportExists, export_facts
 from jrp.bulk.facts_table import FACTS, FACTS_VERSION, FORMAT, SUBJECT_ID, facts_of
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from jrp.adapters.decision_log import decisions_t
-from jrp.adapters.facts_source import FactsStore
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.ingest import ingest
+from jrp.adapters.facts.source import FactsStore
+from jrp.adapters.log.entries import decisions_t
 from jrp.adapters.screenings import ScreeningStore
 from jrp.bulk.runners import InProcessRunner
 from jrp.bulk.screening import ScreeningKey, ScreeningReport, screen

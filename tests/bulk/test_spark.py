@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from jrp.adapters.database import make_engine, upgrade_database
-from jrp.adapters.facts_source import FactsStore
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.ingest import ingest
+from jrp.adapters.facts.source import FactsStore
 from jrp.adapters.screenings import ScreeningStore
+from jrp.adapters.store.database import make_engine, upgrade_database
 from jrp.bulk.run import BulkRunner
 from jrp.bulk.runners import InProcessRunner
 from jrp.bulk.screening import ScreeningKey, screen

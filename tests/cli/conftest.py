@@ -12,7 +12,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from jrp.cli import app
+from jrp.cli.main import app
 from jrp.runtime import Runtime
 from jrp.settings import Settings
 from tests.publishing import rulesets_copy

@@ -13,8 +13,10 @@ import pytest
 import yaml
 from click.testing import Result
 
+from jrp.rulesets.bundle import RulesetRef
+from jrp.rulesets.library import Library
 from tests.cli.conftest import Run
-from tests.publishing import NANTONG, PLAN_ONLY, nantong_edition, plan_ban, save_edition
+from tests.publishing import NANTONG, PLAN_ONLY, live_version, nantong_edition, plan_ban, save_edition
 
 def _case(tmp_path: Path, **case: Any) -> Path:
     path = tmp_path / "case.yaml"
@@ -114,14 +116,19 @@ def test_a_half_width_comma_in_a_quote_says_quote_this_value(jrp: Run, folder: P
         in result.stdout
 
 
+def _line_of(path: Path, start: str) -> int:
+    return next(n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text.startswith(start))
+
+
 def test_a_new_edition_starting_with_the_one_in_force_is_never_selected(jrp: Run, folder: Path) -> None:
-    edition = save_edition(folder, nantong_edition(folder, effective_from="2024-03-01"))
+    in_force = live_version(folder)
+    start = Library.load(folder).get(RulesetRef("nantong-silent-check", in_force)).ruleset.ruleset.effective_from
+    edition = save_edition(folder, nantong_edition(folder, effective_from=start.isoformat()))
     result = jrp("--rulesets-dir", folder, "rulesets", "validate")
     assert result.exit_code == 1
-    line = next(n for n, text in enumerate(edition.read_text(encoding="utf-8").splitlines(), 1)
-                if text.startswith("  effective_from:"))
-    assert (f"{edition}:{line}: error never-selected: nantong-silent-check 2027.1 is never selected for a check on any "
-            "date: 2024.1 also starts on 2024-03-01 and checks select it") in result.stdout
+    assert (f"{edition}:{_line_of(edition, '  effective_from:')}: error never-selected: nantong-silent-check 2027.1 is "
+            f"never selected for a check on any date: {in_force} also starts on {start} and checks select it") \
+        in result.stdout
 
 
 def test_two_new_editions_on_the_same_day(jrp: Run, folder: Path) -> None:
@@ -137,13 +144,15 @@ def test_two_new_editions_on_the_same_day(jrp: Run, folder: Path) -> None:
 def test_a_published_edition_edited_in_place_is_caught_without_a_store(jrp: Run, folder: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JRP_DATA_DIR", str(folder.parent / "no-store"))
-    edition = folder / NANTONG / "2024.1.yaml"
+    in_force = live_version(folder)
+    edition = folder / NANTONG / f"{in_force}.yaml"
     edition.write_text(edition.read_text(encoding="utf-8").replace("intensity: 5", "intensity: 4", 1), encoding="utf-8")
     result = jrp("--rulesets-dir", folder, "rulesets", "validate")
     assert "note: no decision store" in result.stdout
     assert result.exit_code == 1
-    assert (f"{edition}:16: error published-version-changed: nantong-silent-check@2024.1 was published (before "
-            f"approvals were on record; {folder / NANTONG / 'publications.yaml'}:") in result.stdout
+    assert (f"{edition}:{_line_of(edition, '  version:')}: error published-version-changed: nantong-silent-check@"
+            f"{in_force} was published (before approvals were on record; {folder / NANTONG / 'publications.yaml'}:") \
+        in result.stdout
 
 
 def test_a_new_edition_dated_in_the_past_is_warned_of(jrp: Run, folder: Path) -> None:
@@ -178,6 +187,7 @@ def test_a_new_measure_without_a_test_fails_the_tests(jrp: Run, folder: Path) ->
 
 
 def test_a_renamed_measure_id_is_named(jrp: Run, folder: Path) -> None:
+    in_force = live_version(folder)
     data = nantong_edition(folder)
     renamed = {"nt-gp-ban": "nt-gp-prohibition"}
     for measure in data["measures"]:
@@ -188,5 +198,6 @@ def test_a_renamed_measure_id_is_named(jrp: Run, folder: Path) -> None:
     result = jrp("--rulesets-dir", folder, "rulesets", "test")
     assert result.exit_code == 1
     assert (f"RENAMED {edition}:") in result.stdout
-    assert ("measure nt-gp-ban of nantong-silent-check 2024.1 is nt-gp-prohibition in 2027.1 (the same name "
-            "依法依规禁止参与我市政府采购活动): a measure keeps its id across editions") in " ".join(result.stdout.split())
+    assert (f"measure nt-gp-ban of nantong-silent-check {in_force} is nt-gp-prohibition in 2027.1 (the "
+            "same name 依法依规禁止参与我市政府采购活动): a measure keeps its id across editions") \
+        in " ".join(result.stdout.split())

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jrp.adapters.demo import DEMO_SUBJECTS, fixed_events
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.demo import DEMO_SUBJECTS, fixed_events
+from jrp.adapters.facts.ingest import ingest
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.rulesets.json_schema import SCHEMAS, shipped
 from jrp.rulesets.library import BUNDLED_RULESETS, Library
@@ -51,7 +51,7 @@ def test_eval_answers_a_case_as_json_and_stores_nothing(jrp: Run, tmp_path: Path
     assert result.exit_code == 0, result.output
     [answer] = json.loads(result.stdout)
     assert (answer["jurisdiction"], answer["as_of"], answer["role"]) == ("CN-JS-NT", "2025-06-01", "supplier")
-    assert "nantong-silent-check@2024.1" in answer["bundle"]["rulesets"]
+    assert "nantong-silent-check@2024.2" in answer["bundle"]["rulesets"]
     measures = {m["measure_id"]: m for m in answer["decision"]["measures"]}
     assert answer["decision"]["outcome"] == "deny" and "gp-supplier-disqualified" in measures
     assert measures["gp-supplier-disqualified"]["roles"] == ["supplier"]  # 政府采购法 art. 22: a supplier condition
@@ -61,8 +61,10 @@ def test_eval_answers_a_case_as_json_and_stores_nothing(jrp: Run, tmp_path: Path
 def test_eval_of_a_json_file_and_the_date_option(jrp: Run, tmp_path: Path) -> None:
     case = tmp_path / "case.json"
     case.write_text(json.dumps(DEBTOR_CASE), encoding="utf-8")
-    later = jrp("rulesets", "eval", case, "--as-of", "2027-02-01", "--json")  # the listing lapsed
-    assert json.loads(later.stdout)[0]["decision"]["outcome"] == "allow"
+    later = jrp("rulesets", "eval", case, "--as-of", "2027-02-01", "--json")  # two years run: maybe extended
+    assert json.loads(later.stdout)[0]["decision"]["outcome"] == "review"
+    lapsed = jrp("rulesets", "eval", case, "--as-of", "2030-02-01", "--json")  # past the longest extension
+    assert json.loads(lapsed.stdout)[0]["decision"]["outcome"] == "allow"
     text = jrp("rulesets", "eval", case)
     assert "outcome deny" in text.stdout and "gp-supplier-disqualified" in text.stdout
 
@@ -110,7 +112,7 @@ def demo_store(tmp_path: Path) -> Runtime:
 
 def _candidate(folder: Path, effective_from: str = "2026-01-01") -> Path:
     """cn-basic-list 2026.1 without the judgment-debtor procurement rule, saved as rulesets/README.md suggests."""
-    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.3.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.4.yaml").read_text(encoding="utf-8"))
     data["ruleset"].update(version="2026.1", effective_from=effective_from)
     data["ruleset"].pop("replaces")
     data["rules"] = [rule for rule in data["rules"] if rule["id"] != "judgment-debtor-procurement"]
@@ -149,7 +151,7 @@ def test_impact_compares_on_the_candidates_first_day_when_it_starts_after_today(
 
 
 def test_impact_of_an_unchanged_copy_says_it_changes_nothing(jrp: Run, demo_store: Runtime, tmp_path: Path) -> None:
-    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.3.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.4.yaml").read_text(encoding="utf-8"))
     copy = _write(tmp_path / "copy.yaml", data)
     report = json.loads(jrp("rulesets", "impact", copy, "--as-of", "2025-06-01", "--json").stdout)
     assert report["subjects"] == 0 and "changes no rule in force on 2025-06-01" in report["reason"]
@@ -164,7 +166,7 @@ def test_impact_refuses_a_candidate_that_widens_a_penalty_without_basis(jrp: Run
     result = jrp("rulesets", "impact", candidate, "--as-of", "2026-06-01")
     assert result.exit_code == 2
     assert "the candidate does not validate" in result.stderr
-    assert ("against cn-basic-list@2024.3: gp-ban-supplier roles widened: supplier → any role without a new legal "
+    assert ("against cn-basic-list@2024.4: gp-ban-supplier roles widened: supplier → any role without a new legal "
             "basis") in result.stderr
 
 

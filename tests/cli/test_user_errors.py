@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from jrp.adapters.demo import DEMO_SUBJECTS
+from jrp.adapters.facts.demo import DEMO_SUBJECTS
 from tests.cli.conftest import Run
 
 DEBTOR = DEMO_SUBJECTS["debtor_supplier"].subject_id
 CHECK = ("check", DEBTOR, "--scenario", "government_procurement", "--purpose", "bid")
-EXAMPLES = Path(__file__).parents[2] / "adapters" / "examples"
+EXAMPLES = Path(__file__).parents[2] / "adapters" / "facts" / "examples"
 
 
 @pytest.mark.parametrize(("args", "words"), [

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.console.conftest import screenshots
-from tests.publishing import nantong_edition, publish_on_file, rulesets_copy, save_edition
+from tests.publishing import live_version, nantong_edition, publish_on_file, rulesets_copy, save_edition
 
 
 @pytest.fixture(scope="module")
@@ -128,19 +129,20 @@ def test_version_statuses_the_compare_pair_and_impact_from_the_diff(page: Page,
     def version(ref: str) -> Locator:
         return page.locator(f'li[data-version="{ref}"]')
 
+    nantong = f"nantong-silent-check@{live_version(BUNDLED_RULESETS)}"
     for ref, status in (("cn-basic-list@2024.1", "已撤回"), ("cn-basic-list@2024.2", "已撤回"),
-                        ("cn-basic-list@2024.3", "现行"), ("cn-credit-repair@2023", "已失效"),
-                        ("nantong-silent-check@2024.1", "现行"), ("nantong-silent-check@2027.1", "待生效"),
-                        ("nantong-silent-check@2027.2", "未发布")):
+                        (f"cn-basic-list@{live_version(BUNDLED_RULESETS, 'cn-basic-list')}", "现行"),
+                        ("cn-credit-repair@2023", "已失效"), (nantong, "现行"),
+                        ("nantong-silent-check@2027.1", "待生效"), ("nantong-silent-check@2027.2", "未发布")):
         expect(version(ref).locator(".badge")).to_have_text(status)
     expect(version("cn-basic-list@2024.1")).to_contain_text("已由 2024.2 更正并撤回")
-    expect(version("nantong-silent-check@2024.1")).to_contain_text("2024-03-01 – 2026-12-31")  # until 2027.1 starts
+    expect(version(nantong)).to_contain_text("2024-03-01 – 2026-12-31")  # until 2027.1 starts
     version("nantong-silent-check@2027.1").locator("a").click()
     expect(page.locator("[data-status]")).to_contain_text("待生效")
     page.click("[data-compare]")
-    expect(page.locator("select[name=from]")).to_have_value("nantong-silent-check@2024.1")
+    expect(page.locator("select[name=from]")).to_have_value(nantong)
     expect(page.locator("select[name=to]")).to_have_value("nantong-silent-check@2027.1")
-    expect(page.locator(".verdict")).to_contain_text("nantong-silent-check@2024.1 → nantong-silent-check@2027.1")
+    expect(page.locator(".verdict")).to_contain_text(f"{nantong} → nantong-silent-check@2027.1")
     page.click("[data-impact-of] button")
     expect(page.locator("h1")).to_have_text("影响预估")
     expect(page.locator("[data-impact]")).to_contain_text("候选版本 nantong-silent-check@2027.1，日期 2027-01-01")
@@ -149,7 +151,7 @@ def test_version_statuses_the_compare_pair_and_impact_from_the_diff(page: Page,
 def test_impact_preview_of_a_candidate(page: Page, live: screenshots.LiveConsole) -> None:
     screenshots.sign_in(page, live, "maintainer")
     page.click("nav.main >> text=影响预估")
-    page.select_option("select[name=base]", "cn-basic-list@2024.3")
+    page.select_option("select[name=base]", "cn-basic-list@2024.4")
     page.click("text=载入编辑")
     expect(page.locator("textarea[name=candidate_yaml]")).to_contain_text("judgment-debtor-procurement")
     screenshots.preview_impact(page)

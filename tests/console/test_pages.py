@@ -9,14 +9,14 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from jrp.adapters.identity import mask_resident_id
-from jrp.adapters.ingest import ingest
+from jrp.adapters.facts.identity import mask_resident_id
+from jrp.adapters.facts.ingest import ingest
 from jrp.api.console.routes.changes import MAX_CANDIDATE
 from jrp.api.console.routes.decisions import PAGE_SIZE
 from tests.api.conftest import CLEAN, DEBTOR, PERSON, Api
 from tests.console.conftest import Console, open_console
 
-CANDIDATE = "cn-basic-list@2024.3"
+CANDIDATE = "cn-basic-list@2024.4"
 
 
 def test_the_decision_page_shows_inputs_basis_trace_facts_and_chain(api: Api, console_as: Callable[..., Console]) -> None:
@@ -205,6 +205,6 @@ def test_a_decision_page_says_what_needs_review_and_how_a_measure_ends(fresh_api
 
 
 def test_a_corrected_reconstruction_says_so(console_as: Callable[..., Console]) -> None:
-    page = html.unescape(console_as("checker").get("/console/rulesets/cn-basic-list", version="2024.3").text)
+    page = html.unescape(console_as("checker").get("/console/rulesets/cn-basic-list", version="2024.4").text)
     assert "重构说明" in page and "2024年版基础清单原文未取得" in page
     assert "更正并撤回的版本" in page and "2024.1" in page

@@ -12,12 +12,21 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jrp.adapters.publication_log import logged_publications
+from jrp.adapters.log.publications import logged_publications
 from jrp.rulesets.bundle import RulesetRef
+from jrp.rulesets.library import BUNDLED_RULESETS, Library
 from jrp.runtime import Runtime
 from tests.api.conftest import Api
 from tests.console.conftest import open_console
-from tests.publishing import NANTONG, nantong_edition, plan_ban, publish_on_file, rulesets_copy, save_edition
+from tests.publishing import (
+    NANTONG,
+    live_version,
+    nantong_edition,
+    plan_ban,
+    publish_on_file,
+    rulesets_copy,
+    save_edition,
+)
 
 FORM = {"version": "2027.2", "drafted_by": "南通市发展改革委信用处 王某", "document": "通政办发〔2027〕9号",
         "document_date": "2027-01-20", "document_title": "关于印发南通市政府采购信用静默查询规则的通知"}
@@ -38,21 +47,30 @@ def _statuses(page: str) -> dict[str, tuple[str, str]]:
     return {ref: (status, " ".join(re.sub(r"<[^>]+>", " ", body).split())) for ref, status, body in items}
 
 
+def _corrected(folder: Path, ruleset_id: str) -> tuple[str, str]:
+    """The live edition of a ruleset that corrects others, and the newest version it replaces."""
+    file = Library.load(folder).versions(ruleset_id, live=True)[-1]
+    newest = max(file.ruleset.ruleset.replaces, key=lambda v: tuple(int(part) for part in v.split(".")))
+    return file.ref.version, newest
+
+
 def test_each_version_says_where_it_stands_today(editions: Api) -> None:
     statuses = _statuses(html.unescape(open_console(editions, "maintainer").get("/console/rulesets").text))
+    basic, nantong = live_version(BUNDLED_RULESETS, "cn-basic-list"), live_version(BUNDLED_RULESETS)
     assert statuses["cn-basic-list@2024.1"] == ("withdrawn", "2024.1 原定 2024-03-01 起施行，已由 2024.2 更正并撤回 已撤回")
-    assert statuses["cn-basic-list@2024.3"] == ("in_force", "2024.3 施行期间 2024-03-01 – 至今 现行")
+    assert statuses[f"cn-basic-list@{basic}"] == ("in_force", f"{basic} 施行期间 2024-03-01 – 至今 现行")
     assert statuses["cn-credit-repair@2023"] == ("superseded", "2023 施行期间 2023-05-01 – 2026-03-31 已失效")
     # the edition in force ends the day before the published one that follows it; a draft ends nothing
-    assert statuses["nantong-silent-check@2024.1"] == ("in_force", "2024.1 施行期间 2024-03-01 – 2026-12-31 现行")
+    assert statuses[f"nantong-silent-check@{nantong}"] == ("in_force", f"{nantong} 施行期间 2024-03-01 – 2026-12-31 现行")
     assert statuses["nantong-silent-check@2027.1"] == ("upcoming", "2027.1 施行期间 2027-01-01 – 至今 待生效")
     assert statuses["nantong-silent-check@2027.2"] == ("unpublished", "2027.2 施行期间 2027-06-01 – 至今 未发布")
 
 
 def test_a_version_is_compared_with_the_one_it_follows(editions: Api) -> None:
     console = open_console(editions, "maintainer")
-    for version, previous in (("cn-basic-list@2024.3", "cn-basic-list@2024.2"),  # a correction: what it replaces
-                              ("nantong-silent-check@2027.1", "nantong-silent-check@2024.1")):
+    basic, replaced = _corrected(BUNDLED_RULESETS, "cn-basic-list")
+    for version, previous in ((f"cn-basic-list@{basic}", f"cn-basic-list@{replaced}"),  # a correction: what it replaces
+                              ("nantong-silent-check@2027.1", f"nantong-silent-check@{live_version(BUNDLED_RULESETS)}")):
         ruleset_id, _, number = version.partition("@")
         page = console.get(f"/console/rulesets/{ruleset_id}", version=number).text
         assert f'data-compare href="/console/rulesets/diff?from={previous}&amp;to={version}"' in page

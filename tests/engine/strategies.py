@@ -122,10 +122,13 @@ def triggers(draw):
         return {"list": draw(st.sampled_from(LISTS))}
     if kind == "penalty":
         qualified = draw(st.integers(0, 2)) == 0
-        return {"penalty": {"min_severity": draw(st.sampled_from(["general", "serious"])), "domains": domains,
-                            "sanctions": draw(st.lists(st.sampled_from(list(Sanction)), unique=True, max_size=2))
-                            if qualified else [],
-                            "fine_at_least": draw(st.sampled_from([None, 2000000])) if qualified else None}}
+        trigger = {"domains": domains,
+                   "sanctions": draw(st.lists(st.sampled_from(list(Sanction)), unique=True, min_size=1, max_size=2))
+                   if qualified else [],
+                   "fine_at_least": draw(st.sampled_from([None, 2000000])) if qualified else None}
+        if qualified and draw(st.booleans()):
+            return {"penalty": {**trigger, "within": draw(st.sampled_from(["P1Y", "P3Y"]))}}  # a basis's own look-back
+        return {"penalty": {**trigger, "min_severity": draw(st.sampled_from(["general", "serious"]))}}
     if kind == "repeated_penalties":
         return {"repeated_penalties": {"count": draw(st.integers(2, 3)), "within": draw(st.sampled_from(WINDOWS)),
                                        "min_severity": draw(st.sampled_from(["general", "serious"])), "domains": domains}}
@@ -139,6 +142,14 @@ def triggers(draw):
     if kind == "commitment_breach":
         return {"commitment_breach": {"matters": draw(st.lists(st.sampled_from(["m1", "m2"]), unique=True, max_size=1))}}
     return {"commitments_kept": {"at_least": draw(st.integers(1, 2)), "within": draw(st.sampled_from(WINDOWS))}}
+
+
+@st.composite
+def persons(draw):
+    """A rule reaching the persons of a listed unit on its own basis: pending an order or not, the unit too or not."""
+    return {"roles": draw(st.lists(st.sampled_from(RELATED_ROLES), min_size=1, max_size=2, unique=True)),
+            "basis": [CITATION], "only": draw(st.booleans()),
+            "pending": draw(st.sampled_from([None, {"zh": "命令", "en": "an order"}]))}
 
 
 def _rewards(when: dict, kinds: dict[str, str]) -> bool:
@@ -165,6 +176,7 @@ def rulesets(draw) -> Ruleset:
             "measures": draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2, unique=True)),
             "roles": draw(st.lists(st.sampled_from(ROLES), unique=True, max_size=2)),
             "grounds": draw(st.lists(st.sampled_from(grounds), unique=True, max_size=1)) if grounds else [],
+            **({"persons": draw(persons())} if "list" in when and draw(st.integers(0, 3)) == 0 else {}),
         })
     general_max = draw(st.sampled_from(["P1Y", "P2Y"]))
     return Ruleset.model_validate({

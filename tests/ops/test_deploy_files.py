@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from jrp import serving
 from jrp.api.app import create_app
-from jrp.cli import app as cli
+from jrp.cli.main import app as cli
 from jrp.runtime import Runtime
 from jrp.settings import Settings
 

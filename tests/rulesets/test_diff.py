@@ -191,12 +191,12 @@ def test_a_changed_threshold_is_reported_as_a_trigger_condition(two_dirs):
 def test_dropping_a_reach_limit_widens_the_measure_without_basis(tmp_path):
     """精准惩戒: a licence bar that no longer keeps to the licence its decision names is an unfounded widening."""
     library = Library.load()
-    old = library.resolve("cn-basic-list@2024.3")
-    text = (BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.3.yaml").read_text(encoding="utf-8")
+    old = library.resolve("cn-basic-list@2024.4")
+    text = (BUNDLED_RULESETS / "CN" / "cn-basic-list" / "2024.4.yaml").read_text(encoding="utf-8")
     widened = tmp_path / "2026.1.yaml"
     widened.write_text(text.replace("    reach: {matter: same_as_record, public_safety: true}\n",
                                     "    reach: {public_safety: true}\n", 1)
-                       .replace('version: "2024.3"', 'version: "2026.1"'), encoding="utf-8")
+                       .replace('version: "2024.4"', 'version: "2026.1"'), encoding="utf-8")
     changes = [c for c in diff(old, read_ruleset_file(widened)) if c.aspect == "reach"]
     assert [(c.measure_id, c.direction.value, c.level.value) for c in changes] == [
         ("licence-reapplication-bar-1y", "widened", "error")]

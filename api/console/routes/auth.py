@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from jrp.access import Action, ApiKey
-from jrp.adapters.api_keys import KeyRefused
+from jrp.adapters.access.api_keys import KeyRefused
 from jrp.api.console.csrf import check_csrf
 from jrp.api.console.pages import redirect, render, translator
 from jrp.api.console.session import PREFIX, end_session, runtime_of, session_key, start_session

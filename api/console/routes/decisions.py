@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from jrp.access import Action, ApiKey
-from jrp.adapters.decision_log import StoredDecision
+from jrp.adapters.log.crypto.personal_data import PersonalDataUnavailable
+from jrp.adapters.log.entries import StoredDecision
 from jrp.api.console.citations import decision_basis
 from jrp.api.console.forms import Problems, is_id, parse_choice, parse_date, parse_id, parse_int
 from jrp.api.console.pages import render, translator
@@ -17,7 +18,6 @@ from jrp.api.console.session import PREFIX, PageError, may, runtime_of
 from jrp.api.deps import readable
 from jrp.api.errors import Forbidden
 from jrp.api.presenters import decision_response, decision_summary
-from jrp.audit.personal_data import PersonalDataUnavailable
 from jrp.engine.types import Outcome
 from jrp.service import RulesUnavailable
 from jrp.vocabulary.scenarios import Scenario

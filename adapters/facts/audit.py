@@ -1,0 +1,205 @@
+"""Does the projection equal its history? Rebuild ``subjects``, ``records`` and ``relations`` from ``events``.
+
+Checks read the projection, never the history, so a lost or half-applied update keeps
+(or lifts) a measure silently. The audit replays every event in ``seq`` order through
+the same :func:`jrp.adapters.facts.projection.apply` the write path uses and reports every
+column where the stored row differs from the replayed one, every row that exists on
+one side only, and every stored event that no longer applies.
+
+It works a page of subjects at a time, so memory does not grow with the store: a page
+replays its subjects' own events plus the relation events that name one of them as the
+organisation (they create the organisation's row and fill its name). Everything is read
+in one snapshot, so writers running meanwhile cannot make it report a false difference.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from jrp.adapters.facts.events import EventError, parse_event
+from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectRow
+from jrp.adapters.facts.projection import State, apply
+from jrp.adapters.facts.transactions import read_snapshot
+
+subjects_t = SubjectRow.__table__
+records_t = RecordRow.__table__
+relations_t = RelationRow.__table__
+events_t = EventRow.__table__
+
+SUBJECT_COLUMNS = tuple(c.name for c in subjects_t.columns if c.name != "subject_id")
+RECORD_COLUMNS = tuple(c.name for c in records_t.columns if c.name != "record_id")
+RELATION_COLUMNS = ("entity_id", "person_id", "role", "start", "end")
+RELATION_EVENTS = ("relation_set", "relation_ended")
+MISSING = "(no row)"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One disagreement: ``table`` and ``key`` name the row, ``column`` the field (or ``row``, ``replay``)."""
+
+    table: str
+    key: str
+    column: str
+    stored: Any
+    replayed: Any
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.key} {self.column}: stored {self.stored!r}, history gives {self.replayed!r}"
+
+
+@dataclass
+class FactsAudit:
+    """Counts of what was compared, and the differences found (the first ``keep`` of them)."""
+
+    subjects: int = 0
+    records: int = 0
+    relations: int = 0
+    events: int = 0
+    difference_count: int = 0
+    differences: list[Difference] = field(default_factory=list)
+    keep: int = 1000
+
+    @property
+    def ok(self) -> bool:
+        return self.difference_count == 0
+
+    def add(self, difference: Difference) -> None:
+        self.difference_count += 1
+        if len(self.differences) < self.keep:
+            self.differences.append(difference)
+
+
+def audit_facts(engine: Engine, *, page_size: int = 2000, keep: int = 1000) -> FactsAudit:
+    """Compare the whole projection with the replayed history (read in one snapshot)."""
+    audit = FactsAudit(keep=keep)
+    with engine.connect() as connection:
+        connection = read_snapshot(connection)
+        organisations = _relation_events_by_organisation(connection)
+        for page in _pages(_every_subject_id(connection, organisations), page_size):
+            _audit_page(connection, page, organisations, audit)
+        connection.rollback()
+    return audit
+
+
+def _relation_events_by_organisation(connection: Connection) -> dict[str, list[int]]:
+    """``seq`` of every relation event, by the organisation it names."""
+    by_organisation: dict[str, list[int]] = {}
+    query = select(events_t.c.seq, events_t.c.payload).where(events_t.c.event_type.in_(RELATION_EVENTS))
+    for seq, payload in connection.execute(query):
+        organisation = (payload.get("organisation") or {}).get("id")
+        if organisation:
+            by_organisation.setdefault(organisation, []).append(seq)
+    return by_organisation
+
+
+def _every_subject_id(connection: Connection, organisations: dict[str, list[int]]) -> Iterator[str]:
+    """Subject ids of the projection and of the history, in order, each once."""
+    stored = _keyset(connection, subjects_t.c.subject_id)
+    historic = _keyset(connection, events_t.c.subject_id)
+    previous = None
+    for subject_id in heapq.merge(stored, historic, iter(sorted(organisations))):
+        if subject_id != previous:
+            yield subject_id
+            previous = subject_id
+
+
+def _keyset(connection: Connection, column: Any, page_size: int = 5000) -> Iterator[str]:
+    after = ""
+    while True:
+        page = list(connection.execute(select(column).where(column > after).distinct().order_by(column)
+                                       .limit(page_size)).scalars())
+        yield from page
+        if len(page) < page_size:
+            return
+        after = page[-1]
+
+
+def _pages(ids: Iterator[str], size: int) -> Iterator[list[str]]:
+    page: list[str] = []
+    for subject_id in ids:
+        page.append(subject_id)
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def _audit_page(connection: Connection, page: list[str], organisations: dict[str, list[int]],
+                audit: FactsAudit) -> None:
+    replayed = _replay(connection, page, organisations, audit)
+    members = set(page)
+    stored_subjects = {row["subject_id"]: row for row in connection.execute(
+        select(subjects_t).where(subjects_t.c.subject_id.in_(page))).mappings()}
+    _compare("subjects", stored_subjects, {s: r for s, r in replayed.subjects.items() if s in members},
+             SUBJECT_COLUMNS, audit)
+    stored_records = {row["record_id"]: row for row in connection.execute(
+        select(records_t).where(records_t.c.subject_id.in_(page))).mappings()}
+    _compare("records", stored_records, {r: row for r, row in replayed.records.items() if row["subject_id"] in members},
+             RECORD_COLUMNS, audit)
+    stored_relations = [dict(row) for row in connection.execute(
+        select(relations_t).where(relations_t.c.person_id.in_(page))).mappings()]
+    _compare_relations(stored_relations, [r for r in replayed.relations if r["person_id"] in members], audit)
+    audit.subjects += len(stored_subjects)
+    audit.records += len(stored_records)
+    audit.relations += len(stored_relations)
+
+
+def _replay(connection: Connection, page: Sequence[str], organisations: dict[str, list[int]],
+            audit: FactsAudit) -> State:
+    """The page's subjects as their history makes them: own events, and relation events naming them."""
+    own = select(events_t.c.seq, events_t.c.payload, events_t.c.recorded_at).where(events_t.c.subject_id.in_(page))
+    rows = {seq: (payload, recorded_at) for seq, payload, recorded_at in connection.execute(own)}
+    audit.events += len(rows)
+    naming = sorted({seq for subject_id in page for seq in organisations.get(subject_id, ())} - rows.keys())
+    for start in range(0, len(naming), 5000):
+        query = select(events_t.c.seq, events_t.c.payload, events_t.c.recorded_at).where(
+            events_t.c.seq.in_(naming[start:start + 5000]))
+        rows.update({seq: (payload, recorded_at) for seq, payload, recorded_at in connection.execute(query)})
+    state = State()
+    for seq in sorted(rows):
+        payload, recorded_at = rows[seq]
+        try:
+            apply(state, parse_event(payload), recorded_at)
+        except EventError as error:
+            audit.add(Difference("events", str(seq), "replay", payload.get("type"), f"does not apply: {error}"))
+    return state
+
+
+def _compare(table: str, stored: dict[str, Any], replayed: dict[str, Any], columns: Sequence[str],
+             audit: FactsAudit) -> None:
+    for key in sorted(stored.keys() | replayed.keys()):
+        if key not in replayed:
+            audit.add(Difference(table, key, "row", "present", MISSING))
+        elif key not in stored:
+            audit.add(Difference(table, key, "row", MISSING, "present"))
+        else:
+            for column in columns:
+                before, after = _comparable(stored[key][column]), _comparable(replayed[key][column])
+                if before != after:
+                    audit.add(Difference(table, key, column, before, after))
+
+
+def _compare_relations(stored: list[dict[str, Any]], replayed: list[dict[str, Any]], audit: FactsAudit) -> None:
+    """Relations have no natural key: compare them as multisets of their columns."""
+    def tally(rows: list[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
+        return Counter(tuple(_comparable(row[c]) for c in RELATION_COLUMNS) for row in rows)
+
+    before, after = tally(stored), tally(replayed)
+    for row in sorted((before - after).keys() | (after - before).keys(), key=repr):
+        key = f"{row[1]} {row[2]} in {row[0]}"
+        audit.add(Difference("relations", key, "row", before[row], after[row]))
+
+
+def _comparable(value: Any) -> Any:
+    """Datetimes as aware UTC: SQLite returns them naive (in UTC)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value

@@ -1,0 +1,253 @@
+"""Reading subject facts for the engine (implements ``jrp.ports.FactsSource``).
+
+Reads use the projections and indexed queries only: ``load_many`` costs three queries
+whatever the number of subjects, ``facts_version`` one. ``facts_as_of`` is the
+exception by design: it replays the history to show facts as they were known at a past
+time (audits, replays of old decisions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, select
+
+from jrp.adapters.facts.events import parse_event
+from jrp.adapters.facts.identity import fits_mask, review_key
+from jrp.adapters.facts.orm import EventRow, RecordRow, SubjectRow
+from jrp.adapters.facts.projection import State, apply
+from jrp.adapters.store.dbapi import Driver, as_date
+from jrp.engine.facts import Record, RelatedParty, Subject, SubjectFacts
+from jrp.ports import UNKNOWN
+from jrp.vocabulary.records import (
+    CommitmentState,
+    Impact,
+    ObjectionState,
+    Procedure,
+    RecordStatus,
+    RecordType,
+    Severity,
+)
+from jrp.vocabulary.scope import ProjectType, Sanction
+from jrp.vocabulary.subjects import SubjectType
+
+E = TypeVar("E", bound=Enum)
+
+subjects_t = SubjectRow.__table__
+events_t = EventRow.__table__
+records_t = RecordRow.__table__
+
+# The hot-path statements (plain DBAPI, see ``jrp.adapters.store.dbapi``); every name quoted ("end" is reserved).
+SUBJECT_COLUMNS = ("subject_id", "subject_type", "name", "birth_date", "facts_version")
+RECORD_COLUMNS = (
+    "record_id", "subject_id", "record_type", "start", "end", "list_id", "severity", "domain", "procedure", "impact",
+    "amount", "authority", "doc_no", "region", "first_violation", "corrected_in_time", "scheme", "grade", "value",
+    "matter", "commitment_state", "commitment_date", "status", "status_date", "objection", "objection_date",
+    "sanctions", "ground", "industry", "project_type", "persons", "rectification_due", "rectified_on",
+)
+
+
+def _quoted(columns: Iterable[str], table: str = "") -> str:
+    return ", ".join(f'{table}"{c}"' for c in columns)
+
+
+SUBJECTS_IN = f"SELECT {_quoted(SUBJECT_COLUMNS)} FROM subjects WHERE subject_id IN ({{}})"
+RELATIONS_OF_PERSONS_IN = (
+    'SELECT r.person_id, r.entity_id, r.role, r."start", r."end", '
+    + ", ".join(f'e."{c}" AS "entity_{c}"' for c in SUBJECT_COLUMNS)
+    + " FROM relations r JOIN subjects e ON e.subject_id = r.entity_id WHERE r.person_id IN ({})"
+)
+RECORDS_IN = f"SELECT {_quoted(RECORD_COLUMNS)} FROM records WHERE subject_id IN ({{}})"
+VERSIONS = (
+    "SELECT subject_id, facts_version FROM subjects WHERE subject_id = ? UNION ALL "
+    "SELECT s.subject_id, s.facts_version FROM subjects s JOIN relations r ON r.entity_id = s.subject_id "
+    "WHERE r.person_id = ?"
+)
+
+
+def version_string(own: int, related: Iterable[tuple[str, int]]) -> str:
+    """``"7"``, or ``"7-<hash>"`` when related organisations' versions take part."""
+    pairs = sorted(set(related))
+    if not pairs:
+        return str(own)
+    digest = hashlib.blake2b(repr(pairs).encode(), digest_size=8).hexdigest()
+    return f"{own}-{digest}"
+
+
+def _members(enum: type[E]) -> dict[Any, E]:
+    """``enum``'s members by value: a dict lookup costs a tenth of ``enum(value)`` (records are read by the million)."""
+    return {member.value: member for member in enum}
+
+
+_RECORD_TYPES, _SEVERITIES, _PROCEDURES, _IMPACTS = (_members(RecordType), _members(Severity), _members(Procedure),
+                                                     _members(Impact))
+_COMMITMENTS, _STATUSES, _OBJECTIONS = _members(CommitmentState), _members(RecordStatus), _members(ObjectionState)
+_SANCTIONS, _PROJECT_TYPES = _members(Sanction), _members(ProjectType)
+
+
+def record_of(row: Mapping[str, Any]) -> Record:
+    """A ``records`` row (or projected row) as the engine's ``Record``."""
+    return record_from(tuple(row[column] for column in RECORD_COLUMNS))
+
+
+def record_from(values: Sequence[Any]) -> Record:
+    """A ``records`` row read as a tuple in ``RECORD_COLUMNS`` order (the order of ``Record``'s fields) as a ``Record``.
+
+    Positional: a dozen records are built per check, and keywords cost a third more.
+    """
+    (record_id, subject_id, record_type, start, end, list_id, severity, domain, procedure, impact, amount, authority,
+     doc_no, region, first_violation, corrected_in_time, scheme, grade, value, matter, commitment_state,
+     commitment_date, status, status_date, objection, objection_date, sanctions, ground, industry, project_type,
+     persons, rectification_due, rectified_on) = values
+    return Record(
+        record_id, subject_id, _RECORD_TYPES[record_type], as_date(start), as_date(end), list_id,
+        _SEVERITIES[severity] if severity is not None else None, domain,
+        _PROCEDURES[procedure] if procedure else None, _IMPACTS[impact] if impact else None, amount,
+        authority, doc_no, region, bool(first_violation), bool(corrected_in_time), scheme, grade, value, matter,
+        _COMMITMENTS[commitment_state] if commitment_state else None, as_date(commitment_date),
+        _STATUSES[status], as_date(status_date), _OBJECTIONS[objection], as_date(objection_date),
+        tuple(_SANCTIONS[s] for s in sanctions.split()) if sanctions else (), ground, industry,
+        _PROJECT_TYPES[project_type] if project_type else None, tuple(persons.split()) if persons else (),
+        as_date(rectification_due), as_date(rectified_on),
+    )
+
+
+def _subject_of(row: Mapping[str, Any]) -> Subject:
+    return Subject(row["subject_id"], SubjectType(row["subject_type"]), row["name"], as_date(row["birth_date"]))
+
+
+def _sorted(records: Iterable[Record]) -> tuple[Record, ...]:
+    return tuple(sorted(records, key=lambda r: (r.start, r.record_id)))
+
+
+def _facts(subject: Mapping[str, Any], relations: Sequence[Mapping[str, Any]], entities: Mapping[str, Mapping[str, Any]],
+           records: Mapping[str, list[Record]]) -> SubjectFacts:
+    related = tuple(
+        RelatedParty(_subject_of(entities[r["entity_id"]]), r["role"], _sorted(records.get(r["entity_id"], ())),
+                     as_date(r["start"]), as_date(r["end"]))
+        for r in sorted(relations, key=lambda r: (r["entity_id"], r["role"], as_date(r["start"]) or date.min))
+    )
+    version = version_string(subject["facts_version"],
+                             ((r["entity_id"], entities[r["entity_id"]]["facts_version"]) for r in relations))
+    return SubjectFacts(_subject_of(subject), _sorted(records.get(subject["subject_id"], ())), related, version)
+
+
+class FactsStore:
+    """Subject facts from the store: current (projection) or as known at a past time (history)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.driver = Driver(engine)
+
+    def load(self, subject_id: str) -> SubjectFacts | None:
+        """The subject's facts with its related organisations, or None if the store never saw it."""
+        return self.load_many([subject_id]).get(subject_id)
+
+    def load_many(self, subject_ids: Sequence[str]) -> dict[str, SubjectFacts]:
+        """Facts of many subjects in three queries (subjects, relations, records); unknown ids are left out."""
+        ids = list(dict.fromkeys(subject_ids))
+        if not ids:
+            return {}
+        return self.driver.read(lambda connection: self._load_many(connection, ids))
+
+    def _load_many(self, connection: Any, ids: list[str]) -> dict[str, SubjectFacts]:
+        driver = self.driver
+        subjects = {row["subject_id"]: row for row in driver.rows_in(connection, SUBJECTS_IN, ids)}
+        persons = [s for s, row in subjects.items() if row["subject_type"] == SubjectType.natural_person.value]
+        relations: dict[str, list[Mapping[str, Any]]] = {}
+        entities: dict[str, Mapping[str, Any]] = {}
+        for row in driver.rows_in(connection, RELATIONS_OF_PERSONS_IN, persons):
+            relations.setdefault(row["person_id"], []).append(row)
+            entities[row["entity_id"]] = {c: row[f"entity_{c}"] for c in SUBJECT_COLUMNS}
+        records: dict[str, list[Record]] = {}
+        owners = list(subjects) + [e for e in entities if e not in subjects]
+        for values in driver.values_in(connection, RECORDS_IN, owners):
+            record = record_from(values)
+            records.setdefault(record.subject_id, []).append(record)
+        return {s: _facts(row, relations.get(s, []), entities, records) for s, row in subjects.items()}
+
+    def iter_subject_ids(self, page_size: int = 2000) -> Iterator[list[str]]:
+        """Every subject id in key order, a page at a time (keyset pagination: no OFFSET scans)."""
+        after = ""
+        while True:
+            query = (select(subjects_t.c.subject_id).where(subjects_t.c.subject_id > after)
+                     .order_by(subjects_t.c.subject_id).limit(page_size))
+            with self.engine.connect() as connection:
+                page = list(connection.execute(query).scalars())
+            if not page:
+                return
+            yield page
+            after = page[-1]
+
+    def names(self, subject_ids: Sequence[str]) -> dict[str, str]:
+        """The stored names of these subjects (one query; unknown ids are left out): for lists of decisions."""
+        ids = list(dict.fromkeys(subject_ids))
+        if not ids:
+            return {}
+        query = select(subjects_t.c.subject_id, subjects_t.c.name).where(subjects_t.c.subject_id.in_(ids))
+        with self.engine.connect() as connection:
+            return {row.subject_id: row.name for row in connection.execute(query)}
+
+    def facts_version(self, subject_id: str) -> str:
+        """The version of the subject's facts and of its related organisations' (``UNKNOWN``): one query."""
+        return self.version_and_related(subject_id)[0]
+
+    def version_and_facts(self, subject_id: str) -> tuple[str, SubjectFacts | None]:
+        """The version alone: one query, where the facts take three (a cached evaluation needs only the version)."""
+        return self.facts_version(subject_id), None
+
+    def held_versions(self, subject_ids: Sequence[str]) -> dict[str, str]:
+        """None: every version is read from the store (``jrp.adapters.facts.subject_versions`` holds them in memory)."""
+        return {}
+
+    def version_and_related(self, subject_id: str) -> tuple[str, frozenset[str]]:
+        """``facts_version`` and the organisations it covers (whose events change it too): one query."""
+        rows = self.driver.read(lambda connection: self.driver.rows(connection, VERSIONS, (subject_id, subject_id)))
+        versions = {row["subject_id"]: row["facts_version"] for row in rows}
+        if subject_id not in versions:
+            return UNKNOWN, frozenset()
+        own = versions.pop(subject_id)
+        return version_string(own, versions.items()), frozenset(versions)
+
+    def facts_as_of(self, subject_id: str, known_at: datetime) -> SubjectFacts | None:
+        """The facts as the store knew them at ``known_at``: the history recorded up to then, replayed."""
+        if known_at.tzinfo is not None:
+            known_at = known_at.astimezone(UTC).replace(tzinfo=None) if self.engine.dialect.name == "sqlite" \
+                else known_at
+        state = State()
+        with self.engine.connect() as connection:
+            self._replay(connection, state, [subject_id], known_at)
+            if subject_id not in state.subjects:
+                return None
+            entity_ids = sorted({r["entity_id"] for r in state.relations if r["person_id"] == subject_id})
+            organisations = State(subjects={e: dict(state.subjects[e], facts_version=0) for e in entity_ids})
+            self._replay(connection, organisations, entity_ids, known_at)
+        records: dict[str, list[Record]] = {}
+        for row in [*state.records.values(), *organisations.records.values()]:
+            records.setdefault(row["subject_id"], []).append(record_of(row))
+        relations = [r for r in state.relations if r["person_id"] == subject_id]
+        return _facts(state.subjects[subject_id], relations, organisations.subjects, records)
+
+    @staticmethod
+    def _replay(connection: Any, state: State, subject_ids: Sequence[str], known_at: datetime) -> None:
+        if not subject_ids:
+            return
+        query = (select(events_t.c.payload, events_t.c.recorded_at)
+                 .where(events_t.c.subject_id.in_(subject_ids), events_t.c.recorded_at <= known_at)
+                 .order_by(events_t.c.seq))
+        for payload, recorded_at in connection.execute(query):
+            apply(state, parse_event(payload), recorded_at)
+
+    def possible_matches(self, resident_id: str, name: str) -> list[Record]:
+        """Records published under a masked ID and this name that the full ``resident_id`` fits.
+
+        They are candidates for a person to confirm (outcome ``review``), never facts of the subject.
+        """
+        query = select(records_t).where(records_t.c.review_key == review_key(resident_id, name))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [record_of(row) for row in rows if fits_mask(row["subject_id"], resident_id)]

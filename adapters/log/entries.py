@@ -1,0 +1,343 @@
+"""The decision log (implements ``jrp.ports.DecisionLog``): append-only entries, leaves of a Merkle tree.
+
+Each row stores the canonical JSON of one log entry (``jrp.service.log_entry``) as text,
+so the bytes hashed are the bytes stored; its Merkle leaf hash (RFC 9162) is the
+decision's **entry hash**. Writers only insert: no row is read first and no lock is
+shared by the hosts, so every worker of every host appends at once. The sequencer
+(``jrp.adapters.log.tree``) later gives each new row its leaf index and folds it into the
+tree. An answer leaves only after its row is committed (SQLite: ``synchronous=FULL``,
+``jrp.adapters.store.database``), together with a receipt signed for the rows written
+together (``jrp.adapters.log.crypto.signing``), which the row keeps too: a row the service
+did not write has no valid receipt.
+
+What an entry stores beyond the check's request and result:
+
+- the facts it saw, by the SHA-256 of their snapshot, stored once per content
+  (``jrp.adapters.log.fact_snapshots``);
+- the bundle of rules, by hash; the bundle's content is stored when first used
+  (``jrp.adapters.log.bundle_store``), so a replay evaluates exactly those rules;
+- natural persons' identifiers, names and birth dates as keyed pseudonyms, with the
+  originals sealed in ``personal_data`` (``jrp.adapters.log.crypto.personal_data``).
+
+The other columns are copies of entry fields for indexed search (``subject_id`` holds
+the pseudonym of a natural person); verification checks them against the entry.
+
+On SQLite the appenders of one host still queue on the database's single write lock;
+an flock beside the database wakes the next one the moment it is free (SQLite's busy
+handler sleeps 1–100 ms between polls).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from cachetools import LRUCache
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Select,
+    String,
+    Table,
+    Text,
+    select,
+)
+
+from jrp.adapters.log import bundle_store, fact_snapshots
+from jrp.adapters.log.crypto import personal_data
+from jrp.adapters.log.crypto.merkle import leaf_hash
+from jrp.adapters.log.crypto.personal_data import PersonalDataKey, PersonalDataUnavailable
+from jrp.adapters.log.crypto.signing import SigningKey, sign_receipts
+from jrp.adapters.log.personal_data_keys import DataKeys
+from jrp.adapters.store.dbapi import Driver, naive_utc
+from jrp.engine.codec import Snapshot, canonical
+
+metadata = MetaData()
+decisions_t = Table(
+    "decisions", metadata,
+    Column("seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("decision_id", String(32), nullable=False, unique=True),
+    Column("batch_id", String(32), index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("caller_key_id", String(32), nullable=False),
+    Column("purpose", String(500), nullable=False),
+    Column("subject_id", String(64), nullable=False, index=True),
+    Column("scenario", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("entry", Text, nullable=False),
+    Column("prev_hash", String(64)),  # the hash chain of entries written before the tree (legacy_chain)
+    Column("hash", String(64)),
+    Column("leaf_index", BigInteger().with_variant(Integer(), "sqlite"), unique=True),
+    Column("receipt", Text),
+    Column("leaf_hash", LargeBinary(32)),  # as the writer computed it: the sequencer need not read the entry
+)
+
+PAGE = 1000
+INSERT = (
+    "INSERT INTO decisions (decision_id, batch_id, created_at, caller_key_id, purpose, subject_id, scenario, "
+    "outcome, entry, leaf_hash, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+BUNDLE_DOCUMENT = "bundle_document"
+"""An entry field the writer takes out: the bundle's content (a ``Snapshot`` keyed by the bundle hash)."""
+
+
+def columns_of(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The indexed copies of entry fields (verification compares them with the entry)."""
+    return {
+        "decision_id": entry["decision_id"],
+        "batch_id": entry.get("batch_id"),
+        "created_at": datetime.fromisoformat(entry["created_at"]),
+        "caller_key_id": entry["caller"]["key_id"],
+        "purpose": entry["purpose"],
+        "subject_id": entry["request"]["subject"]["id"],
+        "scenario": entry["request"]["scenario"],
+        "outcome": entry["result"]["outcome"],
+    }
+
+
+class AppenderLock:
+    """Wakes this host's SQLite appenders in turn (no-op on PostgreSQL, where appenders never wait for each other)."""
+
+    def __init__(self, engine: Engine):
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._path = f"{database}.append-lock" if database and database != ":memory:" else None
+        self._file: Any = None
+        self._thread_lock = threading.Lock()
+        self.active = engine.dialect.name == "sqlite"
+
+    def __enter__(self) -> None:
+        if not self.active:
+            return
+        self._thread_lock.acquire()  # flock is per open file: threads of one process need their own lock
+        if self._path is None:
+            return
+        try:
+            if self._file is None:
+                self._file = open(self._path, "a+b")  # noqa: SIM115 - held for the life of the process
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+        except BaseException:  # no lock file (descriptors exhausted, a file system without locks)
+            self._thread_lock.release()  # the append fails; the next one must not hang
+            raise
+
+    def __exit__(self, *_exc: object) -> None:
+        if not self.active:
+            return
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._thread_lock.release()
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    """A logged decision as stored (pseudonyms in place), its facts attached, and what its originals are."""
+
+    seq: int
+    leaf_index: int | None
+    entry_hash: str
+    entry: dict[str, Any]
+    originals: dict[str, str] | None = field(default=None, repr=False)  # None: erased, or none to reveal
+    receipt: dict[str, Any] | None = None
+
+    @property
+    def erased(self) -> bool:
+        return "personal_data" in self.entry and self.originals is None
+
+    def view(self, sees_personal_data: bool) -> dict[str, Any]:
+        """The entry as a role may see it (``jrp.adapters.log.crypto.personal_data.view``)."""
+        return personal_data.view(self.entry, self.originals, sees_personal_data)
+
+    def revealed(self) -> dict[str, Any]:
+        """The entry with every original back (replay); raises if they were erased."""
+        if self.erased:
+            raise PersonalDataUnavailable(
+                f"decision {self.entry['decision_id']}: its natural persons' data was erased after the retention "
+                "period (crypto-erasure); the decision still verifies but can no longer be replayed")
+        return self.view(True)
+
+
+@dataclass
+class _Prepared:
+    row: tuple
+    decision_id: str
+    entry_hash: str
+    time: str
+
+
+class DecisionLogStore:
+    """The ``decisions`` table: appends, reads and searches."""
+
+    def __init__(self, engine: Engine, signing_key: SigningKey, personal_key: PersonalDataKey):
+        self.engine = engine
+        self.driver = Driver(engine)
+        self.signing_key = signing_key
+        self.appender_lock = AppenderLock(engine)
+        self.data_keys = DataKeys(engine, personal_key)
+        self._pseudonyms = personal_key.pseudonymiser()
+        self._stored_snapshots: LRUCache[str, bool] = LRUCache(maxsize=100_000)
+        self._stored_bundles: set[str] = set()
+        self._protected: LRUCache[str, tuple[str, dict[str, str]]] = LRUCache(maxsize=20_000)
+
+    def append(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Store ``entries`` in one transaction; returns each one's signed receipt once committed.
+
+        Runs on every check, so it speaks plain DBAPI (``jrp.adapters.store.dbapi``).
+        """
+        snapshots: dict[str, str] = {}
+        bundles: dict[str, tuple[str, str]] = {}
+        prepared = [self._prepare(entry, snapshots, bundles) for entry in entries]
+        if not prepared:
+            return []
+        receipts = sign_receipts(self.signing_key, [(p.decision_id, p.entry_hash, p.time) for p in prepared])
+        rows = [(*p.row, orjson.dumps(receipt).decode()) for p, receipt in zip(prepared, receipts)]
+        driver = self.driver
+        with self.appender_lock, driver.connection() as connection, driver.pipelined(connection):
+            cursor = connection.cursor()
+            try:
+                if snapshots:
+                    cursor.executemany(driver.sql(fact_snapshots.INSERT), list(snapshots.items()))
+                if bundles:
+                    now = driver.timestamp(datetime.now().astimezone())
+                    cursor.executemany(driver.sql(bundle_store.INSERT),
+                                       [(h, j, c, now) for h, (j, c) in bundles.items()])
+                cursor.executemany(driver.sql(INSERT), rows)
+                connection.commit()
+            finally:
+                cursor.close()
+        for digest in snapshots:  # committed: later entries with the same facts need not send them
+            self._stored_snapshots[digest] = True
+        self._stored_bundles.update(bundles)
+        return receipts
+
+    def _prepare(self, entry: dict[str, Any], snapshots: dict[str, str], bundles: dict[str, tuple[str, str]]) -> _Prepared:
+        """The row of one entry: facts and bundle split off, personal data pseudonymised and sealed."""
+        stored, snapshot = fact_snapshots.split(entry)
+        originals: dict[str, str] = {}
+        if snapshot is not None:
+            stored["facts_digest"] = self._protected_snapshot(snapshot, originals, snapshots)
+        document = stored.pop(BUNDLE_DOCUMENT, None)
+        if document is not None and document.digest not in self._stored_bundles and document.digest not in bundles:
+            # made once per append: serialising a bundle takes milliseconds, and a worker's first append after
+            # start (a batch of 10,000, say) would otherwise make it for every entry (46 s instead of 8)
+            bundles[document.digest] = (stored["bundle"]["jurisdiction"], document.data.decode())
+        request = stored["request"]
+        stored["request"] = {**request, "subject": self._pseudonyms.protect(request["subject"], originals)}
+        if originals:
+            period = stored["created_at"][:7]
+            stored["personal_data"] = personal_data.encrypt(originals, self.data_keys.current(period), period,
+                                                            stored["decision_id"])
+        data = canonical(stored)
+        columns = columns_of(stored)
+        columns["created_at"] = self.driver.timestamp(columns["created_at"])
+        leaf = leaf_hash(data)
+        return _Prepared((*columns.values(), data.decode(), leaf), stored["decision_id"], leaf.hex(), stored["created_at"])
+
+    def _protected_snapshot(self, snapshot: Snapshot, originals: dict[str, str], snapshots: dict[str, str]) -> str:
+        """The digest of the pseudonymised snapshot (made once per content), its originals added to ``originals``."""
+        known = self._protected.get(snapshot.digest)
+        if known is None or known[0] not in self._stored_snapshots:
+            found: dict[str, str] = {}
+            data = snapshot.data
+            if personal_data.may_hold_personal_data(data):  # an organisation's facts usually do not
+                data = canonical(self._pseudonyms.protect(orjson.loads(data), found))
+            known = (hashlib.sha256(data).hexdigest() if found else snapshot.digest, found)
+            self._protected[snapshot.digest] = known
+            if known[0] not in self._stored_snapshots:
+                snapshots[known[0]] = data.decode()
+        originals.update(known[1])
+        return known[0]
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def find(self, decision_id: str) -> StoredDecision | None:
+        """The decision as stored, its facts attached and its originals unsealed (if not erased)."""
+        query = select(decisions_t.c.seq, decisions_t.c.leaf_index, decisions_t.c.entry, decisions_t.c.receipt) \
+            .where(decisions_t.c.decision_id == decision_id)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+            if row is None:
+                return None
+            stored = self._stored(connection, [row])[0]
+        return stored
+
+    def get(self, decision_id: str) -> dict[str, Any] | None:
+        """The entry with every original back (for replays); raises ``PersonalDataUnavailable`` once erased."""
+        stored = self.find(decision_id)
+        return None if stored is None else stored.revealed()
+
+    def batch(self, batch_id: str) -> list[StoredDecision]:
+        """The decisions of one batch, in the order of the request."""
+        query = self._rows().where(decisions_t.c.batch_id == batch_id).order_by(decisions_t.c.seq)
+        return self._read(query)
+
+    def recent(self, limit: int) -> list[dict[str, Any]]:
+        """The newest ``limit`` entries (with their facts and originals), newest first; erased ones left out."""
+        query = self._rows().order_by(decisions_t.c.seq.desc()).limit(limit)
+        return [stored.revealed() for stored in self._read(query) if not stored.erased]
+
+    @staticmethod
+    def _rows() -> Select:
+        return select(decisions_t.c.seq, decisions_t.c.leaf_index, decisions_t.c.entry, decisions_t.c.receipt)
+
+    def _read(self, query: Select) -> list[StoredDecision]:
+        with self.engine.connect() as connection:
+            return self._stored(connection, connection.execute(query).all())
+
+    def _stored(self, connection: Any, rows: list[Any]) -> list[StoredDecision]:
+        entries = fact_snapshots.attach(connection, [json.loads(row.entry) for row in rows])
+        return [StoredDecision(row.seq, row.leaf_index, leaf_hash(row.entry.encode()).hex(), entry,
+                               self.originals(entry), json.loads(row.receipt) if row.receipt else None)
+                for row, entry in zip(rows, entries)]
+
+    def originals(self, entry: Mapping[str, Any]) -> dict[str, str] | None:
+        """The unsealed originals of an entry's personal data; None when it has none or they were erased."""
+        sealed = entry.get("personal_data")
+        if not sealed:
+            return None
+        data_key = self.data_keys.get(sealed["key"])
+        return None if data_key is None else personal_data.decrypt(sealed, data_key, entry["decision_id"])
+
+    def pseudonym(self, subject_id: str) -> str:
+        """How ``subject_id`` is stored in the ``subject_id`` column (natural persons by pseudonym)."""
+        return self._pseudonyms.protect(subject_id, {})
+
+    def search(self, *, subject_id: str | None = None, scenario: str | None = None, outcome: str | None = None,
+               since: datetime | None = None, until: datetime | None = None, limit: int = 100,
+               offset: int = 0, before_seq: int | None = None) -> list[dict[str, Any]]:
+        """Newest first: the indexed columns of matching decisions, ``offset`` rows skipped, only those older
+        than ``before_seq`` if given (a cursor: stable while new decisions arrive).
+
+        ``subject_id`` is as stored (a natural person's pseudonym); ``originals`` lets a view
+        show it by role (``jrp.adapters.log.crypto.personal_data.view``).
+        """
+        summary = [c for c in decisions_t.c if c.name not in ("entry", "prev_hash", "hash", "receipt")]
+        query = select(*summary, decisions_t.c.entry).order_by(decisions_t.c.seq.desc()).limit(limit).offset(offset)
+        sqlite = self.engine.dialect.name == "sqlite"
+        for column, value in ((decisions_t.c.subject_id, subject_id and self.pseudonym(subject_id)),
+                              (decisions_t.c.scenario, scenario), (decisions_t.c.outcome, outcome)):
+            if value is not None:
+                query = query.where(column == value)
+        if before_seq is not None:
+            query = query.where(decisions_t.c.seq < before_seq)
+        if since is not None:
+            query = query.where(decisions_t.c.created_at >= (naive_utc(since) if sqlite else since))
+        if until is not None:
+            query = query.where(decisions_t.c.created_at < (naive_utc(until) if sqlite else until))
+        with self.engine.connect() as connection:
+            rows = [dict(row) for row in connection.execute(query).mappings()]
+        for row in rows:
+            text = row.pop("entry")
+            row["entry_hash"] = leaf_hash(text.encode()).hex()
+            row["originals"] = self.originals(json.loads(text))
+        return rows

@@ -1,0 +1,339 @@
+"""Verification of the whole decision log: every entry, the tree recomputed, every checkpoint and receipt.
+
+The walk recomputes the Merkle tree from the stored entries, leaf by leaf, and checks:
+
+- each entry hashes to its stored leaf, and every stored tree node to its children
+  (an edited or re-ordered entry, an edited node);
+- leaf indexes run 0, 1, 2… (a deleted decision);
+- indexed columns equal the entry's fields; the facts snapshot and the stored bundle each
+  re-hash to the digest the entry names;
+- each entry carries a receipt signed by a trusted key for exactly its decision id and
+  entry hash (a row the service did not write); entries carried over from the old hash
+  chain keep their chain links instead;
+- ruleset publications (``jrp.adapters.publication_log``) are leaves among the decisions:
+  each is checked against its columns and its receipt like a decision;
+- every stored checkpoint is signed by a trusted key (a forged or replayed signature) and
+  the recomputed root at its size equals its root (entries and tree rewritten and every
+  hash recomputed); the log still holds every entry a checkpoint covers (truncation);
+- against a **witness** checkpoint (one the auditor kept): it is signed by its key, the
+  log holds at least as many entries, its root is the recomputed root at its size, and
+  the log's own newest checkpoint is not older (rollback, an old checkpoint served).
+
+Trusted keys come from outside the database (the service's own key, the auditor's
+witness): ``log_keys`` is only a publication, an insider could add a key there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Engine, func, select
+
+from jrp.adapters.log import fact_snapshots
+from jrp.adapters.log.bundle_store import BundleStore
+from jrp.adapters.log.crypto import merkle
+from jrp.adapters.log.crypto.signing import Checkpoint, SignatureError, receipt_statement, verify_receipt
+from jrp.adapters.log.entries import PAGE, columns_of, decisions_t
+from jrp.adapters.log.legacy_chain import GENESIS, broken_link
+from jrp.adapters.log.publications import columns_of as publication_columns
+from jrp.adapters.log.publications import publications_t
+from jrp.adapters.log.tree import LogTree
+from jrp.adapters.store.dbapi import naive_utc
+
+MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class Verification:
+    """``ok``, or the problems found (the first with where it is); ``count`` leaves verified before it."""
+
+    ok: bool
+    count: int
+    head: str
+    tree_size: int
+    pending: int
+    checkpoint: Checkpoint | None
+    seq: int | None = None
+    decision_id: str | None = None
+    leaf_index: int | None = None
+    reason: str = ""
+    problems: list[str] = field(default_factory=list)
+    publications: int = 0  # of ``count``: ruleset publications, the rest decisions
+
+
+@dataclass
+class _Walk:
+    problems: list[str] = field(default_factory=list)
+    first: tuple[int | None, str | None, int | None, str] | None = None
+    count: int = 0
+    publications: int = 0
+
+    def add(self, reason: str, seq: int | None = None, decision_id: str | None = None,
+            leaf_index: int | None = None, what: str = "decision") -> None:
+        if self.first is None:
+            self.first = (seq, decision_id, leaf_index, reason)
+        if len(self.problems) < MAX_PROBLEMS:
+            where = f"{what} {decision_id} (leaf {leaf_index}, seq {seq}): " if decision_id else ""
+            self.problems.append(where + reason)
+
+
+def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519PublicKey],
+               witness: Checkpoint | None = None) -> Verification:
+    """Walk the whole log; see the module's docstring for what is checked."""
+    walk = _Walk()
+    checkpoints = tree.checkpoints()  # read before the head: a checkpoint never covers more than the head
+    head = tree.head()  # the walk stops there: entries the sequencer adds meanwhile are for the next run
+    targets = _targets(checkpoints, trusted, witness, walk)
+    frontier = merkle.Frontier.empty()
+    matched = 0
+    checker = _RowChecker(engine, trusted, head.legacy_size)
+    for page, snapshots in _pages(engine, head.tree_size, _publications(engine, head.tree_size)):
+        page_start = frontier.size
+        made: dict[merkle.Node, bytes] = {}
+        gap = False
+        for row in page:
+            if row["leaf_index"] != frontier.size:
+                walk.add(f"leaves {frontier.size}–{row['leaf_index'] - 1} are missing: decision(s) deleted "
+                         f"(the next one present is leaf {row['leaf_index']}, decision {row['decision_id']})")
+                gap = True
+                break
+            leaf = merkle.leaf_hash(row["entry"].encode())
+            if "publication_id" in row:
+                problem = checker.check_publication(row, leaf)
+                if problem:
+                    walk.add(problem, row["seq"], row["publication_id"], row["leaf_index"], "publication")
+                walk.publications += walk.first is None
+            else:
+                problem = checker.check(row, leaf, snapshots)
+                if problem:
+                    walk.add(problem, row["seq"], row["decision_id"], row["leaf_index"])
+            made.update(frontier.add(leaf))
+            if walk.first is None:
+                walk.count = frontier.size
+            matched = _compare_roots(frontier, targets, matched, walk)
+        _compare_nodes(tree, made, page_start, walk)
+        if gap:
+            break
+    if checker.legacy_head != head.legacy_head and frontier.size >= head.legacy_size:
+        walk.add(f"the old hash chain ends in {checker.legacy_head[:12]}…, not in the head recorded when it was "
+                 f"carried into the tree ({head.legacy_head[:12]}…)")
+    _compare_head(frontier, head.tree_size, head.root, walk)
+    for size, (_root, label) in sorted(targets.items()):
+        if size > frontier.size:
+            walk.add(f"{label} covers {size} decisions but the log holds only {frontier.size}: the newest "
+                     f"{size - frontier.size} were deleted (truncation or rollback)")
+    valid = [c for c in checkpoints if _trusted(c, trusted)]
+    latest = valid[-1] if valid else None
+    if witness is not None and (latest is None or latest.tree_size < witness.tree_size):
+        walk.add(f"the log's newest signed checkpoint ({latest.tree_size if latest else 'none'}) is older than the "
+                 f"witness checkpoint of size {witness.tree_size}: the log was rolled back or serves an old checkpoint")
+    with engine.connect() as connection:
+        pending = connection.execute(select(func.count()).select_from(decisions_t)
+                                     .where(decisions_t.c.leaf_index.is_(None))).scalar_one()
+    first = walk.first or (None, None, None, "")
+    return Verification(walk.first is None, walk.count, frontier.root().hex(), frontier.size, pending, latest,
+                        *first, problems=walk.problems, publications=walk.publications)
+
+
+def _trusted(checkpoint: Checkpoint, trusted: Mapping[str, Ed25519PublicKey]) -> bool:
+    key = trusted.get(checkpoint.key_id)
+    if key is None:
+        return False
+    try:
+        checkpoint.verify(key)
+    except SignatureError:
+        return False
+    return True
+
+
+def _targets(checkpoints: list[Checkpoint], trusted: Mapping[str, Ed25519PublicKey], witness: Checkpoint | None,
+             walk: _Walk) -> dict[int, tuple[bytes, str]]:
+    """The roots the recomputed tree must have at given sizes: the valid checkpoints' and the witness's."""
+    targets: dict[int, tuple[bytes, str]] = {}
+    for checkpoint in checkpoints:
+        key = trusted.get(checkpoint.key_id)
+        label = f"checkpoint at size {checkpoint.tree_size} (signed {checkpoint.time})"
+        if key is None:
+            walk.add(f"{label} names key {checkpoint.key_id}, which is not a trusted key: a forged checkpoint")
+            continue
+        try:
+            checkpoint.verify(key)
+        except SignatureError as error:
+            walk.add(f"{error}: a forged checkpoint or a signature replayed from another one")
+            continue
+        targets[checkpoint.tree_size] = (checkpoint.root, label)
+    if witness is not None:
+        key = trusted.get(witness.key_id)
+        label = f"the witness checkpoint at size {witness.tree_size} (signed {witness.time})"
+        try:
+            if key is None:
+                raise SignatureError(f"{label} names key {witness.key_id}, for which no public key was given")
+            witness.verify(key)
+        except SignatureError as error:
+            walk.add(f"{error}: the witness checkpoint itself does not verify")
+        else:
+            targets[witness.tree_size] = (witness.root, label)
+    return targets
+
+
+def _compare_roots(frontier: merkle.Frontier, targets: dict[int, tuple[bytes, str]], matched: int,
+                   walk: _Walk) -> int:
+    target = targets.get(frontier.size)
+    if target is None:
+        return matched
+    root, label = target
+    if frontier.root() != root:
+        walk.add(f"the entries give another root at size {frontier.size} than {label}: a decision among leaves "
+                 f"{matched}–{frontier.size - 1} was rewritten (entry and tree hashes recomputed)")
+        return matched
+    return frontier.size
+
+
+def _compare_nodes(tree: LogTree, made: dict[merkle.Node, bytes], page_start: int, walk: _Walk) -> None:
+    """The stored nodes completed by this page's leaves must be the recomputed ones."""
+    by_level: dict[int, list[int]] = {}
+    for level, idx in made:
+        by_level.setdefault(level, []).append(idx)
+    for level, indexes in sorted(by_level.items()):
+        stored = tree.nodes_between(level, min(indexes), max(indexes) + 1)
+        for idx in sorted(indexes):
+            value = stored.get(idx)
+            if value == made[(level, idx)]:
+                continue
+            first, last = idx << level, ((idx + 1) << level) - 1
+            what = f"leaf {first}" if level == 0 else f"tree node (level {level}, leaves {first}–{last})"
+            state = "is missing" if value is None else "differs from the hash recomputed from the entries"
+            walk.add(f"{what} {state}: the stored tree was edited" if level else
+                     f"{what}: the stored leaf hash {state}: the entry was edited or moved")
+
+
+def _compare_head(frontier: merkle.Frontier, size: int, root: bytes, walk: _Walk) -> None:
+    if size != frontier.size:
+        walk.add(f"log_head says {size} leaves, the log holds {frontier.size}")
+    elif root != frontier.root():
+        walk.add(f"log_head's root at size {size} is not the root of the entries")
+
+
+class _RowChecker:
+    """Per-row checks: columns, facts snapshot, stored bundle, receipt or old chain link."""
+
+    def __init__(self, engine: Engine, trusted: Mapping[str, Ed25519PublicKey], legacy_size: int):
+        self.engine = engine
+        self.trusted = trusted
+        self.legacy_size = legacy_size
+        self.legacy_head = GENESIS
+        self.bundles = BundleStore(engine)
+        self._bundle_state: dict[str, str] = {}
+        self._groups: set[tuple[bytes, bytes]] = set()
+
+    def check(self, row: dict[str, Any], leaf: bytes, snapshots: Mapping[str, str]) -> str:
+        entry = row["parsed"]
+        problem = _columns_problem(row, columns_of, "decision log") or fact_snapshots.broken(entry, snapshots)
+        if problem:
+            return problem
+        if row["leaf_index"] < self.legacy_size:
+            return self._legacy(row)
+        return self._bundle(entry) or self._receipt(row, entry["decision_id"], leaf)
+
+    def check_publication(self, row: dict[str, Any], leaf: bytes) -> str:
+        """A publication's entry against its columns, and its receipt (``jrp.adapters.publication_log``)."""
+        return (_columns_problem(row, publication_columns, "publication")
+                or self._receipt(row, row["parsed"]["publication_id"], leaf))
+
+    def _legacy(self, row: dict[str, Any]) -> str:
+        reason = broken_link(row["seq"], row["leaf_index"] + 1, row["prev_hash"] or "", self.legacy_head,
+                             row["hash"] or "", row["entry"])
+        self.legacy_head = row["hash"] or ""
+        return f"old hash chain: {reason}" if reason else ""
+
+    def _bundle(self, entry: dict[str, Any]) -> str:
+        bundle_hash = (entry.get("bundle") or {}).get("hash")
+        if not isinstance(bundle_hash, str):
+            return "the entry names no bundle of rules"
+        if bundle_hash not in self._bundle_state:
+            content = self.bundles.contents([bundle_hash]).get(bundle_hash)
+            self._bundle_state[bundle_hash] = (
+                f"its bundle {bundle_hash[:12]}… is not stored" if content is None else
+                f"its stored bundle {bundle_hash[:12]}… does not hash to its content: the stored rules were changed"
+                if hashlib.sha256(content.encode()).hexdigest() != bundle_hash else "")
+        return self._bundle_state[bundle_hash]
+
+    def _receipt(self, row: dict[str, Any], entry_id: str, leaf: bytes) -> str:
+        if not row["receipt"]:
+            return "no receipt: a row the service did not write (forged)"
+        receipt = json.loads(row["receipt"])
+        if receipt.get("decision_id") != entry_id or receipt.get("entry_hash") != leaf.hex():
+            return "its receipt is for another decision or entry: a row the service did not write (forged or edited)"
+        key = self.trusted.get(receipt.get("key_id", ""))
+        if key is None:
+            return f"its receipt names key {receipt.get('key_id')}, which is not a trusted key (forged)"
+        try:
+            _key_id, note, signature = receipt_statement(receipt)
+            if (note, signature) not in self._groups:  # the checks written together share one signature
+                verify_receipt(receipt, key)
+                self._groups.add((note, signature))
+        except SignatureError as error:
+            return f"{error}: a row the service did not write (forged)"
+        return ""
+
+
+def _publications(engine: Engine, size: int) -> dict[int, dict[str, Any]]:
+    """The publication rows with leaf indexes below ``size`` by leaf index (few: read at once), entries parsed."""
+    query = select(publications_t).where(publications_t.c.leaf_index < size)
+    with engine.connect() as connection:
+        rows = [dict(row) for row in connection.execute(query).mappings()]
+    for row in rows:
+        row["parsed"] = _parsed(row["entry"])
+    return {row["leaf_index"]: row for row in rows}
+
+
+def _columns_problem(row: dict[str, Any], columns_of: Callable[[dict[str, Any]], dict[str, Any]], kind: str) -> str:
+    """Why the row's entry is not a ``kind`` entry, or which indexed columns differ from it ("" if none)."""
+    entry = row["parsed"]
+    try:
+        if isinstance(entry, ValueError):
+            raise entry
+        columns = columns_of(entry)
+    except (ValueError, KeyError, TypeError) as error:  # a pydantic ValidationError is a ValueError
+        return f"the entry is not a {kind} entry ({' '.join(str(error).split())})"
+    columns["created_at"] = naive_utc(columns["created_at"])
+    stored = {name: naive_utc(row[name]) if name == "created_at" else row[name] for name in columns}
+    edited = sorted(name for name in columns if stored[name] != columns[name])
+    return f"column(s) {', '.join(edited)} differ from the entry" if edited else ""
+
+
+def _pages(engine: Engine, size: int, publications: dict[int, dict[str, Any]]
+           ) -> Iterator[tuple[list[dict[str, Any]], dict[str, str]]]:
+    """Rows with leaf indexes below ``size`` in leaf order (each with its entry parsed, or the parse error), a
+    page of decisions at a time with the publications among them, and the texts of the facts snapshots the page
+    names."""
+    after = -1
+    while True:
+        query = select(decisions_t).where(decisions_t.c.leaf_index > after, decisions_t.c.leaf_index < size) \
+            .order_by(decisions_t.c.leaf_index).limit(PAGE)
+        with engine.connect() as connection:
+            page = [dict(row) for row in connection.execute(query).mappings()]
+            for row in page:
+                row["parsed"] = _parsed(row["entry"])
+            snapshots = fact_snapshots.load(connection, fact_snapshots.named(
+                row["parsed"] for row in page if isinstance(row["parsed"], dict)))
+        last = page[-1]["leaf_index"] if page else size
+        among = [row for index, row in sorted(publications.items()) if after < index < last]
+        if not page and not among:
+            return
+        yield sorted(page + among, key=lambda row: row["leaf_index"]), snapshots
+        if not page:
+            return
+        after = last
+
+
+def _parsed(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        return error
