@@ -489,9 +489,12 @@ class RulePersons(Frozen):
     """
 
     roles: tuple[RelatedRole, ...] = Field(min_length=1)
+    """The related persons the rule reaches by its own basis."""
     basis: tuple[Citation, ...] = Field(min_length=1, description="must name each role in its own words")
     pending: Names | None = None
+    """What must happen before the basis binds them; while the records do not show it, review."""
     only: bool = False
+    """True: the measure concerns the persons alone, never the listed unit."""
 
 
 class Rule(Frozen):
