@@ -25,7 +25,7 @@ from jrp.api.strict_requests import StrictRoute
 router = APIRouter(prefix="/v1/audit", tags=["audit"], route_class=StrictRoute)
 
 
-@router.get("/verify", response_model=VerifyResponseV1, responses=errors(403))
+@router.get("/verify", operation_id="audit.verify", response_model=VerifyResponseV1, responses=errors(403))
 def verify(key: Verifier, runtime: RuntimeDep) -> VerifyResponseV1:
     """Recompute the Merkle tree from every entry; check checkpoints, receipts, snapshots and stored rules."""
     result = runtime.verify_log()
@@ -36,7 +36,7 @@ def verify(key: Verifier, runtime: RuntimeDep) -> VerifyResponseV1:
                             checkpoint=result.checkpoint and checkpoint_response(result.checkpoint))
 
 
-@router.get("/checkpoint", response_model=CheckpointV1, responses=errors(403, 404))
+@router.get("/checkpoint", operation_id="audit.checkpoint", response_model=CheckpointV1, responses=errors(403, 404))
 def checkpoint(key: Verifier, runtime: RuntimeDep) -> CheckpointV1:
     """The latest signed checkpoint (tree size, root, time), for witnesses to keep."""
     latest = runtime.tree.latest_checkpoint()
@@ -45,7 +45,8 @@ def checkpoint(key: Verifier, runtime: RuntimeDep) -> CheckpointV1:
     return checkpoint_response(latest)
 
 
-@router.get("/consistency", response_model=ConsistencyProofV1, responses=errors(403, 422))
+@router.get("/consistency", operation_id="audit.consistency",
+            response_model=ConsistencyProofV1, responses=errors(403, 422))
 def consistency(key: Verifier, runtime: RuntimeDep, old: Annotated[int, Query(ge=1)],
                 new: Annotated[int | None, Query(ge=1, description="default: the latest checkpoint's size")] = None,
                 ) -> ConsistencyProofV1:
@@ -58,13 +59,13 @@ def consistency(key: Verifier, runtime: RuntimeDep, old: Annotated[int, Query(ge
     return ConsistencyProofV1(old_size=old, new_size=new, proof=[h.hex() for h in runtime.tree.consistency(old, new)])
 
 
-@router.get("/keys", response_model=list[PublicKeyV1])
+@router.get("/keys", operation_id="audit.keys", response_model=list[PublicKeyV1])
 def keys(runtime: RuntimeDep) -> list[PublicKeyV1]:
     """The public keys that sign checkpoints and receipts (public: receipts are verified offline with them)."""
     return [PublicKeyV1(key_id=key_id, public_key=pem) for key_id, pem in runtime.tree.public_keys().items()]
 
 
-@router.get("/facts", response_model=FactsAuditV1, responses=errors(403))
+@router.get("/facts", operation_id="audit.facts", response_model=FactsAuditV1, responses=errors(403))
 def facts(key: Verifier, runtime: RuntimeDep) -> FactsAuditV1:
     """Rebuild subjects, records and relations from the event history; list every difference (reads the whole store)."""
     audit = audit_facts(runtime.engine)

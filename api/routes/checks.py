@@ -24,7 +24,8 @@ from jrp.runtime import Runtime
 router = APIRouter(prefix="/v1/checks", tags=["checks"], route_class=LeanRoute)
 
 
-@router.post("", response_model=CheckResponseV1, response_model_exclude_unset=True, responses=errors(403))
+@router.post("", operation_id="checks.create",
+             response_model=CheckResponseV1, response_model_exclude_unset=True, responses=errors(403))
 async def check(body: CheckRequestV1, key: Checker, request: Request) -> Response:
     """Check one subject silently: the outcome, every measure with its legal basis, recorded in the log."""
     # The hot path: the runtime and metrics are read off the app, not injected (each injected
@@ -38,7 +39,7 @@ async def check(body: CheckRequestV1, key: Checker, request: Request) -> Respons
     return Response(check_json(result, key), media_type="application/json")
 
 
-@router.post("/batch", response_model=BatchResponseV1, responses=errors(403))
+@router.post("/batch", operation_id="checks.batch", response_model=BatchResponseV1, responses=errors(403))
 def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: MetricsDep) -> Response:
     """Check up to 10,000 subjects (a bid list) in one call; results in the order of ``subjects``."""
     jurisdiction = scoped_jurisdiction(runtime, key, body.scenario.value, body.jurisdiction)
@@ -54,7 +55,8 @@ def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: Metr
     return response
 
 
-@router.get("/batch/{batch_id}/report", response_class=HTMLResponse, responses=errors(403, 404))
+@router.get("/batch/{batch_id}/report", operation_id="checks.batch_report",
+            response_class=HTMLResponse, responses=errors(403, 404))
 def batch_report(batch_id: Annotated[str, Path(pattern=KEY_PATTERN)], key: DecisionReader, runtime: RuntimeDep,
                  lang: Annotated[str, Query(pattern="^(zh|en)$", description="zh (default) or en")] = "zh") -> HTMLResponse:
     """The credit result report (信用信息结果报告) of a batch, printable HTML, in Chinese or English."""

@@ -33,7 +33,7 @@ DecisionId = Annotated[str, Path(pattern=KEY_PATTERN)]
 CURSOR_PATTERN = r"^[1-9][0-9]{0,17}$"
 
 
-@router.get("", response_model=DecisionPageV1, responses=errors(403))
+@router.get("", operation_id="decisions.list", response_model=DecisionPageV1, responses=errors(403))
 def search(
     key: DecisionSearcher, runtime: RuntimeDep,
     subject: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None, scenario: Scenario | None = None,
@@ -50,13 +50,14 @@ def search(
     return DecisionPageV1(items=page, has_more=more, next_cursor=str(page[-1].seq) if more else None)
 
 
-@router.get("/{decision_id}", response_model=DecisionV1, responses=errors(403, 404))
+@router.get("/{decision_id}", operation_id="decisions.get", response_model=DecisionV1, responses=errors(403, 404))
 def get_decision(decision_id: DecisionId, key: DecisionReader, runtime: RuntimeDep) -> Response:
     """A logged decision: its inputs, the digest of the facts it saw, its bundle and its result."""
     return json_response(decision_response(_readable(runtime, key, decision_id), key))
 
 
-@router.get("/{decision_id}/proof", response_model=InclusionProofV1, responses=errors(403, 404, 409))
+@router.get("/{decision_id}/proof", operation_id="decisions.proof",
+            response_model=InclusionProofV1, responses=errors(403, 404, 409))
 def proof(decision_id: DecisionId, key: DecisionReader, runtime: RuntimeDep) -> InclusionProofV1:
     """The RFC 9162 inclusion proof of a decision's entry in the tree of the latest signed checkpoint."""
     _readable(runtime, key, decision_id)
@@ -72,7 +73,8 @@ def _readable(runtime: Runtime, key: ApiKey, decision_id: str) -> StoredDecision
     return stored
 
 
-@router.post("/{decision_id}/replay", response_model=ReplayResponseV1, responses=errors(403, 404, 410))
+@router.post("/{decision_id}/replay", operation_id="decisions.replay",
+             response_model=ReplayResponseV1, responses=errors(403, 404, 410))
 def replay(decision_id: DecisionId, body: ReplayRequestV1, key: Replayer, runtime: RuntimeDep) -> ReplayResponseV1:
     """Re-evaluate a decision on its stored facts, with its original rules (stored by content) or today's."""
     result = runtime.service.replay(decision_id, body.rules)

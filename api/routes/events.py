@@ -14,7 +14,7 @@ from jrp.api.strict_requests import StrictRoute
 router = APIRouter(prefix="/v1/events", tags=["events"], route_class=StrictRoute)
 
 
-@router.post("", response_model=EventsResponseV1, responses=errors(403))
+@router.post("", operation_id="events.create", response_model=EventsResponseV1, responses=errors(403))
 def post_events(body: EventsRequestV1, key: Ingester, runtime: RuntimeDep) -> EventsResponseV1:
     """Store a batch of events (format: adapters/facts/EVENTS.md); a bad item is rejected alone, with its field.
 

@@ -17,7 +17,8 @@ from jrp.api.strict_requests import StrictRoute
 router = APIRouter(tags=["feedback"], route_class=StrictRoute)
 
 
-@router.post("/v1/decisions/{decision_id}/feedback", response_model=FeedbackV1, status_code=201, responses=errors(403, 404))
+@router.post("/v1/decisions/{decision_id}/feedback", operation_id="decisions.feedback",
+             response_model=FeedbackV1, status_code=201, responses=errors(403, 404))
 def give_feedback(
     decision_id: Annotated[str, Path(pattern=KEY_PATTERN)], body: FeedbackRequestV1, key: FeedbackGiver, runtime: RuntimeDep,
 ) -> FeedbackV1:
@@ -31,7 +32,7 @@ def give_feedback(
     return FeedbackV1(**stored)
 
 
-@router.get("/v1/stats", response_model=StatsV1, responses=errors(403))
+@router.get("/v1/stats", operation_id="stats.get", response_model=StatsV1, responses=errors(403))
 def stats(key: StatsReader, runtime: RuntimeDep, period: Period = Period.month) -> StatsV1:
     """Per period × calling department × scenario × jurisdiction: checks, outcomes, measures hit, feedback."""
     rows = [StatsRowV1(period=row.period, department=row.department, scenario=row.scenario,

@@ -12,13 +12,14 @@ from jrp.api.schemas import HealthV1
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", response_model=HealthV1)
+@router.get("/healthz", operation_id="health.live", response_model=HealthV1)
 def healthz() -> dict[str, str]:
     """Alive: the process answers (it says nothing of the database)."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "not ready: the database or the rulesets are not"}})
+@router.get("/readyz", operation_id="health.ready",
+            responses={503: {"description": "not ready: the database or the rulesets are not"}})
 def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """Ready to answer checks: the database answers a query and the rulesets are loaded; 503 naming what is not.
 
@@ -40,7 +41,8 @@ def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", response_class=PlainTextResponse)  # documents the text/plain exposition format
+@router.get("/metrics", operation_id="health.metrics",
+            response_class=PlainTextResponse)  # documents the text/plain exposition format
 def metrics(metrics: MetricsDep) -> Response:
     """Prometheus metrics, summed over all worker processes of the server."""
     body, content_type = metrics.render()

@@ -17,7 +17,7 @@ from jrp.vocabulary.scenarios import Scenario
 router = APIRouter(prefix="/v1/measures", tags=["catalogue"], route_class=StrictRoute)
 
 
-@router.get("", response_model=MeasureListV1)
+@router.get("", operation_id="measures.list", response_model=MeasureListV1)
 def search_measures(
     key: CatalogueReader, runtime: RuntimeDep,
     q: str | None = Query(None, max_length=200, description="text in the id, names, matter, target, means, authority"),
@@ -32,7 +32,7 @@ def search_measures(
     return MeasureListV1(count=len(found), items=[measure_summary(entry) for entry in found])
 
 
-@router.get("/{measure_id}", response_model=MeasureVersionsV1, responses=errors(404))
+@router.get("/{measure_id}", operation_id="measures.get", response_model=MeasureVersionsV1, responses=errors(404))
 def get_measure(measure_id: Annotated[str, Path(pattern=KEY_PATTERN)], key: CatalogueReader, runtime: RuntimeDep) -> MeasureVersionsV1:
     """Every definition of a measure: each jurisdiction and ruleset version, with its full basis."""
     versions = runtime.catalog.versions(measure_id)

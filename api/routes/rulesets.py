@@ -26,13 +26,13 @@ COUNTED = ("lists", "measures", "rules", "grading", "cross_region")
 VERSION_REF = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}@[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
 
 
-@router.get("", response_model=list[RulesetSummaryV1])
+@router.get("", operation_id="rulesets.list", response_model=list[RulesetSummaryV1])
 def list_rulesets(key: CatalogueReader, runtime: RuntimeDep) -> list[RulesetSummaryV1]:
     """Every ruleset with its versions, oldest first, each with its status today and the last day checks select it."""
     return ruleset_summaries(runtime.library, runtime.service.today())
 
 
-@router.get("/diff", response_model=RulesetDiffV1, responses=errors(403, 404))
+@router.get("/diff", operation_id="rulesets.diff", response_model=RulesetDiffV1, responses=errors(403, 404))
 def diff_versions(
     key: RulesetDiffer, runtime: RuntimeDep,
     from_: Annotated[str, Query(alias="from", pattern=VERSION_REF, description="id@version")],
@@ -42,13 +42,13 @@ def diff_versions(
     return semantic_diff(runtime.library, from_, to)
 
 
-@router.post("/impact", response_model=ImpactReportV1, responses=errors(403))
+@router.post("/impact", operation_id="rulesets.impact", response_model=ImpactReportV1, responses=errors(403))
 def impact(body: ImpactRequestV1, key: ImpactPreviewer, runtime: RuntimeDep) -> dict[str, Any]:
     """Who would gain or lose which measures if the candidate version went live (nothing is logged)."""
     return impact_preview(runtime, body.candidate_yaml, body.as_of, body.sample).as_json()
 
 
-@router.get("/{ruleset_id}", response_model=RulesetDetailV1, responses=errors(404))
+@router.get("/{ruleset_id}", operation_id="rulesets.get", response_model=RulesetDetailV1, responses=errors(404))
 def get_ruleset(ruleset_id: Annotated[str, Path(pattern=KEY_PATTERN)], key: CatalogueReader, runtime: RuntimeDep) -> RulesetDetailV1:
     """Each version's header and counts of lists, measures, rules, grading schemes and cross-region mappings."""
     versions = runtime.library.versions(ruleset_id)

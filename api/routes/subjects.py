@@ -19,7 +19,7 @@ from jrp.engine.decide import INSPECTION
 router = APIRouter(prefix="/v1/subjects", tags=["subjects"], route_class=StrictRoute)
 
 
-@router.get("/{subject_id}", response_model=SubjectFileV1, responses=errors(403, 404))
+@router.get("/{subject_id}", operation_id="subjects.get", response_model=SubjectFileV1, responses=errors(403, 404))
 def get_subject(subject_id: str, key: SubjectReader, runtime: RuntimeDep) -> dict[str, Any]:
     """The subject's credit file: its records and the organisations it holds a role in, with theirs."""
     facts = runtime.facts.load(validate_subject_id(subject_id, "subject_id"))
@@ -28,7 +28,8 @@ def get_subject(subject_id: str, key: SubjectReader, runtime: RuntimeDep) -> dic
     return facts_to_json(facts)
 
 
-@router.get("/{subject_id}/supervision", response_model=SubjectSupervisionV1, responses=errors(403))
+@router.get("/{subject_id}/supervision", operation_id="subjects.supervision",
+            response_model=SubjectSupervisionV1, responses=errors(403))
 def get_supervision(
     subject_id: str, key: SupervisionReader, runtime: RuntimeDep, jurisdiction: str | None = None, as_of: IsoDate | None = None,
 ) -> SubjectSupervisionV1:
