@@ -8,7 +8,7 @@ until it is named here.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -558,6 +558,11 @@ class RulesetVersionV1(BaseModel):
     effective_to: date | None
     withdrawn_by: str | None = Field(None, description="the corrected edition that replaces this version for its whole "
                                                        "period; a withdrawn version is kept for replay and diff only")
+    ends: date | None = Field(None, description="the last day checks select it: its effective_to, or the day before "
+                                                "the next published version starts; null: open-ended, or withdrawn")
+    status: Literal["in_force", "upcoming", "superseded", "withdrawn", "unpublished"] = Field(
+        description="today: in_force; upcoming (effective_from later); superseded (ended); withdrawn by a corrected "
+                    "edition; unpublished (no approval on record: checks never select it)")
 
 
 class RulesetSummaryV1(BaseModel):

@@ -23,6 +23,7 @@ class Role(StrEnum):
     ingester = "ingester"  # authorities sending events
     maintainer = "maintainer"  # ruleset maintainers: replays under current rules
     auditor = "auditor"  # reads the decision log, verifies the chain, reads credit files
+    approver = "approver"  # officials who approve a ruleset edition for publication (their name goes on record)
     admin = "admin"
 
 
@@ -40,6 +41,7 @@ class Action(StrEnum):
     preview_impact = "preview_impact"
     give_feedback = "give_feedback"
     read_stats = "read_stats"
+    publish_ruleset = "publish_ruleset"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -52,10 +54,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.read_subject: frozenset({Role.ingester, Role.auditor, Role.admin}),
     Action.read_catalogue: frozenset(Role),
     Action.read_supervision: frozenset({Role.checker, Role.auditor, Role.admin}),  # checkers: inspection scope
-    Action.diff_rulesets: frozenset({Role.maintainer, Role.auditor, Role.admin}),
+    Action.diff_rulesets: frozenset({Role.maintainer, Role.auditor, Role.approver, Role.admin}),
     Action.preview_impact: frozenset({Role.maintainer, Role.admin}),
     Action.give_feedback: frozenset({Role.checker, Role.admin}),  # checkers: on their own decisions
     Action.read_stats: frozenset({Role.auditor, Role.admin}),
+    Action.publish_ruleset: frozenset({Role.approver, Role.admin}),  # maintainers draft, approvers approve
 }
 
 SEES_RESIDENT_IDS = frozenset({Role.auditor, Role.admin})
@@ -95,3 +98,10 @@ class ApiKey:
         from jrp.service import Caller  # the service layer imports the engine: not needed to parse a role
 
         return Caller(self.key_id, self.name, self.department)
+
+
+def terminal_operator() -> ApiKey:
+    """The person at the terminal: acts with full rights, recorded under their login name."""
+    import getpass
+
+    return ApiKey(f"cli:{getpass.getuser()}", getpass.getuser(), Role.admin, department="command line")

@@ -6,9 +6,11 @@ run exactly the same objects.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jrp.settings import Settings
@@ -28,6 +30,7 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from jrp.adapters.log.bundle_store import BundleStore
     from jrp.adapters.log.crypto.signing import Checkpoint
     from jrp.adapters.log.entries import DecisionLogStore
+    from jrp.adapters.log.publications import PublicationLog
     from jrp.adapters.log.sequencer import Sequencer
     from jrp.adapters.log.tree import LogTree
     from jrp.adapters.log.verify import Verification
@@ -35,6 +38,8 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from jrp.measures_catalog.catalog import Catalog
     from jrp.rulesets.library import Library
     from jrp.service import CheckService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,9 +56,28 @@ class Runtime:
 
     @cached_property
     def library(self) -> Library:
+        """The rulesets as the service uses them: a check selects only published editions
+        (``Library.for_checks``), approved on file or in the decision log as it stands now."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from jrp.adapters.log.publications import logged_approvals
         from jrp.rulesets.library import Library
 
-        return Library.load(self.settings.rulesets_dir)
+        library = Library.load(self.settings.rulesets_dir)
+        try:
+            return library.for_checks(logged_approvals(self.engine) if self.has_store else ())
+        except SQLAlchemyError as error:  # the store is down: readiness says so; the records on file still hold
+            log.warning("approvals in the decision log not read (%s): only those on file are selected", error)
+            return library.for_checks()
+
+    @property
+    def has_store(self) -> bool:
+        """Whether the settings name a store that exists (a database URL, or the SQLite file in the data dir)."""
+        return bool(self.settings.database_url) or self.sqlite_file.exists()
+
+    @property
+    def sqlite_file(self) -> Path:
+        return self.settings.data_dir / "jrp.db"
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -104,6 +128,12 @@ class Runtime:
         from jrp.adapters.log.tree import LogTree
 
         return LogTree(self.engine, self.settings.log_origin, self.log.appender_lock)
+
+    @cached_property
+    def publications(self) -> PublicationLog:
+        from jrp.adapters.log.publications import PublicationLog
+
+        return PublicationLog(self.engine, self.audit_keys.signing, self.log.appender_lock)
 
     @cached_property
     def bundles(self) -> BundleStore:

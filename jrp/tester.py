@@ -19,7 +19,7 @@ from jrp.engine.evaluate import Engine
 from jrp.engine.facts import Application, CheckContext, Record, RelatedParty, Subject, SubjectFacts
 from jrp.engine.types import CompiledRule, Decision, Trigger
 from jrp.rulesets.library import Library
-from jrp.rulesets.loader import parse_model, read_yaml
+from jrp.rulesets.loader import Problem, RulesetError, parse_model, read_yaml
 from jrp.rulesets.schema import EvalCase, EvalSuite, TestCase, TestRecord
 from jrp.vocabulary.records import RecordType
 
@@ -97,6 +97,7 @@ def _failures(case: TestCase | EvalCase, decision: Decision) -> tuple[str, ...]:
 @dataclass
 class TestRun:
     results: list[CaseResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # tests files or cases that could not be run
 
     @property
     def failed(self) -> list[CaseResult]:
@@ -127,9 +128,17 @@ class Engines:
         return engine, CheckContext(case.scenario.value, case.as_of, role, jurisdiction, application)
 
 
-def iter_cases(library: Library) -> Iterator[tuple[str, TestCase, Path, int | None]]:
+def iter_cases(library: Library, problems: list[Problem] | None = None
+               ) -> Iterator[tuple[str, TestCase, Path, int | None]]:
+    """Every case of every tests.yaml; a file that does not read raises, or with ``problems`` is reported there."""
     for ruleset_id in library.ruleset_ids:
-        suite = library.tests_of(ruleset_id)
+        try:
+            suite = library.tests_of(ruleset_id)
+        except RulesetError as error:
+            if problems is None:
+                raise
+            problems.extend(error.problems)
+            continue
         if suite is None:
             continue
         tests, lines = suite
@@ -140,8 +149,12 @@ def iter_cases(library: Library) -> Iterator[tuple[str, TestCase, Path, int | No
 def run_tests(library: Library, backend: str = "indexed") -> TestRun:
     """Evaluate every YAML test case of ``library``."""
     run, engines = TestRun(), Engines(library, backend)
-    for ruleset_id, case, path, line in iter_cases(library):
-        engine, context = engines.for_case(ruleset_id, case)
+    for ruleset_id, case, path, line in iter_cases(library, run.problems):
+        try:
+            engine, context = engines.for_case(ruleset_id, case)
+        except KeyError as error:  # an unknown jurisdiction, the known ones named
+            run.problems.append(Problem("unknown-jurisdiction", path, line, f"case {case.name!r}: {error.args[0]}"))
+            continue
         decision = engine.check(facts_of(case), context, with_explanation=True, with_supervision=True)
         candidates = candidate_measures(case, engine.bundle)
         run.results.append(CaseResult(ruleset_id, case, path, line, _failures(case, decision), decision, candidates))

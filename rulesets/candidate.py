@@ -43,14 +43,11 @@ class Judgement:
 
 
 def supersedes(library: Library, candidate: RulesetFile) -> RulesetFile | None:
-    """The library version the candidate replaces: the same version, else the newest one starting before it."""
-    versions = [f for f in library.versions(candidate.ref.id) if f.path != candidate.path]
-    same = [f for f in versions if f.ref == candidate.ref]
-    if same:
-        return same[0]
-    start = candidate.ruleset.ruleset.effective_from
-    earlier = [f for f in versions if f.ruleset.ruleset.effective_from < start]
-    return earlier[-1] if earlier else None
+    """The library version the candidate replaces: the same version, else the edition it follows
+    (``Library.previous``: the version it corrects, or the live one starting last before it)."""
+    others = library.without(candidate.path)
+    same = [f for f in others.versions(candidate.ref.id) if f.ref == candidate.ref]
+    return same[0] if same else others.previous(candidate)
 
 
 def judge(library: Library, candidate: RulesetFile, today: date) -> Judgement:

@@ -308,13 +308,20 @@ def _flatten(value: object, prefix: str = "") -> dict[str, str]:
         return leaves
     if isinstance(value, list) and value and all(isinstance(v, dict) and "instrument" in v for v in value):
         return {prefix: ", ".join(f"{v['instrument']} {v.get('article') or v.get('section')}" for v in value)}
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):  # a list's grounds, say
+        leaves = {}
+        for position, item in enumerate(value):  # by the entry's id where it has one, so a new entry is new
+            leaves.update(_flatten(item, f"{prefix}.{item.get('id') or item.get('scheme') or position}"))
+        return leaves
     if isinstance(value, list):
         return {prefix: ",".join(map(str, value))}
     return {prefix: "" if value is None else str(value)}
 
 
 def _field_changes(old: dict[str, str], new: dict[str, str]) -> tuple[FieldChange, ...]:
-    return tuple((k, old.get(k, ""), new.get(k, "")) for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k))
+    """The fields whose value differs, an absent field counting as empty (a ground added brings no empty fields)."""
+    return tuple((k, old.get(k, ""), new.get(k, "")) for k in sorted(old.keys() | new.keys())
+                 if old.get(k, "") != new.get(k, ""))
 
 
 def _described(fields: tuple[FieldChange, ...]) -> str:

@@ -5,17 +5,20 @@ Layout of a rulesets folder::
     legal_sources.yaml                      the legal-source registry
     <JURISDICTION>/<ruleset-id>/<version>.yaml   one file per version
     <JURISDICTION>/<ruleset-id>/tests.yaml       YAML test cases for that ruleset
+    <JURISDICTION>/<ruleset-id>/publications.yaml   who approved which edition (``publications``)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 
 from jrp.rulesets.bundle import Bundle, RulesetRef
 from jrp.rulesets.loader import LineIndex, Problem, RulesetError, parse_model
+from jrp.rulesets.publications import PUBLICATIONS_FILE, RecordOnFile, digest_of, read_records
 from jrp.rulesets.schema import Instrument, InstrumentRegistry, Ruleset, TestSuite
 from jrp.vocabulary.jurisdictions import chain_of
 
@@ -35,6 +38,11 @@ class RulesetFile:
     @property
     def ref(self) -> RulesetRef:
         return RulesetRef(self.ruleset.ruleset.id, self.ruleset.ruleset.version)
+
+    @cached_property
+    def digest(self) -> str:
+        """The content digest a publication record pins (``jrp.rulesets.publications.digest_of``)."""
+        return digest_of(self.ruleset)
 
     def in_force(self, on: date) -> bool:
         header = self.ruleset.ruleset
@@ -60,12 +68,18 @@ class NoRulesInForce(ValueError):
 
 @dataclass(frozen=True)
 class Library:
-    """All ruleset files and the instrument registry of one folder."""
+    """All ruleset files, their publication records and the instrument registry of one folder.
+
+    ``approved`` is None for the maintainers' tools, which evaluate drafts too; the service's
+    library (``for_checks``) selects only the editions whose content some publication approved.
+    """
 
     root: Path
     files: tuple[RulesetFile, ...]
     instruments: dict[str, Instrument]
     registry_lines: LineIndex
+    records: tuple[RecordOnFile, ...] = ()
+    approved: frozenset[tuple[RulesetRef, str]] | None = None  # (ref, digest) the service may select; None: all
 
     @classmethod
     def load(cls, root: Path | None = None) -> Library:
@@ -79,9 +93,9 @@ class Library:
             problems.extend(error.problems)
         except FileNotFoundError:
             problems.append(Problem("missing-registry", root / REGISTRY_FILE, None, "create the legal-source registry"))
-        files = []
+        files, records = [], []
         for path in sorted(root.glob("*/*/*.yaml")):
-            if path.name == TESTS_FILE:
+            if path.name in (TESTS_FILE, PUBLICATIONS_FILE):
                 continue
             try:
                 ruleset, lines = parse_model(Ruleset, path)
@@ -89,10 +103,15 @@ class Library:
                 problems.extend(error.problems)
                 continue
             files.append(RulesetFile(ruleset, path, lines))
+        for folder in sorted(root.glob("*/*/")):
+            try:
+                records.extend(read_records(folder))
+            except RulesetError as error:
+                problems.extend(error.problems)
         if problems:
             raise RulesetError(problems)
         instruments = {item.id: item for item in registry.instruments} if registry else {}
-        return cls(root, tuple(files), instruments, registry_lines)
+        return cls(root, tuple(files), instruments, registry_lines, tuple(records))
 
     @cached_property
     def jurisdictions(self) -> tuple[str, ...]:
@@ -112,6 +131,35 @@ class Library:
     @cached_property
     def _by_ref(self) -> dict[RulesetRef, RulesetFile]:
         return {f.ref: f for f in self.files}
+
+    def records_of(self, ref: RulesetRef) -> list[RecordOnFile]:
+        """The publication records of one version on file, oldest first."""
+        return [record for record in self.records if record.ref == ref]
+
+    def publication_of(self, file: RulesetFile) -> RecordOnFile | None:
+        """The record on file that approved exactly this content of ``file``, if any."""
+        return next((r for r in self.records_of(file.ref) if r.publication.digest == file.digest), None)
+
+    def for_checks(self, logged: Iterable[tuple[RulesetRef, str]] = ()) -> Library:
+        """This library as the service uses it: only published editions are selected for a check.
+
+        Published means approved on file (``publications.yaml``) or in the decision log (``logged``:
+        (ref, digest) pairs, e.g. recorded in the console), and for exactly the content in the file now.
+        """
+        on_file = {(r.ref, r.publication.digest) for r in self.records}
+        return replace(self, approved=frozenset(on_file | set(logged)))
+
+    def for_maintainers(self) -> Library:
+        """This library as the maintainers' tools see it: every live edition may be selected, drafts too."""
+        return replace(self, approved=None)
+
+    def is_approved(self, file: RulesetFile) -> bool:
+        """Whether the service may select ``file`` (always, in the maintainers' tools)."""
+        return self.approved is None or (file.ref, file.digest) in self.approved
+
+    @cached_property
+    def _selectable(self) -> tuple[RulesetFile, ...]:
+        return tuple(f for f in self.live_files if self.is_approved(f))
 
     def resolve(self, spec: str) -> RulesetFile:
         """``id@version`` from this library, or the path of a YAML file (a working copy)."""
@@ -136,15 +184,27 @@ class Library:
             key=lambda f: (f.ruleset.ruleset.effective_from, f.ruleset.ruleset.version),
         )
 
+    def previous(self, file: RulesetFile) -> RulesetFile | None:
+        """The edition ``file`` follows: the newest version it ``replaces`` (a correction), else the live version
+        that starts last before it; None for a ruleset's first edition."""
+        header = file.ruleset.ruleset
+        if header.replaces:
+            replaced = [f for f in self.versions(header.id) if f.ruleset.ruleset.version in header.replaces]
+            return replaced[-1] if replaced else None
+        earlier = [f for f in self.versions(header.id, live=True)
+                   if f.ruleset.ruleset.effective_from < header.effective_from]
+        return earlier[-1] if earlier else None
+
     def effective_until(self, file: RulesetFile) -> date | None:
         """The last day ``file`` is in force: its ``effective_to``, or the day before a later version starts.
 
         A published version is never edited (``jrp.rulesets.published``): a new version
-        supersedes an open-ended one by its ``effective_from`` alone.
+        supersedes an open-ended one by its ``effective_from`` alone (in the service's library, once
+        it is published itself).
         """
         header = file.ruleset.ruleset
         later = [f.ruleset.ruleset.effective_from for f in self.versions(header.id, live=True)
-                 if f.ruleset.ruleset.effective_from > header.effective_from]
+                 if f.ruleset.ruleset.effective_from > header.effective_from and self.is_approved(f)]
         ends = [d for d in (header.effective_to, min(later) - timedelta(days=1) if later else None) if d is not None]
         return min(ends) if ends else None
 
@@ -157,7 +217,7 @@ class Library:
         """The ruleset versions of the chain down to ``jurisdiction`` in force on ``on``, national first."""
         chain = chain_of(jurisdiction)
         latest: dict[str, RulesetFile] = {}
-        for f in self.live_files:
+        for f in self._selectable:
             header = f.ruleset.ruleset
             if header.jurisdiction in chain and f.in_force(on):
                 known = latest.get(header.id)
@@ -177,7 +237,7 @@ class Library:
         """
         chain = chain_of(jurisdiction)
         firsts: dict[str, RulesetFile] = {}
-        for f in self.live_files:
+        for f in self._selectable:  # an unpublished first edition lends nothing either
             header = f.ruleset.ruleset
             known = firsts.get(header.id)
             earlier = known is None or header.effective_from < known.ruleset.ruleset.effective_from
@@ -208,12 +268,14 @@ class Library:
     def without(self, path: Path) -> Library:
         """This library without the file at ``path`` (a candidate saved among the rulesets it would join)."""
         files = tuple(f for f in self.files if f.path != path)
-        return self if len(files) == len(self.files) else Library(self.root, files, self.instruments, self.registry_lines)
+        return self if len(files) == len(self.files) else replace(self, files=files)
 
     def with_file(self, candidate: RulesetFile) -> Library:
-        """This library with ``candidate`` added, replacing the version of the same id and version."""
+        """This library with ``candidate`` added, replacing the version of the same id and version, as if it
+        were published (an impact preview asks what the service would do with it)."""
         files = tuple(f for f in self.files if f.ref != candidate.ref) + (candidate,)
-        return Library(self.root, files, self.instruments, self.registry_lines)
+        approved = None if self.approved is None else self.approved | {(candidate.ref, candidate.digest)}
+        return replace(self, files=files, approved=approved)
 
     def bundle(self, jurisdiction: str, on: date) -> Bundle:
         """The bundle a check in ``jurisdiction`` on ``on`` is evaluated with (empty if no ruleset is in force)."""

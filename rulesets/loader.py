@@ -9,6 +9,7 @@ Rulesets never need aliases: every value is written out where it applies.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -17,6 +18,8 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+
+from jrp.rulesets.yaml_messages import UNQUOTED_COMMA, impossible_date, syntax_message
 
 Location = tuple[str | int, ...]
 Model = TypeVar("Model", bound=BaseModel)
@@ -67,12 +70,32 @@ class LineIndex:
         return self.lines.get((), None)
 
 
+FIELD_NAME = re.compile(r"^[a-z_]+$")
+"""What a field of the schema looks like; a key without a value that does not is a value split by a comma."""
 MAX_CHARACTERS = 4_000_000  # the largest bundled ruleset is ~30,000; the API takes candidates up to 2,000,000
 MAX_DEPTH = 40  # rulesets nest ~8 levels
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML has it: the bundled rulesets load in ~0.07 s instead of ~1 s.
 libyaml itself refuses nesting beyond 1,000 levels, so composing cannot exhaust the stack."""
+
+
+class ImpossibleDate(yaml.constructor.ConstructorError):
+    """An unquoted date that does not exist (``2027-02-30``): YAML reads it as a date, the calendar has none."""
+
+
+def _timestamp(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError as error:  # the stock constructor lets the calendar's ValueError escape, without a line
+        raise ImpossibleDate(None, None, impossible_date(node.value, str(error)), node.start_mark) from None
+
+
+class DateCheckingLoader(SafeLoader):  # type: ignore[misc, valid-type]
+    """``SafeLoader``, with an impossible date reported at its line like any other YAML mistake."""
+
+
+DateCheckingLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 class BoundedYamlError(yaml.YAMLError):
@@ -116,7 +139,7 @@ def read_yaml(path: Path) -> tuple[Any, LineIndex]:
     if len(text) > MAX_CHARACTERS:
         raise RulesetError([Problem("yaml-too-large", path, None,
                                     f"{len(text):,} characters; a YAML file may have {MAX_CHARACTERS:,} at most")])
-    loader = SafeLoader(text)
+    loader = DateCheckingLoader(text)
     lines: dict[Location, int] = {}
     try:
         root = loader.get_single_node()
@@ -125,10 +148,12 @@ def read_yaml(path: Path) -> tuple[Any, LineIndex]:
         data = loader.construct_document(root) if root is not None else None
     except BoundedYamlError as error:
         raise RulesetError([Problem("yaml-unsafe", path, error.line, str(error))]) from None
+    except ImpossibleDate as error:
+        raise RulesetError([Problem("impossible-date", path, error.problem_mark.line + 1, error.problem)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
-        raise RulesetError([Problem("yaml-syntax", path, line, f"not valid YAML: {error}")]) from None
+        raise RulesetError([Problem("yaml-syntax", path, line, syntax_message(error))]) from None
     finally:
         loader.dispose()
     return data, LineIndex(path, lines)
@@ -137,7 +162,10 @@ def read_yaml(path: Path) -> tuple[Any, LineIndex]:
 def _describe(error: dict[str, Any]) -> str:
     field = ".".join(str(part) for part in error["loc"]) or "(top level)"
     message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
+    key = str(error["loc"][-1]) if error["loc"] else ""
+    if error["type"] == "extra_forbidden" and error.get("input") is None and not FIELD_NAME.match(key):
+        message = f"{key!r} {UNQUOTED_COMMA}"
+    elif error["type"] == "extra_forbidden":
         message = "unknown field; check the spelling against rulesets/README.md"
     elif error["type"] == "missing":
         message = "required field is missing"

@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from jrp.vocabulary.measures import PENALTY_EFFECTS, Effect, ListKind, MeasureKind
 from jrp.vocabulary.records import (
@@ -43,11 +43,15 @@ def _severity_from_name(value: object) -> object:
     return value
 
 
-SeverityLevel = Annotated[Severity, BeforeValidator(_severity_from_name)]
+SeverityLevel = Annotated[Severity, BeforeValidator(_severity_from_name),
+                          WithJsonSchema({"enum": [*Severity.__members__, *(s.value for s in Severity)]})]
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+    """A model of the format: frozen, unknown keys forbidden, and each field's docstring its description
+    (in the JSON Schema editors read, ``json_schema.py``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False, use_attribute_docstrings=True)
 
 
 class Duration(str):
@@ -67,6 +71,11 @@ class Duration(str):
                 f"{value!r} is not a period; write an ISO 8601 period such as P3Y, P6M or P90D"
             )
         return cls(value)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):  # noqa: ANN001 - pydantic hook
+        return {"type": "string", "pattern": DURATION_PATTERN.pattern,
+                "description": "An ISO 8601 period of years, months and days, e.g. P3Y, P6M, P1Y6M or P90D."}
 
     @property
     def parts(self) -> tuple[int, int, int]:
@@ -109,15 +118,25 @@ class Instrument(Frozen):
     """One legal source in the registry (``rulesets/legal_sources.yaml``)."""
 
     id: Identifier
+    """Lower-case id the rulesets cite, e.g. migrant-wage-regulation."""
     title: str
+    """The instrument's title as published, e.g. 保障农民工工资支付条例."""
     issuer: str
+    """Who issued it, e.g. 国务院."""
     doc_no: str = ""
+    """Its document number (文号), e.g. 国务院令第724号."""
     level: Level
+    """Its rank: category-1 measures, and every measure that prohibits or restricts, need law,
+    administrative_regulation, judicial_interpretation, local_regulation or central_policy."""
     promulgated: date | None = None
+    """Date of promulgation (YYYY-MM-DD)."""
     effective: date | None = None
+    """Date it took effect (YYYY-MM-DD)."""
     version: str = Field(description="the edition cited, e.g. '2023 revision'")
     status: InstrumentStatus = InstrumentStatus.in_force
+    """Whether it is still in force; a current ruleset citing a superseded or repealed one is warned of."""
     status_date: date | None = None
+    """Since when the status holds (YYYY-MM-DD)."""
     lapses: date | None = Field(default=None, description="date the instrument stops applying")
     text_file: str | None = Field(default=None, description="file name under the legal texts folder")
     partial: bool = Field(default=False, description="the text file holds only part of the instrument")
@@ -134,11 +153,18 @@ class Citation(Frozen):
     """
 
     instrument: Identifier
+    """Id of the instrument in legal_sources.yaml."""
     article: int | Literal["unverified"] | None = None
+    """Article number (第X条), or 'unverified' where no number could be confirmed (a warning); never invent one."""
     paragraph: int | None = None
+    """Paragraph (款) within the article."""
     item: int | None = None
+    """Item (项) within the paragraph."""
     section: str | None = None
+    """Section of a plan or policy document without articles, e.g. 专栏2 or 六(二)."""
     quote: str | None = None
+    """The words relied on, copied exactly from the text: validation checks they sit in the article, paragraph and
+    item cited."""
     covers: tuple[Scenario, ...] = Field(
         default=(), description="scenarios this article provides a basis for; else the instrument's"
     )
@@ -177,7 +203,9 @@ class Citation(Frozen):
 
 class Names(Frozen):
     zh: str
+    """Chinese text."""
     en: str
+    """English text."""
 
 
 class PeriodRange(Frozen):
@@ -188,7 +216,9 @@ class PeriodRange(Frozen):
     """
 
     min: Duration
+    """Shortest period the decision may set (ISO 8601, e.g. P1Y)."""
     max: Duration
+    """Longest period the decision may set (ISO 8601, e.g. P3Y)."""
 
 
 Period = Duration | PeriodRange
@@ -202,8 +232,11 @@ class ListingGround(Frozen):
     """
 
     id: Identifier
+    """Lower-case id a record names as its ground, e.g. gpl-77."""
     name: Names
+    """The ground's name in Chinese and English."""
     basis: tuple[Citation, ...] = Field(min_length=1)
+    """The articles that allow a listing on this ground."""
     period: Period | None = Field(default=None, description="for a record without an end; None: no fixed term")
     longest: Duration | None = Field(
         default=None, description="the longest end a decision may set (an extension); a later end is cut to it")
@@ -216,26 +249,38 @@ class RepairRoute(Frozen):
     from_rectification: bool = Field(
         default=False, description="count ``after`` from the rectification (改正之日), not from the start")
     where: Names
+    """Where to apply (the authority), in Chinese and English."""
     conditions: Names
+    """On what conditions, in Chinese and English."""
     basis: tuple[Citation, ...] = Field(min_length=1)
+    """The articles that provide for the early end."""
 
 
 class CreditList(Frozen):
     """A list (名单) that subjects are entered on by the authority's decision."""
 
     id: Identifier
+    """Lower-case id that records and rules name, unique in the bundle."""
     name: Names
+    """The list's name in Chinese and English."""
     kind: ListKind
+    """serious (supervision class D, incentives withheld), key_attention (class C, category-2 measures only),
+    incentive, or decision (individual decisions carrying their own consequence)."""
     authority: str
+    """The authority that enters subjects on the list."""
     basis: tuple[Citation, ...] = Field(min_length=1)
+    """The articles the list is kept under."""
     listing_period: Period | None = Field(
         default=None, description="for records whose ground has no period of its own; None: while the decision stands")
     longest: Duration | None = Field(
         default=None, description="the longest end a decision may set; a later end is cut to it")
     grounds: tuple[ListingGround, ...] = ()
+    """The legal grounds of a listing, each with the period it allows."""
     repair: RepairRoute | None = Field(default=None, description="None: no early end; only the period or a removal ends it")
     extends_to: tuple[RelatedRole, ...] = ()
+    """Related persons every rule on the list also reaches; needs extension_basis naming them."""
     extension_basis: tuple[Citation, ...] = ()
+    """The articles that extend the measures to the extends_to roles, in words naming each role."""
 
     @model_validator(mode="after")
     def _extension_needs_basis(self) -> CreditList:
@@ -282,18 +327,28 @@ class Measure(Frozen):
     """One entry of a measures list, with the five attributes every entry must state."""
 
     id: Identifier
+    """Lower-case id, kept across editions (decisions, feedback and statistics count by it)."""
     name: Names
+    """The measure's name in Chinese and English."""
     kind: MeasureKind
+    """penalty or incentive."""
     category: Literal[1, 2, 3]
+    """1: reduces rights under law (public authority); 2: management measure within an authority's duties, never
+    reducing rights; 3: taken by a non-public body itself. Must fit the effect."""
     effect: Effect
+    """What the measure does: penalties prohibit, restrict, heightened_review or key_supervision; incentives
+    facilitate, priority or reduced_inspection. prohibit and restrict need a law-level basis."""
     matter: str = Field(description="具体事项: the specific matter")
     target: str = Field(description="实施对象: who it is applied to")
     means: str = Field(description="实施手段: how it is applied")
     authority: str = Field(description="实施主体: the implementing authority")
     basis: tuple[Citation, ...] = Field(min_length=1, description="实施依据")
     scenarios: tuple[Scenario, ...] = Field(min_length=1)
+    """The business processes it applies in; each must be covered by a citation of its basis."""
     min_severity: SeverityLevel = Severity.general
+    """The lowest severity of dishonesty evidence that triggers it: minor, general or serious."""
     intensity: int = Field(ge=1, le=5)
+    """How hard it bites: 5 ban … 1 interview (incentives: 3 priority … 1 fewer inspections)."""
     duration: Duration | None = Field(default=None, description="None: as long as the triggering record")
     roles: tuple[CheckRole, ...] = Field(default=(), description="the check roles the basis reaches; empty: any role")
     reach: Reach = Field(default_factory=lambda: Reach(), description="what part of its scenarios the basis reaches")
@@ -322,9 +377,13 @@ class PenaltyTrigger(Frozen):
     """
 
     min_severity: SeverityLevel = Severity.general
+    """The lowest severity of penalty that triggers: minor, general or serious."""
     domains: tuple[str, ...] = ()
+    """Only penalties in these domains (tax, work_safety, food_safety…); empty: any domain."""
     sanctions: tuple[Sanction, ...] = ()
+    """Only penalties that imposed one of these penalty types (行政处罚法 art. 9)."""
     fine_at_least: float | None = Field(default=None, gt=0)
+    """Or a fine of at least this many yuan."""
     within: Duration | None = Field(
         default=None, description="the basis's own look-back from the check date; None: while the penalty is published")
 
@@ -344,47 +403,69 @@ class PenaltyTrigger(Frozen):
 
 class RepeatTrigger(Frozen):
     count: int = Field(ge=2)
+    """How many published penalties (at least 2)."""
     within: Duration
+    """Within this period (ISO 8601, e.g. P12M)."""
     min_severity: SeverityLevel = Severity.general
+    """Counting penalties of at least this severity: minor, general or serious."""
     domains: tuple[str, ...] = ()
+    """Counting only penalties in these domains; empty: any."""
 
 
 class PointsTrigger(Frozen):
     scheme: Identifier
+    """The points scheme, e.g. medical-bad-practice."""
     at_least: float
+    """Points that trigger, summed within the window."""
     within: Duration
+    """The window (ISO 8601, e.g. P1Y)."""
 
 
 class GradeTrigger(Frozen):
     scheme: Identifier
+    """The evaluation scheme, e.g. public-credit-evaluation."""
     grades: tuple[str, ...] = Field(min_length=1)
+    """The latest grades that trigger, e.g. [C, D]."""
 
 
 class ScoreTrigger(Frozen):
     scheme: Identifier
+    """The score scheme, e.g. loucheng-score."""
     at_least: float
+    """The score that triggers."""
 
 
 class CommitmentBreachTrigger(Frozen):
     matters: tuple[str, ...] = ()
+    """Only breaches of commitments for these matters; empty: any."""
 
 
 class CommitmentsKeptTrigger(Frozen):
     at_least: int = Field(ge=1)
+    """How many commitments fulfilled."""
     within: Duration
+    """Within this period (ISO 8601, e.g. P2Y)."""
 
 
 class When(Frozen):
     """Exactly one trigger condition."""
 
     list: Identifier | None = None
+    """Membership of this list (the subject's own, or a related party's where the list extends)."""
     penalty: PenaltyTrigger | None = None
+    """One published administrative penalty."""
     repeated_penalties: RepeatTrigger | None = None
+    """N published penalties within a window."""
     points: PointsTrigger | None = None
+    """Points of a scheme summed within a window."""
     grade: GradeTrigger | None = None
+    """The latest grade of an evaluation scheme."""
     score: ScoreTrigger | None = None
+    """A natural person's score."""
     commitment_breach: CommitmentBreachTrigger | None = None
+    """A broken credit commitment."""
     commitments_kept: CommitmentsKeptTrigger | None = None
+    """Commitments fulfilled within a window."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> When:
@@ -408,17 +489,23 @@ class RulePersons(Frozen):
     """
 
     roles: tuple[RelatedRole, ...] = Field(min_length=1)
+    """The related persons the rule reaches by its own basis."""
     basis: tuple[Citation, ...] = Field(min_length=1, description="must name each role in its own words")
     pending: Names | None = None
+    """What must happen before the basis binds them; while the records do not show it, review."""
     only: bool = False
+    """True: the measure concerns the persons alone, never the listed unit."""
 
 
 class Rule(Frozen):
     """Which facts trigger which measures, in which scenarios and for which roles."""
 
     id: Identifier
+    """Lower-case id of the rule."""
     when: When
+    """The trigger: exactly one condition (list, penalty, repeated_penalties, points, grade, score…)."""
     measures: tuple[Identifier, ...] = Field(min_length=1)
+    """Ids of the measures it triggers (of this ruleset or a higher level)."""
     scenarios: tuple[Scenario, ...] = Field(default=(), description="empty: every scenario of the measure")
     roles: tuple[CheckRole, ...] = Field(default=(), description="empty: any role")
     grounds: tuple[Identifier, ...] = Field(
@@ -430,7 +517,9 @@ class Rule(Frozen):
     persons: RulePersons | None = Field(
         default=None, description="persons of the listed unit this rule reaches on its own basis, beyond the list's")
     basis: tuple[Citation, ...] = ()
+    """Articles founding this trigger, where the measure's own basis does not."""
     note: str = ""
+    """Why the rule is as it is (a reviewer reads it)."""
 
     @model_validator(mode="after")
     def _persons_of_a_list(self) -> Rule:
@@ -446,10 +535,15 @@ class GradingScheme(Frozen):
     """How the grades of a published evaluation map to supervision classes (A best … D worst)."""
 
     scheme: Identifier
+    """Lower-case id of the evaluation scheme, e.g. customs-credit."""
     name: Names
+    """The scheme's name in Chinese and English."""
     basis: tuple[Citation, ...] = Field(min_length=1)
+    """The articles the evaluation is published under."""
     grades: dict[str, SupervisionClassName] = Field(min_length=1)
+    """Each grade and the supervision class it maps to (A best … D worst)."""
     note: str = ""
+    """Why the mapping is as it is."""
 
 
 class SupervisionClass(Frozen):
@@ -460,24 +554,35 @@ class SupervisionClass(Frozen):
     """
 
     name: Names
+    """The class's name in Chinese and English."""
     inspection_multiplier: float = Field(gt=0)
+    """Random-inspection ratio relative to normal (1.0), greater than 0."""
     parameter: Literal["local_policy_parameter"] = "local_policy_parameter"
+    """Always local_policy_parameter: no seed gives these numbers."""
     basis: tuple[Citation, ...] = Field(min_length=1)
+    """The articles providing for graded supervision."""
 
 
 class PublicationPeriod(Frozen):
     published: bool = True
+    """Whether penalties of this severity are published at all."""
     min: Duration | None = None
+    """Shortest publication period (ISO 8601): repair takes effect no earlier."""
     max: Duration | None = None
+    """Longest publication period (ISO 8601): the penalty triggers measures until then."""
 
 
 class SeverityPeriods(Frozen):
     """Publication periods by severity, and domain minimums for repair."""
 
     minor: PublicationPeriod
+    """Periods of minor penalties."""
     general: PublicationPeriod
+    """Periods of general penalties."""
     serious: PublicationPeriod
+    """Periods of serious penalties."""
     domain_minimums: dict[str, Duration] = Field(default_factory=dict)
+    """Minimum periods before repair by domain, e.g. {work_safety: P1Y}."""
 
 
 class EarlierEdition(SeverityPeriods):
@@ -488,39 +593,55 @@ class EarlierEdition(SeverityPeriods):
     """
 
     version: str
+    """The version of this ruleset that edition is (validation compares with its file)."""
     rule: Literal["lighter"] = "lighter"
+    """lighter: 从旧兼从轻, each bound the one lighter for the subject."""
     note: str = ""
+    """Why the earlier edition applies."""
 
 
 class PublicationPeriods(SeverityPeriods):
     """Credit-repair publication periods by severity (order 58, order 36…)."""
 
     basis: tuple[Citation, ...] = Field(min_length=1)
+    """The articles setting the periods."""
     classification: dict[Literal["minor", "general", "serious"], tuple[Sanction, ...]] = Field(
         default_factory=dict, description="the severity a penalty type implies where the record states none")
     repair: RepairRoute | None = Field(default=None, description="where and how a published penalty is repaired")
     earlier: EarlierEdition | None = None
+    """The edition this one replaces, for penalties decided before it took effect."""
 
 
 class CrossRegionMapping(Frozen):
     """A list type of another region recognised as a local list (长三角 mutual recognition)."""
 
     region: Jurisdiction
+    """The other region's jurisdiction code, e.g. CN-SH."""
     list_type: str
+    """The list id the external record carries."""
     maps_to: Identifier
+    """The list visible in this jurisdiction it counts as."""
     domains: tuple[str, ...] = Field(
         default=(), description="only records of these domains are recognised; empty: every domain")
     basis: tuple[Citation, ...] = Field(min_length=1)
+    """The articles providing for mutual recognition."""
 
 
 class RulesetHeader(Frozen):
     id: Identifier
+    """Lower-case id of the ruleset, = its folder name."""
     title: Names
+    """The ruleset's title in Chinese and English."""
     jurisdiction: Jurisdiction
+    """= the parent folder: CN, CN-JS, CN-JS-SZ, CN-JS-SZ-TC, CN-JS-NT…"""
     parent: Jurisdiction | None = None
+    """The next level up (CN-JS for CN-JS-SZ); omitted for CN."""
     version: str = Field(min_length=1)
+    """= the file name without .yaml; quote it ("2026.1"), or YAML reads a number."""
     effective_from: date
+    """First day this version is in force (YYYY-MM-DD); it closes an open-ended older version."""
     effective_to: date | None = None
+    """Last day in force (YYYY-MM-DD); omitted: until the next version starts."""
     sources: tuple[Identifier, ...] = Field(min_length=1, description="instrument ids of the source documents")
     reconstructed: Names | None = Field(
         default=None, description="set when the list itself is not in hand: what it was rebuilt from")
@@ -540,13 +661,21 @@ class Ruleset(Frozen):
     """One version of one ruleset: a YAML file ``rulesets/<jurisdiction>/<id>/<version>.yaml``."""
 
     ruleset: RulesetHeader
+    """The header: which ruleset, version and dates."""
     lists: tuple[CreditList, ...] = ()
+    """The lists (名单) subjects are entered on."""
     measures: tuple[Measure, ...] = ()
+    """The measures, each with the five attributes and its basis."""
     rules: tuple[Rule, ...] = ()
+    """Which facts trigger which measures."""
     grading: tuple[GradingScheme, ...] = ()
+    """How published grades map to supervision classes."""
     supervision_classes: dict[SupervisionClassName, SupervisionClass] = Field(default_factory=dict)
+    """Classes A (best) to D (worst) and their inspection multipliers."""
     publication_periods: PublicationPeriods | None = None
+    """Credit-repair publication periods (cn-credit-repair)."""
     cross_region: tuple[CrossRegionMapping, ...] = ()
+    """Lists of other regions recognised here (长三角)."""
     objections_suspend: bool | None = Field(
         default=None, description="True: a record under objection triggers nothing until resolved"
     )
@@ -554,81 +683,133 @@ class Ruleset(Frozen):
 
 class InstrumentRegistry(Frozen):
     instruments: tuple[Instrument, ...]
+    """Every legal instrument a ruleset cites."""
 
 
 class TestRecord(Frozen):
     """A record in a YAML test case, with the fields of ``jrp.engine.facts.Record``."""
 
     type: RecordType
+    """What the record is."""
     start: date
+    """Decision or listing date (YYYY-MM-DD)."""
     id: str | None = None
+    """Record id; default: generated."""
     end: date | None = None
+    """The end the decision set (YYYY-MM-DD); omitted: the list's or ground's period."""
     list: str | None = None
+    """The list id, for a list_entry."""
     severity: SeverityLevel | None = None
+    """minor, general or serious; a penalty without one counts as minor unless its types imply one."""
     domain: str | None = None
+    """The field of the penalised act (tax, work_safety…)."""
     procedure: Procedure | None = None
+    """The penalty procedure; simple-procedure penalties trigger nothing."""
     impact: Impact | None = None
+    """Social impact of the act."""
     region: str | None = None
+    """Jurisdiction of a record from another region (cross-region mappings)."""
     first_violation: bool = False
+    """A first violation (首违): triggers nothing if corrected in time."""
     corrected_in_time: bool = False
+    """Corrected in time: with first_violation, triggers nothing."""
     scheme: str | None = None
+    """The scheme of a grade, points or score."""
     grade: str | None = None
+    """The grade, for an evaluation."""
     value: float | None = None
+    """Points or score."""
     matter: str | None = None
+    """The licence item or matter the decision concerns."""
     commitment_state: CommitmentState | None = None
+    """For a commitment."""
     commitment_date: date | None = None
+    """When the commitment was made (YYYY-MM-DD)."""
     status: RecordStatus = RecordStatus.active
+    """Where the record stands."""
     status_date: date | None = None
+    """Since when (YYYY-MM-DD)."""
     objection: ObjectionState = ObjectionState.none
+    """Objection state; under objection a record may be suspended."""
     amount: float | None = None
+    """The fine in yuan."""
     sanctions: tuple[Sanction, ...] = ()
+    """The penalty types imposed (行政处罚法 art. 9)."""
     ground: str | None = None
+    """The listing ground id."""
     industry: str | None = None
+    """GB/T 4754 code the decision names (C, C26, C2611)."""
     project_type: ProjectType | None = None
+    """The project the decision concerns."""
     persons: tuple[str, ...] = Field(default=(), description="ids named by the decision; the checked subject is test-subject")
     rectification_due: date | None = None
+    """Deadline for rectification (YYYY-MM-DD)."""
     rectified_on: date | None = None
+    """When rectified (YYYY-MM-DD)."""
 
 
 class TestRelated(Frozen):
     role: RelatedRole
+    """The related person's role in the checked organisation."""
     subject_type: SubjectType = SubjectType.legal_person
+    """What kind of subject the related party is."""
     records: tuple[TestRecord, ...] = ()
+    """Its records."""
 
 
 class Expectation(Frozen):
     outcome: Literal["deny", "restrict", "review", "allow"]
+    """The expected outcome: deny, restrict, review or allow."""
     measures: tuple[str, ...] = ()
+    """Exactly these penalty measures, applied or needing review."""
     needs_review: tuple[str, ...] = Field(
         default=(), description="the measures among ``measures`` that answer review for want of facts")
     incentives: tuple[str, ...] = ()
+    """Exactly these incentives."""
     supervision_class: str | None = None
+    """The expected supervision class (A–D); omitted: not compared."""
 
 
 class CheckCase(Frozen):
     """Facts + scenario + role + date: what ``jrp rulesets eval`` evaluates, and what every test case states."""
 
     as_of: date
+    """The check date (YYYY-MM-DD): the bundle in force that day is used."""
     scenario: Scenario
+    """The business process asking."""
     role: ScenarioRole = None
+    """The subject's role in the scenario (one the scenario has); omitted: every role's rules fire."""
     jurisdiction: Jurisdiction | None = None
+    """Where the check is made; default: the ruleset's jurisdiction."""
     subject_type: SubjectType = SubjectType.legal_person
+    """What kind of subject is checked."""
     birth_date: date | None = None
+    """Natural persons: records dated before the 18th birthday are ignored."""
     matter: str | None = None
+    """The licence item or matter applied for."""
     industry: str | None = None
+    """GB/T 4754 code of the industry applied for."""
     project_type: ProjectType | None = None
+    """The project applied for."""
     tender_required: bool | None = None
+    """Whether the project must be tendered by law."""
     consumption: Consumption | None = None
+    """What is bought, in a consumption or travel check."""
     public_safety: bool | None = None
+    """Whether the licence directly concerns public safety, health or life and property."""
     records: tuple[TestRecord, ...] = ()
+    """The checked subject's records."""
     related: tuple[TestRelated, ...] = ()
+    """Related persons and their records."""
 
 
 class TestCase(CheckCase):
     """One YAML test: a check case and its expected outcome and measures."""
 
     name: str
+    """A sentence saying what the case proves."""
     expect: Expectation
+    """The expected outcome, measures and incentives."""
 
 
 class EvalCase(CheckCase):
@@ -645,3 +826,4 @@ class EvalSuite(Frozen):
 
 class TestSuite(Frozen):
     tests: tuple[TestCase, ...] = Field(min_length=1)
+    """The test cases, each with facts and its expectation."""

@@ -12,12 +12,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from jrp.rulesets.case_checks import case_problems
 from jrp.rulesets.citation_checks import citation_problems
 from jrp.rulesets.date_checks import broken_chain_problems
 from jrp.rulesets.doubt_checks import doubt_problems
+from jrp.rulesets.edition_checks import selection_problems
+from jrp.rulesets.effect_checks import basis_by_effect_problems, category_by_effect_problems
 from jrp.rulesets.library import Library, RulesetFile
 from jrp.rulesets.loader import Level, Location, Problem
 from jrp.rulesets.precision_checks import period_problems, role_problems, scope_phrase_problems
+from jrp.rulesets.publication_checks import (
+    changed_after_publication,
+    drafts_dated_before,
+    records_without_editions,
+)
 from jrp.rulesets.schema import CATEGORY_ONE_LEVELS, Citation, InstrumentStatus, Ruleset
 from jrp.vocabulary.jurisdictions import chain_of, parent_of
 from jrp.vocabulary.measures import ListKind, MeasureKind
@@ -241,13 +249,25 @@ def _check_rule(file: RulesetFile, i: int, rule, measures: dict, lists: dict) ->
 def _check_rule_roles(file: RulesetFile, i: int, rule, measures: list) -> Iterator[Problem]:
     """A rule's roles must be roles some of its scenarios have (``SCENARIO_ROLES``), or it can never fire."""
     scenarios = set(rule.scenarios) or {s for measure in measures for s in measure.scenarios}
+    yield from _roles_in_scenarios(file, ("rules", i), f"rule {rule.id}", rule.roles, scenarios)
+
+
+def check_measure_roles(ctx: Context) -> Iterator[Problem]:
+    """A measure's roles must be roles some of its scenarios have, or it silently never applies."""
+    for file in ctx.library.live_files:
+        for i, measure in enumerate(file.ruleset.measures):
+            yield from _roles_in_scenarios(file, ("measures", i), f"measure {measure.id}", measure.roles,
+                                           set(measure.scenarios))
+
+
+def _roles_in_scenarios(file: RulesetFile, where: Location, owner: str, roles, scenarios: set) -> Iterator[Problem]:
     if not scenarios:
         return
     possible = {role for scenario in scenarios for role in SCENARIO_ROLES[scenario]}
-    for j, role in enumerate(rule.roles):
+    for j, role in enumerate(roles):
         if role not in possible:
-            yield _problem(file, ("rules", i, "roles", j), "role-not-in-scenario",
-                           f"rule {rule.id} names role {role.value}, which none of its scenarios "
+            yield _problem(file, (*where, "roles", j), "role-not-in-scenario",
+                           f"{owner} names role {role.value}, which none of its scenarios "
                            f"({', '.join(sorted(s.value for s in scenarios))}) has; use one of "
                            f"{', '.join(sorted(r.value for r in possible)) or 'no role (leave roles empty)'}, "
                            "or add the pair to vocabulary/scenarios.py SCENARIO_ROLES")
@@ -285,6 +305,29 @@ def check_reach(ctx: Context) -> Iterator[Problem]:
     yield from period_problems(ctx.library)
 
 
+def check_effect(ctx: Context) -> Iterator[Problem]:
+    """The basis and category a measure's effect needs (``effect_checks``)."""
+    yield from basis_by_effect_problems(ctx.library)
+    yield from category_by_effect_problems(ctx.library)
+
+
+def check_cases(ctx: Context) -> Iterator[Problem]:
+    """The tests.yaml beside each ruleset reads, and its cases name what exists (``case_checks``)."""
+    yield from case_problems(ctx.library)
+
+
+def check_selection(ctx: Context) -> Iterator[Problem]:
+    """Every edition takes effect on some date, and no two start the same day (``edition_checks``)."""
+    yield from selection_problems(ctx.library)
+
+
+def check_publications(ctx: Context) -> Iterator[Problem]:
+    """Published editions keep the content approved; drafts start no earlier than today (``publication_checks``)."""
+    yield from changed_after_publication(ctx.library)
+    yield from records_without_editions(ctx.library)
+    yield from drafts_dated_before(ctx.library, ctx.today)
+
+
 def check_both_directions(ctx: Context) -> Iterator[Problem]:
     """Mandatory measures a missing fact could drop without review; citations of other grounds (``doubt_checks``)."""
     yield from doubt_problems(ctx.library, ctx.legal_texts)
@@ -307,6 +350,11 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("reach", check_reach),
     ("both_directions", check_both_directions),
     ("every_date", check_every_date),
+    ("effect", check_effect),
+    ("measure_roles", check_measure_roles),
+    ("cases", check_cases),
+    ("selection", check_selection),
+    ("publications", check_publications),
 )
 
 

@@ -36,3 +36,23 @@ class Effect(StrEnum):
 
 
 PENALTY_EFFECTS = frozenset({Effect.prohibit, Effect.restrict, Effect.heightened_review, Effect.key_supervision})
+
+RIGHTS_REDUCING_EFFECTS = frozenset({Effect.prohibit, Effect.restrict})
+"""Effects that reduce a subject's rights or add obligations: a ban, a disqualification, a restriction.
+
+Whatever category a measure declares, such an effect needs a basis in law, administrative
+regulation, judicial interpretation, local regulation or central policy (BRIEF §2).
+"""
+
+CATEGORIES_OF_EFFECT: dict[Effect, frozenset[int]] = {
+    Effect.prohibit: frozenset({1, 3}),
+    Effect.restrict: frozenset({1, 3}),
+    Effect.heightened_review: frozenset({2, 3}),
+    Effect.key_supervision: frozenset({2}),
+    Effect.facilitate: frozenset({2, 3}),
+    Effect.priority: frozenset({2, 3}),
+    Effect.reduced_inspection: frozenset({2}),
+}
+"""The categories of the national basic list an effect fits: 1 reduces rights by public authority, 2 is a
+management measure within an authority's duties that must not reduce rights, 3 is taken by a non-public
+body itself (a bank, an insurer, a trade association). Supervision and inspection are the authorities' own."""

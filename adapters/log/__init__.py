@@ -1,6 +1,7 @@
 """The decision log (implements ``jrp.ports.DecisionLog``): append-only entries, the leaves of a Merkle tree.
 
 - ``entries``: appends and reads; ``group_commit``: concurrent checks share one append and one signature.
+- ``publications``: ruleset publications (who approved which edition), leaves of the same tree.
 - ``tree``: the tree in the database (integration, checkpoints, proofs); ``sequencer``: the one process
   that integrates new entries.
 - ``verify``: the whole log verified; ``legacy_chain``: the hash chain of logs written before the tree.

@@ -127,8 +127,9 @@ class LogTree:
     # --- the sequencer's work ----------------------------------------------------------------
 
     def pending(self) -> bool:
-        """Whether any entry waits for its leaf index (one indexed read)."""
-        return self._one("SELECT seq FROM decisions WHERE leaf_index IS NULL LIMIT 1") is not None
+        """Whether any entry waits for its leaf index (one indexed read; publications are few)."""
+        return self._one("SELECT seq FROM decisions WHERE leaf_index IS NULL UNION ALL "
+                         "SELECT seq FROM publications WHERE leaf_index IS NULL LIMIT 1") is not None
 
     def integrate(self, key: SigningKey | None, checkpoint_interval: float = 1.0, *, force_checkpoint: bool = False,
                   batch: int = BATCH) -> int:
@@ -149,18 +150,25 @@ class LogTree:
                 cursor.execute("SELECT tree_size, root FROM log_head WHERE id = 1" + (" FOR UPDATE" if driver.postgres
                                                                                           else ""))
                 size, root = cursor.fetchone()
+                cursor.execute("SELECT seq, leaf_hash FROM publications WHERE leaf_index IS NULL ORDER BY seq")
+                published = cursor.fetchall()  # a publication takes its leaf before the decisions written with it
                 cursor.execute(driver.sql("SELECT seq, leaf_hash FROM decisions WHERE leaf_index IS NULL ORDER BY seq "
                                           "LIMIT ?"), (batch,))
                 pending = cursor.fetchall()
-                if pending:
+                if pending or published:
                     frontier = merkle.Frontier(size, self._nodes(cursor, merkle.Frontier.nodes_of(size)))
                     if frontier.root() != bytes(root):
                         raise TreeInconsistent(f"the stored tree nodes do not give the head's root at size {size}: "
                                                "log_nodes or log_head was edited; run jrp audit verify")
-                    made, indexes = [], []
+                    made, indexes, publication_indexes = [], [], []
+                    for seq, leaf in published:
+                        publication_indexes.append((frontier.size, seq))
+                        made += frontier.add(bytes(leaf))
                     for seq, leaf in pending:  # the writer's leaf hash: verification recomputes it from the entry
                         indexes.append((frontier.size, seq))
                         made += frontier.add(bytes(leaf) if leaf else self._leaf_of(cursor, seq))
+                    cursor.executemany(driver.sql("UPDATE publications SET leaf_index = ? WHERE seq = ?"),
+                                       publication_indexes)
                     cursor.executemany(driver.sql("UPDATE decisions SET leaf_index = ? WHERE seq = ?"), indexes)
                     cursor.executemany(driver.sql("INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)"),
                                        [(level, idx, value) for (level, idx), value in made])
@@ -171,7 +179,7 @@ class LogTree:
                 connection.commit()
             finally:
                 cursor.close()
-        return len(pending)
+        return len(pending) + len(published)
 
     def _leaf_of(self, cursor: Any, seq: int) -> bytes:
         """The leaf hash of a row written without one (by hand, say): from its entry."""

@@ -10,6 +10,8 @@ The walk recomputes the Merkle tree from the stored entries, leaf by leaf, and c
 - each entry carries a receipt signed by a trusted key for exactly its decision id and
   entry hash (a row the service did not write); entries carried over from the old hash
   chain keep their chain links instead;
+- ruleset publications (``jrp.adapters.publication_log``) are leaves among the decisions:
+  each is checked against its columns and its receipt like a decision;
 - every stored checkpoint is signed by a trusted key (a forged or replayed signature) and
   the recomputed root at its size equals its root (entries and tree rewritten and every
   hash recomputed); the log still holds every entry a checkpoint covers (truncation);
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +40,8 @@ from jrp.adapters.log.crypto import merkle
 from jrp.adapters.log.crypto.signing import Checkpoint, SignatureError, receipt_statement, verify_receipt
 from jrp.adapters.log.entries import PAGE, columns_of, decisions_t
 from jrp.adapters.log.legacy_chain import GENESIS, broken_link
+from jrp.adapters.log.publications import columns_of as publication_columns
+from jrp.adapters.log.publications import publications_t
 from jrp.adapters.log.tree import LogTree
 from jrp.adapters.store.dbapi import naive_utc
 
@@ -59,6 +63,7 @@ class Verification:
     leaf_index: int | None = None
     reason: str = ""
     problems: list[str] = field(default_factory=list)
+    publications: int = 0  # of ``count``: ruleset publications, the rest decisions
 
 
 @dataclass
@@ -66,13 +71,14 @@ class _Walk:
     problems: list[str] = field(default_factory=list)
     first: tuple[int | None, str | None, int | None, str] | None = None
     count: int = 0
+    publications: int = 0
 
     def add(self, reason: str, seq: int | None = None, decision_id: str | None = None,
-            leaf_index: int | None = None) -> None:
+            leaf_index: int | None = None, what: str = "decision") -> None:
         if self.first is None:
             self.first = (seq, decision_id, leaf_index, reason)
         if len(self.problems) < MAX_PROBLEMS:
-            where = f"decision {decision_id} (leaf {leaf_index}, seq {seq}): " if decision_id else ""
+            where = f"{what} {decision_id} (leaf {leaf_index}, seq {seq}): " if decision_id else ""
             self.problems.append(where + reason)
 
 
@@ -86,7 +92,7 @@ def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519Publi
     frontier = merkle.Frontier.empty()
     matched = 0
     checker = _RowChecker(engine, trusted, head.legacy_size)
-    for page, snapshots in _pages(engine, head.tree_size):
+    for page, snapshots in _pages(engine, head.tree_size, _publications(engine, head.tree_size)):
         page_start = frontier.size
         made: dict[merkle.Node, bytes] = {}
         gap = False
@@ -97,9 +103,15 @@ def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519Publi
                 gap = True
                 break
             leaf = merkle.leaf_hash(row["entry"].encode())
-            problem = checker.check(row, leaf, snapshots)
-            if problem:
-                walk.add(problem, row["seq"], row["decision_id"], row["leaf_index"])
+            if "publication_id" in row:
+                problem = checker.check_publication(row, leaf)
+                if problem:
+                    walk.add(problem, row["seq"], row["publication_id"], row["leaf_index"], "publication")
+                walk.publications += walk.first is None
+            else:
+                problem = checker.check(row, leaf, snapshots)
+                if problem:
+                    walk.add(problem, row["seq"], row["decision_id"], row["leaf_index"])
             made.update(frontier.add(leaf))
             if walk.first is None:
                 walk.count = frontier.size
@@ -125,7 +137,7 @@ def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519Publi
                                      .where(decisions_t.c.leaf_index.is_(None))).scalar_one()
     first = walk.first or (None, None, None, "")
     return Verification(walk.first is None, walk.count, frontier.root().hex(), frontier.size, pending, latest,
-                        *first, problems=walk.problems)
+                        *first, problems=walk.problems, publications=walk.publications)
 
 
 def _trusted(checkpoint: Checkpoint, trusted: Mapping[str, Ed25519PublicKey]) -> bool:
@@ -221,23 +233,17 @@ class _RowChecker:
 
     def check(self, row: dict[str, Any], leaf: bytes, snapshots: Mapping[str, str]) -> str:
         entry = row["parsed"]
-        try:
-            if isinstance(entry, ValueError):
-                raise entry
-            columns = columns_of(entry)
-        except (ValueError, KeyError, TypeError) as error:
-            return f"the entry is not a decision log entry ({error})"
-        columns["created_at"] = naive_utc(columns["created_at"])
-        stored = {name: naive_utc(row[name]) if name == "created_at" else row[name] for name in columns}
-        edited = sorted(name for name in columns if stored[name] != columns[name])
-        if edited:
-            return f"column(s) {', '.join(edited)} differ from the entry"
-        problem = fact_snapshots.broken(entry, snapshots)
+        problem = _columns_problem(row, columns_of, "decision log") or fact_snapshots.broken(entry, snapshots)
         if problem:
             return problem
         if row["leaf_index"] < self.legacy_size:
             return self._legacy(row)
-        return self._bundle(entry) or self._receipt(row, entry, leaf)
+        return self._bundle(entry) or self._receipt(row, entry["decision_id"], leaf)
+
+    def check_publication(self, row: dict[str, Any], leaf: bytes) -> str:
+        """A publication's entry against its columns, and its receipt (``jrp.adapters.publication_log``)."""
+        return (_columns_problem(row, publication_columns, "publication")
+                or self._receipt(row, row["parsed"]["publication_id"], leaf))
 
     def _legacy(self, row: dict[str, Any]) -> str:
         reason = broken_link(row["seq"], row["leaf_index"] + 1, row["prev_hash"] or "", self.legacy_head,
@@ -257,11 +263,11 @@ class _RowChecker:
                 if hashlib.sha256(content.encode()).hexdigest() != bundle_hash else "")
         return self._bundle_state[bundle_hash]
 
-    def _receipt(self, row: dict[str, Any], entry: dict[str, Any], leaf: bytes) -> str:
+    def _receipt(self, row: dict[str, Any], entry_id: str, leaf: bytes) -> str:
         if not row["receipt"]:
             return "no receipt: a row the service did not write (forged)"
         receipt = json.loads(row["receipt"])
-        if receipt.get("decision_id") != entry["decision_id"] or receipt.get("entry_hash") != leaf.hex():
+        if receipt.get("decision_id") != entry_id or receipt.get("entry_hash") != leaf.hex():
             return "its receipt is for another decision or entry: a row the service did not write (forged or edited)"
         key = self.trusted.get(receipt.get("key_id", ""))
         if key is None:
@@ -276,9 +282,36 @@ class _RowChecker:
         return ""
 
 
-def _pages(engine: Engine, size: int) -> Iterator[tuple[list[dict[str, Any]], dict[str, str]]]:
+def _publications(engine: Engine, size: int) -> dict[int, dict[str, Any]]:
+    """The publication rows with leaf indexes below ``size`` by leaf index (few: read at once), entries parsed."""
+    query = select(publications_t).where(publications_t.c.leaf_index < size)
+    with engine.connect() as connection:
+        rows = [dict(row) for row in connection.execute(query).mappings()]
+    for row in rows:
+        row["parsed"] = _parsed(row["entry"])
+    return {row["leaf_index"]: row for row in rows}
+
+
+def _columns_problem(row: dict[str, Any], columns_of: Callable[[dict[str, Any]], dict[str, Any]], kind: str) -> str:
+    """Why the row's entry is not a ``kind`` entry, or which indexed columns differ from it ("" if none)."""
+    entry = row["parsed"]
+    try:
+        if isinstance(entry, ValueError):
+            raise entry
+        columns = columns_of(entry)
+    except (ValueError, KeyError, TypeError) as error:  # a pydantic ValidationError is a ValueError
+        return f"the entry is not a {kind} entry ({' '.join(str(error).split())})"
+    columns["created_at"] = naive_utc(columns["created_at"])
+    stored = {name: naive_utc(row[name]) if name == "created_at" else row[name] for name in columns}
+    edited = sorted(name for name in columns if stored[name] != columns[name])
+    return f"column(s) {', '.join(edited)} differ from the entry" if edited else ""
+
+
+def _pages(engine: Engine, size: int, publications: dict[int, dict[str, Any]]
+           ) -> Iterator[tuple[list[dict[str, Any]], dict[str, str]]]:
     """Rows with leaf indexes below ``size`` in leaf order (each with its entry parsed, or the parse error), a
-    page at a time, with the texts of the facts snapshots the page names."""
+    page of decisions at a time with the publications among them, and the texts of the facts snapshots the page
+    names."""
     after = -1
     while True:
         query = select(decisions_t).where(decisions_t.c.leaf_index > after, decisions_t.c.leaf_index < size) \
@@ -289,10 +322,14 @@ def _pages(engine: Engine, size: int) -> Iterator[tuple[list[dict[str, Any]], di
                 row["parsed"] = _parsed(row["entry"])
             snapshots = fact_snapshots.load(connection, fact_snapshots.named(
                 row["parsed"] for row in page if isinstance(row["parsed"], dict)))
+        last = page[-1]["leaf_index"] if page else size
+        among = [row for index, row in sorted(publications.items()) if after < index < last]
+        if not page and not among:
+            return
+        yield sorted(page + among, key=lambda row: row["leaf_index"]), snapshots
         if not page:
             return
-        yield page, snapshots
-        after = page[-1]["leaf_index"]
+        after = last
 
 
 def _parsed(text: str) -> Any:

@@ -8,12 +8,15 @@ as typed, never a 500.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 
 from jrp.api.console.i18n import Translator
 from jrp.api.schemas import KEY_PATTERN
+from jrp.rulesets.candidate import Judgement
+from jrp.rulesets.diff import Change
+from jrp.rulesets.loader import Level, Problem
 
 _ID = re.compile(KEY_PATTERN)
 
@@ -31,6 +34,21 @@ class Problems:
     def add_detail(self, name: str, detail: str) -> None:
         """A message written by the service layer (in English) about field ``name``."""
         self.add(name, "error.detail", detail=detail)
+
+    def add_ruleset_problem(self, name: str, problem: Problem) -> None:
+        """A validation problem: what it is in the page's language, where, and the validator's own words after."""
+        where = self.t("error.at_line", line=problem.line) if problem.line else ""
+        self.add(name, "error.ruleset_problem", where=where, what=self.t.label("problem", problem.code),
+                 detail=problem.message)
+
+    def add_judgement(self, name: str, judgement: Judgement, change: Callable[[Change], str]) -> None:
+        """Every error of a candidate's judgement: its problems, and its diff's errors said by ``change``."""
+        for problem in judgement.problems:
+            self.add_ruleset_problem(name, problem)
+        for found in judgement.changes:
+            if found.level is Level.error and judgement.supersedes is not None:
+                self.add(name, "error.against", measure=found.measure_id, detail=change(found),
+                         against=f"{judgement.supersedes.ref.id}@{judgement.supersedes.ref.version}")
 
     def __bool__(self) -> bool:
         return bool(self.messages)

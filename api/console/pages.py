@@ -55,6 +55,11 @@ def translator(request: Request) -> Translator:
     return Translator(language_of(request))
 
 
+def values(request: Request) -> Values:
+    """The labels of values in the request's language (``v`` on every page)."""
+    return Values(translator(request), runtime_of(request).library)
+
+
 def _language_links(request: Request) -> list[tuple[str, str]]:
     links = []
     for language in LANGUAGES:
@@ -68,7 +73,7 @@ def render(request: Request, template: str, key: ApiKey | None, *, status: int =
     t = translator(request)
     navigation = [(PREFIX + path, label) for path, label, action in NAVIGATION if key is not None and key.may(action)]
     html = _env.get_template(f"console/{template}").render(
-        t=t, v=Values(t, runtime_of(request).library), lang=HTML_LANG[t.language], language=t.language, key=key,
+        t=t, v=values(request), lang=HTML_LANG[t.language], language=t.language, key=key,
         navigation=navigation, prefix=PREFIX,
         path=request.url.path, languages=_language_links(request), csrf=csrf_token(request),
         mask_ids=key is None or not key.sees_resident_ids, **context)

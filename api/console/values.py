@@ -189,6 +189,11 @@ class Values:
             text = change.detail
         return text + (t("diff.unbased") if change.level == "error" else "")
 
+    def described(self, change: RulesetChangeV1) -> str:
+        """A diff change as one phrase: its aspect, direction and detail (a refused candidate's diff errors)."""
+        return self.t("diff.described", aspect=self.aspect(change.aspect),
+                      direction=self.t.label("direction", change.direction), detail=self.change(change))
+
     def _path(self, path: str) -> str:
         """A dotted YAML path (general.max, domain_minimums.fire_safety) with each part labelled where it can be."""
         labels = []

@@ -28,8 +28,8 @@ VERSION_REF = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}@[A-Za-z0-9][A-Za-z0-9._-]{0,39}
 
 @router.get("", operation_id="rulesets.list", response_model=list[RulesetSummaryV1])
 def list_rulesets(key: CatalogueReader, runtime: RuntimeDep) -> list[RulesetSummaryV1]:
-    """Every ruleset with its versions, oldest first."""
-    return ruleset_summaries(runtime.library)
+    """Every ruleset with its versions, oldest first, each with its status today and the last day checks select it."""
+    return ruleset_summaries(runtime.library, runtime.service.today())
 
 
 @router.get("/diff", operation_id="rulesets.diff", response_model=RulesetDiffV1, responses=errors(403, 404))

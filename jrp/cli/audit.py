@@ -16,6 +16,7 @@ from jrp.cli.errors import fail, iso_date
 
 if TYPE_CHECKING:  # imported by the commands that use them: `jrp --help` loads no crypto or database stack
     from jrp.adapters.log.crypto.signing import Checkpoint
+    from jrp.approvals import Approval
     from jrp.runtime import Runtime
 
 audit_app = typer.Typer(help="Decision log audits: verify the log, keep checkpoints, check receipts.",
@@ -104,8 +105,53 @@ def verify(
                     "verified before the first")
     checkpoint = result.checkpoint
     signed = f", checkpoint at size {checkpoint.tree_size} signed {checkpoint.time}" if checkpoint else ""
-    console.print(f"ok: {result.count} decisions, root {result.head}{signed}; {result.pending} recorded and not yet "
-                  f"in the tree", highlight=False)
+    publications = f" and {result.publications} ruleset publications" if result.publications else ""
+    console.print(f"ok: {result.count - result.publications} decisions{publications}, root {result.head}{signed}; "
+                  f"{result.pending} recorded and not yet in the tree", highlight=False)
+
+
+@audit_app.command("approvals")
+def approvals(
+    ctx: typer.Context,
+    decision_id: Annotated[str, typer.Argument(help="a logged decision")],
+) -> None:
+    """Who approved the rules a decision used: for each ruleset version, its publication in the log, the same
+    content as the decision's stored rules, both entries proven in the signed tree; exit 1 if one is not."""
+    from jrp.adapters.log.tree import NotYetIntegrated
+    from jrp.approvals import approvals_of
+    from jrp.adapters.log.crypto.signing import SignatureError
+
+    runtime: Runtime = ctx.obj
+    try:
+        found = approvals_of(runtime, decision_id)
+    except NotYetIntegrated as error:
+        raise fail(str(error)) from None
+    except SignatureError as error:
+        raise _negative(f"the checkpoint does not verify: {error}") from None
+    checkpoint = found.checkpoint
+    console.print(f"decision {decision_id}: leaf {found.decision_leaf} of the tree of checkpoint "
+                  f"{checkpoint.tree_size} (signed {checkpoint.time}, key {checkpoint.key_id}): proven",
+                  highlight=False, soft_wrap=True)
+    for approval in found.approvals:
+        console.print(f"  {approval.ref.id}@{approval.ref.version} (content {approval.digest[:12]}…): "
+                      f"{_approval_text(approval)}", markup=False, highlight=False, soft_wrap=True)
+    unproven = [a for a in found.approvals if not a.proven]
+    if unproven or not found.approvals:
+        raise _negative(f"{len(unproven)} of {len(found.approvals)} ruleset versions without a proven approval")
+
+
+def _approval_text(approval: Approval) -> str:
+    if approval.publication is None:
+        return f"NOT PROVEN: {approval.problem}"
+    record, entry = approval.publication.publication, approval.publication.entry
+    who = (f"approved by {record.approved_by} on {record.approved_on}, adopted by {record.adopted_by.doc_no} of "
+           f"{record.adopted_by.date}, drafted by {record.drafted_by}" if record.adopted_by and record.approved_by
+           else "approved before approvals were on record (its migration record says why)")
+    when = ("logged before the decision" if approval.logged_before else
+            "logged after the decision (carried onto the log)")
+    proof = f"NOT PROVEN: {approval.problem}" if approval.problem else "inclusion proven"
+    return (f"{who}; publication {entry['publication_id']} at leaf {approval.publication.leaf_index}, "
+            f"{when}, recorded by {entry['recorded_by']['name']} ({entry['source']}); {proof}")
 
 
 def _consistency_by_proof(runtime: Runtime, witness: Checkpoint, keys: dict) -> None:

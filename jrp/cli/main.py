@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from jrp.access import Role
+from jrp.access import terminal_operator
 from jrp.cli.audit import audit_app
 from jrp.cli.errors import UserErrorsGroup, fail, iso_date
 from jrp.cli.keys import keys_app
@@ -26,7 +26,6 @@ from jrp.vocabulary.scenarios import CheckRole, Scenario
 from jrp.vocabulary.scope import Consumption, ProjectType
 
 if TYPE_CHECKING:  # the commands import what they use when they run: `jrp --help` loads no web or database stack
-    from jrp.access import ApiKey
     from jrp.api.schemas import CheckOptionsV1, SubjectV1
 
 T = TypeVar("T")
@@ -75,15 +74,6 @@ def main(
         if value is not None:
             os.environ[ENV[name]] = str(value.resolve() if isinstance(value, Path) else value)  # workers read it
     ctx.obj = Runtime(Settings())
-
-
-def _operator() -> ApiKey:
-    """The person at the terminal: acts with full rights, recorded under their login name."""
-    import getpass
-
-    from jrp.access import ApiKey
-
-    return ApiKey(f"cli:{getpass.getuser()}", getpass.getuser(), Role.admin, department="command line")
 
 
 def _options(scenario: Scenario, role: CheckRole | None, as_of: date | None, purpose: str,
@@ -186,7 +176,7 @@ def check(
     from jrp.api.presenters import check_response, to_request
 
     runtime: Runtime = ctx.obj
-    operator = _operator()
+    operator = terminal_operator()
     options = _options(scenario, role, as_of, purpose, matter=matter, industry=industry, project_type=project_type,
                        tender_required=tender_required, consumption=consumption, public_safety=public_safety)
     request = to_request(options, _subject(subject), _jurisdiction(runtime, jurisdiction), explain)
@@ -229,7 +219,7 @@ def batch(
     if not refs:
         raise fail(f"{subjects} lists no subject: write a header line with a column 'id', then one subject a line")
     batch_id, results = runtime.service.batch([to_request(options, ref, jurisdiction) for ref in refs],
-                                              _operator().caller())
+                                              terminal_operator().caller())
     out.write_text(render_batch_report([stored.view(True) for stored in runtime.log.batch(batch_id)], runtime.library,
                                        mask_ids=False, language=lang.value), encoding="utf-8")
     outcomes = [r.decision.outcome.value for r in results]
@@ -299,19 +289,23 @@ def demo(
     from jrp.adapters.access.api_keys import demo_key
     from jrp.adapters.facts.demo import DEMO_SUBJECTS, generate
     from jrp.adapters.facts.ingest import ingest
+    from jrp.adapters.log.publications import logged_record_hashes
     from jrp.demo_vocabulary import vocabulary_of
+    from jrp.publishing import carry_on_file
     from jrp.serving import run
 
     console = Console()
     runtime: Runtime = ctx.obj
     runtime.migrate()
+    carried = carry_on_file(runtime.library, runtime.publications, logged_record_hashes(runtime.engine),
+                            terminal_operator())  # the bundled editions' publications, in the log before any check
     report = ingest(runtime.engine, generate(2025, subjects, 3, vocabulary_of(runtime.library)),
                     context=runtime.event_context)
     remembered = runtime.settings.data_dir / "demo-key"
     key, reused = demo_key(runtime.keys, remembered)
     debtor = DEMO_SUBJECTS["debtor_supplier"].subject_id
     console.print(f"store {runtime.settings.resolved_database_url()}: {report.accepted} events loaded "
-                  f"({report.duplicate} already there)")
+                  f"({report.duplicate} already there), {len(carried)} ruleset publications recorded in the log")
     console.print(f"demo key (admin; {'the same as last time' if reused else 'new'}, kept in {remembered}): "
                   f"[bold]{key}[/bold]\n")
     console.print(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from jrp.impact import ImpactReport
     from jrp.rulesets.library import Library
     from jrp.runtime import Runtime
-    from jrp.tester import Evaluated, TestRun
+    from jrp.tester import Coverage, Evaluated
 
 rulesets_app = typer.Typer(help="Validate, test, evaluate and compare rulesets.", no_args_is_help=True)
 console = Console()
@@ -81,22 +82,31 @@ def _published_problems(runtime: Runtime, library: Library) -> list:
     from sqlalchemy.exc import SQLAlchemyError
 
     from jrp.adapters.log.bundle_store import BundleStore
+    from jrp.adapters.log.publications import logged_record_hashes
+    from jrp.publishing import unlogged_records
+    from jrp.rulesets.loader import Level, Problem
     from jrp.rulesets.published import changed_published_versions
 
     settings = runtime.settings
-    sqlite_file = settings.data_dir / "jrp.db"
-    if not settings.database_url and not sqlite_file.exists():
-        console.print(f"note: no decision store at {sqlite_file.resolve()} (and no --database-url): published versions "
-                      "were not compared with the content that served decisions", markup=False, soft_wrap=True)
+    if not runtime.has_store:
+        console.print(f"note: no decision store at {runtime.sqlite_file.resolve()} (and no --database-url): published "
+                      "versions were not compared with the content that served decisions", markup=False,
+                      soft_wrap=True)
         return []
     try:
         published = BundleStore(runtime.engine).published_versions()
+        logged = logged_record_hashes(runtime.engine)
     except SQLAlchemyError as error:
         console.print(f"note: the decision store {settings.resolved_database_url()} cannot be read "
                       f"({type(error).__name__}; run jrp serve once to migrate it): published versions were not "
                       "compared", markup=False, soft_wrap=True)
         return []
-    return changed_published_versions(library, published)
+    return changed_published_versions(library, published) + [
+        Problem("publication-not-logged", record.path, record.line,
+                f"the publication of {record.ruleset_id}@{record.publication.version} is on file but not in the "
+                f"decision log of {settings.resolved_database_url()}: record it there (jrp rulesets publish "
+                "--on-file)", Level.warning)
+        for record in unlogged_records(library, logged)]
 
 
 @rulesets_app.command("test")
@@ -104,33 +114,62 @@ def test_command(
     ctx: typer.Context,
     directory: RulesetsDir = None,
     backend: Annotated[str, typer.Option(help="indexed, durable or reference")] = "indexed",
-    coverage: Annotated[bool, typer.Option("--coverage", help="per measure: fires / does not fire")] = False,
+    coverage: Annotated[bool, typer.Option("--coverage", help="also print the coverage tables: per measure, cases "
+                                                              "where it fires / does not; per cited article")] = False,
 ) -> None:
-    """Run the YAML test cases beside each ruleset; exit 1 on a failure (or, with --coverage, a measure untested)."""
-    from jrp.tester import run_tests
+    """Run the YAML test cases beside each ruleset; exit 1 on a failure, on a measure without a case where it
+    fires and one where it does not, or on a measure renamed since the edition before."""
+    from jrp.rulesets.renames import renames
+    from jrp.tester import coverage_of, run_tests
 
     library = _load(ctx, directory)
     run = run_tests(library, backend)
+    for problem in run.problems:
+        console.print(str(problem), markup=False, soft_wrap=True)
     for result in run.failed:
         console.print(f"FAIL {result.location} {result.case.name}", markup=False)
         for failure in result.failures:
             console.print(f"     {failure}", markup=False, soft_wrap=True)
-    passed = len(run.results) - len(run.failed)
-    console.print(f"{passed} passed, {len(run.failed)} failed")
-    uncovered: list[str] = []
+    cov = coverage_of(run)
     if coverage:
-        uncovered = _print_coverage(library, run)
-    if run.failed or uncovered:
+        _print_coverage(library, cov)
+    untested = _print_untested(library, cov)
+    renamed = list(renames(library))
+    for rename in renamed:
+        console.print(f"RENAMED {rename}", markup=False, soft_wrap=True)
+    passed = len(run.results) - len(run.failed)
+    console.print(f"{passed} passed, {len(run.failed)} failed, {untested} measures untested, {len(renamed)} renamed"
+                  + (f", {len(run.problems)} not run" if run.problems else ""))
+    if run.failed or untested or renamed or run.problems:
         raise typer.Exit(1)
 
 
-def _print_coverage(library: Library, run: TestRun) -> list[str]:
+def _live_measures(library: Library) -> dict[str, tuple]:
+    """Each measure of a live version (withdrawn versions need no tests), with its newest definition's file:line."""
+    found = {}
+    for file in library.live_files:
+        for i, measure in enumerate(file.ruleset.measures):
+            found[measure.id] = (measure, f"{file.path}:{file.lines.line_of(('measures', i, 'id'))}")
+    return found
+
+
+def _print_untested(library: Library, cov: Coverage) -> int:
+    """A line per measure that lacks a case where it fires or one where it does not; how many."""
+    measures = _live_measures(library)
+    untested = cov.uncovered(set(measures))
+    for measure_id in untested:
+        missing = [what for what, counts in (("no case where it fires", cov.fires),
+                                             ("no case where a record its rules read is present and it does not fire",
+                                              cov.does_not_fire)) if not counts.get(measure_id)]
+        console.print(f"UNTESTED {measures[measure_id][1]}: measure {measure_id}: {' and '.join(missing)}; add the "
+                      "case to the tests.yaml beside it", markup=False, soft_wrap=True)
+    return len(untested)
+
+
+def _print_coverage(library: Library, cov: Coverage) -> None:
     from rich.table import Table
 
-    from jrp.tester import coverage_of
-
-    cov = coverage_of(run)
-    measures = {m.id: m for f in library.live_files for m in f.ruleset.measures}  # withdrawn versions need no tests
+    measures = {measure_id: measure for measure_id, (measure, _where) in _live_measures(library).items()}
     table = Table("measure", "fires", "does not fire", "basis", title="Coverage per measure")
     for measure_id in sorted(measures):
         basis = "; ".join(f"{c.instrument} {c.label()}" for c in measures[measure_id].basis)
@@ -145,10 +184,6 @@ def _print_coverage(library: Library, run: TestRun) -> list[str]:
         article_table.add_row(article, "yes" if any(cov.fires.get(i) for i in ids) else "NO",
                               "yes" if any(cov.does_not_fire.get(i) for i in ids) else "NO")
     console.print(article_table)
-    uncovered = cov.uncovered(set(measures))
-    if uncovered:
-        console.print(f"[red]{len(uncovered)} measures lack a firing or a non-firing test:[/red] {', '.join(uncovered)}")
-    return uncovered
 
 
 @rulesets_app.command("eval")
@@ -191,8 +226,25 @@ def eval_command(
     else:
         for result in results:
             _print_evaluated(result)
-    if any(r.failures for r in results):
+    invalid = _invalid_rules(library, results)
+    for problem in invalid:
+        typer.echo(str(problem), err=True)
+    if invalid:
+        typer.echo(f"error: the answer rests on rules with {len(invalid)} validation errors; an answer of rules that "
+                   "do not validate is no answer: fix them (jrp rulesets validate)", err=True)
+    if invalid or any(r.failures for r in results):
         raise typer.Exit(1)
+
+
+def _invalid_rules(library: Library, results: list[Evaluated]) -> list:
+    """The validation errors located in the ruleset versions the cases were evaluated with."""
+    from jrp.measures_catalog.legal_texts import find_legal_texts
+    from jrp.rulesets.bundle import RulesetRef
+    from jrp.rulesets.loader import Level
+    from jrp.rulesets.validate import validate
+
+    used = {library.get(RulesetRef(*ref.split("@", 1))).path for result in results for ref in result.rulesets}
+    return [p for p in validate(library, find_legal_texts()) if p.level is Level.error and p.file in used]
 
 
 def _evaluated_json(result: Evaluated, explain: bool) -> dict:
@@ -232,6 +284,106 @@ def _print_evaluated(result: Evaluated) -> None:
         console.print(f"  not applied ({exclusion.reason.value}): {exclusion.detail}", markup=False, soft_wrap=True)
     for failure in result.failures:
         console.print(f"  [red]expected[/red] {failure}", soft_wrap=True)
+
+
+@rulesets_app.command("publish")
+def publish_command(
+    ctx: typer.Context,
+    edition: Annotated[str | None, typer.Argument(help="id@version of the edition, e.g. nantong-silent-check@2027.1")]
+        = None,
+    drafted_by: Annotated[str | None, typer.Option(help="who drafted it: name and office")] = None,
+    approved_by: Annotated[str | None, typer.Option(help="the official who approved it: name and office")] = None,
+    approved_on: Annotated[date | None, typer.Option(parser=iso_date, metavar="YYYY-MM-DD",
+                                                     help="the day of approval (default today)")] = None,
+    document: Annotated[str | None, typer.Option(help="文号 of the document adopting the measures, e.g. "
+                                                      "通政办发〔2026〕88号")] = None,
+    document_date: Annotated[date | None, typer.Option(parser=iso_date, metavar="YYYY-MM-DD",
+                                                       help="that document's date")] = None,
+    document_title: Annotated[str | None, typer.Option(help="that document's title")] = None,
+    on_file: Annotated[bool, typer.Option("--on-file", help="instead: record in the decision log every publication "
+                                                            "on file it does not hold yet (e.g. the bundled "
+                                                            "editions', approved before approvals were on record)")]
+        = False,
+    directory: RulesetsDir = None,
+) -> None:
+    """Publish an edition: refuse it if it does not validate, its diff or its cases fail; else write its record
+    beside it (publications.yaml) and record it in the decision log of the store of the global options.
+
+    An edition not published is never selected for a check by the service.
+    """
+    from jrp.access import terminal_operator
+    from jrp.adapters.log.publications import logged_approvals, logged_record_hashes
+    from jrp.measures_catalog.legal_texts import find_legal_texts
+    from jrp.publishing import carry_on_file, objections, publish
+    from jrp.rulesets.bundle import RulesetRef
+    from jrp.rulesets.loader import Level
+    from jrp.rulesets.publications import PUBLICATIONS_FILE, AdoptingDocument, Publication
+
+    runtime: Runtime = ctx.find_root().obj
+    library = _load(ctx, directory)
+    if on_file == bool(edition):
+        raise fail("name the edition to publish (id@version), or --on-file to log the records on file")
+    runtime.migrate()
+    if on_file:
+        carried = carry_on_file(library, runtime.publications, logged_record_hashes(runtime.engine),
+                                terminal_operator())
+        runtime.tree.integrate_all(runtime.audit_keys.signing)
+        for logged in carried:
+            console.print(f"logged {logged.ref.id}@{logged.ref.version} ({logged.entry['publication_id']})",
+                          markup=False)
+        console.print(f"{len(carried)} publications on file recorded in the decision log", markup=False)
+        return
+    missing = [option for option, value in (("--drafted-by", drafted_by), ("--approved-by", approved_by),
+                                            ("--document", document), ("--document-date", document_date)) if not value]
+    if missing:
+        raise fail(f"give {', '.join(missing)}: an edition without its approval on record cannot take effect")
+    ruleset_id, _, version = str(edition).partition("@")
+    try:
+        file = library.get(RulesetRef(ruleset_id, version))
+    except KeyError as error:
+        raise fail(str(error.args[0])) from None
+    today = runtime.service.today()
+    publication = Publication(version=version, digest=file.digest, drafted_by=drafted_by, approved_by=approved_by,
+                              approved_on=approved_on or today,
+                              adopted_by=AdoptingDocument(doc_no=str(document), date=document_date,
+                                                          title=document_title))
+    judgement = objections(library.for_checks(logged_approvals(runtime.engine)), file, find_legal_texts(), today)
+    for problem in judgement.problems:
+        console.print(str(problem), markup=False, soft_wrap=True)
+    for change in judgement.changes:
+        if change.level is Level.error:
+            console.print(f"against {judgement.supersedes.ref.version}: {change}", markup=False, soft_wrap=True)
+    if judgement.errors:
+        console.print(f"{edition} is not published: {len(judgement.errors)} objections", markup=False)
+        raise typer.Exit(1)
+    logged = publish(runtime.publications, file, publication, terminal_operator(), write_record=True)
+    runtime.tree.integrate_all(runtime.audit_keys.signing)
+    console.print(f"published {edition}: approved by {approved_by} ({document}, {document_date}); record in "
+                  f"{file.path.parent / PUBLICATIONS_FILE}; "
+                  f"decision log entry {logged.entry['publication_id'] if logged else '(already logged)'}; "
+                  f"checks select it from {file.ruleset.ruleset.effective_from} once the service restarts",
+                  markup=False, soft_wrap=True)
+
+
+class SchemaKind(StrEnum):
+    ruleset = "ruleset"
+    tests = "tests"
+    sources = "sources"
+
+
+@rulesets_app.command("schema")
+def schema_command(
+    kind: Annotated[SchemaKind, typer.Argument(help="ruleset: a <version>.yaml; tests: a tests.yaml; "
+                                                    "sources: legal_sources.yaml")] = SchemaKind.ruleset,
+) -> None:
+    """Print the JSON Schema of a kind of rulesets file, for editors (it ships beside the bundled rulesets too).
+
+    In VS Code with the YAML extension, a file's first line names it:
+    # yaml-language-server: $schema=../../ruleset.schema.json
+    """
+    from jrp.rulesets.json_schema import schema_text
+
+    typer.echo(schema_text(kind.value), nl=False)
 
 
 @rulesets_app.command("diff")

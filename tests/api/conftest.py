@@ -40,6 +40,7 @@ KEYS = {  # name: (role, scenarios, jurisdictions)
     "ingester": (Role.ingester, (), ()),
     "maintainer": (Role.maintainer, (), ()),
     "auditor": (Role.auditor, (), ()),
+    "approver": (Role.approver, (), ()),
     "admin": (Role.admin, (), ()),
 }
 

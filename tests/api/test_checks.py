@@ -14,6 +14,7 @@ from jrp.engine.codec import digest
 from jrp.rulesets.date_checks import boundary_dates
 from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.api.conftest import CLEAN, DEBTOR, PERSON, STRANGER, TAXPAYER, Api
+from tests.publishing import publish_on_file
 
 MEASURE_FIELDS = {"measure_id", "name", "kind", "category", "effect", "jurisdiction", "ruleset_id", "ruleset_version",
                   "legal_basis", "triggered_by", "proportionality", "roles", "until", "disputed", "via", "applies",
@@ -185,6 +186,8 @@ def test_a_date_whose_rules_do_not_form_a_bundle_is_refused_not_a_500(make_fresh
     early["rules"].append({"id": "reads-a-later-list", "when": {"list": "js-new-list"},
                            "measures": ["nt-gp-work-safety-review"]})
     (nantong / "2024.2.yaml").write_text(yaml.safe_dump(early, allow_unicode=True), encoding="utf-8")
+    publish_on_file(jiangsu / "2023.yaml")  # both as if published so: checks select them
+    publish_on_file(nantong / "2024.2.yaml")
     api = make_fresh_api(rulesets)
     response = api.client.post("/v1/checks", headers=api.headers("checker"), json={
         "subject": {"id": DEBTOR}, "scenario": "government_procurement", "role": "supplier",

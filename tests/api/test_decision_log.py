@@ -16,6 +16,7 @@ from jrp.engine.codec import digest
 from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.api.conftest import CLEAN, DEBTOR, Api
 from tests.logs import entry, open_log
+from tests.publishing import publish_on_file
 
 LISTING = {"type": "list_entry_added", "idempotency_key": "api-test-clean-listing", "subject": {"id": CLEAN},
            "occurred_on": "2025-05-01", "record_id": "api-test-clean-listing", "list_id": "dishonest-judgment-debtors",
@@ -68,6 +69,7 @@ def test_replay_under_a_new_ruleset_version_shows_the_differences(make_fresh_api
     data["ruleset"].pop("replaces")
     data["rules"] = [rule for rule in data["rules"] if rule["id"] != "judgment-debtor-procurement"]
     (folder / "2026.1.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    publish_on_file(folder / "2026.1.yaml")
     api = make_fresh_api(rulesets)
     decision = api.check(key="checker_any", jurisdiction="CN", as_of="2025-06-01")
     assert "gp-supplier-disqualified" in {m["measure_id"] for m in decision["measures"]}

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from jrp.cli.main import app
 from jrp.runtime import Runtime
 from jrp.settings import Settings
+from tests.publishing import rulesets_copy
 
 Run = Callable[..., Result]
 
@@ -34,3 +35,9 @@ def jrp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
             return runner.invoke(app, [str(a) for a in args])
 
     return run
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A working copy of the bundled rulesets, to add an edition to (``tests.publishing``)."""
+    return rulesets_copy(tmp_path / "rulesets")

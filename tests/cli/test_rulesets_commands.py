@@ -13,6 +13,7 @@ import yaml
 from jrp.adapters.facts.demo import DEMO_SUBJECTS, fixed_events
 from jrp.adapters.facts.ingest import ingest
 from jrp.demo_vocabulary import vocabulary_of
+from jrp.rulesets.json_schema import SCHEMAS, shipped
 from jrp.rulesets.library import BUNDLED_RULESETS, Library
 from jrp.runtime import Runtime
 from jrp.settings import Settings
@@ -167,3 +168,8 @@ def test_impact_refuses_a_candidate_that_widens_a_penalty_without_basis(jrp: Run
     assert "the candidate does not validate" in result.stderr
     assert ("against cn-basic-list@2024.4: gp-ban-supplier roles widened: supplier → any role without a new legal "
             "basis") in result.stderr
+
+
+def test_schema_prints_the_shipped_json_schema(jrp: Run) -> None:
+    for kind in SCHEMAS:
+        assert jrp("rulesets", "schema", kind).stdout == shipped(kind).read_text(encoding="utf-8")

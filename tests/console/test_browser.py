@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.console.conftest import screenshots
+from tests.publishing import live_version, nantong_edition, publish_on_file, rulesets_copy, save_edition
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +108,44 @@ def test_diff_between_two_bundled_versions(page: Page, live: screenshots.LiveCon
     row = page.locator("table.diff tr", has_text="施行期间")
     expect(row).to_contain_text("2023-05-01 – 2026-03-31 → 2026-04-01 – 至今")
     expect(row).to_contain_text("CN/cn-credit-repair/2026.yaml:10")
+
+
+@pytest.fixture(scope="module")
+def live_editions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[screenshots.LiveConsole]:
+    """The console over the bundled rulesets with Nantong 2027.1 published (from 2027-01-01) and 2027.2 drafted."""
+    folder = tmp_path_factory.mktemp("editions")
+    rulesets = rulesets_copy(folder / "rulesets")
+    publish_on_file(save_edition(rulesets, nantong_edition(rulesets)))
+    save_edition(rulesets, nantong_edition(rulesets, version="2027.2", effective_from="2027-06-01"))
+    with screenshots.live_console(folder, rulesets) as console:
+        yield console
+
+
+def test_version_statuses_the_compare_pair_and_impact_from_the_diff(page: Page,
+                                                                    live_editions: screenshots.LiveConsole) -> None:
+    screenshots.sign_in(page, live_editions, "maintainer")
+    page.goto(f"{live_editions.url}/console/rulesets")
+
+    def version(ref: str) -> Locator:
+        return page.locator(f'li[data-version="{ref}"]')
+
+    nantong = f"nantong-silent-check@{live_version(BUNDLED_RULESETS)}"
+    for ref, status in (("cn-basic-list@2024.1", "已撤回"), ("cn-basic-list@2024.2", "已撤回"),
+                        (f"cn-basic-list@{live_version(BUNDLED_RULESETS, 'cn-basic-list')}", "现行"),
+                        ("cn-credit-repair@2023", "已失效"), (nantong, "现行"),
+                        ("nantong-silent-check@2027.1", "待生效"), ("nantong-silent-check@2027.2", "未发布")):
+        expect(version(ref).locator(".badge")).to_have_text(status)
+    expect(version("cn-basic-list@2024.1")).to_contain_text("已由 2024.2 更正并撤回")
+    expect(version(nantong)).to_contain_text("2024-03-01 – 2026-12-31")  # until 2027.1 starts
+    version("nantong-silent-check@2027.1").locator("a").click()
+    expect(page.locator("[data-status]")).to_contain_text("待生效")
+    page.click("[data-compare]")
+    expect(page.locator("select[name=from]")).to_have_value(nantong)
+    expect(page.locator("select[name=to]")).to_have_value("nantong-silent-check@2027.1")
+    expect(page.locator(".verdict")).to_contain_text(f"{nantong} → nantong-silent-check@2027.1")
+    page.click("[data-impact-of] button")
+    expect(page.locator("h1")).to_have_text("影响预估")
+    expect(page.locator("[data-impact]")).to_contain_text("候选版本 nantong-silent-check@2027.1，日期 2027-01-01")
 
 
 def test_impact_preview_of_a_candidate(page: Page, live: screenshots.LiveConsole) -> None:

@@ -13,6 +13,7 @@ import yaml
 from jrp.rulesets.library import BUNDLED_RULESETS
 from tests.api.conftest import DEBTOR, Api
 from tests.console.conftest import open_console, screenshots
+from tests.publishing import publish_on_file
 
 WIDENED = "gp-supplier-disqualified"
 
@@ -27,6 +28,7 @@ def edited(make_fresh_api: Callable[..., Api], tmp_path: Path) -> Api:
     measure = next(m for m in data["measures"] if m["id"] == WIDENED)
     measure["scenarios"] = [*measure["scenarios"], "honours"]
     (folder / "CN" / "cn-basic-list" / "2026.1.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    publish_on_file(folder / "CN" / "cn-basic-list" / "2026.1.yaml")
     return make_fresh_api(folder)
 
 
@@ -88,7 +90,22 @@ def test_a_candidate_the_diff_rejects_is_refused_by_the_console_and_the_api_alik
     page = console.client.post("/console/impact", data={"csrf": console.csrf(), "candidate_yaml": candidate,
                                                         "as_of": screenshots.AS_OF})
     refused = "against cn-basic-list@2024.4: gp-ban-supplier roles widened: supplier → any role without a new legal basis"
-    assert page.status_code == 422 and refused in html.unescape(page.text)
+    text = html.unescape(page.text)
+    assert page.status_code == 422 and refused not in text  # not in English on a Chinese page
+    assert "候选版本 YAML：与 cn-basic-list@2024.4 相比，gp-ban-supplier 适用角色加重：供应商 → 任意角色（未新增法律依据" in text
     answer = api.client.post("/v1/rulesets/impact", json={"candidate_yaml": candidate, "as_of": screenshots.AS_OF},
                              headers=api.headers("maintainer"))
     assert answer.status_code == 422 and refused in answer.json()["errors"][0]["message"]
+
+
+def test_a_candidate_that_does_not_validate_is_refused_in_chinese_on_a_chinese_page(api: Api) -> None:
+    data = yaml.safe_load(screenshots.candidate_yaml())
+    next(m for m in data["measures"] if m["id"] == "gp-ban-supplier")["category"] = 2  # a ban as a management measure
+    console = open_console(api, "maintainer")
+    form = {"csrf": console.csrf(), "candidate_yaml": yaml.safe_dump(data, allow_unicode=True),
+            "as_of": screenshots.AS_OF}
+    text = html.unescape(console.client.post("/console/impact", data=form).text)
+    assert "候选版本 YAML：第 " in text and " 行：措施类别与其效果不符（原文：measure gp-ban-supplier declares category 2" in text
+    english = html.unescape(console.client.post("/console/impact?lang=en", data=form).text)
+    assert "Candidate YAML: line " in english
+    assert ": the category does not fit the effect (measure gp-ban-supplier" in english

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Iterable
+from typing import get_args
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from jrp.access import Action, Role
 from jrp.adapters.feedback import Period
 from jrp.api.console.i18n import LANG_COOKIE, MESSAGES
+from jrp.api.schemas import RulesetVersionV1
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.differences import COMPARED, Change, MeasureGroup
 from jrp.engine.types import Outcome, Trigger
@@ -44,6 +46,14 @@ def _domains() -> set[str]:
     return found | set(vocabulary_of(library).penalty_domains)
 
 
+def _problem_codes() -> set[str]:
+    """The codes validation reports (one broken file each documents them) and publishing adds."""
+    broken = Path(__file__).parents[1] / "rulesets" / "broken"
+    headers = [path.read_text(encoding="utf-8").splitlines()[0] for path in broken.rglob("*.yaml")]
+    found = {line.split(":", 1)[1].split("|")[0].strip() for line in headers if line.startswith("# expect")}
+    return found | {"published-already", "case-fails", "untested-measure", "renamed-measure"}
+
+
 def _yaml_fields() -> set[str]:
     """The fields of the ruleset entries the semantic diff compares field by field (trigger kinds and severities
     have labels of their own)."""
@@ -66,6 +76,7 @@ LABELLED: dict[str, Iterable[str]] = {  # every value shown under a label prefix
     "attribute": list(COMPARED),
     "period": ["Y", "M", "D"],
     "impact.reason": ["not_in_force", "no_change", "no_subjects"],
+    "edition": list(get_args(RulesetVersionV1.model_fields["status"].annotation)),
     "jurisdiction": list(Library.load().jurisdictions),
     "domain": sorted(_domains()),
     "yaml": sorted(_yaml_fields()),
@@ -99,10 +110,17 @@ def test_the_pages_use_every_key_of_the_catalogue_and_nothing_else() -> None:
     used |= {f"replay.{rules}" for rules in ("original", "current")} | {f"decision.replay_{r}" for r in ("original", "current")}
     used |= {f"impact.change.{change}" for change in ("gains", "loses")}
     used |= {key for key in MESSAGES["en"] if key.startswith("domain.")}  # more domains than the bundled rules use
+    used |= {key for key in MESSAGES["en"] if key.startswith("problem.")}  # test_every_problem_code_has_a_label
     missing = sorted(used - MESSAGES["en"].keys())
     assert not missing, missing
     assert not sorted(MESSAGES["en"].keys() - used), "unused messages"
     assert len(used) > 200  # the scan found the pages' keys, not nothing
+
+
+def test_every_problem_code_has_a_label() -> None:
+    """A refused candidate or edition is said in the page's language: each code validation reports (one broken
+    file per rule documents them) and each publishing adds has a label in both."""
+    assert sorted(code for code in _problem_codes() if f"problem.{code}" not in MESSAGES["en"]) == []
 
 
 @pytest.mark.parametrize(("query", "expected", "html_lang"), [({}, "决定查询", "zh-CN"), ({"lang": "en"}, "Search decisions", "en"),

@@ -134,7 +134,9 @@ def test_rulesets_by_jurisdiction_and_one_version(console_as: Callable[..., Cons
     assert "suzhou-work-points" in suzhou and "cn-basic-list" not in suzhou
     assert console.get("/console/rulesets", jurisdiction="XX").status_code == 422
     old = console.get("/console/rulesets/cn-credit-repair", version="2023", lang="en")
-    assert old.status_code == 200 and "Ruleset cn-credit-repair@2023" in old.text and "Compare versions" in old.text
+    assert old.status_code == 200 and "Ruleset cn-credit-repair@2023" in old.text and "superseded" in old.text
+    corrected = console.get("/console/rulesets/cn-credit-repair", version="2026.1", lang="en").text
+    assert "Compare with 2026, which it follows" in corrected
     basic = html.unescape(console.get("/console/rulesets/cn-basic-list").text)
     assert "dishonest-judgment-debtors" in basic and "具有良好的商业信誉和健全的财务会计制度" in basic
 

@@ -202,3 +202,15 @@ def test_dropping_a_reach_limit_widens_the_measure_without_basis(tmp_path):
         ("licence-reapplication-bar-1y", "widened", "error")]
     assert "matter" in changes[0].detail and changes[0].was == ("matter: same_as_record", "public_safety: True")
     assert changes[0].now == ("public_safety: True",)
+
+
+def test_a_list_of_entries_is_compared_entry_by_entry_in_words_not_reprs():
+    """The grounds a list gained are named by id and field (no Python dict printed), nothing empty reported."""
+    library = Library.load()
+    changes = diff(library.resolve("cn-basic-list@2024.1"), library.resolve("cn-basic-list@2024.3"))
+    [debtors] = [c for c in changes if c.aspect == Aspect.list and c.measure_id == "dishonest-judgment-debtors"]
+    fields = {path: (was, now) for path, was, now in debtors.fields}
+    assert fields["grounds.spc-2017-art1-items2-6.longest"] == ("", "P5Y")
+    assert fields["grounds.spc-2017-art1-items2-6.name.zh"] == ("", "妨碍、抗拒、规避执行等（第1条第2项至第6项）")
+    assert "grounds" not in fields  # the empty list of 2024.1 is no value of its own
+    assert not [c for c in changes if "{'" in c.detail or any("{'" in v for f in c.fields for v in f[1:])]

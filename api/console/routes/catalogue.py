@@ -13,7 +13,8 @@ from jrp.api.console.forms import Problems, is_id, parse_choice, text
 from jrp.api.console.pages import render, translator
 from jrp.api.console.session import PREFIX, PageError, may, runtime_of
 from jrp.api.presenters import measure_detail, measure_summary
-from jrp.api.ruleset_views import ruleset_summaries
+from jrp.api.ruleset_views import publication_on_record, ruleset_summaries, version_of
+from jrp.rulesets.library import RulesetFile
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -27,26 +28,44 @@ def rulesets(request: Request, key: CatalogueReader) -> HTMLResponse:
     problems = Problems(translator(request))
     chosen = parse_choice(request.query_params.get("jurisdiction"), library.jurisdictions, "jurisdiction", problems)
     groups = {jurisdiction: [] for jurisdiction in library.jurisdictions if chosen in (None, jurisdiction)}
-    for summary in ruleset_summaries(library):
+    for summary in ruleset_summaries(library, runtime_of(request).service.today()):
         groups.get(summary.jurisdiction, []).append(summary)
-    in_force = {file.ref for file in library.files if library.is_in_force(file, runtime_of(request).service.today())}
     return render(request, "rulesets.html", key, status=422 if problems else 200, problems=problems.messages,
-                  groups=groups, jurisdictions=library.jurisdictions, chosen=chosen or "", in_force=in_force)
+                  groups=groups, jurisdictions=library.jurisdictions, chosen=chosen or "")
+
+
+def versions_of(request: Request, ruleset_id: str) -> list[RulesetFile]:
+    """Every version of ``ruleset_id`` (a 404 page if there is none)."""
+    versions = runtime_of(request).library.versions(ruleset_id) if is_id(ruleset_id) else []
+    if not versions:
+        raise PageError(404, "error.not_found", what=ruleset_id)
+    return versions
 
 
 @router.get("/rulesets/{ruleset_id}")
 def ruleset(request: Request, ruleset_id: str, key: CatalogueReader) -> HTMLResponse:
-    """One version (``?version=``, default the newest): header, lists and measures with their basis."""
-    library = runtime_of(request).library
-    versions = library.versions(ruleset_id) if is_id(ruleset_id) else []
-    if not versions:
-        raise PageError(404, "error.not_found", what=ruleset_id)
+    """One version (``?version=``, default the newest): status, publication, header, lists and measures."""
+    versions = versions_of(request, ruleset_id)
     problems = Problems(translator(request))
     known = [file.ruleset.ruleset.version for file in versions]
     version = parse_choice(request.query_params.get("version"), known, "version", problems) or known[-1]
-    file = versions[known.index(version)]
+    return version_page(request, key, versions[known.index(version)], problems)
+
+
+def version_page(request: Request, key: ApiKey, file: RulesetFile, problems: Problems, *, notice: str = "",
+                 form: dict[str, str] | None = None) -> HTMLResponse:
+    """The page of one version: what its status is today, who approved it, the version it follows to compare
+    with, and (to an approver, while it is unpublished) the form that publishes it."""
+    runtime = runtime_of(request)
+    library = runtime.library
+    previous = library.previous(file)
+    status = version_of(library, file, runtime.service.today())
     return render(request, "ruleset.html", key, status=422 if problems else 200, problems=problems.messages,
-                  ruleset=file.ruleset, versions=known, may_diff=key.may(Action.diff_rulesets) and len(known) > 1,
+                  ruleset=file.ruleset, versions=[f.ruleset.ruleset.version for f in library.versions(file.ref.id)],
+                  edition=status, previous=previous.ref.version if previous else None,
+                  publication=publication_on_record(runtime, file), notice=notice, form=form or {},
+                  may_diff=key.may(Action.diff_rulesets) and previous is not None,
+                  may_publish=key.may(Action.publish_ruleset) and status.status == "unpublished",
                   cite=lambda citations: cited(library, citations))
 
 

@@ -12,10 +12,10 @@ from starlette.datastructures import UploadFile
 from jrp.access import Action, ApiKey
 from jrp.api.console.csrf import FIELD, check_csrf
 from jrp.api.console.forms import Problems, parse_choice, parse_date, parse_int, text
-from jrp.api.console.pages import render, translator
+from jrp.api.console.pages import render, translator, values
 from jrp.api.console.session import PREFIX, may, runtime_of
 from jrp.api.errors import InvalidField
-from jrp.api.ruleset_views import impact_preview, library_version, semantic_diff
+from jrp.api.ruleset_views import CandidateRefused, change_v1, impact_preview, library_version, semantic_diff
 from jrp.api.schemas import ImpactRequestV1
 from jrp.impact import ImpactReport
 from jrp.rulesets.library import Library
@@ -57,8 +57,10 @@ def diff_page(request: Request, key: Annotated[ApiKey, Depends(may(Action.diff_r
             result = semantic_diff(library, from_, to)
         except InvalidField as error:
             problems.add_detail(error.field, str(error))
+    changes = sorted(result.changes, key=lambda c: c.level != "error") if result else []  # errors first
     return render(request, "diff.html", key, status=422 if problems else 200, problems=problems.messages,
-                  choices=choices, from_=from_ or "", to=to or "", result=result)
+                  choices=choices, from_=from_ or "", to=to or "", result=result, changes=changes,
+                  may_preview=key.may(Action.preview_impact))
 
 
 def _impact_page(request: Request, key: ApiKey, form: dict[str, str], *, problems: Problems | None = None,
@@ -119,6 +121,11 @@ async def impact(request: Request, key: Annotated[ApiKey, Depends(may(Action.pre
     form["candidate_yaml"] = candidate
     try:
         report = await run_in_threadpool(impact_preview, runtime, candidate, as_of, sample)
+    except CandidateRefused as error:  # said in the page's language, the validator's words after each
+        labels = values(request)
+        problems.add_judgement(error.field, error.judgement,
+                               lambda c: labels.described(change_v1(c, runtime.library.root)))
+        return _impact_page(request, key, form, problems=problems)
     except InvalidField as error:
         problems.add_detail(error.field, str(error))
         return _impact_page(request, key, form, problems=problems)
