@@ -246,18 +246,18 @@ class Library:
         return _national_first(chain, [f for f in firsts.values()
                                        if f.ruleset.ruleset.effective_from > on and _lends_lists(f.ruleset)])
 
-    def for_check(self, jurisdiction: str, on: date) -> list[RulesetFile]:
+    def evaluated_with(self, jurisdiction: str, on: date) -> list[RulesetFile]:
         """The versions a check on ``on`` is evaluated with: those in force and those ``ahead``, national first."""
         return _national_first(chain_of(jurisdiction), [*self.in_force(jurisdiction, on), *self.ahead(jurisdiction, on)])
 
     def rules_in_force(self, jurisdiction: str, on: date) -> list[RulesetFile]:
-        """``for_check``, refusing a date on which no version is in force (``NoRulesInForce``) and an unknown
+        """``evaluated_with``, refusing a date on which no version is in force (``NoRulesInForce``) and an unknown
         jurisdiction (``KeyError``)."""
         if jurisdiction not in self.jurisdictions:
             raise KeyError(f"unknown jurisdiction {jurisdiction!r}; known: {', '.join(self.jurisdictions)}")
         if not self.in_force(jurisdiction, on):
             raise NoRulesInForce(jurisdiction, on, self.first_in_force(jurisdiction))
-        return self.for_check(jurisdiction, on)
+        return self.evaluated_with(jurisdiction, on)
 
     def first_in_force(self, jurisdiction: str) -> date | None:
         """The first day some ruleset of ``jurisdiction``'s chain is in force (None: the chain has none)."""
@@ -281,7 +281,7 @@ class Library:
         """The bundle a check in ``jurisdiction`` on ``on`` is evaluated with (empty if no ruleset is in force)."""
         if jurisdiction not in self.jurisdictions:
             raise KeyError(f"unknown jurisdiction {jurisdiction!r}; known: {', '.join(self.jurisdictions)}")
-        return self.bundle_of(jurisdiction, [f.ref for f in self.for_check(jurisdiction, on)])
+        return self.bundle_of(jurisdiction, [f.ref for f in self.evaluated_with(jurisdiction, on)])
 
     def bundle_of(self, jurisdiction: str, refs: list[RulesetRef]) -> Bundle:
         """A bundle of exactly these ruleset versions (replay of a past decision)."""
