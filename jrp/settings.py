@@ -64,6 +64,11 @@ class Settings(BaseSettings):
                                   "(`jrp serve` sets http://<host>:<port> when unset)")
     port: int = Field(default=8000, ge=1, le=65535, description="port `jrp serve` listens on")
     workers: int = Field(default=2, ge=1, description="worker processes of `jrp serve`")
+    keep_alive_timeout: float = Field(
+        default=65.0, gt=0, le=3600,
+        description="seconds `jrp serve` keeps an idle connection open; longer than clients keep theirs (httpx and "
+                    "requests pools: 5 s), so a client never sends on a connection the server is closing, which "
+                    "fails the request with no response (uvicorn's own default is those same 5 s)")
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$",
                            description="of jrp's JSON logs (errors, warnings…) on standard output")
     access_log: bool = Field(default=False, description="one JSON line per request on standard output "
