@@ -11,7 +11,6 @@ feed catch up with that event (read-your-writes).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -32,6 +31,7 @@ from jrp.ports import UNKNOWN, BundleSource, ChangeStream, DecisionLog, FactsSou
 from jrp.rulesets.bundle import Bundle, RulesetRef
 from jrp.rulesets.library import Library
 from jrp.rulesets.published import RulesNote, notes_on
+from jrp.time_ordered_ids import new_time_ordered_id
 from jrp.vocabulary.subjects import SubjectType
 
 
@@ -185,14 +185,14 @@ class CheckService:
         """Evaluate one request without logging it, on ``facts`` if already read (a batch) or on the store's."""
         as_of, bundle, context = self._setting(request)
         evaluation = self._evaluation(request, context, bundle, facts)
-        return CheckResult(uuid.uuid4().hex, evaluation, request, as_of, bundle, datetime.now(UTC))
+        return CheckResult(new_time_ordered_id(), evaluation, request, as_of, bundle, datetime.now(UTC))
 
     def cached(self, request: CheckRequest, version: str) -> CheckResult | None:
         """The result of ``request`` from the cache if the subject's facts at ``version`` were evaluated, else None."""
         as_of, bundle, context = self._setting(request)
         with self._lock:
             hit = self._results.get(_key(request, context, bundle, version))
-        return None if hit is None else CheckResult(uuid.uuid4().hex, hit, request, as_of, bundle, datetime.now(UTC))
+        return None if hit is None else CheckResult(new_time_ordered_id(), hit, request, as_of, bundle, datetime.now(UTC))
 
     def _setting(self, request: CheckRequest) -> tuple[date, Bundle, CheckContext]:
         as_of = request.as_of or self.today()
@@ -263,7 +263,7 @@ class CheckService:
         """A bid list in one go: evaluations from the cache where the versions held in memory say the facts are
         unchanged, the other subjects' facts read in bulk, all decisions logged in one append."""
         self.catch_up(at_least)
-        batch_id = uuid.uuid4().hex
+        batch_id = new_time_ordered_id()
         held = self.facts.held_versions([r.subject.id for r in requests])
         cached = [self.cached(r, held[r.subject.id]) if r.subject.id in held else None for r in requests]
         preloaded = self.facts.load_many([r.subject.id for r, hit in zip(requests, cached) if hit is None])
