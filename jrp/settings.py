@@ -93,7 +93,10 @@ class Settings(BaseSettings):
     personal_data_key_file: Path | None = Field(
         default=None, description="master secret (base64) of natural persons' pseudonyms and sealed originals; "
                                   "<data_dir>/keys/personal-data.key when unset (made on first start)")
-    log_origin: str = Field(default="jrp decision log", description="the log's name in its signed checkpoints")
+    log_origin: str | None = Field(
+        default=None, max_length=200,
+        description="the log's name in its signed checkpoints, set once per store (kept in the store; a unique name "
+                    "is generated at first start when unset); a setting that differs from the store's is refused")
     checkpoint_interval: float = Field(default=1.0, description="seconds between signed checkpoints while the log grows")
     personal_data_retention_months: int = Field(
         default=60, ge=1, description="months after which `jrp audit erase-personal-data` erases the originals")

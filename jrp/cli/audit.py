@@ -54,8 +54,8 @@ def public_key(ctx: typer.Context) -> None:
 
 
 def _read_checkpoint(path: Path) -> tuple[Checkpoint, dict]:
-    """A checkpoint file, or the newest one in a folder; with the public keys kept beside it."""
-    from jrp.adapters.log.crypto.signing import Checkpoint, SignatureError, load_public_key
+    """A checkpoint file, or the newest one in a folder; with the public key kept beside it (pinned)."""
+    from jrp.adapters.log.crypto.signing import Checkpoint, SignatureError
 
     if path.is_dir():
         files = sorted(path.glob("checkpoint-*.json"), key=lambda p: int(p.stem.split("-")[1]))
@@ -66,20 +66,21 @@ def _read_checkpoint(path: Path) -> tuple[Checkpoint, dict]:
         checkpoint = Checkpoint.from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, SignatureError) as error:
         raise fail(f"{path}: {error}") from None
-    keys = {}
     kept = path.parent / PUBLIC_KEY_FILE
-    if kept.exists():
-        key = load_public_key(kept.read_text(encoding="utf-8"))
-        keys[checkpoint.key_id] = key
-    return checkpoint, keys
+    return checkpoint, _pinned(kept) if kept.exists() else {}
 
 
 def _pinned(public_key_file: Path | None) -> dict:
+    """``{key id: key}`` of a public key file: the only key trusted when given."""
     from jrp.adapters.log.crypto.signing import key_id_of, load_public_key
 
     if public_key_file is None:
         return {}
-    key = load_public_key(public_key_file.read_bytes())
+    try:
+        key = load_public_key(public_key_file.read_bytes())
+    except (OSError, ValueError) as error:  # SignatureError is a ValueError
+        raise fail(f"{public_key_file}: not an Ed25519 public key (PEM) ({' '.join(str(error).split())}); "
+                   "`jrp audit public-key` prints the service's") from None
     return {key_id_of(key): key}
 
 
@@ -91,12 +92,19 @@ def verify(
                                                       "rewrites since are caught by proof")] = None,
     public_key_file: PublicKeyOpt = None,
 ) -> None:
-    """Verify the whole log: entries, tree, receipts, checkpoints (and a kept one); exit 1 on any problem."""
+    """Verify the whole log: entries, tree, receipts, checkpoints (and a kept one); exit 1 on any problem.
+
+    With ``--public-key`` or a witness folder holding the public key, only that key is trusted."""
+    from jrp.adapters.log.verify import foreign_witness
+
     runtime: Runtime = ctx.obj
     witness, keys = _read_checkpoint(against) if against else (None, {})
     keys.update(_pinned(public_key_file))
     if witness is not None:
-        _consistency_by_proof(runtime, witness, keys)
+        if foreign_witness(witness, runtime.tree.origin):
+            raise _negative(foreign_witness(witness, runtime.tree.origin))
+        _consistency_by_proof(runtime, witness, keys or {runtime.audit_keys.signing.key_id:
+                                                         runtime.audit_keys.signing.public})
     result = runtime.verify_log(witness, keys)
     for problem in result.problems:
         console.print(f"[red]problem:[/red] {problem}", soft_wrap=True, highlight=False)
@@ -155,9 +163,11 @@ def _approval_text(approval: Approval) -> str:
 
 
 def _consistency_by_proof(runtime: Runtime, witness: Checkpoint, keys: dict) -> None:
-    """The log's latest checkpoint must prove it extends the witness (RFC 9162 consistency proof)."""
+    """The log's latest checkpoint must prove it extends the witness (RFC 9162 consistency proof); ``keys`` are
+    the only trusted ones."""
     from jrp.adapters.log.crypto import merkle
     from jrp.adapters.log.crypto.signing import SignatureError
+    from jrp.adapters.log.verify import key_change
 
     latest = runtime.tree.latest_checkpoint()
     key = keys.get(witness.key_id)
@@ -168,7 +178,10 @@ def _consistency_by_proof(runtime: Runtime, witness: Checkpoint, keys: dict) -> 
         if latest is None or latest.tree_size < witness.tree_size:
             raise SignatureError(f"the log's latest checkpoint ({latest.tree_size if latest else 'none'}) is older "
                                  f"than the witness ({witness.tree_size}): rolled back or truncated")
-        latest.verify(keys.get(latest.key_id) or runtime.audit_keys.signing.public)
+        if latest.key_id not in keys:
+            raise SignatureError(f"the log's latest checkpoint (size {latest.tree_size}) is "
+                                 f"{key_change(latest.key_id, keys)}")
+        latest.verify(keys[latest.key_id])
         proof = runtime.tree.consistency(witness.tree_size, latest.tree_size)
         merkle.verify_consistency(witness.tree_size, latest.tree_size, witness.root, latest.root, proof)
     except (SignatureError, merkle.ProofError) as error:
