@@ -264,11 +264,15 @@ class ReceiptGroupV1(BaseModel):
 
 
 class ReceiptV1(BaseModel):
-    """Keep it in the case file: ``jrp audit receipt FILE`` verifies it offline with the public key."""
+    """Keep it in the case file with the answer: ``jrp audit receipt FILE`` verifies both offline with the public
+    key."""
 
     decision_id: str
     entry_hash: str = Field(description="RFC 9162 leaf hash of the stored log entry (hex)")
     time: str
+    answer: str | None = Field(None, description="SHA-256 (hex) of the answer as returned, in canonical JSON (keys "
+                                                 "sorted, no whitespace) without its receipt; absent in receipts "
+                                                 "signed before answers were bound")
     key_id: str
     group: ReceiptGroupV1
     signature: str = Field(description="Ed25519 over the group's root (base64)")

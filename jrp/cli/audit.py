@@ -15,6 +15,8 @@ from rich.console import Console
 from jrp.cli.errors import fail, iso_date
 
 if TYPE_CHECKING:  # imported by the commands that use them: `jrp --help` loads no crypto or database stack
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from jrp.adapters.log.crypto.signing import Checkpoint
     from jrp.approvals import Approval
     from jrp.runtime import Runtime
@@ -219,27 +221,85 @@ def checkpoint(
 @audit_app.command("receipt")
 def receipt(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="a receipt (JSON), or a check answer holding one")],
+    path: Annotated[Path, typer.Argument(help="a saved check answer (JSON, with its receipt), a batch answer, or a "
+                                              "bare receipt")],
     public_key_file: PublicKeyOpt = None,
-    offline: Annotated[bool, typer.Option(help="signature only: do not look the decision up in the log")] = False,
+    offline: Annotated[bool, typer.Option(help="signature and answer only: do not look the decision up in the log "
+                                               "(needs --public-key)")] = False,
 ) -> None:
-    """Verify a receipt's signature offline with the public key; with the log, also its inclusion by proof."""
-    from jrp.adapters.log.crypto import merkle
-    from jrp.adapters.log.crypto.signing import SignatureError, load_public_key, verify_receipt
-    from jrp.adapters.log.tree import NotYetIntegrated
+    """Verify a saved answer: its digest against the one its receipt signs, the signature with the public key;
+    online, also each decision's inclusion in the log by proof. Exit 1 if anything does not verify."""
+    from jrp.adapters.log.crypto.signing import SignatureError, verify_answer, verify_receipt
 
     runtime: Runtime = ctx.obj
-    data = json.loads(path.read_text(encoding="utf-8"))
-    found = data.get("receipt", data)
-    key = load_public_key(public_key_file.read_bytes()) if public_key_file else runtime.audit_keys.signing.public
+    items = _signed_answers(path, _read_json(path))
+    key = _receipt_key(runtime, public_key_file, offline)
+    for answer, found in items:
+        try:
+            verify_receipt(found, key)
+            if answer is not None:
+                verify_answer(answer, found)
+        except SignatureError as error:
+            raise _negative(f"does not verify: {error}") from None
+        what = "answer and signature ok" if answer is not None else "signature ok (a bare receipt: no answer to compare)"
+        console.print(f"{what}: decision {found['decision_id']}, entry {found['entry_hash']}, {found['time']}, "
+                      f"key {found['key_id']}", highlight=False, soft_wrap=True)
+    if not offline:
+        for _answer, found in items:
+            _inclusion(runtime, found, key)
+
+
+def _read_json(path: Path) -> dict:
+    """A JSON object from ``path``, or a one-line failure saying what the file is not."""
     try:
-        verify_receipt(found, key)
-    except SignatureError as error:
-        raise _negative(f"receipt does not verify: {error}") from None
-    console.print(f"signature ok: decision {found['decision_id']}, entry {found['entry_hash']}, {found['time']}, "
-                  f"key {found['key_id']}", highlight=False)
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as error:
+        raise fail(f"{path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise fail(f"{path}: not a text file; give a saved answer or receipt (JSON)") from None
+    except ValueError as error:
+        raise fail(f"{path}: not JSON ({error}); give a saved answer or receipt") from None
+    if not isinstance(data, dict):
+        raise fail(f"{path}: not a JSON object; give a saved answer or receipt")
+    return data
+
+
+def _signed_answers(path: Path, data: dict) -> list[tuple[dict | None, dict]]:
+    """``(answer or None for a bare receipt, receipt)`` of a check answer, each result of a batch answer, or a
+    receipt."""
+    if isinstance(data.get("results"), list):
+        items = [(result, result.get("receipt")) for result in data["results"] if isinstance(result, dict)]
+    elif "receipt" in data:
+        items = [(data, data["receipt"])]
+    else:
+        items = [(None, data)] if "signature" in data else []
+    if not items or not all(isinstance(found, dict) for _answer, found in items):
+        raise fail(f"{path}: holds no receipt; give an answer as jrp returned it, or its receipt")
+    return items
+
+
+def _receipt_key(runtime: Runtime, public_key_file: Path | None, offline: bool) -> Ed25519PublicKey:
+    """The key receipts are verified with: the one given, else (online) the service's on file; never made."""
+    from jrp.adapters.log.audit_keys import public_key_on_file
+
+    if public_key_file is not None:
+        return next(iter(_pinned(public_key_file).values()))
     if offline:
-        return
+        raise fail("--offline needs --public-key FILE: the service's public key (`jrp audit public-key`, or "
+                   "GET /v1/audit/keys)")
+    path = runtime.settings.signing_key_path()
+    key = public_key_on_file(path)
+    if key is None:
+        raise fail(f"no signing key at {path}: give --public-key FILE, the service's public key")
+    return key
+
+
+def _inclusion(runtime: Runtime, found: dict, key: Ed25519PublicKey) -> None:
+    """The receipt's decision is in the log, under a checkpoint signed by ``key``, by proof."""
+    from jrp.adapters.log.crypto import merkle
+    from jrp.adapters.log.crypto.signing import SignatureError
+    from jrp.adapters.log.tree import NotYetIntegrated
+
     try:
         proof = runtime.tree.inclusion(found["decision_id"])
     except KeyError:
@@ -253,9 +313,9 @@ def receipt(
         merkle.verify_inclusion(bytes.fromhex(found["entry_hash"]), proof.leaf_index, proof.checkpoint.tree_size,
                                 proof.proof, proof.checkpoint.root)
     except (SignatureError, merkle.ProofError) as error:
-        raise _negative(f"inclusion does not verify: {error}") from None
-    console.print(f"included: leaf {proof.leaf_index} of the tree of {proof.checkpoint.tree_size} signed "
-                  f"{proof.checkpoint.time}", highlight=False)
+        raise _negative(f"inclusion of decision {found['decision_id']} does not verify: {error}") from None
+    console.print(f"included: decision {found['decision_id']} at leaf {proof.leaf_index} of the tree of "
+                  f"{proof.checkpoint.tree_size} signed {proof.checkpoint.time}", highlight=False, soft_wrap=True)
 
 
 @audit_app.command("erase-personal-data")

@@ -173,14 +173,14 @@ def check(
         help="licensing: the licence directly concerns public safety, health or life and property")] = None,
 ) -> None:
     """Check one subject (recorded in the decision log like an API check) and print the answer as JSON."""
-    from jrp.api.presenters import check_response, to_request
+    from jrp.api.presenters import answer_digest_of, check_response, to_request
 
     runtime: Runtime = ctx.obj
     operator = terminal_operator()
     options = _options(scenario, role, as_of, purpose, matter=matter, industry=industry, project_type=project_type,
                        tender_required=tender_required, consumption=consumption, public_safety=public_safety)
     request = to_request(options, _subject(subject), _jurisdiction(runtime, jurisdiction), explain)
-    result = runtime.service.check(request, operator.caller())
+    result = runtime.service.check(request, operator.caller(), answer=lambda r: answer_digest_of(r, operator))
     typer.echo(check_response(result, operator).model_dump_json(indent=2, exclude_unset=True))
 
 
