@@ -664,6 +664,39 @@ class ImpactReportV1(BaseModel):
     decisions: ImpactDecisionsV1
 
 
+class ReportMeasureV1(BaseModel):
+    measure_id: str
+    name: str
+
+
+class ReportResultV1(BaseModel):
+    """One subject of a report, as the printed report shows it (resident IDs masked)."""
+
+    decision_id: str
+    subject: str
+    name: str
+    outcome: str
+    measures: list[ReportMeasureV1]
+
+
+class ReportVerificationV1(BaseModel):
+    """A credit result report found by its verification code: compare it with the report you hold."""
+
+    report_number: str
+    genuine: bool = Field(description="the code follows from the batch's receipts, and every decision of the batch "
+                                      "is still the one its receipt signed")
+    problem: str | None = Field(None, description="why the report cannot be confirmed, when it cannot")
+    checked_at: str
+    department: str
+    caller: str
+    purpose: str
+    reference: str | None = None
+    scenario: str
+    jurisdiction: str
+    as_of: str
+    results: list[ReportResultV1]
+
+
 class ErrorItemV1(BaseModel):
     field: str
     message: str

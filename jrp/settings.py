@@ -112,6 +112,9 @@ class Settings(BaseSettings):
                                           '{"/v1/events": 134217728}; added to (or overriding) jrp.api.request_guard\'s'
     )
     body_limit_default: int = Field(default=256 * 1024, description="the body limit of every other path, in bytes")
+    report_verify_limit: int = Field(
+        default=30, ge=1, description="verifications of a report by its code (API and console, no key needed) per "
+                                      "client address and minute, in each serving process")
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in ``data_dir``."""

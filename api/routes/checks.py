@@ -62,9 +62,9 @@ def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: Metr
 def batch_report(batch_id: Annotated[str, Path(pattern=KEY_PATTERN)], key: DecisionReader, runtime: RuntimeDep,
                  lang: Annotated[str, Query(pattern="^(zh|en)$", description="zh (default) or en")] = "zh") -> HTMLResponse:
     """The credit result report (信用信息结果报告) of a batch, printable HTML, in Chinese or English."""
-    entries = [stored.view(key.sees_resident_ids) for stored in runtime.log.batch(batch_id)]
-    if not entries:
+    decisions = runtime.log.batch(batch_id)
+    if not decisions:
         raise NotFound(f"no batch {batch_id}")
-    readable(key, entries[0])
-    return HTMLResponse(render_batch_report(entries, runtime.library, mask_ids=not key.sees_resident_ids, language=lang),
-                        headers=REPORT_HEADERS)
+    readable(key, decisions[0].entry)
+    return HTMLResponse(render_batch_report(decisions, runtime.library, runtime.audit_keys.signing,
+                                           mask_ids=not key.sees_resident_ids, language=lang), headers=REPORT_HEADERS)

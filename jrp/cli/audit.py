@@ -221,18 +221,25 @@ def checkpoint(
 @audit_app.command("receipt")
 def receipt(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="a saved check answer (JSON, with its receipt), a batch answer, or a "
-                                              "bare receipt")],
+    path: Annotated[Path, typer.Argument(help="a saved check answer (JSON, with its receipt), a batch answer, a "
+                                              "bare receipt, or a saved credit result report (HTML)")],
     public_key_file: PublicKeyOpt = None,
     offline: Annotated[bool, typer.Option(help="signature and answer only: do not look the decision up in the log "
                                                "(needs --public-key)")] = False,
 ) -> None:
     """Verify a saved answer: its digest against the one its receipt signs, the signature with the public key;
-    online, also each decision's inclusion in the log by proof. Exit 1 if anything does not verify."""
+    online, also each decision's inclusion in the log by proof. A saved report: its page against its seal, its
+    number and code against its receipts (online, against the log too). Exit 1 if anything does not verify."""
     from jrp.adapters.log.crypto.signing import SignatureError, verify_answer, verify_receipt
+    from jrp.api.report import split_seal
 
     runtime: Runtime = ctx.obj
-    items = _signed_answers(path, _read_json(path))
+    text = _read_text(path)
+    sealed = split_seal(text)
+    if sealed is not None:
+        _verify_report(runtime, *sealed, _receipt_key(runtime, public_key_file, offline), offline)
+        return
+    items = _signed_answers(path, _parse_json(path, text))
     key = _receipt_key(runtime, public_key_file, offline)
     for answer, found in items:
         try:
@@ -249,19 +256,50 @@ def receipt(
             _inclusion(runtime, found, key)
 
 
-def _read_json(path: Path) -> dict:
-    """A JSON object from ``path``, or a one-line failure saying what the file is not."""
+def _read_text(path: Path) -> str:
+    """The text of ``path``, or a one-line failure saying what the file is not."""
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        return path.read_bytes().decode("utf-8")
     except OSError as error:
         raise fail(f"{path}: {error.strerror or error}") from None
     except UnicodeDecodeError:
-        raise fail(f"{path}: not a text file; give a saved answer or receipt (JSON)") from None
+        raise fail(f"{path}: not a text file; give a saved answer or receipt (JSON), or a saved report") from None
+
+
+def _parse_json(path: Path, text: str) -> dict:
+    """A JSON object, or a one-line failure saying what the file is not."""
+    try:
+        data = json.loads(text)
     except ValueError as error:
-        raise fail(f"{path}: not JSON ({error}); give a saved answer or receipt") from None
+        raise fail(f"{path}: not JSON ({error}) nor a saved report; give a saved answer or receipt") from None
     if not isinstance(data, dict):
         raise fail(f"{path}: not a JSON object; give a saved answer or receipt")
     return data
+
+
+def _verify_report(runtime: Runtime, seal: dict, page: str, key: Ed25519PublicKey, offline: bool) -> None:
+    """A saved credit result report: offline its page, number, code and receipts against its seal; online also
+    its code recomputed from the log and each decision's inclusion."""
+    from jrp.adapters.log.crypto.report_seal import verify_seal
+    from jrp.adapters.log.crypto.signing import SignatureError
+    from jrp.api.report import verify_report
+
+    try:
+        verify_seal(seal, page, key)
+    except SignatureError as error:
+        raise _negative(f"the report does not verify: {error}") from None
+    number, code = seal["report_number"], seal["verification_code"]
+    console.print(f"report {number} (verification code {code}): page, number, code and {len(seal['receipts'])} "
+                  "receipt(s) ok", highlight=False, soft_wrap=True)
+    if offline:
+        return
+    found = verify_report(runtime.log, key, code)
+    if found is None or found.number != number:
+        raise _negative(f"no batch in this log has the report's verification code {code}")
+    if not found.genuine:
+        raise _negative(f"the log no longer holds the report's decisions as signed: {found.problem}")
+    for receipt in seal["receipts"]:
+        _inclusion(runtime, receipt, key)
 
 
 def _signed_answers(path: Path, data: dict) -> list[tuple[dict | None, dict]]:

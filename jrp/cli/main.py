@@ -220,7 +220,7 @@ def batch(
         raise fail(f"{subjects} lists no subject: write a header line with a column 'id', then one subject a line")
     batch_id, results = runtime.service.batch([to_request(options, ref, jurisdiction) for ref in refs],
                                               terminal_operator().caller())
-    out.write_text(render_batch_report([stored.view(True) for stored in runtime.log.batch(batch_id)], runtime.library,
+    out.write_text(render_batch_report(runtime.log.batch(batch_id), runtime.library, runtime.audit_keys.signing,
                                        mask_ids=False, language=lang.value), encoding="utf-8")
     outcomes = [r.decision.outcome.value for r in results]
     counts = ", ".join(f"{o}: {outcomes.count(o)}" for o in ("deny", "restrict", "review", "allow"))
