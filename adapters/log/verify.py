@@ -102,7 +102,7 @@ def key_change(key_id: str, trusted: Mapping[str, Ed25519PublicKey]) -> str:
     """The message for something signed by ``key_id``, which is not among the ``trusted`` keys."""
     pinned = ", ".join(sorted(trusted)) or "none"
     return (f"signed with key {key_id}, not with the trusted key {pinned}: a key change (old {pinned} → new "
-            f"{key_id}); the log was re-signed with another key, or the service's key was replaced")
+            f"{key_id}); the log was re-signed with another key, the service's key was replaced, or it was forged")
 
 
 def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519PublicKey],
@@ -111,8 +111,9 @@ def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519Publi
     walk = _Walk()
     checkpoints = tree.checkpoints()  # read before the head: a checkpoint never covers more than the head
     head = tree.head()  # the walk stops there: entries the sequencer adds meanwhile are for the next run
-    if witness is not None and foreign_witness(witness, tree.origin):
-        walk.add(foreign_witness(witness, tree.origin))
+    foreign = foreign_witness(witness, tree.origin) if witness is not None else ""
+    if foreign:
+        walk.add(foreign)
         return Verification(False, 0, head.root.hex(), head.tree_size, 0, None, *walk.first, problems=walk.problems)
     targets = _targets(checkpoints, trusted, witness, walk)
     roots = _Roots(targets, walk)

@@ -103,8 +103,9 @@ def verify(
     witness, keys = _read_checkpoint(against) if against else (None, {})
     keys.update(_pinned(public_key_file))
     if witness is not None:
-        if foreign_witness(witness, runtime.tree.origin):
-            raise _negative(foreign_witness(witness, runtime.tree.origin))
+        foreign = foreign_witness(witness, runtime.tree.origin)
+        if foreign:
+            raise _negative(foreign)
         _consistency_by_proof(runtime, witness, keys or {runtime.audit_keys.signing.key_id:
                                                          runtime.audit_keys.signing.public})
     result = runtime.verify_log(witness, keys)
