@@ -107,3 +107,15 @@ def test_offline_never_makes_keys_and_bad_files_are_one_line(fresh_api: Api, tmp
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
         assert len(lines) == 1 and str(bad) in _flat(result.output) and "Traceback" not in result.output, result.output
     assert os.listdir(elsewhere) == []
+
+
+def test_the_answer_jrp_check_prints_verifies_as_printed(fresh_api: Api, public_key: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    printed = _cli(fresh_api, monkeypatch, "check", DEBTOR, "--scenario", "government_procurement", "--role",
+                   "supplier", "--jurisdiction", "CN-JS-NT", "--purpose", "bid 17")
+    assert printed.exit_code == 0, printed.output
+    saved = tmp_path / "answer.json"
+    saved.write_text(printed.output, encoding="utf-8")
+    assert json.loads(printed.output)["receipt"]["answer"]
+    result = _cli(fresh_api, monkeypatch, "audit", "receipt", str(saved), "--public-key", str(public_key), "--offline")
+    assert result.exit_code == 0 and "answer and signature ok" in result.output, result.output
