@@ -128,7 +128,7 @@ class Runtime:
         from jrp.adapters.log.log_origin import resolve
         from jrp.adapters.log.tree import LogTree
 
-        return LogTree(self.engine, resolve(self.engine, self.settings.log_origin), self.log.appender_lock)
+        return LogTree(self.engine, lambda: resolve(self.engine, self.settings.log_origin), self.log.appender_lock)
 
     @cached_property
     def publications(self) -> PublicationLog:

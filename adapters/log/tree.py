@@ -18,7 +18,7 @@ Proofs are read from ``log_nodes``: at most ~2·log₂ n stored hashes each
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -117,12 +117,21 @@ def checkpoint_of(row: Any, origin: str) -> Checkpoint:
 class LogTree:
     """``log_nodes``, ``log_head``, ``log_checkpoints``, ``log_lease`` and ``log_keys`` of one store."""
 
-    def __init__(self, engine: Engine, origin: str, appender_lock: AppenderLock | None = None):
+    def __init__(self, engine: Engine, origin: str | Callable[[], str], appender_lock: AppenderLock | None = None):
+        """``origin`` is the log's name, or what reads it from the store at first use: a server must start (and
+        say on /readyz why it is not ready) while its store is unreachable or not yet migrated."""
         self.engine = engine
-        self.origin = origin
+        self._origin = origin
         self.driver = Driver(engine)
         self._lock = appender_lock or AppenderLock(engine)
         self._last_signed = 0.0
+
+    @property
+    def origin(self) -> str:
+        """The name this log's checkpoints are signed under (``jrp.adapters.log.log_origin``)."""
+        if callable(self._origin):
+            self._origin = self._origin()
+        return self._origin
 
     # --- the sequencer's work ----------------------------------------------------------------
 
@@ -141,7 +150,7 @@ class LogTree:
         due = key is not None and (force_checkpoint or time.monotonic() - self._last_signed >= checkpoint_interval)
         if not self.pending() and not (due and self._checkpoint_behind()):
             return 0
-        driver = self.driver
+        origin, driver = self.origin, self.driver  # read (or set) before the write lock is held
         with self._lock, driver.connection() as connection:
             cursor = connection.cursor()
             try:
@@ -175,7 +184,7 @@ class LogTree:
                     size, root = frontier.size, frontier.root()
                     cursor.execute(driver.sql("UPDATE log_head SET tree_size = ?, root = ? WHERE id = 1"), (size, root))
                 if due and size > self._latest_size(cursor):
-                    self._sign(cursor, key, size, bytes(root))
+                    self._sign(cursor, key, origin, size, bytes(root))
                 connection.commit()
             finally:
                 cursor.close()
@@ -191,9 +200,9 @@ class LogTree:
         while self.integrate(key, force_checkpoint=True):
             pass
 
-    def _sign(self, cursor: Any, key: SigningKey, size: int, root: bytes) -> None:
+    def _sign(self, cursor: Any, key: SigningKey, origin: str, size: int, root: bytes) -> None:
         signed_at = datetime.now(UTC).isoformat(timespec="microseconds")
-        checkpoint = sign_checkpoint(key, self.origin, size, root, signed_at)
+        checkpoint = sign_checkpoint(key, origin, size, root, signed_at)
         cursor.execute(self.driver.sql("INSERT INTO log_checkpoints (tree_size, root, time, key_id, signature) "
                                        "VALUES (?, ?, ?, ?, ?)"),
                        (size, root, signed_at, key.key_id, checkpoint.signature))
