@@ -93,12 +93,15 @@ def is_masked_resident_id(value: str) -> bool:
 
 
 @lru_cache(maxsize=65_536)
-def validate_subject_id(value: str, field: str = "subject.id", *, allow_masked: bool = False) -> str:
+def validate_subject_id(value: str, field: str = "subject.id", *, allow_masked: bool = False,
+                        stated_type: SubjectType | None = None) -> str:
     """A valid USCC or resident ID (or, with ``allow_masked``, a masked resident ID).
 
     The kind is chosen from the shape (17 digits with a birth date → resident ID,
-    otherwise USCC), so the error speaks about the identifier the caller meant; an
-    all-digit USCC that happens to have that shape still passes. Cached: imports see the
+    otherwise USCC), so the error speaks about the identifier the caller meant. A number
+    of that shape whose resident-ID check digit is wrong but which is a valid USCC is
+    ambiguous: most likely a mistyped resident ID, which would be stored as a legal person;
+    it passes only when ``stated_type`` says it is an organisation. Cached: imports see the
     same subjects over and over, and stdnum's checks are the slowest step of an import.
     """
     code = _compact(value)
@@ -112,10 +115,15 @@ def validate_subject_id(value: str, field: str = "subject.id", *, allow_masked: 
     if len(code) == 18 and code[:17].isdigit() and code[6:8] in ("19", "20"):
         try:
             return validate_resident_id(code, field)
-        except InvalidIdentifier:
-            if uscc.is_valid(code):
+        except InvalidIdentifier as error:
+            if not uscc.is_valid(code):
+                raise
+            if stated_type is not None and stated_type is not SubjectType.natural_person:
                 return code
-            raise
+            raise InvalidIdentifier(
+                field, f"{error.reason}; the same 18 characters are also a valid USCC",
+                "if it is a person's resident ID, correct the mistyped digit; if it is an organisation's USCC, "
+                "state the subject's type (legal_person, non_legal_person_org or individual_business)") from None
     return validate_uscc(code, field)
 
 
@@ -142,6 +150,20 @@ def subject_type_of(subject_id: str) -> SubjectType:
 def birth_date_of(resident_id: str) -> date:
     """The birth date encoded in a valid resident ID (digits 7–14)."""
     return ric.get_birth_date(validate_resident_id(resident_id))
+
+
+RESIDENT_ID_SHAPE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+"""18 characters shaped as a resident ID (17 digits, then a digit or X), checksum right or not, inside any text."""
+
+
+def holds_resident_id(text: str) -> bool:
+    """Whether free text holds something shaped like a resident ID (a mistyped one is personal data too)."""
+    return RESIDENT_ID_SHAPE.search(text) is not None
+
+
+def mask_resident_ids(text: str) -> str:
+    """``text`` with every resident-ID-shaped run masked as :func:`mask_resident_id` does."""
+    return RESIDENT_ID_SHAPE.sub(lambda match: mask_resident_id(match.group().upper()), text)
 
 
 def mask_resident_id(value: str) -> str:
