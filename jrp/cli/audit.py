@@ -215,8 +215,12 @@ def receipt(
     from jrp.adapters.log.crypto.signing import SignatureError, load_public_key, verify_receipt
     from jrp.adapters.log.tree import NotYetIntegrated
 
+    from jrp.adapters.facts.text_files import read_json
+
     runtime: Runtime = ctx.obj
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise fail(f"{path}: a receipt is a JSON object (or a check answer holding one under \"receipt\")")
     found = data.get("receipt", data)
     key = load_public_key(public_key_file.read_bytes()) if public_key_file else runtime.audit_keys.signing.public
     try:
