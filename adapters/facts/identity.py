@@ -176,6 +176,11 @@ def mask_resident_id(value: str) -> str:
     return value[:6] + MASK_CHAR * 8 + value[-4:]
 
 
+def mask_name(name: str) -> str:
+    """``王**``: a natural person's name as roles without the right to see it are shown it (the first character)."""
+    return name[:1] + MASK_CHAR * max(len(name) - 1, 1) if name else ""
+
+
 def review_key(masked_or_full: str, name: str) -> str:
     """Index key joining a masked ID to the full IDs it may stand for.
 

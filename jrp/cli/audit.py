@@ -255,7 +255,11 @@ def erase_personal_data(
     today: Annotated[date | None, typer.Option(parser=iso_date, metavar="YYYY-MM-DD",
                                                help="the day to compute the cut-off from (default today)")] = None,
 ) -> None:
-    """Crypto-erase natural persons' originals older than the retention period (个人信息保护法 art. 47)."""
+    """Erase natural persons' data older than the retention period (个人信息保护法 art. 47): the decision log's
+    originals by deleting their months' keys, the facts store's plaintext by overwriting it with pseudonyms
+    (adapters/facts/erasure.py); every hash and proof still verifies."""
+    from jrp.adapters.facts.erasure import erase_persons
+
     runtime: Runtime = ctx.obj
     day = today or datetime.now(UTC).date()
     months = day.year * 12 + day.month - 1 - runtime.settings.personal_data_retention_months
@@ -264,6 +268,8 @@ def erase_personal_data(
     console.print(f"erased the personal-data keys of {len(erased)} month(s) before {cutoff}"
                   + (f": {', '.join(erased)}" if erased else "") + "; their entries, hashes and proofs are unchanged",
                   highlight=False)
+    facts = erase_persons(runtime.engine, runtime.audit_keys.personal.pseudonymiser(), date.fromisoformat(f"{cutoff}-01"))
+    console.print(str(facts), highlight=False)
 
 
 @audit_app.command("facts")
