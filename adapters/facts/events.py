@@ -75,7 +75,8 @@ class SubjectRef(_Model):
     @classmethod
     def _valid_id(cls, value: str, info: ValidationInfo) -> str:
         try:
-            return validate_subject_id(value, "id", allow_masked=True, stated_type=info.data.get("type"))
+            return validate_subject_id(value, "id", allow_masked=True, stated_type=info.data.get("type"),
+                                       allow_erased=bool(info.context and info.context.get("erased")))
         except InvalidIdentifier as error:  # pydantic reports the path; keep reason and fix
             raise ValueError(f"{error.reason}; {error.fix}" if error.fix else error.reason) from None
 
@@ -267,12 +268,16 @@ class EventError(ValueError):
         super().__init__(f"{field}: {reason}" if field else reason)
 
 
-def parse_event(item: Any) -> Event:
-    """Validate one event (a dict or JSON-like mapping); :class:`EventError` on the first problem."""
+def parse_event(item: Any, *, stored: bool = False) -> Event:
+    """Validate one event (a dict or JSON-like mapping); :class:`EventError` on the first problem.
+
+    ``stored``: an event read back from the history, where an erased person's id is a pseudonym
+    (``jrp.adapters.facts.erasure``); a sender's event never passes one.
+    """
     if isinstance(item, BaseModel):
         return item  # type: ignore[return-value]
     try:
-        return _ADAPTER.validate_python(item)
+        return _ADAPTER.validate_python(item, context={"erased": stored})
     except ValidationError as error:
         raise _event_error(item, error) from None
 

@@ -21,6 +21,8 @@ from stdnum.cn import ric, uscc
 from jrp.vocabulary.subjects import SubjectType
 
 MASK_CHAR = "*"
+ERASED_ID = re.compile(r"^pd:id:[0-9a-f]{32}$")
+"""A natural person's identifier after erasure (``jrp.adapters.facts.erasure``): the log's keyed pseudonym."""
 _MASKED = re.compile(r"^(\d{4,})(\*+)(\d{3,}[\dX])$")
 _USCC_FIX = "a USCC has 18 characters: 8 digits, then digits or capital letters except I, O, Z, S, V"
 _RIC_FIX = "a resident ID has 17 digits and a final digit or X"
@@ -92,9 +94,14 @@ def is_masked_resident_id(value: str) -> bool:
     return len(value) == 18 and _MASKED.match(value.upper()) is not None
 
 
+def is_erased_id(value: str) -> bool:
+    """Whether ``value`` is an erased person's pseudonym (never accepted from a sender: see ``allow_erased``)."""
+    return value.startswith("pd:id:") and ERASED_ID.match(value) is not None
+
+
 @lru_cache(maxsize=65_536)
 def validate_subject_id(value: str, field: str = "subject.id", *, allow_masked: bool = False,
-                        stated_type: SubjectType | None = None) -> str:
+                        stated_type: SubjectType | None = None, allow_erased: bool = False) -> str:
     """A valid USCC or resident ID (or, with ``allow_masked``, a masked resident ID).
 
     The kind is chosen from the shape (17 digits with a birth date → resident ID,
@@ -102,8 +109,11 @@ def validate_subject_id(value: str, field: str = "subject.id", *, allow_masked: 
     of that shape whose resident-ID check digit is wrong but which is a valid USCC is
     ambiguous: most likely a mistyped resident ID, which would be stored as a legal person;
     it passes only when ``stated_type`` says it is an organisation. Cached: imports see the
-    same subjects over and over, and stdnum's checks are the slowest step of an import.
+    same subjects over and over, and stdnum's checks are the slowest step of an import. ``allow_erased``
+    accepts an erased person's pseudonym: for replaying the stored history, never for what a sender sends.
     """
+    if allow_erased and is_erased_id(value):
+        return value
     code = _compact(value)
     if allow_masked and is_masked_resident_id(code):
         return code
@@ -137,7 +147,7 @@ def subject_type_of(subject_id: str) -> SubjectType:
     legal persons. Callers who know better should send ``subject.type``.
     """
     code = _compact(subject_id)
-    if is_masked_resident_id(code) or ric.is_valid(code):
+    if is_masked_resident_id(code) or is_erased_id(subject_id) or ric.is_valid(code):
         return SubjectType.natural_person
     if code[:2] == "92":
         return SubjectType.individual_business

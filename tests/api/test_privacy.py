@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
+from jrp.adapters.facts.audit import audit_facts
 from jrp.adapters.facts.demo import make_resident_id, make_uscc
 from jrp.adapters.facts.identity import mask_resident_id
 from jrp.api.app import create_app
@@ -103,6 +104,11 @@ def test_erasure_past_retention_leaves_no_trace_and_the_log_still_verifies(
 
     runtime.tree.integrate_all(runtime.audit_keys.signing)
     assert runtime.verify_log().ok
+    assert audit_facts(runtime.engine).ok  # the pseudonymised history replays to the overwritten projection
+    token = runtime.audit_keys.personal.pseudonymiser().token("id", ERASED)
+    forged = {**EVENTS[3], "idempotency_key": "p-6", "subject": {"id": token}}
+    item = api.client.post("/v1/events", json={"events": [forged]}, headers=api.headers("ingester")).json()["items"][0]
+    assert (item["status"], item["field"]) == ("rejected", "subject.id")  # no sender writes to an erased person
     assert api.client.get("/v1/decisions", params=search, headers=api.headers("auditor")).json()["items"] == []
     assert api.client.get(f"/v1/subjects/{ERASED}", headers=api.headers("auditor")).status_code == 404
     log = capfd.readouterr().out.encode()
