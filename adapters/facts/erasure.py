@@ -24,6 +24,7 @@ autovacuum; run ``VACUUM FULL`` on the four tables to rewrite them at once.)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -32,7 +33,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, MetaData, Table, Text, cast, inspect, or_, select, update
 
 from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectRow
-from jrp.adapters.log.crypto.personal_data import NATURAL_PERSON, TOKEN, Pseudonymiser, is_resident_id
+from jrp.adapters.log.crypto.personal_data import NATURAL_PERSON, Pseudonymiser, is_resident_id
 from jrp.vocabulary.records import RecordStatus
 
 subjects_t = SubjectRow.__table__
@@ -40,6 +41,7 @@ events_t = EventRow.__table__
 relations_t = RelationRow.__table__
 records_t = RecordRow.__table__
 CHUNK = 500  # persons erased per transaction
+PSEUDONYM = re.compile(r"^pd:[a-z]+:[0-9a-f]{32}$")  # of an identifier, a name, a birth date or a source text
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def pseudonymised_event(payload: Mapping[str, Any], pseudonyms: Pseudonymiser) -
 
 def _tokens(value: Any, pseudonyms: Pseudonymiser) -> Any:
     if isinstance(value, str):
-        return value if TOKEN.match(value) or not value else pseudonyms.token("raw", value)
+        return value if not value or PSEUDONYM.match(value) else pseudonyms.token("raw", value)
     if isinstance(value, list):
         return [_tokens(item, pseudonyms) for item in value]
     if isinstance(value, dict):
