@@ -152,9 +152,10 @@ def _event_object(value: Any) -> dict[str, Any]:
     return value
 
 
-EventObject = Annotated[dict[str, Any], PlainValidator(_event_object, json_schema_input_type=Event)]
-"""Documented (OpenAPI) as the event format with its limits; validated one by one by ingest, so that a bad
-event is a rejected item beside its stored siblings rather than a refused batch."""
+EventObject = Annotated[dict[str, Any], PlainValidator(_event_object, json_schema_input_type=Event | dict[str, Any])]
+"""Documented (OpenAPI) as the event format with its limits, or any other object: each is validated by ingest
+on its own, so that a bad event is a rejected item (with its field) beside its stored siblings, not a refused
+batch. Only an item that is no object refuses the request (422)."""
 
 
 class EventsRequestV1(Request):
