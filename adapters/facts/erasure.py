@@ -124,7 +124,8 @@ def _still_needed(connection: Connection, cutoff: date) -> set[str]:
     for subject_id, persons in connection.execute(in_force):
         needed.add(subject_id)
         needed.update((persons or "").split())
-    for payload in connection.execute(select(events_t.c.payload).where(events_t.c.recorded_at >= since)).scalars():
+    naming = select(events_t.c.payload).where(events_t.c.recorded_at >= since, _names_persons())
+    for payload in connection.execute(naming).scalars():
         needed.update(payload.get("persons") or ())
     return needed
 
@@ -136,7 +137,7 @@ def _erase(connection: Connection, pseudonyms: Pseudonymiser, persons: Mapping[s
         connection.execute(update(subjects_t).where(subjects_t.c.subject_id == subject_id).values(
             subject_id=tokens[subject_id], name=pseudonyms.token("name", name) if name else "", birth_date=None))
     own = events_t.c.subject_id.in_(tokens)
-    naming = cast(events_t.c.payload, Text).like('%"persons"%')  # events of others naming a person among theirs
+    naming = _names_persons()
     events = 0
     for seq, subject_id, payload in connection.execute(
             select(events_t.c.seq, events_t.c.subject_id, events_t.c.payload).where(or_(own, naming))).all():
@@ -167,6 +168,11 @@ def _erase(connection: Connection, pseudonyms: Pseudonymiser, persons: Mapping[s
         for table in others:
             connection.execute(update(table).where(table.c.subject_id == subject_id).values(subject_id=token))
     return events, records, relations
+
+
+def _names_persons() -> Any:
+    """Events that name persons among theirs (a decision on an organisation reaching its responsible persons)."""
+    return cast(events_t.c.payload, Text).like('%"persons": ["%')  # both databases write JSON so
 
 
 def _persons(persons: str | None, tokens: Mapping[str, str]) -> str | None:
