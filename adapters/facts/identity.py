@@ -137,6 +137,12 @@ def validate_subject_id(value: str, field: str = "subject.id", *, allow_masked: 
     return validate_uscc(code, field)
 
 
+def subject_id_to_read(value: str, field: str) -> str:
+    """An identifier a reader looks up: as :func:`validate_subject_id`, but a code that is a valid USCC and no valid
+    resident ID is read as the USCC (only an organisation, its type stated, can have been stored under it)."""
+    return validate_subject_id(value, field, stated_type=SubjectType.legal_person)
+
+
 @lru_cache(maxsize=65_536)  # pure, and the same bidders are checked again and again
 def subject_type_of(subject_id: str) -> SubjectType:
     """A best guess of the subject type from the identifier alone.

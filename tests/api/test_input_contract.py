@@ -90,6 +90,8 @@ def test_a_resident_id_that_is_also_a_credit_code_is_stored_only_as_the_type_sta
     stated = fresh_api.client.post("/v1/checks", json={**CHECK, "subject": {"id": AMBIGUOUS, "type": "legal_person"}},
                                    headers=fresh_api.headers("checker"))
     assert stated.status_code == 200, stated.text
+    read = fresh_api.client.get(f"/v1/subjects/{AMBIGUOUS}", headers=fresh_api.headers("auditor"))
+    assert read.status_code == 200 and read.json()["subject"]["subject_type"] == "legal_person", read.text
 
 
 @pytest.mark.parametrize("change, field", [
