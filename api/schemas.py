@@ -148,7 +148,7 @@ class ReplayRequestV1(Request):
 
 def _event_object(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ValueError("an event is a JSON object (adapters/facts/EVENTS.md)")
+        raise ValueError("an event is a JSON object (adapters/facts/EVENTS.md)")  # noqa: TRY004 - pydantic: 422
     return value
 
 
