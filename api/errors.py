@@ -77,7 +77,7 @@ def _field(error: InvalidField | InvalidIdentifier | NoRulesInForce | TokenAhead
                    errors=[ErrorItemV1(field=error.field, message=str(error).removeprefix(f"{error.field}: "))])
 
 
-HTTP_CODES = {404: "not_found", 413: "body_too_large"}
+HTTP_CODES = {404: "not_found", 413: "body_too_large", 429: "rate_limited"}
 
 
 def _http(error: HTTPException) -> ErrorV1:

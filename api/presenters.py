@@ -7,9 +7,10 @@ Shared by the routes and the CLI, so ``jrp check`` asks and prints what ``POST /
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -42,6 +43,7 @@ from jrp.api.schemas import (
     SubjectV1,
     SupervisionV1,
 )
+from jrp.engine.codec import canonical
 from jrp.engine.facts import Application, Subject
 from jrp.engine.types import MatchedMeasure, Via
 from jrp.measures_catalog.catalog import CatalogEntry
@@ -122,20 +124,33 @@ def check_json(result: CheckResult, key: ApiKey) -> bytes:
     its own values in (searching 7 KB for the placeholders at every check cost 2 µs). The
     placeholders carry a random per-process token: no stored text can imitate them.
     """
-    head, middle, tail = result.evaluation.derived(("json", key.sees_resident_ids), lambda: _template(result, key))
+    head, middle, tail = result.evaluation.derived(("json", key.sees_resident_ids),
+                                                   lambda: _template(result, key, orjson.dumps, b"}"))
     receipt = b"}" if result.receipt is None else b',"receipt":%s}' % orjson.dumps(result.receipt)
     return b"".join((head, b'"', result.decision_id.encode(), b'"', middle,
                      _TIMESTAMP.dump_json(result.evaluated_at), tail, receipt))
 
 
-def _template(result: CheckResult, key: ApiKey) -> tuple[bytes, bytes, bytes]:
-    """The answer's bytes before ``decision_id``, between it and ``evaluated_at``, and after that but for the
-    closing brace (``decision_id`` is the first field of ``CheckResponseV1``, ``evaluated_at`` a later one)."""
+def answer_digest_of(result: CheckResult, key: ApiKey) -> str:
+    """``jrp.adapters.log.crypto.signing.answer_digest`` of the answer ``key`` is returned for ``result`` (before
+    its receipt exists): SHA-256 of its canonical JSON, joined from a template like ``check_json``'s (in canonical
+    order too, ``decision_id`` comes before ``evaluated_at``)."""
+    head, middle, tail = result.evaluation.derived(("canonical", key.sees_resident_ids),
+                                                   lambda: _template(result, key, canonical, b""))
+    return hashlib.sha256(b"".join((head, b'"', result.decision_id.encode(), b'"', middle,
+                                    _TIMESTAMP.dump_json(result.evaluated_at), tail))).hexdigest()
+
+
+def _template(result: CheckResult, key: ApiKey, dump: Callable[[Any], bytes],
+              closing: bytes) -> tuple[bytes, bytes, bytes]:
+    """The answer's bytes (as ``dump`` makes them) before ``decision_id``, between it and ``evaluated_at``, and
+    after that but for ``closing`` (``decision_id`` is the first field of ``CheckResponseV1``, ``evaluated_at`` a
+    later one)."""
     data = check_response(replace(result, receipt=None), key).model_dump(mode="json", exclude_unset=True)
     data["decision_id"], data["evaluated_at"] = _PLACEHOLDER_ID, _PLACEHOLDER_AT
-    head, rest = orjson.dumps(data).split(_ID)
+    head, rest = dump(data).split(_ID)
     middle, tail = rest.split(_AT)
-    return head, middle, tail.removesuffix(b"}")
+    return head, middle, tail.removesuffix(closing)
 
 
 def outcome_counts(outcomes: Sequence[str]) -> OutcomeCountsV1:

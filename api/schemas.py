@@ -294,11 +294,15 @@ class ReceiptGroupV1(BaseModel):
 
 
 class ReceiptV1(BaseModel):
-    """Keep it in the case file: ``jrp audit receipt FILE`` verifies it offline with the public key."""
+    """Keep it in the case file with the answer: ``jrp audit receipt FILE`` verifies both offline with the public
+    key."""
 
     decision_id: str
     entry_hash: str = Field(description="RFC 9162 leaf hash of the stored log entry (hex)")
     time: str
+    answer: str | None = Field(None, description="SHA-256 (hex) of the answer as returned, in canonical JSON (keys "
+                                                 "sorted, no whitespace) without its receipt; absent in receipts "
+                                                 "signed before answers were bound")
     key_id: str
     group: ReceiptGroupV1
     signature: str = Field(description="Ed25519 over the group's root (base64)")
@@ -688,6 +692,39 @@ class ImpactReportV1(BaseModel):
     outcome_shifts: list[ImpactShiftV1]
     examples: list[ImpactExampleV1]
     decisions: ImpactDecisionsV1
+
+
+class ReportMeasureV1(BaseModel):
+    measure_id: str
+    name: str
+
+
+class ReportResultV1(BaseModel):
+    """One subject of a report, as the printed report shows it (resident IDs masked)."""
+
+    decision_id: str
+    subject: str
+    name: str
+    outcome: str
+    measures: list[ReportMeasureV1]
+
+
+class ReportVerificationV1(BaseModel):
+    """A credit result report found by its verification code: compare it with the report you hold."""
+
+    report_number: str
+    genuine: bool = Field(description="the code follows from the batch's receipts, and every decision of the batch "
+                                      "is still the one its receipt signed")
+    problem: str | None = Field(None, description="why the report cannot be confirmed, when it cannot")
+    checked_at: str
+    department: str
+    caller: str
+    purpose: str
+    reference: str | None = None
+    scenario: str
+    jurisdiction: str
+    as_of: str
+    results: list[ReportResultV1]
 
 
 class ErrorItemV1(BaseModel):

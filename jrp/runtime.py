@@ -125,9 +125,10 @@ class Runtime:
 
     @cached_property
     def tree(self) -> LogTree:
+        from jrp.adapters.log.log_origin import resolve
         from jrp.adapters.log.tree import LogTree
 
-        return LogTree(self.engine, self.settings.log_origin, self.log.appender_lock)
+        return LogTree(self.engine, resolve(self.engine, self.settings.log_origin), self.log.appender_lock)
 
     @cached_property
     def publications(self) -> PublicationLog:
@@ -198,11 +199,12 @@ class Runtime:
 
     def verify_log(self, witness: Checkpoint | None = None,
                    keys: Mapping[str, Ed25519PublicKey] | None = None) -> Verification:
-        """Verify the whole log (``jrp.adapters.log.verify``) trusting this service's key and ``keys``."""
+        """Verify the whole log (``jrp.adapters.log.verify``) trusting only the pinned ``keys`` when given (an
+        auditor's), else this service's own key."""
         from jrp.adapters.log.verify import verify_log
 
         signing = self.audit_keys.signing
-        return verify_log(self.engine, self.tree, {signing.key_id: signing.public, **(keys or {})}, witness)
+        return verify_log(self.engine, self.tree, keys or {signing.key_id: signing.public}, witness)
 
     def migrate(self) -> None:
         """Bring the database schema up to date (facts store, decision log, API keys, feedback, sign-outs)

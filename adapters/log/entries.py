@@ -64,6 +64,7 @@ from jrp.adapters.log.crypto.signing import SigningKey, sign_receipts
 from jrp.adapters.log.personal_data_keys import DataKeys
 from jrp.adapters.store.dbapi import Driver, naive_utc
 from jrp.engine.codec import Snapshot, canonical
+from jrp.ports import ANSWER_DIGEST
 
 metadata = MetaData()
 decisions_t = Table(
@@ -181,6 +182,7 @@ class _Prepared:
     decision_id: str
     entry_hash: str
     time: str
+    answer: str | None
 
 
 class DecisionLogStore:
@@ -207,7 +209,7 @@ class DecisionLogStore:
         prepared = [self._prepare(entry, snapshots, bundles) for entry in entries]
         if not prepared:
             return []
-        receipts = sign_receipts(self.signing_key, [(p.decision_id, p.entry_hash, p.time) for p in prepared])
+        receipts = sign_receipts(self.signing_key, [(p.decision_id, p.entry_hash, p.time, p.answer) for p in prepared])
         rows = [(*p.row, orjson.dumps(receipt).decode()) for p, receipt in zip(prepared, receipts)]
         driver = self.driver
         with self.appender_lock, driver.connection() as connection, driver.pipelined(connection):
@@ -235,6 +237,7 @@ class DecisionLogStore:
         if snapshot is not None:
             stored["facts_digest"] = self._protected_snapshot(snapshot, originals, snapshots)
         document = stored.pop(BUNDLE_DOCUMENT, None)
+        answer = stored.pop(ANSWER_DIGEST, None)
         if document is not None and document.digest not in self._stored_bundles and document.digest not in bundles:
             # made once per append: serialising a bundle takes milliseconds, and a worker's first append after
             # start (a batch of 10,000, say) would otherwise make it for every entry (46 s instead of 8)
@@ -249,7 +252,8 @@ class DecisionLogStore:
         columns = columns_of(stored)
         columns["created_at"] = self.driver.timestamp(columns["created_at"])
         leaf = leaf_hash(data)
-        return _Prepared((*columns.values(), data.decode(), leaf), stored["decision_id"], leaf.hex(), stored["created_at"])
+        return _Prepared((*columns.values(), data.decode(), leaf), stored["decision_id"], leaf.hex(), stored["created_at"],
+                         answer)
 
     def _protected_snapshot(self, snapshot: Snapshot, originals: dict[str, str], snapshots: dict[str, str]) -> str:
         """The digest of the pseudonymised snapshot (made once per content), its originals added to ``originals``."""

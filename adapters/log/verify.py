@@ -17,10 +17,18 @@ The walk recomputes the Merkle tree from the stored entries, leaf by leaf, and c
   hash recomputed); the log still holds every entry a checkpoint covers (truncation);
 - against a **witness** checkpoint (one the auditor kept): it is signed by its key, the
   log holds at least as many entries, its root is the recomputed root at its size, and
-  the log's own newest checkpoint is not older (rollback, an old checkpoint served).
+  the log's own newest checkpoint is not older (rollback, an old checkpoint served). A
+  witness of another deployment (another origin) is said to be one, and nothing else is
+  compared with it.
 
-Trusted keys come from outside the database (the service's own key, the auditor's
-witness): ``log_keys`` is only a publication, an insider could add a key there.
+Trusted keys come from outside the database (the service's own key, or only the key an
+auditor pinned): ``log_keys`` is only a publication, an insider could add a key there. A
+checkpoint or receipt signed by another key is reported as a key change, naming both.
+
+A recomputed root that differs from a checkpoint's names the leaves that may have been
+rewritten: from the largest size whose root matched a checkpoint signed no later than the
+differing one (a checkpoint signed after a rewrite vouches for the rewritten tree) to the
+last size of the run of differing checkpoints.
 """
 
 from __future__ import annotations
@@ -82,15 +90,34 @@ class _Walk:
             self.problems.append(where + reason)
 
 
+def foreign_witness(witness: Checkpoint, origin: str) -> str:
+    """Why ``witness`` is not a checkpoint of the log named ``origin`` ("" if it is one)."""
+    if witness.origin == origin:
+        return ""
+    return (f"the witness checkpoint is of another log (origin {witness.origin!r}), not of this one (origin "
+            f"{origin!r}): it was kept from another deployment; verify against a checkpoint of this log")
+
+
+def key_change(key_id: str, trusted: Mapping[str, Ed25519PublicKey]) -> str:
+    """The message for something signed by ``key_id``, which is not among the ``trusted`` keys."""
+    pinned = ", ".join(sorted(trusted)) or "none"
+    return (f"signed with key {key_id}, not with the trusted key {pinned}: a key change (old {pinned} → new "
+            f"{key_id}); the log was re-signed with another key, the service's key was replaced, or it was forged")
+
+
 def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519PublicKey],
                witness: Checkpoint | None = None) -> Verification:
     """Walk the whole log; see the module's docstring for what is checked."""
     walk = _Walk()
     checkpoints = tree.checkpoints()  # read before the head: a checkpoint never covers more than the head
     head = tree.head()  # the walk stops there: entries the sequencer adds meanwhile are for the next run
+    foreign = foreign_witness(witness, tree.origin) if witness is not None else ""
+    if foreign:
+        walk.add(foreign)
+        return Verification(False, 0, head.root.hex(), head.tree_size, 0, None, *walk.first, problems=walk.problems)
     targets = _targets(checkpoints, trusted, witness, walk)
+    roots = _Roots(targets, walk)
     frontier = merkle.Frontier.empty()
-    matched = 0
     checker = _RowChecker(engine, trusted, head.legacy_size)
     for page, snapshots in _pages(engine, head.tree_size, _publications(engine, head.tree_size)):
         page_start = frontier.size
@@ -115,15 +142,16 @@ def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519Publi
             made.update(frontier.add(leaf))
             if walk.first is None:
                 walk.count = frontier.size
-            matched = _compare_roots(frontier, targets, matched, walk)
+            roots.compare(frontier)
         _compare_nodes(tree, made, page_start, walk)
         if gap:
             break
+    roots.close()
     if checker.legacy_head != head.legacy_head and frontier.size >= head.legacy_size:
         walk.add(f"the old hash chain ends in {checker.legacy_head[:12]}…, not in the head recorded when it was "
                  f"carried into the tree ({head.legacy_head[:12]}…)")
     _compare_head(frontier, head.tree_size, head.root, walk)
-    for size, (_root, label) in sorted(targets.items()):
+    for size, (_root, label, _time) in sorted(targets.items()):
         if size > frontier.size:
             walk.add(f"{label} covers {size} decisions but the log holds only {frontier.size}: the newest "
                      f"{size - frontier.size} were deleted (truncation or rollback)")
@@ -151,47 +179,76 @@ def _trusted(checkpoint: Checkpoint, trusted: Mapping[str, Ed25519PublicKey]) ->
     return True
 
 
+Target = tuple[bytes, str, str]  # the root a checkpoint names, how to call it, when it was signed
+
+
 def _targets(checkpoints: list[Checkpoint], trusted: Mapping[str, Ed25519PublicKey], witness: Checkpoint | None,
-             walk: _Walk) -> dict[int, tuple[bytes, str]]:
+             walk: _Walk) -> dict[int, Target]:
     """The roots the recomputed tree must have at given sizes: the valid checkpoints' and the witness's."""
-    targets: dict[int, tuple[bytes, str]] = {}
+    targets: dict[int, Target] = {}
+    untrusted: dict[str, list[int]] = {}
     for checkpoint in checkpoints:
         key = trusted.get(checkpoint.key_id)
         label = f"checkpoint at size {checkpoint.tree_size} (signed {checkpoint.time})"
         if key is None:
-            walk.add(f"{label} names key {checkpoint.key_id}, which is not a trusted key: a forged checkpoint")
+            untrusted.setdefault(checkpoint.key_id, []).append(checkpoint.tree_size)
             continue
         try:
             checkpoint.verify(key)
         except SignatureError as error:
             walk.add(f"{error}: a forged checkpoint or a signature replayed from another one")
             continue
-        targets[checkpoint.tree_size] = (checkpoint.root, label)
+        targets[checkpoint.tree_size] = (checkpoint.root, label, checkpoint.time)
+    for key_id, sizes in untrusted.items():
+        walk.add(f"{len(sizes)} checkpoint(s) at sizes {sizes[0]}–{sizes[-1]} are {key_change(key_id, trusted)}")
     if witness is not None:
         key = trusted.get(witness.key_id)
         label = f"the witness checkpoint at size {witness.tree_size} (signed {witness.time})"
         try:
             if key is None:
-                raise SignatureError(f"{label} names key {witness.key_id}, for which no public key was given")
+                raise SignatureError(f"{label} names key {witness.key_id}, not the pinned key "
+                                     f"{', '.join(sorted(trusted)) or '(none given)'}")
             witness.verify(key)
         except SignatureError as error:
             walk.add(f"{error}: the witness checkpoint itself does not verify")
         else:
-            targets[witness.tree_size] = (witness.root, label)
+            targets[witness.tree_size] = (witness.root, label, witness.time)
     return targets
 
 
-def _compare_roots(frontier: merkle.Frontier, targets: dict[int, tuple[bytes, str]], matched: int,
-                   walk: _Walk) -> int:
-    target = targets.get(frontier.size)
-    if target is None:
-        return matched
-    root, label = target
-    if frontier.root() != root:
-        walk.add(f"the entries give another root at size {frontier.size} than {label}: a decision among leaves "
-                 f"{matched}–{frontier.size - 1} was rewritten (entry and tree hashes recomputed)")
-        return matched
-    return frontier.size
+class _Roots:
+    """The recomputed roots against the targets' as the walk reaches their sizes; a run of differing roots is
+    reported once, naming the leaves that may have been rewritten (see the module's docstring)."""
+
+    def __init__(self, targets: Mapping[int, Target], walk: _Walk):
+        self.targets = targets
+        self.walk = walk
+        self.matched: list[tuple[int, str]] = []  # (size, signed at) of the roots that matched
+        self.run: list[tuple[int, str, int]] = []  # (size, label, first leaf that may differ) of differing roots
+
+    def compare(self, frontier: merkle.Frontier) -> None:
+        target = self.targets.get(frontier.size)
+        if target is None:
+            return
+        root, label, signed_at = target
+        if frontier.root() == root:
+            self.close()
+            self.matched.append((frontier.size, signed_at))
+            return
+        since = max((size for size, at in self.matched if at <= signed_at), default=0)
+        self.run.append((frontier.size, label, since))
+
+    def close(self) -> None:
+        """Report the run of differing roots, if any."""
+        if not self.run:
+            return
+        size, label, _ = self.run[-1]
+        first = min(since for _size, _label, since in self.run)
+        others = [str(s) for s, _label, _since in self.run[:-1]]
+        also = f" (and at sizes {', '.join(others)} than the checkpoints there)" if others else ""
+        self.walk.add(f"the entries give another root at size {size} than {label}{also}: decisions among leaves "
+                      f"{first}–{size - 1} were rewritten (entry and tree hashes recomputed)")
+        self.run = []
 
 
 def _compare_nodes(tree: LogTree, made: dict[merkle.Node, bytes], page_start: int, walk: _Walk) -> None:
@@ -271,7 +328,7 @@ class _RowChecker:
             return "its receipt is for another decision or entry: a row the service did not write (forged or edited)"
         key = self.trusted.get(receipt.get("key_id", ""))
         if key is None:
-            return f"its receipt names key {receipt.get('key_id')}, which is not a trusted key (forged)"
+            return f"its receipt is {key_change(str(receipt.get('key_id')), self.trusted)}"
         try:
             _key_id, note, signature = receipt_statement(receipt)
             if (note, signature) not in self._groups:  # the checks written together share one signature

@@ -551,6 +551,21 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "report.footer": ("本报告依据决定日志生成，每条决定可凭决定号复核与重放。被查询主体不会收到通知。",
                       "Generated from the decision log; each decision can be verified and replayed by its id. "
                       "The checked subjects are not notified."),
+    "report.number": ("报告编号", "Report number"),
+    "report.code": ("验证码", "Verification code"),
+    "report.code_hint": ("持有本报告者可在 {path} 输入验证码，核验本报告真实、未被改动；保存的报告文件可用 jrp audit receipt 离线核验。",
+                         "Whoever holds this report can enter the verification code at {path} to confirm it is genuine "
+                         "and unchanged; a saved report file verifies offline with jrp audit receipt."),
+    # the public page that verifies a credit result report by its code (console/report_verify.html)
+    "report_verify.title": ("信用信息结果报告核验", "Verify a credit result report"),
+    "report_verify.code": ("验证码", "Verification code"),
+    "report_verify.submit": ("核验", "Verify"),
+    "report_verify.genuine": ("报告真实：验证码与决定日志中本批次的回执一致。请将下列内容与手中的报告逐项比对。",
+                              "Genuine: the code follows from this batch's receipts in the decision log. Compare the "
+                              "report you hold with what follows, line by line."),
+    "report_verify.not_genuine": ("报告无法核实：{problem}", "Not confirmed: {problem}"),
+    "report_verify.unknown": ("没有与该验证码对应的报告：报告不真实，或验证码输入有误。",
+                              "No report has this verification code: the report is not genuine, or the code was mistyped."),
     # the proportionality trace (engine/types.py Proportionality)
     "trace.trigger": ("触发：{value}", "trigger: {value}"),
     "trace.severity": ("严重程度：{value}", "severity: {value}"),

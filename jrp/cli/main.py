@@ -173,14 +173,14 @@ def check(
         help="licensing: the licence directly concerns public safety, health or life and property")] = None,
 ) -> None:
     """Check one subject (recorded in the decision log like an API check) and print the answer as JSON."""
-    from jrp.api.presenters import check_response, to_request
+    from jrp.api.presenters import answer_digest_of, check_response, to_request
 
     runtime: Runtime = ctx.obj
     operator = terminal_operator()
     options = _options(scenario, role, as_of, purpose, matter=matter, industry=industry, project_type=project_type,
                        tender_required=tender_required, consumption=consumption, public_safety=public_safety)
     request = to_request(options, _subject(subject), _jurisdiction(runtime, jurisdiction), explain)
-    result = runtime.service.check(request, operator.caller())
+    result = runtime.service.check(request, operator.caller(), answer=lambda r: answer_digest_of(r, operator))
     typer.echo(check_response(result, operator).model_dump_json(indent=2, exclude_unset=True))
 
 
@@ -229,7 +229,7 @@ def batch(
         raise fail(f"{subjects} lists no subject: write a header line with a column 'id', then one subject a line")
     batch_id, results = runtime.service.batch([to_request(options, ref, jurisdiction) for ref in refs],
                                               terminal_operator().caller())
-    out.write_text(render_batch_report([stored.view(True) for stored in runtime.log.batch(batch_id)], runtime.library,
+    out.write_text(render_batch_report(runtime.log.batch(batch_id), runtime.library, runtime.audit_keys.signing,
                                        mask_ids=False, language=lang.value), encoding="utf-8")
     outcomes = [r.decision.outcome.value for r in results]
     counts = ", ".join(f"{o}: {outcomes.count(o)}" for o in ("deny", "restrict", "review", "allow"))

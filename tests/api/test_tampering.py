@@ -204,7 +204,8 @@ def test_a_forged_checkpoint_signature_is_named(logged: Logged) -> None:
     forged = sign_checkpoint(outsider, logged.witness.origin, N, logged.witness.root, logged.witness.time)
     logged.tamper(lambda c: c.execute(update(checkpoints_t).where(checkpoints_t.c.tree_size == N)
                                       .values(key_id=forged.key_id, signature=forged.signature)))
-    assert f"names key {outsider.key_id}, which is not a trusted key: a forged checkpoint" in _problems(logged.verify())
+    assert f"checkpoint(s) at sizes {N}–{N} are signed with key {outsider.key_id}, not with the trusted key " \
+           f"{logged.api.runtime.audit_keys.signing.key_id}: a key change" in _problems(logged.verify())
 
 
 def test_a_checkpoint_signature_replayed_onto_another_tree_is_named(logged: Logged) -> None:
