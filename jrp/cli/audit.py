@@ -271,7 +271,7 @@ def _parse_json(path: Path, text: str) -> dict:
     """A JSON object, or a one-line failure saying what the file is not."""
     try:
         data = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested deeper than the parser follows
         raise fail(f"{path}: not JSON ({error}) nor a saved report; give a saved answer or receipt") from None
     if not isinstance(data, dict):
         raise fail(f"{path}: not a JSON object; give a saved answer or receipt")
