@@ -39,7 +39,7 @@ def test_a_file_that_is_not_text_is_one_line_naming_it(jrp: Run, tmp_path: Path,
 
 
 def test_a_receipt_that_is_not_json_is_one_line(jrp: Run, tmp_path: Path) -> None:
-    for text in ('{"receipt": ', "[1, 2]", "[" * 100_000):
+    for text in ('{"receipt": ', "[1, 2]", "[" * 10_000):
         path = tmp_path / "receipt.json"
         path.write_text(text, encoding="utf-8")
         result = jrp("audit", "receipt", path, "--offline", "--public-key", path)
