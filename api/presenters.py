@@ -19,7 +19,7 @@ import orjson
 from pydantic import TypeAdapter
 
 from jrp.access import ApiKey
-from jrp.adapters.facts.identity import mask_resident_id, subject_type_of
+from jrp.adapters.facts.identity import mask_name, mask_resident_id, subject_type_of
 from jrp.adapters.log.crypto import personal_data
 from jrp.adapters.log.crypto.signing import Checkpoint
 from jrp.adapters.log.entries import StoredDecision
@@ -44,11 +44,12 @@ from jrp.api.schemas import (
     SupervisionV1,
 )
 from jrp.engine.codec import canonical
-from jrp.engine.facts import Application
+from jrp.engine.facts import Application, Subject
 from jrp.engine.types import MatchedMeasure, Via
 from jrp.measures_catalog.catalog import CatalogEntry
 from jrp.rulesets.bundle import Bundle
 from jrp.service import CheckRequest, CheckResult, SubjectRef
+from jrp.vocabulary.subjects import SubjectType
 
 _TIMESTAMP = TypeAdapter(datetime)
 _TOKEN = uuid.uuid4().hex
@@ -75,8 +76,19 @@ def bundle_of(bundle: Bundle) -> BundleV1:
                     rulesets=[RulesetRefV1(id=r.id, version=r.version) for r in bundle.refs])
 
 
+def shown_name(subject: Subject, sees_personal_data: bool) -> str:
+    """The stored name as a role may see it: an organisation's (public, registered) to every role; a natural
+    person's in full to the roles that see personal data (``jrp.access.SEES_RESIDENT_IDS``: auditors, admins),
+    else masked (``王**``). The checker already holds the identifier it asked about; the store's name of a person
+    is more than it sent."""
+    if sees_personal_data or subject.subject_type != SubjectType.natural_person:
+        return subject.name
+    return mask_name(subject.name)
+
+
 def check_response(result: CheckResult, key: ApiKey) -> CheckResponseV1:
-    """The answer to one check; natural persons reached through a relation are masked unless entitled."""
+    """The answer to one check; natural persons reached through a relation, and a person's stored name, are
+    masked unless entitled."""
     decision, request, subject = result.decision, result.request, result.facts.subject
     sees = key.sees_resident_ids
     response = CheckResponseV1(
@@ -84,7 +96,7 @@ def check_response(result: CheckResult, key: ApiKey) -> CheckResponseV1:
         outcome=decision.outcome.value,
         measures=[_measure(m, sees) for m in decision.measures],
         incentives=[_measure(m, sees) for m in decision.incentives],
-        subject=CheckedSubjectV1(id=subject.subject_id, type=subject.subject_type, name=subject.name),
+        subject=CheckedSubjectV1(id=subject.subject_id, type=subject.subject_type, name=shown_name(subject, sees)),
         subject_known=result.subject_known,
         scenario=request.scenario,
         role=request.role,

@@ -167,7 +167,7 @@ def _replay(connection: Connection, page: Sequence[str], organisations: dict[str
     for seq in sorted(rows):
         payload, recorded_at = rows[seq]
         try:
-            apply(state, parse_event(payload), recorded_at)
+            apply(state, parse_event(payload, stored=True), recorded_at)
         except EventError as error:
             audit.add(Difference("events", str(seq), "replay", payload.get("type"), f"does not apply: {error}"))
     return state

@@ -34,7 +34,7 @@ from jrp.adapters.facts.events import (
     SubjectRef,
     SubjectRegistered,
 )
-from jrp.adapters.facts.identity import birth_date_of, review_key, subject_type_of
+from jrp.adapters.facts.identity import birth_date_of, is_erased_id, review_key, subject_type_of
 from jrp.vocabulary.periods import add_years
 from jrp.vocabulary.records import CommitmentState, ObjectionState, RecordStatus, RecordType
 from jrp.vocabulary.subjects import SubjectType
@@ -107,7 +107,8 @@ def _apply_subject(state: State, ref: SubjectRef, now: datetime, authoritative: 
     row = state.subjects.get(ref.id)
     if row is None:
         subject_type = SubjectType.natural_person if ref.masked else (ref.type or subject_type_of(ref.id))
-        birth = birth_date_of(ref.id) if subject_type is SubjectType.natural_person and not ref.masked else None
+        known = subject_type is SubjectType.natural_person and not ref.masked and not is_erased_id(ref.id)
+        birth = birth_date_of(ref.id) if known else None  # an erased person's birth date is erased with them
         state.subjects[ref.id] = {"subject_id": ref.id, "subject_type": subject_type.value, "name": ref.name or "",
                                   "birth_date": birth, "facts_version": 0, "created_at": now}
         state.new_subjects.add(ref.id)

@@ -32,10 +32,11 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -108,6 +109,12 @@ def columns_of(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _month_after(period: str) -> datetime:
+    """The first moment (UTC) of the month after ``period`` (YYYY-MM)."""
+    year, month = int(period[:4]), int(period[5:7])
+    return datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+
+
 class AppenderLock:
     """Wakes this host's SQLite appenders in turn (no-op on PostgreSQL, where appenders never wait for each other)."""
 
@@ -126,7 +133,8 @@ class AppenderLock:
             return
         try:
             if self._file is None:
-                self._file = open(self._path, "a+b")  # noqa: SIM115 - held for the life of the process
+                # held for the life of the process; beside the data, so its owner's only (0600)
+                self._file = os.fdopen(os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600), "a+b")
             fcntl.flock(self._file, fcntl.LOCK_EX)
         except BaseException:  # no lock file (descriptors exhausted, a file system without locks)
             self._thread_lock.release()  # the append fails; the next one must not hang
@@ -323,15 +331,23 @@ class DecisionLogStore:
         than ``before_seq`` if given (a cursor: stable while new decisions arrive).
 
         ``subject_id`` is as stored (a natural person's pseudonym); ``originals`` lets a view
-        show it by role (``jrp.adapters.log.crypto.personal_data.view``).
+        show it by role (``jrp.adapters.log.crypto.personal_data.view``). A search by a natural person
+        finds none of their decisions of the months erased after retention: the entries keep the
+        pseudonym (their hashes cover it), but the person is no longer looked up through it.
         """
         summary = [c for c in decisions_t.c if c.name not in ("entry", "prev_hash", "hash", "receipt")]
         query = select(*summary, decisions_t.c.entry).order_by(decisions_t.c.seq.desc()).limit(limit).offset(offset)
         sqlite = self.engine.dialect.name == "sqlite"
-        for column, value in ((decisions_t.c.subject_id, subject_id and self.pseudonym(subject_id)),
-                              (decisions_t.c.scenario, scenario), (decisions_t.c.outcome, outcome)):
+        pseudonym = subject_id and self.pseudonym(subject_id)
+        for column, value in ((decisions_t.c.subject_id, pseudonym), (decisions_t.c.scenario, scenario),
+                              (decisions_t.c.outcome, outcome)):
             if value is not None:
                 query = query.where(column == value)
+        if pseudonym and pseudonym.startswith("pd:"):
+            erased = self.data_keys.erased_through()
+            if erased is not None:
+                floor = _month_after(erased)
+                since = floor if since is None or naive_utc(since) < naive_utc(floor) else since
         if before_seq is not None:
             query = query.where(decisions_t.c.seq < before_seq)
         if since is not None:

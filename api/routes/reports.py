@@ -11,7 +11,7 @@ from jrp.api.deps import RuntimeDep
 from jrp.api.errors import InvalidField, NotFound
 from jrp.api.openapi import errors
 from jrp.api.rate_limit import RateLimit
-from jrp.api.report import ReportCheck, verify_report
+from jrp.api import report  # the module: jrp.api.report imports the console, whose report page imports this
 from jrp.api.schemas import ReportVerificationV1
 from jrp.api.strict_requests import StrictRoute
 from jrp.runtime import Runtime
@@ -19,12 +19,12 @@ from jrp.runtime import Runtime
 router = APIRouter(prefix="/v1/reports", tags=["reports"], route_class=StrictRoute)
 
 
-def check_report(runtime: Runtime, request: Request, code: str) -> ReportCheck:
+def check_report(runtime: Runtime, request: Request, code: str) -> report.ReportCheck:
     """The report with ``code``, after counting the request against the client's budget (API and console)."""
     limit: RateLimit = request.app.state.report_verifications
     limit.take(request.client.host if request.client else "")
     try:
-        found = verify_report(runtime.log, runtime.audit_keys.signing.public, code)
+        found = report.verify_report(runtime.log, runtime.audit_keys.signing.public, code)
     except ValueError as error:
         raise InvalidField("code", str(error)) from None
     if found is None:

@@ -271,7 +271,7 @@ def _parse_json(path: Path, text: str) -> dict:
     """A JSON object, or a one-line failure saying what the file is not."""
     try:
         data = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested deeper than the parser follows
         raise fail(f"{path}: not JSON ({error}) nor a saved report; give a saved answer or receipt") from None
     if not isinstance(data, dict):
         raise fail(f"{path}: not a JSON object; give a saved answer or receipt")
@@ -363,7 +363,11 @@ def erase_personal_data(
     today: Annotated[date | None, typer.Option(parser=iso_date, metavar="YYYY-MM-DD",
                                                help="the day to compute the cut-off from (default today)")] = None,
 ) -> None:
-    """Crypto-erase natural persons' originals older than the retention period (个人信息保护法 art. 47)."""
+    """Erase natural persons' data older than the retention period (个人信息保护法 art. 47): the decision log's
+    originals by deleting their months' keys, the facts store's plaintext by overwriting it with pseudonyms
+    (adapters/facts/erasure.py); every hash and proof still verifies."""
+    from jrp.adapters.facts.erasure import erase_persons
+
     runtime: Runtime = ctx.obj
     day = today or datetime.now(UTC).date()
     months = day.year * 12 + day.month - 1 - runtime.settings.personal_data_retention_months
@@ -372,6 +376,8 @@ def erase_personal_data(
     console.print(f"erased the personal-data keys of {len(erased)} month(s) before {cutoff}"
                   + (f": {', '.join(erased)}" if erased else "") + "; their entries, hashes and proofs are unchanged",
                   highlight=False)
+    facts = erase_persons(runtime.engine, runtime.audit_keys.personal.pseudonymiser(), date.fromisoformat(f"{cutoff}-01"))
+    console.print(str(facts), highlight=False)
 
 
 @audit_app.command("facts")

@@ -201,6 +201,7 @@ def batch(
 
     from pydantic import ValidationError
 
+    from jrp.adapters.facts.text_files import UnreadableFile, not_text, require_text
     from jrp.api.presenters import to_request
     from jrp.api.report import render_batch_report
     from jrp.api.schemas import SubjectV1
@@ -209,13 +210,21 @@ def batch(
     options = _options(scenario, role, as_of, purpose)
     jurisdiction = _jurisdiction(runtime, jurisdiction)
     refs = []
+    require_text(subjects)
+    line = 1
     with open(subjects, newline="", encoding="utf-8-sig") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            try:
-                refs.append(SubjectV1(id=row.get("id") or "", type=row.get("type") or None, name=row.get("name") or ""))
-            except ValidationError as error:
-                problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-                raise fail(f"{subjects} line {line}: {problems}") from None
+        try:
+            for line, row in enumerate(csv.DictReader(handle), start=2):
+                try:
+                    refs.append(SubjectV1(id=row.get("id") or "", type=row.get("type") or None,
+                                          name=row.get("name") or ""))
+                except ValidationError as error:
+                    problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+                    raise fail(f"{subjects} line {line}: {problems}") from None
+        except UnicodeDecodeError as error:
+            raise not_text(subjects, error, line + 1) from None
+        except csv.Error as error:
+            raise UnreadableFile(f"{subjects} line {line + 1}: not a CSV row ({error})") from None
     if not refs:
         raise fail(f"{subjects} lists no subject: write a header line with a column 'id', then one subject a line")
     batch_id, results = runtime.service.batch([to_request(options, ref, jurisdiction) for ref in refs],

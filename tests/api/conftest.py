@@ -91,12 +91,13 @@ def _url(backend: str, folder: Path) -> Iterator[str]:
 
 
 @contextmanager
-def running_api(url: str, folder: Path, rulesets_dir: Path | None = None) -> Iterator[Api]:
+def running_api(url: str, folder: Path, rulesets_dir: Path | None = None, **settings: object) -> Iterator[Api]:
     """A migrated store with the demo's fixed subjects, one key per role, and a client of the app.
 
-    ``folder`` holds the audit keys (and the SQLite file, if ``url`` names one there).
+    ``folder`` holds the audit keys (and the SQLite file, if ``url`` names one there); ``settings`` are
+    further settings of the app (e.g. ``access_log=True``).
     """
-    app = create_app(Settings(database_url=url, rulesets_dir=rulesets_dir, data_dir=folder))
+    app = create_app(Settings(database_url=url, rulesets_dir=rulesets_dir, data_dir=folder, **settings))
     runtime: Runtime = app.state.runtime
     runtime.migrate()
     ingest(runtime.engine, fixed_events(vocabulary_of(runtime.library)))
