@@ -92,8 +92,10 @@ class Runtime:
         from jrp.adapters.facts.event_rules import EventContext
 
         rulesets = [f.ruleset for f in self.library.files]
+        regional_lists = frozenset((m.region, m.list_type) for r in rulesets for m in r.cross_region)
         return EventContext(list_ids=frozenset(item.id for r in rulesets for item in r.lists),
-                            regional_lists=frozenset((m.region, m.list_type) for r in rulesets for m in r.cross_region))
+                            regional_lists=regional_lists,
+                            regions=frozenset(self.library.jurisdictions) | {region for region, _ in regional_lists})
 
     @cached_property
     def facts(self) -> FactsStore:

@@ -52,7 +52,11 @@ class RelationRow(Base):
 
 
 class EventRow(Base):
-    """One accepted event, never updated or deleted; ``digest`` tells a re-send from a conflicting reuse."""
+    """One accepted event, never updated or deleted; ``digest`` tells a re-send from a conflicting reuse.
+
+    ``key_id`` names the API key that sent it (``"before attribution"`` for events stored before keys
+    were recorded, ``cli:<login>`` for the terminal), ``recorded_at`` when it was received.
+    """
 
     __tablename__ = "events"
     __table_args__ = (Index("ix_events_subject_id", "subject_id"),)
@@ -66,6 +70,7 @@ class EventRow(Base):
     occurred_on: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     source: Mapped[dict[str, Any]] = mapped_column(Json)
+    key_id: Mapped[str] = mapped_column(String(64))
 
 
 class RecordRow(Base):
