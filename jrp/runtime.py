@@ -50,9 +50,13 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
+        from jrp.adapters.log import event_leaves
         from jrp.adapters.store.database import make_engine
 
-        return make_engine(self.settings.resolved_database_url())
+        engine = make_engine(self.settings.resolved_database_url())
+        event_leaves.bind(engine, lambda: event_leaves.EventSealer(self.audit_keys.personal.pseudonymiser(),
+                                                                   self.audit_keys.signing))
+        return engine
 
     @cached_property
     def library(self) -> Library:
@@ -207,12 +211,14 @@ class Runtime:
         return verify_log(self.engine, self.tree, {signing.key_id: signing.public, **(keys or {})}, witness)
 
     def migrate(self) -> None:
-        """Bring the database schema up to date (facts store, decision log, API keys, feedback, sign-outs)
-        and publish the signing key's public half."""
+        """Bring the database schema up to date (facts store, decision log, API keys, feedback, sign-outs),
+        publish the signing key's public half and carry events stored before they were leaves into the log."""
+        from jrp.adapters.log import event_leaves
         from jrp.adapters.store.database import upgrade_database
 
         upgrade_database(self.engine)
         self.tree.publish_key(self.audit_keys.signing)
+        event_leaves.carry(self.engine, event_leaves.sealer_for(self.engine))  # events stored before 0013
 
     def close(self) -> None:
         if "keys" in self.__dict__:

@@ -39,7 +39,10 @@ from jrp.adapters.facts.events import (
 from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectRow
 from jrp.adapters.facts.projection import MUTABLE_RECORD_COLUMNS, RECORD_TYPE_OF, State, apply
 from jrp.adapters.facts.transactions import lock_subjects
+from jrp.adapters.log.crypto.merkle import leaf_hash
+from jrp.adapters.log.event_leaves import NO_EVENTS, sealer_for
 from jrp.adapters.store.dbapi import as_date
+from jrp.engine.codec import canonical
 
 Status = Literal["accepted", "duplicate", "rejected", "forbidden"]
 Clock = Callable[[], datetime]
@@ -185,8 +188,10 @@ def _write(connection: Connection, batch: Sequence[tuple[int, Event]], now: date
         select(events_t.c.idempotency_key, events_t.c.digest).where(events_t.c.idempotency_key.in_(keys))
     ).all())
     state = _read_state(connection, events)
+    sealer = sealer_for(connection.engine)
     results: list[ItemResult] = []
     event_rows: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
     for index, event in batch:
         key = event.idempotency_key
         payload = event_payload(event)
@@ -202,16 +207,21 @@ def _write(connection: Connection, batch: Sequence[tuple[int, Event]], now: date
         if problem is not None:
             results.append(ItemResult(index, key, "rejected", *problem))
             continue
+        subject = state.subjects.get(event.subject.id)
+        entry = sealer.entry(payload, sender.key_id, now, subject["event_head"] if subject else NO_EVENTS)
         try:
-            apply(state, event, now)
+            apply(state, event, now, head=leaf_hash(canonical(entry)).hex())
         except EventError as error:
             results.append(ItemResult(index, key, "rejected", error.field, error.reason))
             continue
         known[key] = digest
+        entries.append(entry)
         event_rows.append({"idempotency_key": key, "digest": digest, "event_type": event.type,
                            "subject_id": event.subject.id, "payload": payload, "occurred_on": event.occurred_on,
                            "recorded_at": now, "source": payload["source"], "key_id": sender.key_id})
         results.append(ItemResult(index, key, "accepted", note=_note(state, event)))
+    for row, sealed in zip(event_rows, sealer.seal(entries)):  # one signature for the chunk's receipts
+        row.update(entry=sealed.entry, leaf_hash=sealed.leaf, receipt=sealed.receipt)
     _flush(connection, state, event_rows)
     return results
 
@@ -285,9 +295,10 @@ def _flush(connection: Connection, state: State, event_rows: list[dict[str, Any]
         connection.execute(
             update(subjects_t).where(subjects_t.c.subject_id == bindparam("b_id")).values(
                 facts_version=subjects_t.c.facts_version + bindparam("b_n"),
-                name=bindparam("b_name"), subject_type=bindparam("b_type")),
+                name=bindparam("b_name"), subject_type=bindparam("b_type"), event_head=bindparam("b_head")),
             [{"b_id": s, "b_n": state.bumps.get(s, 0), "b_name": state.subjects[s]["name"],
-              "b_type": state.subjects[s]["subject_type"]} for s in existing],
+              "b_type": state.subjects[s]["subject_type"], "b_head": state.subjects[s]["event_head"]}
+             for s in existing],
         )
     connection.execute(insert(events_t), event_rows)
     created = set(state.new_records)
