@@ -134,7 +134,7 @@ def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519Publi
     _compare_head(frontier, head.tree_size, head.root, walk)
     for size, (_root, label) in sorted(targets.items()):
         if size > frontier.size:
-            walk.add(f"{label} covers {size} decisions but the log holds only {frontier.size}: the newest "
+            walk.add(f"{label} covers {size} entries but the log holds only {frontier.size}: the newest "
                      f"{size - frontier.size} were deleted (truncation or rollback)")
     valid = [c for c in checkpoints if _trusted(c, trusted)]
     latest = valid[-1] if valid else None
