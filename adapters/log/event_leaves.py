@@ -39,7 +39,7 @@ from jrp.access import BEFORE_ATTRIBUTION
 from jrp.adapters.facts.orm import EventRow, SubjectRow
 from jrp.adapters.log.crypto.merkle import leaf_hash
 from jrp.adapters.log.crypto.personal_data import PersonalDataKey, Pseudonymiser
-from jrp.adapters.log.crypto.signing import SigningKey, sign_receipts
+from jrp.adapters.log.crypto.signing import SignatureError, SigningKey, receipt_statement, sign_receipts, verify_receipt
 from jrp.engine.codec import canonical
 
 KIND = "event"
@@ -150,16 +150,18 @@ def _heads(connection: Connection, subject_ids: set[str]) -> dict[str, str]:
 # --- the facts audit: each stored event against its sealed entry -----------------------------------------------
 
 EVENT_COLUMNS = (events_t.c.seq, events_t.c.idempotency_key, events_t.c.subject_id, events_t.c.payload,
-                 events_t.c.recorded_at, events_t.c.key_id, events_t.c.entry, events_t.c.leaf_hash)
+                 events_t.c.recorded_at, events_t.c.key_id, events_t.c.entry, events_t.c.leaf_hash, events_t.c.receipt)
 
 
 class EventChains:
-    """Stored events (given subject by subject in ``seq`` order) against their entries: the entry's hash, its form
-    of the payload, the key and time it names, and its link to the subject's previous event."""
+    """Stored events (given subject by subject in ``seq`` order) against their entries: the entry's hash and
+    signed receipt, its form of the payload, the key and time it names, and its link to the subject's previous
+    event. Receipts are trusted when signed by the sealer's key (the service's, as ``jrp audit verify``)."""
 
     def __init__(self, sealer: EventSealer):
         self.sealer = sealer
         self.heads: dict[str, str] = {}
+        self._signed: set[tuple[bytes, bytes]] = set()  # receipt groups already verified
 
     def problems(self, row: Any) -> list[tuple[str, Any, Any]]:
         """``(column, stored, as logged)`` for each way the row departs from its entry."""
@@ -180,6 +182,9 @@ class EventChains:
         if edited:
             found.append(("payload", {name: protected.get(name) for name in edited},
                           {name: logged.get(name) for name in edited}))
+        problem = self._receipt(row.receipt, entry.get("event_id"), leaf)
+        if problem:
+            found.append(("receipt", problem, "a receipt signed by the service for this entry"))
         if row.key_id != entry.get("key_id"):
             found.append(("key_id", row.key_id, entry.get("key_id")))
         received = _utc(row.recorded_at).isoformat(timespec="microseconds")
@@ -188,6 +193,22 @@ class EventChains:
         if entry.get("prev") != previous:
             found.append(("prev", previous or "(first event)", entry.get("prev") or "(first event)"))
         return found
+
+
+    def _receipt(self, text: str | None, event_id: Any, leaf: bytes) -> str:
+        if not text:
+            return "none: a row the service did not write"
+        try:
+            receipt = orjson.loads(text)
+            if receipt.get("decision_id") != event_id or receipt.get("entry_hash") != leaf.hex():
+                return "for another event or entry"
+            _key_id, note, signature = receipt_statement(receipt)
+            if (note, signature) not in self._signed:
+                verify_receipt(receipt, self.sealer.signing_key.public)
+                self._signed.add((note, signature))
+        except (orjson.JSONDecodeError, SignatureError, KeyError, TypeError, ValueError) as error:
+            return f"does not verify ({error})"
+        return ""
 
 
 # --- verification ----------------------------------------------------------------------------------------------

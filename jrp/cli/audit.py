@@ -105,8 +105,8 @@ def verify(
                     "verified before the first")
     checkpoint = result.checkpoint
     signed = f", checkpoint at size {checkpoint.tree_size} signed {checkpoint.time}" if checkpoint else ""
-    publications = f", {result.publications} ruleset publications" if result.publications else ""
-    events = f", {result.events} events" if result.events else ""
+    publications = f" and {result.publications} ruleset publications" if result.publications else ""
+    events = f" and {result.events} events" if result.events else ""
     console.print(f"ok: {result.count - result.publications - result.events} decisions{publications}{events}, "
                   f"root {result.head}{signed}; "
                   f"{result.pending} recorded and not yet in the tree", highlight=False)

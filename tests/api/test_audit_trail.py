@@ -119,7 +119,7 @@ def test_the_whole_log_verifies_against_a_kept_checkpoint_and_truncation_fails(
     ok = _cli(fresh_api, monkeypatch, "audit", "verify", "--against", str(witness))
     assert ok.exit_code == 0, ok.output
     assert f"the log at size {E + 7} extends the witness checkpoint of size {E + 4}" in ok.output
-    assert f"ok: 7 decisions, {E} events" in ok.output
+    assert f"ok: 7 decisions and {E} events" in ok.output
     with fresh_api.runtime.engine.begin() as connection:
         connection.execute(delete(decisions_t).where(decisions_t.c.leaf_index >= E + 2))
     broken = _cli(fresh_api, monkeypatch, "audit", "verify", "--against", str(witness / f"checkpoint-{E + 4}.json"))

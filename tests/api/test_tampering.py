@@ -17,16 +17,15 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import Connection, delete, insert, select, text, update
 
-from jrp.adapters.facts.orm import EventRow
 from jrp.adapters.log.bundle_store import bundles_t
-from jrp.adapters.log.crypto import merkle
 from jrp.adapters.log.crypto.signing import Checkpoint, SigningKey, sign_checkpoint
 from jrp.adapters.log.entries import decisions_t
 from jrp.adapters.log.fact_snapshots import snapshots_t
-from jrp.adapters.log.tree import checkpoints_t, head_t, nodes_t
+from jrp.adapters.log.tree import checkpoints_t, head_t
 from jrp.adapters.log.verify import Verification
 from jrp.engine.codec import canonical
 from tests.api.conftest import CLEAN, EVENT_LEAVES, Api
+from tests.logs import rebuild_tree
 
 N = 6
 E = EVENT_LEAVES  # the demo subjects' events: leaves 0…E-1, before the decisions
@@ -61,20 +60,6 @@ def logged(fresh_api: Api) -> Logged:
     log.witness = fresh_api.runtime.tree.latest_checkpoint()
     assert log.witness.tree_size == E + N and log.verify(with_witness=True).ok
     return log
-
-
-def _rebuild_tree(connection: Connection) -> None:
-    """What an insider does after editing entries: recompute every leaf, node and the head."""
-    leaves = [(table.c.leaf_index, table.c.entry) for table in (decisions_t, EventRow.__table__)]
-    entries = [entry for _, entry in sorted(row for index, entry in leaves for row in connection.execute(
-        select(index, entry).where(index.is_not(None))).all())]
-    frontier, nodes = merkle.Frontier.empty(), []
-    for entry in entries:
-        nodes += frontier.add(merkle.leaf_hash(entry.encode()))
-    connection.execute(delete(nodes_t))
-    if nodes:
-        connection.execute(insert(nodes_t), [{"level": lv, "idx": i, "hash": h} for (lv, i), h in nodes])
-    connection.execute(update(head_t).values(tree_size=frontier.size, root=frontier.root()))
 
 
 def _problems(result: Verification) -> str:
@@ -123,7 +108,7 @@ def test_reordered_rows_are_named(logged: Logged) -> None:
 def _truncate(n: int, drop_checkpoints: bool) -> Callable[[Connection], None]:
     def work(connection: Connection) -> None:
         connection.execute(delete(decisions_t).where(decisions_t.c.leaf_index >= E + N - n))
-        _rebuild_tree(connection)
+        rebuild_tree(connection)
         if drop_checkpoints:
             connection.execute(delete(checkpoints_t))
     return work
@@ -148,7 +133,7 @@ def test_truncation_with_the_checkpoints_deleted_too_is_caught_by_the_witness(lo
 def test_an_edit_with_every_hash_recomputed_is_caught_by_the_signed_checkpoint(logged: Logged) -> None:
     def rewrite(connection: Connection) -> None:
         _edit_entry(connection, logged.ids[4])
-        _rebuild_tree(connection)
+        rebuild_tree(connection)
 
     logged.tamper(rewrite)
     assert f"another root at size {E + N} than checkpoint at size {E + N}" in _problems(logged.verify())
@@ -218,7 +203,7 @@ def test_a_checkpoint_signature_replayed_onto_another_tree_is_named(logged: Logg
 
     def replay(connection: Connection) -> None:
         _edit_entry(connection, logged.ids[0])
-        _rebuild_tree(connection)
+        rebuild_tree(connection)
         root = connection.execute(select(head_t.c.root)).scalar()
         connection.execute(update(checkpoints_t).where(checkpoints_t.c.tree_size == E + N + 1)
                            .values(root=root, signature=old_signature))
@@ -241,7 +226,7 @@ def test_an_old_checkpoint_served_is_caught_by_the_witness(logged: Logged) -> No
 def _truncate_to_checkpoint(size: int) -> Callable[[Connection], None]:
     def work(connection: Connection) -> None:
         connection.execute(delete(decisions_t).where(decisions_t.c.leaf_index >= size))
-        _rebuild_tree(connection)
+        rebuild_tree(connection)
         connection.execute(delete(checkpoints_t).where(checkpoints_t.c.tree_size > size))
     return work
 
