@@ -229,6 +229,8 @@ class FactsStore:
         state = State()
         with self.engine.connect() as connection:
             self._replay(connection, state, [subject_id], known_at)
+            if subject_id not in state.subjects:  # an organisation only relations name: they made its row
+                self._replay_naming(connection, state, subject_id, known_at)
             if subject_id not in state.subjects:
                 return None
             entity_ids = sorted({r["entity_id"] for r in state.relations if r["person_id"] == subject_id})
@@ -240,6 +242,16 @@ class FactsStore:
             records.setdefault(row["subject_id"], []).append(record_of(row))
         relations = [r for r in state.relations if r["person_id"] == subject_id]
         return _facts(state.subjects[subject_id], relations, organisations.subjects, records)
+
+    @staticmethod
+    def _replay_naming(connection: Any, state: State, organisation: str, known_at: datetime) -> None:
+        """Replay the relation events naming ``organisation`` (read whole: only for one without events of its own)."""
+        query = (select(events_t.c.payload, events_t.c.recorded_at)
+                 .where(events_t.c.event_type.in_(("relation_set", "relation_ended")), events_t.c.recorded_at <= known_at)
+                 .order_by(events_t.c.seq))
+        for payload, recorded_at in connection.execute(query):
+            if payload["organisation"]["id"] == organisation:
+                apply(state, parse_event(payload), recorded_at)
 
     @staticmethod
     def _replay(connection: Any, state: State, subject_ids: Sequence[str], known_at: datetime) -> None:
