@@ -11,12 +11,15 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import update
 
 from jrp.adapters.facts.audit import audit_facts
 from jrp.adapters.facts.demo import make_resident_id, make_uscc
+from jrp.adapters.facts.orm import SubjectRow
+from jrp.adapters.facts.source import FactsStore
 from jrp.engine.codec import digest, facts_to_json
 from jrp.ports import UNKNOWN
-from tests.api.conftest import Api
+from tests.api.conftest import CLEAN, Api
 from tests.adapters.facts.factory import SOURCE
 
 _names = itertools.count()
@@ -104,3 +107,19 @@ def test_facts_rebuilt_from_the_verified_log_are_those_every_decision_names(fres
         replay = fresh_api.client.post(f"/v1/decisions/{decision_id}/replay", json={"rules": "original"},
                                        headers=fresh_api.headers("auditor")).json()
         assert replay["identical"], replay["differences"]
+
+
+def test_an_event_count_set_back_cannot_make_an_earlier_version(fresh_api: Api) -> None:
+    """The version is the event head, not a count: an insider setting the count back aliases nothing cached."""
+    store = FactsStore(fresh_api.runtime.engine)
+    assert fresh_api.check(subject={"id": CLEAN})["outcome"] == "allow"
+    earlier = store.facts_version(CLEAN)
+    listing = {"type": "list_entry_added", "idempotency_key": "count-back", "subject": {"id": CLEAN},
+               "occurred_on": "2025-05-01", "list_id": "dishonest-judgment-debtors", "severity": "serious",
+               "region": "CN-JS", "source": SOURCE}
+    assert fresh_api.client.post("/v1/events", json={"events": [listing]},
+                                 headers=fresh_api.headers("ingester")).json()["accepted"] == 1
+    with fresh_api.runtime.engine.begin() as connection:
+        connection.execute(update(SubjectRow).where(SubjectRow.subject_id == CLEAN).values(facts_version=1))
+    assert store.facts_version(CLEAN) != earlier
+    assert fresh_api.check(subject={"id": CLEAN})["outcome"] == "deny"
