@@ -18,12 +18,15 @@ of which its facts version is made (``jrp.adapters.facts.source.version_string``
 its facts by the heads of the chains they follow from.
 
 The writer needs the signing key and the pseudonym key, which live outside the database: a
-``Runtime`` binds a :class:`EventSealer` to its engine (:func:`bind`); an engine nobody bound (unit
-tests of the facts store) seals with keys made for the process, which no auditor trusts.
+``Runtime`` binds a :class:`EventSealer` to its engine (:func:`bind`). An engine nobody bound (unit
+tests of the facts store, which write from several processes) seals with :data:`UNKEYED`, keys derived
+from a constant that anyone can compute: its receipts prove nothing, and a service's verification,
+which trusts only the service's own key, refuses them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import uuid
 import weakref
@@ -33,6 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine, select, update
 
 from jrp.access import BEFORE_ATTRIBUTION
@@ -91,6 +95,12 @@ class EventSealer:
         return self.pseudonyms.protect(dict(payload), {})
 
 
+def unkeyed() -> EventSealer:
+    """The sealer of engines no ``Runtime`` bound: public keys, for tests only (see the module docstring)."""
+    seed = hashlib.sha256(b"jrp unkeyed event sealer").digest()
+    return EventSealer(PersonalDataKey(seed).pseudonymiser(), SigningKey(Ed25519PrivateKey.from_private_bytes(seed)))
+
+
 _bound: weakref.WeakKeyDictionary[Engine, Callable[[], EventSealer]] = weakref.WeakKeyDictionary()
 _made: weakref.WeakKeyDictionary[Engine, EventSealer] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -106,8 +116,7 @@ def sealer_for(engine: Engine) -> EventSealer:
         sealer = _made.get(engine)
         if sealer is None:
             factory = _bound.get(engine)
-            sealer = factory() if factory is not None else EventSealer(PersonalDataKey.generate().pseudonymiser(),
-                                                                       SigningKey.generate())
+            sealer = factory() if factory is not None else unkeyed()
             _made[engine] = sealer
         return sealer
 
