@@ -7,9 +7,10 @@ run exactly the same objects.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from jrp.adapters.log.bundle_store import BundleStore
     from jrp.adapters.log.crypto.signing import Checkpoint
     from jrp.adapters.log.entries import DecisionLogStore
+    from jrp.adapters.log.event_leaves import EventSealer
     from jrp.adapters.log.publications import PublicationLog
     from jrp.adapters.log.sequencer import Sequencer
     from jrp.adapters.log.tree import LogTree
@@ -54,8 +56,7 @@ class Runtime:
         from jrp.adapters.store.database import make_engine
 
         engine = make_engine(self.settings.resolved_database_url())
-        event_leaves.bind(engine, lambda: event_leaves.EventSealer(self.audit_keys.personal.pseudonymiser(),
-                                                                   self.audit_keys.signing))
+        event_leaves.bind(engine, partial(_event_sealer, weakref.ref(self)))  # weak: the binding keeps no runtime
         return engine
 
     @cached_property
@@ -227,3 +228,11 @@ class Runtime:
             self.feed.stop()
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def _event_sealer(runtime: weakref.ref[Runtime]) -> EventSealer:
+    """The sealer of the runtime's events: its personal-data key's pseudonyms, its signing key."""
+    from jrp.adapters.log.event_leaves import EventSealer
+
+    keys = runtime().audit_keys  # type: ignore[union-attr]  # the engine asking lives no longer than its runtime
+    return EventSealer(keys.personal.pseudonymiser(), keys.signing)
