@@ -7,13 +7,18 @@ every ruleset is refused; every stored event names the key that sent it and when
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from jrp.access import IngestScope, Role
 from jrp.adapters.facts.orm import EventRow
+from jrp.api.app import create_app
+from jrp.settings import Settings
 from tests.api.conftest import DEBTOR, Api
 
 COURT = "苏州市姑苏区人民法院"  # decided the demo debtor's listing
@@ -26,7 +31,7 @@ def _key(api: Api, name: str, scope: IngestScope) -> str:
 
 
 def _post(api: Api, key: str, *events: dict[str, Any]) -> Any:
-    return api.client.post("/v1/events", json={"events": list(events)}, headers={"X-API-Key": key})
+    return _post_with(api.client, key, *events)
 
 
 def _status(kind: str, key: str, authority: str, on: str = "2025-06-01") -> dict[str, Any]:
@@ -104,3 +109,20 @@ def test_a_status_event_dated_before_its_record_is_refused(fresh_api: Api) -> No
     item = response.json()["items"][0]
     assert item["status"] == "rejected" and item["field"] == "occurred_on" and LISTING in item["reason"]
     assert fresh_api.check()["outcome"] == "deny"
+
+
+def test_the_access_log_names_the_key_of_every_request(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    app = create_app(Settings(data_dir=tmp_path, access_log=True))
+    runtime = app.state.runtime
+    runtime.migrate()
+    new = runtime.keys.create_key("court", Role.ingester, ingest_scope=IngestScope(authorities=(COURT,)))
+    with TestClient(app) as client:
+        capfd.readouterr()
+        response = _post_with(client, new.plaintext, _listing("logged", COURT))
+        [line] = [json.loads(text) for text in capfd.readouterr().out.splitlines()]
+    assert response.status_code == 200 and response.json()["accepted"] == 1
+    assert (line["path"], line["key_id"]) == ("/v1/events", new.key.key_id)
+
+
+def _post_with(client: TestClient, key: str, *events: dict[str, Any]) -> Any:
+    return client.post("/v1/events", json={"events": list(events)}, headers={"X-API-Key": key})
