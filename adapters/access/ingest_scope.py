@@ -45,8 +45,8 @@ def refusal(key: ApiKey, event: Any, record: Mapping[str, Any] | None) -> ScopeR
         if not scope.covers(record["authority"], record["list_id"]):
             listed = f" on list {record['list_id']}" if record["list_id"] else ""
             return ScopeRefusal("record_id", (
-                f"record {record['record_id']} was decided by {record['authority']}{listed}; key {key.key_id} writes for "
-                f"{scope.describe()}: only a key of that authority or list may change its state (谁认定谁修复, "
+                f"record {record['record_id']} was decided by {record['authority']}{listed}; "
+                f"key {key.key_id} writes for {scope.describe()}: only a key of that authority or list may change its state (谁认定谁修复, "
                 "信用修复管理办法 art. 13)"))
         list_id = record["list_id"]
     if not scope.covers(event.source.authority, list_id):

@@ -57,10 +57,14 @@ def event_origins(engine: Engine, subject_id: str) -> list[EventOrigin]:
              .where(events_t.c.subject_id == subject_id).order_by(events_t.c.seq))
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    return [EventOrigin(row.seq, row.event_type, row.idempotency_key,
-                        row.payload.get("record_id") or (row.idempotency_key if row.event_type in RECORD_EVENTS else None),
+    return [EventOrigin(row.seq, row.event_type, row.idempotency_key, _record_of(row),
                         as_date(row.occurred_on) or date.min, _utc(row.recorded_at), row.key_id,
                         (row.source or {}).get("authority", "")) for row in rows]
+
+
+def _record_of(row: Any) -> str | None:
+    """The record an event creates (its ``record_id``, else its key) or acts on; None for other events."""
+    return row.payload.get("record_id") or (row.idempotency_key if row.event_type in RECORD_EVENTS else None)
 
 
 def _utc(moment: datetime) -> datetime:

@@ -247,7 +247,8 @@ class FactsStore:
     def _replay_naming(connection: Any, state: State, organisation: str, known_at: datetime) -> None:
         """Replay the relation events naming ``organisation`` (read whole: only for one without events of its own)."""
         query = (select(events_t.c.payload, events_t.c.recorded_at)
-                 .where(events_t.c.event_type.in_(("relation_set", "relation_ended")), events_t.c.recorded_at <= known_at)
+                 .where(events_t.c.event_type.in_(("relation_set", "relation_ended")),
+                        events_t.c.recorded_at <= known_at)
                  .order_by(events_t.c.seq))
         for payload, recorded_at in connection.execute(query):
             if payload["organisation"]["id"] == organisation:

@@ -77,8 +77,8 @@ class EventSealer:
 
     def entry(self, payload: Mapping[str, Any], key_id: str, received_at: datetime, prev: str) -> dict[str, Any]:
         event = self.pseudonyms.protect(dict(payload), {})
-        return {"kind": KIND, "event_id": f"ev{uuid.uuid4().hex[:30]}", "event": event, "subject": event["subject"]["id"],
-                "key_id": key_id, "received_at": received_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        return {"kind": KIND, "event_id": f"ev{uuid.uuid4().hex[:30]}", "event": event,
+                "subject": event["subject"]["id"], "key_id": key_id, "received_at": received_at.astimezone(UTC).isoformat(timespec="microseconds"),
                 "prev": prev}
 
     def seal(self, entries: list[dict[str, Any]]) -> list[Sealed]:

@@ -27,7 +27,8 @@ def get_subject(subject_id: str, key: SubjectReader, runtime: RuntimeDep) -> dic
     facts = runtime.facts.load(validate_subject_id(subject_id, "subject_id"))
     if facts is None:
         raise NotFound(f"the store has no record of subject {subject_id}")
-    return {**facts_to_json(facts), "events": [origin.as_json() for origin in event_origins(runtime.engine, subject_id)]}
+    events = [origin.as_json() for origin in event_origins(runtime.engine, subject_id)]
+    return {**facts_to_json(facts), "events": events}
 
 
 @router.get("/{subject_id}/supervision", operation_id="subjects.supervision",

@@ -17,7 +17,8 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
 
 @router.get("/subjects/{subject_id}")
-def subject(request: Request, subject_id: str, key: Annotated[ApiKey, Depends(may(Action.read_subject))]) -> HTMLResponse:
+def subject(request: Request, subject_id: str,
+            key: Annotated[ApiKey, Depends(may(Action.read_subject))]) -> HTMLResponse:
     """The subject's facts version (its event head) and its events: occurred on, received at, sent by which key."""
     try:
         subject_id = validate_subject_id(subject_id, "subject_id")
