@@ -6,8 +6,9 @@ An event's leaf is the canonical JSON of its **entry**::
      "subject": <its subject's id, pseudonymised>, "key_id": <the key that sent it>,
      "received_at": <ISO time>, "prev": <leaf hash of the subject's previous event, hex; "" for the first>}
 
-Natural persons' identifiers, names and birth dates are hashed as their keyed pseudonyms
-(``jrp.adapters.log.crypto.personal_data``), so overwriting the plaintext of an erased person in
+Natural persons' identifiers (inside longer text too: an idempotency key that embeds one), names and
+birth dates are hashed as their keyed pseudonyms (``jrp.adapters.log.crypto.personal_data``; a pseudonym
+is left as it is), so overwriting the plaintext of an erased person in
 ``events``, ``subjects`` or ``relations`` leaves every hash as it was. The row keeps the entry text,
 its leaf hash and a receipt signed like a decision's (a row the service did not write has none);
 the sequencer gives it the next leaf index (``jrp.adapters.log.tree``) and ``jrp audit verify``
@@ -27,6 +28,7 @@ which trusts only the service's own key, refuses them.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import uuid
 import weakref
@@ -42,13 +44,14 @@ from sqlalchemy import Connection, Engine, select, update
 from jrp.access import BEFORE_ATTRIBUTION
 from jrp.adapters.facts.orm import EventRow, SubjectRow
 from jrp.adapters.log.crypto.merkle import leaf_hash
-from jrp.adapters.log.crypto.personal_data import PersonalDataKey, Pseudonymiser
+from jrp.adapters.log.crypto.personal_data import PersonalDataKey, Pseudonymiser, is_resident_id
 from jrp.adapters.log.crypto.signing import SignatureError, SigningKey, receipt_statement, sign_receipts, verify_receipt
 from jrp.engine.codec import canonical
 
 KIND = "event"
 events_t = EventRow.__table__
 subjects_t = SubjectRow.__table__
+EMBEDDED_ID = re.compile(r"(?<![0-9X*])[0-9]{6}[0-9*]{11}[0-9X](?![0-9X*])")  # a resident ID inside text
 NO_EVENTS = ""  # the head of a subject with no event of its own (an organisation only named by a relation)
 PENDING = "SELECT seq, leaf_hash FROM events WHERE leaf_index IS NULL AND leaf_hash IS NOT NULL ORDER BY seq LIMIT ?"
 ANY_PENDING = "SELECT seq FROM events WHERE leaf_index IS NULL AND leaf_hash IS NOT NULL"
@@ -76,7 +79,7 @@ class EventSealer:
     signing_key: SigningKey
 
     def entry(self, payload: Mapping[str, Any], key_id: str, received_at: datetime, prev: str) -> dict[str, Any]:
-        event = self.pseudonyms.protect(dict(payload), {})
+        event = self.protected(payload)
         return {"kind": KIND, "event_id": f"ev{uuid.uuid4().hex[:30]}", "event": event,
                 "subject": event["subject"]["id"], "key_id": key_id, "received_at": received_at.astimezone(UTC).isoformat(timespec="microseconds"),
                 "prev": prev}
@@ -91,8 +94,22 @@ class EventSealer:
                 for text, leaf, receipt in zip(texts, leaves, receipts)]
 
     def protected(self, payload: Mapping[str, Any]) -> Any:
-        """The event as its entry holds it (what ``jrp audit facts`` compares a stored payload with)."""
-        return self.pseudonyms.protect(dict(payload), {})
+        """The event as its entry holds it (what ``jrp audit facts`` compares a stored payload with): natural
+        persons' data pseudonymised, resident IDs inside longer text too (an idempotency key, a document number)."""
+        return self._embedded(self.pseudonyms.protect(dict(payload), {}))
+
+    def _embedded(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return EMBEDDED_ID.sub(self._token, value) if len(value) > 18 else value
+        if isinstance(value, list):
+            return [self._embedded(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self._embedded(item) for key, item in value.items()}
+        return value
+
+    def _token(self, match: re.Match[str]) -> str:
+        found = match.group(0)
+        return self.pseudonyms.token("id", found) if is_resident_id(found) else found
 
 
 def unkeyed() -> EventSealer:

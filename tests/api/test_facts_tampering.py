@@ -22,9 +22,9 @@ from jrp.adapters.facts.orm import EventRow, RecordRow, SubjectRow
 from jrp.adapters.log.crypto.merkle import leaf_hash
 from jrp.adapters.log.crypto.personal_data import PersonalDataKey
 from jrp.adapters.log.crypto.signing import SigningKey
-from jrp.adapters.log.event_leaves import EventSealer
+from jrp.adapters.log.event_leaves import EventSealer, sealer_for
 from jrp.engine.codec import canonical
-from tests.api.conftest import DEBTOR, Api
+from tests.api.conftest import DEBTOR, PERSON, Api
 from tests.logs import rebuild_tree
 
 events_t, records_t, subjects_t = EventRow.__table__, RecordRow.__table__, SubjectRow.__table__
@@ -182,3 +182,20 @@ def test_events_and_projection_edited_with_every_unkeyed_hash_recomputed_are_cau
     assert f"event {LISTING} (leaf" in found and "its receipt is for another decision or entry" in found
     assert "another root at size" in found  # the signed checkpoint
     assert f"({LISTING}) receipt: stored 'for another event or entry'" in found
+
+
+def test_events_whose_personal_data_was_overwritten_by_its_pseudonyms_still_verify(checked: Api) -> None:
+    """Erasure overwrites a person's plaintext in ``events`` with the pseudonyms their entries hold: the entries,
+    leaves, receipts and links are untouched, so the log verifies and no event differs from its entry."""
+    runtime = checked.runtime
+    sealer = sealer_for(runtime.engine)
+    with runtime.engine.begin() as connection:
+        rows = connection.execute(select(events_t.c.seq, events_t.c.payload)
+                                  .where(events_t.c.subject_id == PERSON)).all()
+        assert rows
+        for seq, payload in rows:
+            erased = sealer.protected(payload)
+            assert PERSON not in orjson.dumps(erased).decode()
+            connection.execute(update(events_t).where(events_t.c.seq == seq).values(payload=erased))
+    assert runtime.verify_log().ok
+    assert [d for d in audit_facts(runtime.engine).differences if d.table == "events" and d.column != "replay"] == []

@@ -175,6 +175,8 @@ class Pseudonymiser:
         return out
 
     def _replace(self, kind: str, value: str, originals: dict[str, str]) -> str:
+        if value.startswith("pd:") and TOKEN.match(value):
+            return value  # a pseudonym already (data whose plaintext erasure overwrote): the same again
         token = self.token(kind, value)
         originals[token] = value
         return token
