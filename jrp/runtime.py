@@ -7,7 +7,6 @@ run exactly the same objects.
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property, partial
@@ -56,7 +55,7 @@ class Runtime:
         from jrp.adapters.store.database import make_engine
 
         engine = make_engine(self.settings.resolved_database_url())
-        event_leaves.bind(engine, partial(_event_sealer, weakref.ref(self)))  # weak: the binding keeps no runtime
+        event_leaves.bind(engine, partial(_event_sealer, self.settings))  # settings, not self: keeps no runtime
         return engine
 
     @cached_property
@@ -230,9 +229,10 @@ class Runtime:
             self.engine.dispose()
 
 
-def _event_sealer(runtime: weakref.ref[Runtime]) -> EventSealer:
-    """The sealer of the runtime's events: its personal-data key's pseudonyms, its signing key."""
+def _event_sealer(settings: Settings) -> EventSealer:
+    """The sealer of a store's events: the personal-data key's pseudonyms and the signing key of ``settings``."""
+    from jrp.adapters.log.audit_keys import load_or_create
     from jrp.adapters.log.event_leaves import EventSealer
 
-    keys = runtime().audit_keys  # type: ignore[union-attr]  # the engine asking lives no longer than its runtime
+    keys = load_or_create(settings.signing_key_path(), settings.personal_data_key_path())
     return EventSealer(keys.personal.pseudonymiser(), keys.signing)
