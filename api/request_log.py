@@ -96,6 +96,8 @@ class RequestLog:
         series[1].observe(seconds)
         if self.access_log.fd is not None:
             client = scope.get("client")
+            key = scope.get("state", {}).get("api_key")  # set by jrp.api.request_guard: who sent it (events too)
             self.access_log.write(request_id, {
-                "event": "request", "method": method, "path": mask_resident_ids(scope["path"]), "route": route, "status": status,
-                "duration_ms": round(seconds * 1000, 3), "client": client[0] if client else None})
+                "event": "request", "method": method, "path": mask_resident_ids(scope["path"]), "route": route,
+                "status": status, "duration_ms": round(seconds * 1000, 3), "client": client[0] if client else None,
+                "key_id": key.key_id if key is not None else None})

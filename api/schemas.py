@@ -532,6 +532,22 @@ class RelatedPartyV1(BaseModel):
     end: date | None
 
 
+class SubjectEventV1(BaseModel):
+    """One stored event of the subject: who sent it (the API key's id) and when it was received beside its date."""
+
+    seq: int
+    type: str
+    idempotency_key: str
+    record_id: str | None
+    occurred_on: date
+    received_at: datetime
+    key_id: str = Field(description="the key that sent it; 'before attribution' for events stored before keys "
+                                    "were recorded, cli:<login> for the command line")
+    authority: str
+    days_late: int = Field(description="days from occurred_on to the day it was received (China time)")
+    late: bool = Field(description="received more than 30 days after it occurred (back-dated or reported late)")
+
+
 class SubjectFileV1(BaseModel):
     """What the store holds about a subject: the facts a check reads (fields as in ``jrp.engine.facts``)."""
 
@@ -540,6 +556,7 @@ class SubjectFileV1(BaseModel):
                                                       "status, objection, authority, doc_no … (one object each)")
     related: list[RelatedPartyV1] = Field(description="organisations the subject holds a role in, with their records")
     version: str = Field(description="the facts version: changes with every event of the subject or a related party")
+    events: list[SubjectEventV1] = Field(default_factory=list, description="the subject's own events, oldest first")
 
 
 class HealthV1(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from jrp.adapters.log.bundle_store import BundleStore
     from jrp.adapters.log.crypto.signing import Checkpoint
     from jrp.adapters.log.entries import DecisionLogStore
+    from jrp.adapters.log.event_leaves import EventSealer
     from jrp.adapters.log.publications import PublicationLog
     from jrp.adapters.log.sequencer import Sequencer
     from jrp.adapters.log.tree import LogTree
@@ -50,9 +51,12 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
+        from jrp.adapters.log import event_leaves
         from jrp.adapters.store.database import make_engine
 
-        return make_engine(self.settings.resolved_database_url())
+        engine = make_engine(self.settings.resolved_database_url())
+        event_leaves.bind(engine, partial(_event_sealer, self.settings))  # settings, not self: keeps no runtime
+        return engine
 
     @cached_property
     def library(self) -> Library:
@@ -92,8 +96,10 @@ class Runtime:
         from jrp.adapters.facts.event_rules import EventContext
 
         rulesets = [f.ruleset for f in self.library.files]
+        regional_lists = frozenset((m.region, m.list_type) for r in rulesets for m in r.cross_region)
         return EventContext(list_ids=frozenset(item.id for r in rulesets for item in r.lists),
-                            regional_lists=frozenset((m.region, m.list_type) for r in rulesets for m in r.cross_region))
+                            regional_lists=regional_lists,
+                            regions=frozenset(self.library.jurisdictions) | {region for region, _ in regional_lists})
 
     @cached_property
     def facts(self) -> FactsStore:
@@ -207,12 +213,14 @@ class Runtime:
         return verify_log(self.engine, self.tree, keys or {signing.key_id: signing.public}, witness)
 
     def migrate(self) -> None:
-        """Bring the database schema up to date (facts store, decision log, API keys, feedback, sign-outs)
-        and publish the signing key's public half."""
+        """Bring the database schema up to date (facts store, decision log, API keys, feedback, sign-outs),
+        publish the signing key's public half and carry events stored before they were leaves into the log."""
+        from jrp.adapters.log import event_leaves
         from jrp.adapters.store.database import upgrade_database
 
         upgrade_database(self.engine)
         self.tree.publish_key(self.audit_keys.signing)
+        event_leaves.carry(self.engine, event_leaves.sealer_for(self.engine))  # events stored before 0013
 
     def close(self) -> None:
         if "keys" in self.__dict__:
@@ -221,3 +229,12 @@ class Runtime:
             self.feed.stop()
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def _event_sealer(settings: Settings) -> EventSealer:
+    """The sealer of a store's events: the personal-data key's pseudonyms and the signing key of ``settings``."""
+    from jrp.adapters.log.audit_keys import load_or_create
+    from jrp.adapters.log.event_leaves import EventSealer
+
+    keys = load_or_create(settings.signing_key_path(), settings.personal_data_key_path())
+    return EventSealer(keys.personal.pseudonymiser(), keys.signing)

@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, Table, Text, cast, inspect, or_, select, update
 
+from jrp.adapters.facts.identity import RESIDENT_ID_SHAPE
 from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectRow
 from jrp.adapters.log.crypto.personal_data import NATURAL_PERSON, Pseudonymiser, is_resident_id
 from jrp.vocabulary.records import RecordStatus
@@ -42,6 +43,8 @@ relations_t = RelationRow.__table__
 records_t = RecordRow.__table__
 CHUNK = 500  # persons erased per transaction
 PSEUDONYM = re.compile(r"^pd:[a-z]+:[0-9a-f]{32}$")  # of an identifier, a name, a birth date or a source text
+# inside longer text (an idempotency key, a document number): a pseudonym, kept whole, or a resident-ID-shaped run
+EMBEDDED = re.compile(r"(pd:[a-z]+:[0-9a-f]{32})|" + RESIDENT_ID_SHAPE.pattern)
 
 
 @dataclass(frozen=True)
@@ -69,14 +72,27 @@ def pseudonymised_event(payload: Mapping[str, Any], pseudonyms: Pseudonymiser) -
     """An event with natural persons' data as pseudonyms: the form the verifiable log hashes, and what an erased
     person's events are overwritten with. Idempotent: a pseudonymised event is its own pseudonymised form.
 
-    Besides :meth:`Pseudonymiser.protect` (resident IDs wherever they stand, a person's name and birth date), every
-    text of a person's source row (``raw``) becomes a pseudonym: its columns name no field the walk could know.
+    Besides :meth:`Pseudonymiser.protect` (resident IDs standing alone, a person's name and birth date), every
+    text of a person's source row (``raw``) becomes a pseudonym (its columns name no field the walk could know),
+    and a resident ID inside longer text becomes its pseudonym in place, a mistyped one too.
     """
     event = pseudonyms.protect(dict(payload), {})
     raw, subject = payload.get("raw"), payload.get("subject")
     if isinstance(raw, dict) and isinstance(subject, dict) and is_person(subject):
         event["raw"] = _tokens(raw, pseudonyms)
-    return event
+    return _embedded(event, pseudonyms)
+
+
+def _embedded(value: Any, pseudonyms: Pseudonymiser) -> Any:
+    if isinstance(value, str):
+        if len(value) <= 18:
+            return value  # an identifier alone: protect decided it
+        return EMBEDDED.sub(lambda m: m.group(1) or pseudonyms.token("id", m.group().upper()), value)
+    if isinstance(value, list):
+        return [_embedded(item, pseudonyms) for item in value]
+    if isinstance(value, dict):
+        return {key: _embedded(item, pseudonyms) for key, item in value.items()}
+    return value
 
 
 def _tokens(value: Any, pseudonyms: Pseudonymiser) -> Any:

@@ -79,8 +79,11 @@ class State:
     ended_relations: list[Row] = field(default_factory=list)
 
 
-def apply(state: State, event: Event, now: datetime) -> None:
-    """Project ``event`` onto ``state``; :class:`EventError` (state untouched) if it cannot apply."""
+def apply(state: State, event: Event, now: datetime, head: str | None = None) -> None:
+    """Project ``event`` onto ``state``; :class:`EventError` (state untouched) if it cannot apply.
+
+    ``head``: the event's leaf hash (``jrp.adapters.log.event_leaves``), which becomes its subject's event head.
+    """
     if isinstance(event, RelationSet | RelationEnded):
         _apply_relation(state, event, now)
     elif isinstance(event, SubjectRegistered):
@@ -100,6 +103,8 @@ def apply(state: State, event: Event, now: datetime) -> None:
     subject_id = event.subject.id
     state.bumps[subject_id] = state.bumps.get(subject_id, 0) + 1
     state.subjects[subject_id]["facts_version"] += 1
+    if head is not None:
+        state.subjects[subject_id]["event_head"] = head
 
 
 def _apply_subject(state: State, ref: SubjectRef, now: datetime, authoritative: bool = False) -> None:
@@ -110,7 +115,7 @@ def _apply_subject(state: State, ref: SubjectRef, now: datetime, authoritative: 
         known = subject_type is SubjectType.natural_person and not ref.masked and not is_erased_id(ref.id)
         birth = birth_date_of(ref.id) if known else None  # an erased person's birth date is erased with them
         state.subjects[ref.id] = {"subject_id": ref.id, "subject_type": subject_type.value, "name": ref.name or "",
-                                  "birth_date": birth, "facts_version": 0, "created_at": now}
+                                  "birth_date": birth, "facts_version": 0, "event_head": "", "created_at": now}
         state.new_subjects.add(ref.id)
         return
     if ref.name and (authoritative or not row["name"]):

@@ -38,6 +38,7 @@ from sqlalchemy import (
     Text,
 )
 
+from jrp.adapters.log import event_leaves
 from jrp.adapters.log.crypto import merkle
 from jrp.adapters.log.crypto.signing import Checkpoint, SigningKey, public_pem, sign_checkpoint
 from jrp.adapters.log.entries import AppenderLock
@@ -138,7 +139,8 @@ class LogTree:
     def pending(self) -> bool:
         """Whether any entry waits for its leaf index (one indexed read; publications are few)."""
         return self._one("SELECT seq FROM decisions WHERE leaf_index IS NULL UNION ALL "
-                         "SELECT seq FROM publications WHERE leaf_index IS NULL LIMIT 1") is not None
+                         "SELECT seq FROM publications WHERE leaf_index IS NULL UNION ALL "
+                         f"{event_leaves.ANY_PENDING} LIMIT 1") is not None
 
     def integrate(self, key: SigningKey | None, checkpoint_interval: float = 1.0, *, force_checkpoint: bool = False,
                   batch: int = BATCH) -> int:
@@ -164,7 +166,9 @@ class LogTree:
                 cursor.execute(driver.sql("SELECT seq, leaf_hash FROM decisions WHERE leaf_index IS NULL ORDER BY seq "
                                           "LIMIT ?"), (batch,))
                 pending = cursor.fetchall()
-                if pending or published:
+                cursor.execute(driver.sql(event_leaves.PENDING), (batch,))
+                events = cursor.fetchall()  # events before the decisions written with them (their facts' heads)
+                if pending or published or events:
                     frontier = merkle.Frontier(size, self._nodes(cursor, merkle.Frontier.nodes_of(size)))
                     if frontier.root() != bytes(root):
                         raise TreeInconsistent(f"the stored tree nodes do not give the head's root at size {size}: "
@@ -173,11 +177,16 @@ class LogTree:
                     for seq, leaf in published:
                         publication_indexes.append((frontier.size, seq))
                         made += frontier.add(bytes(leaf))
+                    event_indexes = []
+                    for seq, leaf in events:
+                        event_indexes.append((frontier.size, seq))
+                        made += frontier.add(bytes(leaf))
                     for seq, leaf in pending:  # the writer's leaf hash: verification recomputes it from the entry
                         indexes.append((frontier.size, seq))
                         made += frontier.add(bytes(leaf) if leaf else self._leaf_of(cursor, seq))
                     cursor.executemany(driver.sql("UPDATE publications SET leaf_index = ? WHERE seq = ?"),
                                        publication_indexes)
+                    cursor.executemany(driver.sql(event_leaves.ASSIGN), event_indexes)
                     cursor.executemany(driver.sql("UPDATE decisions SET leaf_index = ? WHERE seq = ?"), indexes)
                     cursor.executemany(driver.sql("INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)"),
                                        [(level, idx, value) for (level, idx), value in made])
@@ -188,7 +197,7 @@ class LogTree:
                 connection.commit()
             finally:
                 cursor.close()
-        return len(pending) + len(published)
+        return len(pending) + len(published) + len(events)
 
     def _leaf_of(self, cursor: Any, seq: int) -> bytes:
         """The leaf hash of a row written without one (by hand, say): from its entry."""

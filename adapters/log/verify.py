@@ -12,6 +12,8 @@ The walk recomputes the Merkle tree from the stored entries, leaf by leaf, and c
   chain keep their chain links instead;
 - ruleset publications (``jrp.adapters.publication_log``) are leaves among the decisions:
   each is checked against its columns and its receipt like a decision;
+- events (``jrp.adapters.log.event_leaves``) are leaves too: each against its columns, its
+  receipt, and its link to the previous event of its subject (one deleted, inserted or moved);
 - every stored checkpoint is signed by a trusted key (a forged or replayed signature) and
   the recomputed root at its size equals its root (entries and tree rewritten and every
   hash recomputed); the log still holds every entry a checkpoint covers (truncation);
@@ -42,7 +44,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine, func, select
 
-from jrp.adapters.log import fact_snapshots
+from jrp.adapters.log import event_leaves, fact_snapshots
 from jrp.adapters.log.bundle_store import BundleStore
 from jrp.adapters.log.crypto import merkle
 from jrp.adapters.log.crypto.signing import Checkpoint, SignatureError, receipt_statement, verify_receipt
@@ -71,7 +73,8 @@ class Verification:
     leaf_index: int | None = None
     reason: str = ""
     problems: list[str] = field(default_factory=list)
-    publications: int = 0  # of ``count``: ruleset publications, the rest decisions
+    publications: int = 0  # of ``count``: ruleset publications
+    events: int = 0  # of ``count``: events; the rest decisions
 
 
 @dataclass
@@ -80,6 +83,7 @@ class _Walk:
     first: tuple[int | None, str | None, int | None, str] | None = None
     count: int = 0
     publications: int = 0
+    events: int = 0
 
     def add(self, reason: str, seq: int | None = None, decision_id: str | None = None,
             leaf_index: int | None = None, what: str = "decision") -> None:
@@ -119,18 +123,23 @@ def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519Publi
     roots = _Roots(targets, walk)
     frontier = merkle.Frontier.empty()
     checker = _RowChecker(engine, trusted, head.legacy_size)
-    for page, snapshots in _pages(engine, head.tree_size, _publications(engine, head.tree_size)):
+    for page, snapshots in _pages(engine, head.tree_size):
         page_start = frontier.size
         made: dict[merkle.Node, bytes] = {}
         gap = False
         for row in page:
             if row["leaf_index"] != frontier.size:
-                walk.add(f"leaves {frontier.size}–{row['leaf_index'] - 1} are missing: decision(s) deleted "
-                         f"(the next one present is leaf {row['leaf_index']}, decision {row['decision_id']})")
+                walk.add(f"leaves {frontier.size}–{row['leaf_index'] - 1} are missing: entries deleted "
+                         f"(the next one present is leaf {row['leaf_index']}, {_named(row)})")
                 gap = True
                 break
             leaf = merkle.leaf_hash(row["entry"].encode())
-            if "publication_id" in row:
+            if row.get("kind") == event_leaves.KIND:
+                problem = checker.check_event(row, leaf)
+                if problem:
+                    walk.add(problem, row["seq"], row["idempotency_key"], row["leaf_index"], "event")
+                walk.events += walk.first is None
+            elif "publication_id" in row:
                 problem = checker.check_publication(row, leaf)
                 if problem:
                     walk.add(problem, row["seq"], row["publication_id"], row["leaf_index"], "publication")
@@ -153,7 +162,7 @@ def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519Publi
     _compare_head(frontier, head.tree_size, head.root, walk)
     for size, (_root, label, _time) in sorted(targets.items()):
         if size > frontier.size:
-            walk.add(f"{label} covers {size} decisions but the log holds only {frontier.size}: the newest "
+            walk.add(f"{label} covers {size} entries but the log holds only {frontier.size}: the newest "
                      f"{size - frontier.size} were deleted (truncation or rollback)")
     valid = [c for c in checkpoints if _trusted(c, trusted)]
     latest = valid[-1] if valid else None
@@ -165,7 +174,7 @@ def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519Publi
                                      .where(decisions_t.c.leaf_index.is_(None))).scalar_one()
     first = walk.first or (None, None, None, "")
     return Verification(walk.first is None, walk.count, frontier.root().hex(), frontier.size, pending, latest,
-                        *first, problems=walk.problems, publications=walk.publications)
+                        *first, problems=walk.problems, publications=walk.publications, events=walk.events)
 
 
 def _trusted(checkpoint: Checkpoint, trusted: Mapping[str, Ed25519PublicKey]) -> bool:
@@ -287,6 +296,7 @@ class _RowChecker:
         self.bundles = BundleStore(engine)
         self._bundle_state: dict[str, str] = {}
         self._groups: set[tuple[bytes, bytes]] = set()
+        self.chains = event_leaves.ChainChecker()
 
     def check(self, row: dict[str, Any], leaf: bytes, snapshots: Mapping[str, str]) -> str:
         entry = row["parsed"]
@@ -301,6 +311,11 @@ class _RowChecker:
         """A publication's entry against its columns, and its receipt (``jrp.adapters.publication_log``)."""
         return (_columns_problem(row, publication_columns, "publication")
                 or self._receipt(row, row["parsed"]["publication_id"], leaf))
+
+    def check_event(self, row: dict[str, Any], leaf: bytes) -> str:
+        """An event's entry against its columns and its subject's chain, and its receipt."""
+        problem = self.chains.check(row, leaf)
+        return problem or self._receipt(row, row["parsed"]["event_id"], leaf)
 
     def _legacy(self, row: dict[str, Any]) -> str:
         reason = broken_link(row["seq"], row["leaf_index"] + 1, row["prev_hash"] or "", self.legacy_head,
@@ -339,16 +354,6 @@ class _RowChecker:
         return ""
 
 
-def _publications(engine: Engine, size: int) -> dict[int, dict[str, Any]]:
-    """The publication rows with leaf indexes below ``size`` by leaf index (few: read at once), entries parsed."""
-    query = select(publications_t).where(publications_t.c.leaf_index < size)
-    with engine.connect() as connection:
-        rows = [dict(row) for row in connection.execute(query).mappings()]
-    for row in rows:
-        row["parsed"] = _parsed(row["entry"])
-    return {row["leaf_index"]: row for row in rows}
-
-
 def _columns_problem(row: dict[str, Any], columns_of: Callable[[dict[str, Any]], dict[str, Any]], kind: str) -> str:
     """Why the row's entry is not a ``kind`` entry, or which indexed columns differ from it ("" if none)."""
     entry = row["parsed"]
@@ -364,29 +369,27 @@ def _columns_problem(row: dict[str, Any], columns_of: Callable[[dict[str, Any]],
     return f"column(s) {', '.join(edited)} differ from the entry" if edited else ""
 
 
-def _pages(engine: Engine, size: int, publications: dict[int, dict[str, Any]]
-           ) -> Iterator[tuple[list[dict[str, Any]], dict[str, str]]]:
-    """Rows with leaf indexes below ``size`` in leaf order (each with its entry parsed, or the parse error), a
-    page of decisions at a time with the publications among them, and the texts of the facts snapshots the page
-    names."""
-    after = -1
-    while True:
-        query = select(decisions_t).where(decisions_t.c.leaf_index > after, decisions_t.c.leaf_index < size) \
-            .order_by(decisions_t.c.leaf_index).limit(PAGE)
+def _pages(engine: Engine, size: int) -> Iterator[tuple[list[dict[str, Any]], dict[str, str]]]:
+    """Rows with leaf indexes below ``size`` in leaf order, ``PAGE`` leaf indexes at a time: decisions,
+    publications and events (each with its entry parsed, or the parse error), and the texts of the facts
+    snapshots the page's decisions name."""
+    for first in range(0, size, PAGE):
+        last = min(first + PAGE, size)
         with engine.connect() as connection:
-            page = [dict(row) for row in connection.execute(query).mappings()]
-            for row in page:
+            rows = [dict(row) for table in (decisions_t, publications_t) for row in connection.execute(
+                select(table).where(table.c.leaf_index >= first, table.c.leaf_index < last)).mappings()]
+            for row in rows:
                 row["parsed"] = _parsed(row["entry"])
             snapshots = fact_snapshots.load(connection, fact_snapshots.named(
-                row["parsed"] for row in page if isinstance(row["parsed"], dict)))
-        last = page[-1]["leaf_index"] if page else size
-        among = [row for index, row in sorted(publications.items()) if after < index < last]
-        if not page and not among:
-            return
-        yield sorted(page + among, key=lambda row: row["leaf_index"]), snapshots
-        if not page:
-            return
-        after = last
+                row["parsed"] for row in rows if "decision_id" in row and isinstance(row["parsed"], dict)))
+            rows += event_leaves.rows_between(connection, first, last)
+        yield sorted(rows, key=lambda row: row["leaf_index"]), snapshots
+
+
+def _named(row: dict[str, Any]) -> str:
+    if row.get("kind") == event_leaves.KIND:
+        return f"event {row['idempotency_key']}"
+    return f"publication {row['publication_id']}" if "publication_id" in row else f"decision {row['decision_id']}"
 
 
 def _parsed(text: str) -> Any:

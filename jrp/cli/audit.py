@@ -112,12 +112,14 @@ def verify(
     for problem in result.problems:
         console.print(f"[red]problem:[/red] {problem}", soft_wrap=True, highlight=False)
     if not result.ok:
-        raise _negative(f"broken: {len(result.problems)} problem(s); {result.count} of {result.tree_size} decisions "
+        raise _negative(f"broken: {len(result.problems)} problem(s); {result.count} of {result.tree_size} entries "
                     "verified before the first")
     checkpoint = result.checkpoint
     signed = f", checkpoint at size {checkpoint.tree_size} signed {checkpoint.time}" if checkpoint else ""
     publications = f" and {result.publications} ruleset publications" if result.publications else ""
-    console.print(f"ok: {result.count - result.publications} decisions{publications}, root {result.head}{signed}; "
+    events = f" and {result.events} events" if result.events else ""
+    console.print(f"ok: {result.count - result.publications - result.events} decisions{publications}{events}, "
+                  f"root {result.head}{signed}; "
                   f"{result.pending} recorded and not yet in the tree", highlight=False)
 
 
@@ -215,7 +217,7 @@ def checkpoint(
     key_file = out / PUBLIC_KEY_FILE
     if not key_file.exists():  # pinned at the first export; a later key change shows in verification
         key_file.write_text(public_pem(runtime.audit_keys.signing.public), encoding="utf-8")
-    console.print(f"checkpoint of {latest.tree_size} decisions, root {latest.root.hex()}, signed {latest.time}: "
+    console.print(f"checkpoint of {latest.tree_size} entries, root {latest.root.hex()}, signed {latest.time}: "
                   f"{target}", highlight=False)
 
 

@@ -33,6 +33,7 @@ PERSON = DEMO_SUBJECTS["legal_representative"].subject_id
 CLEAN = DEMO_SUBJECTS["clean_supplier"].subject_id
 TAXPAYER = DEMO_SUBJECTS["a_level_taxpayer"].subject_id
 STRANGER = make_uscc("320600", "NEWC0001")  # never sent to the store
+EVENT_LEAVES = 9  # the demo subjects' events: the first leaves of every store's log, before its decisions
 
 KEYS = {  # name: (role, scenarios, jurisdictions)
     "checker": (Role.checker, ("government_procurement", "bidding"), ("CN-JS-NT",)),

@@ -1,7 +1,7 @@
 """The log's origin: each deployment's own name in its signed checkpoints (``jrp.adapters.log.log_origin``).
 
 Revision ID: 0014_log_origin
-Revises: 0012_publications
+Revises: 0013_event_provenance
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_log_origin"
-down_revision = "0012_publications"
+down_revision = "0013_event_provenance"
 branch_labels = None
 depends_on = None
 
