@@ -6,7 +6,8 @@ revocation, repair, rectification, commitment outcome or objection is accepted o
 key allowed for the record's issuing authority or its list. A new record, and every other
 event, is accepted only where the key's scope covers its ``source.authority`` (or its list)
 and its region. A key without a scope (``ApiKey.ingest_scope`` None: admin keys, the terminal
-operator, ingester keys created before scopes existed) may write for any authority.
+operator) may write for any authority; an ingester key created before scopes existed may still send new
+records (attributed to it), but no change of an existing record's state: that needs a scoped key.
 
 The checks are pure: the caller reads the records that status events name
 (``jrp.adapters.facts.ingest``), once before writing anything — so a batch with one event out
@@ -19,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jrp.access import ApiKey
+from jrp.access import ApiKey, Role
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,12 @@ def refusal(key: ApiKey, event: Any, record: Mapping[str, Any] | None) -> ScopeR
     """
     scope = key.ingest_scope
     if scope is None:
+        if key.role is Role.ingester and record is not None:
+            return ScopeRefusal("record_id", (
+                f"key {key.key_id} has no scope (it was created before ingest keys had one): it may send new records, "
+                f"but only a key allowed for {record['authority']} may change the state of record "
+                f"{record['record_id']} (谁认定谁修复, 信用修复管理办法 art. 13); create one with "
+                f"jrp keys create NAME --role ingester --authority {record['authority']}"))
         return None
     list_id = getattr(event, "list_id", None)
     if record is not None:

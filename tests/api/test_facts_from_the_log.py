@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
 
+from jrp.access import IngestScope, Role
 from jrp.adapters.facts.audit import audit_facts
 from jrp.adapters.facts.demo import make_resident_id, make_uscc
 from jrp.adapters.facts.orm import SubjectRow
@@ -82,13 +83,15 @@ def _check(api: Api, subject: str) -> str | None:
 @given(ops=OPS)
 def test_facts_rebuilt_from_the_verified_log_are_those_every_decision_names(fresh_api: Api, ops: list[Op]) -> None:
     world, decisions = World(), []
+    authority = fresh_api.runtime.keys.create_key(  # the authority that decides every record of the world
+        "authority", Role.ingester, ingest_scope=IngestScope(authorities=(SOURCE["authority"],))).plaintext
     for op in ops:
         if op[0] == "check":
             decisions.append((world.subject(op), _check(fresh_api, world.subject(op))))
             continue
         events = world.events(op)
         if events:
-            response = fresh_api.client.post("/v1/events", json={"events": events}, headers=fresh_api.headers("ingester"))
+            response = fresh_api.client.post("/v1/events", json={"events": events}, headers={"X-API-Key": authority})
             assert response.json()["accepted"] == len(events), response.text
     decisions += [(subject, _check(fresh_api, subject)) for subject in (*world.orgs, world.person)]
     runtime = fresh_api.runtime

@@ -82,7 +82,7 @@ def _forged_removal(connection: Connection) -> None:
 def test_an_inserted_event_with_its_projection_is_caught_by_its_receipt(checked: Api) -> None:
     _tamper(checked, _forged_removal)
     found = _found(checked)
-    assert "event forged-removal (leaf" in found and "which is not a trusted key (forged)" in found
+    assert "event forged-removal (leaf" in found and "not with the trusted key" in found
     assert "(forged-removal) receipt: stored 'does not verify" in found
 
 

@@ -105,7 +105,8 @@ def test_an_unknown_region_is_refused_naming_the_known_ones(fresh_api: Api) -> N
 
 
 def test_a_status_event_dated_before_its_record_is_refused(fresh_api: Api) -> None:
-    response = _post(fresh_api, fresh_api.keys["ingester"], _status("list_entry_removed", "back-dated", COURT, "2011-01-01"))
+    court = _key(fresh_api, "court", IngestScope(authorities=(COURT,)))
+    response = _post(fresh_api, court, _status("list_entry_removed", "back-dated", COURT, "2011-01-01"))
     item = response.json()["items"][0]
     assert item["status"] == "rejected" and item["field"] == "occurred_on" and LISTING in item["reason"]
     assert fresh_api.check()["outcome"] == "deny"
@@ -126,3 +127,15 @@ def test_the_access_log_names_the_key_of_every_request(tmp_path: Path, capfd: py
 
 def _post_with(client: TestClient, key: str, *events: dict[str, Any]) -> Any:
     return client.post("/v1/events", json={"events": list(events)}, headers={"X-API-Key": key})
+
+
+@pytest.mark.parametrize("kind", STATUS_EVENTS)
+def test_a_key_made_before_scopes_sends_new_records_but_changes_no_record(fresh_api: Api, kind: str) -> None:
+    legacy = fresh_api.keys["ingester"]  # created without a scope, as every ingester key was before them
+    response = _post(fresh_api, legacy, _status(kind, f"legacy-{kind}", COURT))
+    assert response.status_code == 403, response.text
+    message = response.json()["message"]
+    assert LISTING in message and "--authority " + COURT in message
+    assert fresh_api.check()["outcome"] == "deny"
+    listed = _post(fresh_api, legacy, _listing(f"legacy-new-{kind}", COURT)).json()["items"][0]
+    assert listed["status"] == "accepted" and _key_ids(fresh_api)[f"legacy-new-{kind}"] != "before attribution"
