@@ -20,6 +20,7 @@ from jrp.adapters.facts.orm import EventRow
 from jrp.adapters.facts.projection import State, apply
 from jrp.adapters.log.crypto import merkle
 from jrp.adapters.log.crypto.signing import sign_checkpoint
+from jrp.adapters.log.log_origin import LEGACY_ORIGIN
 from jrp.adapters.store.database import make_engine, upgrade_database
 from jrp.api.app import create_app
 from jrp.runtime import Runtime
@@ -66,7 +67,7 @@ def _old_decisions(folder: Path, engine: Engine, runtime: Runtime) -> list[str]:
     for row in copied["decisions"]:
         row.update(leaf_index=frontier.size, seq=None)
         nodes += frontier.add(merkle.leaf_hash(row["entry"].encode()))
-    checkpoint = sign_checkpoint(runtime.audit_keys.signing, runtime.settings.log_origin, frontier.size,
+    checkpoint = sign_checkpoint(runtime.audit_keys.signing, LEGACY_ORIGIN, frontier.size,
                                  frontier.root(), datetime.now(UTC).isoformat())
     with engine.begin() as connection:
         for name, rows in copied.items():
