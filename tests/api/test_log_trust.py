@@ -15,12 +15,14 @@ from typer.testing import CliRunner
 from jrp.adapters.log.crypto import merkle
 from jrp.adapters.log.crypto.signing import Checkpoint, SigningKey, public_pem, sign_checkpoint, sign_receipts
 from jrp.adapters.log.entries import columns_of, decisions_t
+from jrp.adapters.log.event_leaves import events_t
 from jrp.adapters.log.log_origin import OriginMismatch, origin_t, resolve
 from jrp.adapters.log.tree import checkpoints_t, head_t, nodes_t
 from jrp.cli.main import app as cli
-from tests.api.conftest import CLEAN, Api, _url, running_api
+from tests.api.conftest import CLEAN, EVENT_LEAVES, Api, _url, running_api
 
 N = 6
+E = EVENT_LEAVES  # the demo's events: leaves 0…E-1, before the decisions
 
 
 def _cli(api: Api, monkeypatch: pytest.MonkeyPatch, *args: str):
@@ -39,15 +41,19 @@ def _logged(api: Api, n: int = N, *, checkpoint_each: bool = False) -> None:
 
 
 def _rewrite(api: Api, leaves: range, key: SigningKey | None = None) -> None:
-    """An insider's rewrite: the outcome of ``leaves`` edited, every leaf, node and the head recomputed; with
-    ``key``, every receipt and the checkpoints re-signed with it (a new key file put in place of the old)."""
+    """An insider's rewrite: the outcome of the decisions at ``leaves`` edited, every leaf (events' and
+    decisions'), node and the head recomputed; with ``key``, every receipt and the checkpoints re-signed with it
+    (a new key file put in place of the old)."""
     with api.runtime.engine.begin() as connection:
-        rows = connection.execute(select(decisions_t.c.seq, decisions_t.c.leaf_index, decisions_t.c.entry,
-                                         decisions_t.c.receipt).order_by(decisions_t.c.leaf_index)).all()
+        rows = sorted([*((decisions_t, row) for row in connection.execute(select(
+                          decisions_t.c.seq, decisions_t.c.leaf_index, decisions_t.c.entry, decisions_t.c.receipt))),
+                       *((events_t, row) for row in connection.execute(select(
+                          events_t.c.seq, events_t.c.leaf_index, events_t.c.entry, events_t.c.receipt)))],
+                      key=lambda pair: pair[1].leaf_index)
         frontier, nodes = merkle.Frontier.empty(), []
-        for row in rows:
+        for table, row in rows:
             entry = row.entry
-            if row.leaf_index in leaves:
+            if table is decisions_t and row.leaf_index in leaves:
                 entry = entry.replace('"outcome":"deny"', '"outcome":"allow"').replace('"purpose":"', '"purpose":"x', 1)
                 columns = {name: value for name, value in columns_of(json.loads(entry)).items() if name != "created_at"}
                 connection.execute(update(decisions_t).where(decisions_t.c.seq == row.seq)
@@ -56,9 +62,8 @@ def _rewrite(api: Api, leaves: range, key: SigningKey | None = None) -> None:
             nodes += frontier.add(leaf)
             if key is not None:
                 old = json.loads(row.receipt)
-                [receipt] = sign_receipts(key, [(old["decision_id"], leaf.hex(), old["time"])])
-                connection.execute(update(decisions_t).where(decisions_t.c.seq == row.seq)
-                                   .values(receipt=json.dumps(receipt)))
+                [receipt] = sign_receipts(key, [(old["decision_id"], leaf.hex(), old["time"], old.get("answer"))])
+                connection.execute(update(table).where(table.c.seq == row.seq).values(receipt=json.dumps(receipt)))
         connection.execute(delete(nodes_t))
         connection.execute(insert(nodes_t), [{"level": lv, "idx": i, "hash": h} for (lv, i), h in nodes])
         connection.execute(update(head_t).values(tree_size=frontier.size, root=frontier.root()))
@@ -80,7 +85,7 @@ def test_a_log_re_signed_with_a_new_key_fails_against_the_pinned_key_naming_the_
     assert _cli(fresh_api, monkeypatch, "audit", "checkpoint", "--out", str(witness)).exit_code == 0
 
     insider = SigningKey.generate()
-    _rewrite(fresh_api, range(N), insider)
+    _rewrite(fresh_api, range(E, E + N), insider)
     key_file = fresh_api.runtime.settings.signing_key_path()
     key_file.unlink()
     key_file.with_name(key_file.name + ".pub").unlink()
@@ -96,7 +101,7 @@ def test_a_log_re_signed_with_a_new_key_fails_against_the_pinned_key_naming_the_
         assert output.index(change) < output.index("broken:")
     found = fresh_api.runtime.verify_log(keys={original.key_id: original.public})
     assert not found.ok and change in found.reason
-    assert f"checkpoint(s) at sizes {N}–{N} are signed with key {insider.key_id}" in found.reason
+    assert f"checkpoint(s) at sizes {E + N}–{E + N} are signed with key {insider.key_id}" in found.reason
 
 
 def test_a_garbage_public_key_file_is_one_line(fresh_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,15 +118,15 @@ def test_a_rewrite_is_named_by_the_leaves_it_touched(fresh_api: Api, tmp_path: P
     _logged(fresh_api, checkpoint_each=True)  # a checkpoint at every size 1…N
     witness = tmp_path / "witness"
     assert _cli(fresh_api, monkeypatch, "audit", "checkpoint", "--out", str(witness)).exit_code == 0
-    _rewrite(fresh_api, range(N - 3, N))
+    _rewrite(fresh_api, range(E + N - 3, E + N))
     if not with_stored_checkpoints:  # the insider hides the rewrite: the service signs the rewritten tree anew
         with fresh_api.runtime.engine.begin() as connection:
-            connection.execute(delete(checkpoints_t).where(checkpoints_t.c.tree_size > N - 3))
+            connection.execute(delete(checkpoints_t).where(checkpoints_t.c.tree_size > E + N - 3))
         fresh_api.runtime.tree.integrate(fresh_api.runtime.audit_keys.signing, force_checkpoint=True)
     result = _cli(fresh_api, monkeypatch, "audit", "verify", "--against", str(witness))
     output = " ".join(result.output.split())
-    assert result.exit_code == 1 and f"decisions among leaves {N - 3}–{N - 1} were rewritten" in output, output
-    assert f"leaves {N - 1}–{N - 1}" not in output and f"leaves {N - 3}–{N - 3}" not in output
+    assert result.exit_code == 1 and f"among leaves {E + N - 3}–{E + N - 1} were rewritten" in output, output
+    assert f"leaves {E + N - 1}–{E + N - 1}" not in output and f"leaves {E + N - 3}–{E + N - 3}" not in output
 
 
 def test_each_deployment_signs_under_its_own_origin_and_another_ones_checkpoint_is_named(

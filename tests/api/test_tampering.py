@@ -193,7 +193,7 @@ def test_a_forged_checkpoint_signature_is_named(logged: Logged) -> None:
     forged = sign_checkpoint(outsider, logged.witness.origin, E + N, logged.witness.root, logged.witness.time)
     logged.tamper(lambda c: c.execute(update(checkpoints_t).where(checkpoints_t.c.tree_size == E + N)
                                       .values(key_id=forged.key_id, signature=forged.signature)))
-    assert f"checkpoint(s) at sizes {N}–{N} are signed with key {outsider.key_id}, not with the trusted key " \
+    assert f"checkpoint(s) at sizes {E + N}–{E + N} are signed with key {outsider.key_id}, not with the trusted key " \
            f"{logged.api.runtime.audit_keys.signing.key_id}: a key change" in _problems(logged.verify())
 
 

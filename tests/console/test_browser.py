@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from jrp.rulesets.library import BUNDLED_RULESETS
+from tests.api.conftest import EVENT_LEAVES
 from tests.console.conftest import screenshots
 from tests.publishing import live_version, nantong_edition, publish_on_file, rulesets_copy, save_edition
 
@@ -83,7 +84,7 @@ def test_verify_the_log_and_switch_language(page: Page, live: screenshots.LiveCo
     screenshots.sign_in(page, live, "auditor")
     page.click("nav.main >> text=日志校验")
     expect(page.locator("[data-verify]")).to_have_text(
-        f"日志完整：{len(live.decisions)} 条决定的默克尔树、回执与签名检查点全部有效。")
+        f"日志完整：{len(live.decisions) + EVENT_LEAVES} 条记录（决定、规则发布与事实事件）的默克尔树、回执与签名检查点全部有效。")
     page.click("a[lang=en]")
     expect(page.locator("h1")).to_have_text("Decision log verification")
     page.click("nav.main >> text=Decisions")
