@@ -1,0 +1,100 @@
+"""The dispatcher every serving process runs: claims due deliveries and sends each on a task of its own.
+
+Each delivery is its own asyncio task with its own timeout, so a slow or dead receiver holds one slot of
+``concurrency`` and delays no one else; a claim's lease outlasts the timeout, so no other process sends
+it meanwhile. Success marks it delivered, a failure schedules a retry with backoff or, past the retry
+period, makes it a dead letter (``jrp.adapters.tracking.outbox``). A process killed mid-send leaves its
+claims to lapse: another sends them again, with the same id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+import uuid
+
+import httpx
+
+from jrp.adapters.tracking.amqp import AmqpSink
+from jrp.adapters.tracking.outbox import Claimed, Outbox
+from jrp.adapters.tracking.secrets import SecretStore
+from jrp.adapters.tracking.webhooks import DeliveryFailed, post
+from jrp.tracking.outbound import OutboundPolicy
+
+log = logging.getLogger(__name__)
+LEASE_MARGIN = 30.0  # seconds a claim outlasts the send's timeout
+
+
+class Dispatcher:
+    def __init__(self, outbox: Outbox, secrets: SecretStore, policy: OutboundPolicy, *, timeout: float = 10.0,
+                 concurrency: int = 32, interval: float = 0.2, amqp: AmqpSink | None = None):
+        self.outbox = outbox
+        self.secrets = secrets
+        self.policy = policy
+        self.timeout = timeout
+        self.concurrency = concurrency
+        self.interval = interval
+        self.amqp = amqp
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=lambda: asyncio.run(self.serve()), name="jrp-dispatcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.timeout + 5)
+
+    async def serve(self, until_idle: bool = False) -> int:
+        """Send due deliveries until stopped (or, ``until_idle``, until none is due or in flight); the number sent."""
+        sent = 0
+        in_flight: set[asyncio.Task[bool]] = set()
+        async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
+            try:
+                while not self._stop.is_set():
+                    claimed: list[Claimed] = []
+                    if len(in_flight) < self.concurrency:
+                        try:
+                            claimed = await asyncio.to_thread(self.outbox.claim, self.holder,
+                                                              self.concurrency - len(in_flight),
+                                                              self.timeout + LEASE_MARGIN)
+                        except Exception:  # the store is down: try again next round, nothing is lost
+                            log.warning("dispatcher: claiming deliveries failed", exc_info=True)
+                    for item in claimed:
+                        in_flight.add(asyncio.create_task(self._deliver(client, item)))
+                    if until_idle and not claimed and not in_flight:
+                        return sent
+                    if in_flight:
+                        done, in_flight = await asyncio.wait(in_flight, timeout=self.interval,
+                                                             return_when=asyncio.FIRST_COMPLETED)
+                        sent += sum(task.result() for task in done)
+                    elif not claimed:
+                        await asyncio.sleep(self.interval)
+            finally:
+                for task in in_flight:
+                    task.cancel()
+                if self.amqp is not None:
+                    await self.amqp.close()
+        return sent
+
+    async def _deliver(self, client: httpx.AsyncClient, item: Claimed) -> bool:
+        try:
+            if item.sink == "webhook":
+                secrets = await asyncio.to_thread(self.secrets.live, item.owner_key_id)
+                await post(client, self.policy, item.target, item.notification_id, item.body, secrets)
+            elif self.amqp is not None:
+                await self.amqp.publish(item.target, item.notification_id, item.body)
+            else:
+                raise DeliveryFailed("no AMQP broker configured (amqp_url)")
+        except DeliveryFailed as failure:
+            state = await asyncio.to_thread(self.outbox.failed, item, self.holder, str(failure))
+            log.info("delivery %s of %s failed (%s): %s", item.sink, item.notification_id, state, failure)
+            return False
+        await asyncio.to_thread(self.outbox.delivered, item, self.holder)
+        return True
