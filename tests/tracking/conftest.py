@@ -100,10 +100,11 @@ def store_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def tracked(store_url: str, tmp_path: Path) -> Iterator[Tracked]:
-    yield from _tracked(store_url, tmp_path)
+    yield from tracked_app(store_url, tmp_path)
 
 
-def _tracked(url: str, folder: Path, **overrides: Any) -> Iterator[Tracked]:
+def tracked_app(url: str, folder: Path, **overrides: Any) -> Iterator[Tracked]:
+    """The app over ``url`` with tracking driven by the test (``overrides``: more settings)."""
     app = create_app(tracked_settings(url, folder, **overrides))
     runtime: Runtime = app.state.runtime
     runtime.migrate()
