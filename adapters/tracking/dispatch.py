@@ -25,7 +25,10 @@ from jrp.adapters.tracking.webhooks import DeliveryFailed, post
 from jrp.tracking.outbound import OutboundPolicy
 
 log = logging.getLogger(__name__)
-LEASE_MARGIN = 30.0  # seconds a claim outlasts the send's timeout
+def lease_for(timeout: float) -> float:
+    """How long a claim holds: past the send's timeout (and the write that follows), short enough that the
+    claims of a process killed mid-send are sent by another soon."""
+    return 2 * timeout + 1
 
 
 class Dispatcher:
@@ -63,7 +66,7 @@ class Dispatcher:
                         try:
                             claimed = await asyncio.to_thread(self.outbox.claim, self.holder,
                                                               self.concurrency - len(in_flight),
-                                                              self.timeout + LEASE_MARGIN)
+                                                              lease_for(self.timeout))
                         except Exception:  # the store is down: try again next round, nothing is lost
                             log.warning("dispatcher: claiming deliveries failed", exc_info=True)
                     for item in claimed:
