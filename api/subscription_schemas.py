@@ -116,6 +116,11 @@ class NotificationListV1(Response):
     items: list[NotificationV1]
 
 
+class DeletedV1(Response):
+    subscription_id: str
+    deleted: bool = True
+
+
 class RedeliveryV1(Response):
     notification_id: str
     deliveries: int = Field(description="deliveries set to go again now")

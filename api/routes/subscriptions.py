@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query
 
 from jrp.access import ApiKey, Role
 from jrp.api.deps import Checker, RuntimeDep, scoped_jurisdiction
@@ -18,6 +18,7 @@ from jrp.api.openapi import errors
 from jrp.api.presenters import to_request
 from jrp.api.subscription_schemas import (
     CreatedV1,
+    DeletedV1,
     NotificationListV1,
     NotificationV1,
     RedeliveryV1,
@@ -125,13 +126,13 @@ def get_subscription(subscription_id: SubscriptionId, key: Checker, runtime: Run
     return subscription_view(owned(runtime, key, subscription_id))
 
 
-@router.delete("/{subscription_id}", operation_id="subscriptions.delete", status_code=204,
+@router.delete("/{subscription_id}", operation_id="subscriptions.delete", response_model=DeletedV1,
                responses=errors(403, 404))
-def delete_subscription(subscription_id: SubscriptionId, key: Checker, runtime: RuntimeDep) -> Response:
-    """Stop watching; notifications written already are still delivered and readable."""
+def delete_subscription(subscription_id: SubscriptionId, key: Checker, runtime: RuntimeDep) -> DeletedV1:
+    """Stop watching; notifications written already are still delivered."""
     owned(runtime, key, subscription_id)
     runtime.subscriptions.delete(subscription_id)
-    return Response(status_code=204)
+    return DeletedV1(subscription_id=subscription_id)
 
 
 @router.get("/{subscription_id}/notifications", operation_id="subscriptions.notifications",

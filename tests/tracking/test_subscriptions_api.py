@@ -47,7 +47,8 @@ def test_bulk_create_page_get_delete(tracked: Tracked) -> None:
     assert tracked.client.get(f"/v1/subscriptions/{first['subscription_id']}",
                               headers=tracked.headers("checker_any")).status_code == 403
     assert tracked.client.delete(f"/v1/subscriptions/{first['subscription_id']}",
-                                 headers=tracked.headers()).status_code == 204
+                                 headers=tracked.headers()).json() == {"subscription_id": first["subscription_id"],
+                                                                        "deleted": True}
     assert tracked.client.get(f"/v1/subscriptions/{first['subscription_id']}", headers=tracked.headers()).status_code == 404
     bad = tracked.client.post("/v1/subscriptions", json={"subscriptions": [{**items[0], "as_of": "2026-01-01"}]},
                               headers=tracked.headers())
