@@ -84,9 +84,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 def tracked_settings(url: str, folder: Path, **overrides: Any) -> Settings:
-    return Settings(database_url=url, data_dir=folder, webhook_allowed_networks=["127.0.0.0/8"], tracking_interval=0,
-                    delivery_backoff_base=0.05, delivery_backoff_cap=0.2, delivery_retry_for=1.0, webhook_timeout=2.0,
-                    **overrides)
+    fast = {"webhook_allowed_networks": ["127.0.0.0/8"], "tracking_interval": 0, "delivery_backoff_base": 0.05,
+            "delivery_backoff_cap": 0.2, "delivery_retry_for": 1.0, "webhook_timeout": 2.0}
+    return Settings(database_url=url, data_dir=folder, **{**fast, **overrides})
 
 
 @pytest.fixture
