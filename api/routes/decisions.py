@@ -85,7 +85,7 @@ def replay(decision_id: DecisionId, body: ReplayRequestV1, key: Replayer, runtim
 
 
 @router.post("/{decision_id}/watch", operation_id="decisions.watch", response_model=SubscriptionV1,
-             responses=errors(403, 404))
+             responses=errors(403, 404, 410))
 def watch(decision_id: DecisionId, body: WatchRequestV1, key: Checker, runtime: RuntimeDep) -> SubscriptionV1:
     """Watch a logged decision's check: its answer is the baseline, and the subscriber is told when it changes."""
     from jrp.api.routes.subscriptions import checked_target, subscription_view

@@ -35,7 +35,11 @@ class OutboundPolicy:
 
     def check(self, url: str) -> None:
         """Raise :class:`RefusedTarget` unless jrp may deliver to ``url``."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as error:  # a port out of range, brackets that do not close…
+            raise RefusedTarget(f"not a URL: {error}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise RefusedTarget("must be an http:// or https:// URL with a host")
         if parts.username or parts.password:
@@ -45,7 +49,7 @@ class OutboundPolicy:
             raise RefusedTarget(f"host {host!r} is not among the webhook hosts the operator allows "
                                 f"(webhook_allowed_hosts: {', '.join(self.allowed_hosts)})")
         try:
-            addresses = self.resolver(host, parts.port or (443 if parts.scheme == "https" else 80))
+            addresses = self.resolver(host, port or (443 if parts.scheme == "https" else 80))
         except (OSError, UnicodeError) as error:
             raise RefusedTarget(f"host {host!r} does not resolve ({error})") from None
         networks = [ipaddress.ip_network(n, strict=False) for n in self.allowed_networks]
