@@ -239,7 +239,8 @@ class Runtime:
 
         service = CheckService(self.library, self.facts, self.log, self.bundles, backend=self.settings.engine_backend,
                                cache_size=1000)
-        return Tracker(service, self.log, self.subscriptions, amqp=bool(self.settings.amqp_url))
+        return Tracker(service, self.log, self.subscriptions, amqp=bool(self.settings.amqp_url),
+                       batch=self.settings.tracking_batch)
 
     def tracker_loop(self) -> TrackerLoop:
         """The tracker under its lease (``jrp.adapters.tracking.lease``); the server starts one per worker."""

@@ -124,6 +124,8 @@ class Settings(BaseSettings):
     delivery_concurrency: int = Field(default=32, ge=1, description="deliveries a process sends at once")
     tracking_interval: float = Field(default=1.0, ge=0, description="seconds between the tracker's rounds and the "
                                                                      "dispatchers' polls; 0: no tracking in jrp serve")
+    tracking_batch: int = Field(default=1000, ge=1, description="events read, and subscriptions re-evaluated, per "
+                                                                "transaction of the tracker")
     secret_rotation_grace: float = Field(default=86400.0, ge=0, description="seconds an old webhook secret keeps "
                                                                             "signing after a rotation")
     amqp_url: str | None = Field(default=None, description="RabbitMQ URL (amqp://guest:guest@127.0.0.1:5672/): "
