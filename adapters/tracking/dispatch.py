@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 
 import httpx
@@ -44,6 +45,7 @@ class Dispatcher:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._secret_cache: dict[str, tuple[float, list[str]]] = {}
 
     def start(self) -> None:
         self._thread = threading.Thread(target=lambda: asyncio.run(self.serve()), name="jrp-dispatcher", daemon=True)
@@ -57,7 +59,7 @@ class Dispatcher:
     async def serve(self, until_idle: bool = False) -> int:
         """Send due deliveries until stopped (or, ``until_idle``, until none is due or in flight); the number sent."""
         sent = 0
-        in_flight: set[asyncio.Task[bool]] = set()
+        in_flight: set[asyncio.Task[Claimed | None]] = set()
         async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
             try:
                 while not self._stop.is_set():
@@ -76,7 +78,9 @@ class Dispatcher:
                     if in_flight:
                         done, in_flight = await asyncio.wait(in_flight, timeout=self.interval,
                                                              return_when=asyncio.FIRST_COMPLETED)
-                        sent += sum(task.result() for task in done)
+                        confirmed = [item for task in done if (item := task.result()) is not None]
+                        await asyncio.to_thread(self.outbox.delivered, confirmed, self.holder)  # one write for all
+                        sent += len(confirmed)
                     elif not claimed:
                         await asyncio.sleep(self.interval)
             finally:
@@ -86,10 +90,12 @@ class Dispatcher:
                     await self.amqp.close()
         return sent
 
-    async def _deliver(self, client: httpx.AsyncClient, item: Claimed) -> bool:
+    async def _deliver(self, client: httpx.AsyncClient, item: Claimed) -> Claimed | None:
+        """Send one delivery: the item if its sink confirmed it (marked with the others done at the same time),
+        None if it failed (recorded at once: retried later or dead)."""
         try:
             if item.sink == "webhook":
-                secrets = await asyncio.to_thread(self.secrets.live, item.owner_key_id)
+                secrets = await self._secrets(item.owner_key_id)
                 await post(client, self.policy, item.target, item.notification_id, item.body, secrets)
             elif self.amqp is not None:
                 await self.amqp.publish(item.target, item.notification_id, item.body)
@@ -98,6 +104,14 @@ class Dispatcher:
         except DeliveryFailed as failure:
             state = await asyncio.to_thread(self.outbox.failed, item, self.holder, str(failure))
             log.info("delivery %s of %s failed (%s): %s", item.sink, item.notification_id, state, failure)
-            return False
-        await asyncio.to_thread(self.outbox.delivered, item, self.holder)
-        return True
+            return None
+        return item
+
+    async def _secrets(self, owner_key_id: str) -> list[str]:
+        """The subscriber's live secrets, read at most once a second (a rotation signs with both meanwhile)."""
+        now = time.monotonic()
+        cached = self._secret_cache.get(owner_key_id)
+        if cached is None or cached[0] < now:
+            cached = (now + 1.0, await asyncio.to_thread(self.secrets.live, owner_key_id))
+            self._secret_cache[owner_key_id] = cached
+        return cached[1]

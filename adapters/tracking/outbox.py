@@ -112,10 +112,21 @@ class Outbox:
             return [Claimed(r.delivery_id, r.notification_id, r.owner_key_id, r.sink, r.target, r.attempts,
                             r.first_attempt_at, r.body.encode()) for r in connection.execute(query)]
 
-    def delivered(self, claimed: Claimed, holder: str) -> None:
+    def delivered(self, done: Sequence[Claimed], holder: str) -> None:
+        """Mark deliveries confirmed by their sinks, in one transaction."""
+        if not done:
+            return
         now = time.time()
-        self._finish(claimed, holder, state=DELIVERED, attempts=claimed.attempts + 1, delivered_at=now,
-                     first_attempt_at=claimed.first_attempt_at or now, last_error=None)
+        with self.driver.connection() as connection:
+            cursor = connection.cursor()
+            try:
+                cursor.executemany(self.driver.sql(
+                    "UPDATE deliveries SET state = 'delivered', attempts = ?, delivered_at = ?, first_attempt_at = ?, "
+                    "last_error = NULL, lease_until = 0, lease_holder = NULL WHERE delivery_id = ? AND lease_holder = ?"),
+                    [(c.attempts + 1, now, c.first_attempt_at or now, c.delivery_id, holder) for c in done])
+                connection.commit()
+            finally:
+                cursor.close()
 
     def failed(self, claimed: Claimed, holder: str, error: str) -> str:
         """Record a failed attempt: retried later, or dead once the retries are over; returns the new state."""

@@ -32,7 +32,7 @@ from jrp.adapters.tracking.event_tail import CURSOR, EventTail, SeenEvent
 from jrp.adapters.tracking.subscriptions import Statement, SubscriptionStore
 from jrp.engine.codec import canonical, facts_to_json
 from jrp.service import Caller, CheckResult, CheckService, log_entry
-from jrp.tracking.answers import Answer, answer_of, changes
+from jrp.tracking.answers import answer_of, changes
 from jrp.tracking.next_change import dates_in, next_change
 from jrp.tracking.watches import Subscription, Watch
 from jrp.vocabulary.jurisdictions import chain_of
