@@ -139,9 +139,10 @@ def main() -> None:
             before = len(receiver.accepted)
             started = time.monotonic()
             day[0] = PLAN_DAY  # the edition takes effect
-            written, last = _await_quiet(runtime, receiver, before, 600)
-            print(f"4. a ruleset version taking effect → {written:,} notified in {last - started:.1f} s ({len(planned):,} "
-                  "on its list; the others' listings ended by that day; target ≤ 60 s)")
+            written, last = _await_quiet(runtime, receiver, before, PLAN_DAY, 900)
+            print(f"4. a ruleset version taking effect (and {PLAN_DAY}: every subscription re-evaluated) → {written:,} "
+                  f"notified in {last - started:.1f} s ({len(planned):,} on its list; others' listings ended by that day; "
+                  "target ≤ 60 s)")
         finally:
             loop.stop()
             dispatcher.stop()
@@ -156,19 +157,21 @@ def _pending(runtime: Runtime) -> int:
         return connection.execute(text("SELECT count(*) FROM deliveries WHERE state = 'pending'")).scalar_one()
 
 
-def _await_quiet(runtime: Runtime, receiver: Receiver, before: int, timeout: float) -> tuple[int, float]:
-    """Wait until the tracker wrote the day's notifications and the outbox is drained: how many arrived, and
-    when the last one did (``time.monotonic``)."""
+def _await_quiet(runtime: Runtime, receiver: Receiver, before: int, today: date, timeout: float) -> tuple[int, float]:
+    """Wait until the tracker has re-evaluated every subscription the day reaches (none due, none on other rules)
+    and the outbox is drained: how many arrived, and when the last one did (``time.monotonic``)."""
     deadline = time.monotonic() + timeout
-    last, quiet_since = -1, time.monotonic()
+    current = {j: runtime.tracker.service.bundle_for(j, today).hash for j in runtime.subscriptions.jurisdictions()}
+    last, arrived = -1, time.monotonic()
     while time.monotonic() < deadline:
         count = len(receiver.accepted)
         if count != last:
-            last, quiet_since = count, time.monotonic()
-        elif not _pending(runtime) and time.monotonic() - quiet_since > 2 and count > before:
+            last, arrived = count, time.monotonic()
+        elif (not _pending(runtime) and not runtime.subscriptions.due(today, 1)
+              and not runtime.subscriptions.stale_rules(current, 1)):
             break
-        time.sleep(0.05)
-    return last - before, quiet_since
+        time.sleep(0.2)
+    return last - before, arrived
 
 
 def time_pass(runtime: Runtime, today: date) -> None:

@@ -167,13 +167,15 @@ class Tracker:
         """Check ``subs`` again today; log and notify those whose answer changed, reschedule the others."""
         self.before_batch()
         today = self.today()
+        subs = list(subs)
+        facts = self.service.facts.load_many([s.watch.subject.id for s in subs])  # three queries, not two a subject
         same: list[Subscription] = []
         moved: list[tuple[Subscription, Subscription, CheckResult, dict[str, Any]]] = []
         for sub in subs:
             if not sub.watched_on(today):
                 same.append(replace(sub, next_change=None))  # the watch is over: never due again
                 continue
-            result = self.service.evaluate(sub.watch.request(today))
+            result = self.service.evaluate(sub.watch.request(today), facts.get(sub.watch.subject.id))
             answer = answer_of(result.evaluation.decision_json)
             after = replace(sub, answer=answer, decision_id=result.decision_id, bundle_hash=result.bundle.hash,
                             next_change=self._next_change(result, today))
