@@ -67,6 +67,7 @@ class Tracker:
         self.batch = batch
         self.before_batch: Callable[[], None] = lambda: None  # the tracker's loop checks it still leads
         self._tail: EventTail | None = None
+        self._rules_seen = False  # whether this process compared the subscriptions' rules with its own yet
         self._rule_dates: dict[str, set[date]] = {}
 
     # --- subscriptions made --------------------------------------------------------------------
@@ -107,12 +108,13 @@ class Tracker:
         today = self.today()
         written = self.events_pass()
         day = self.store.cursor(DAY_CURSOR)
-        if day is None or day.get("day") != today.isoformat():
+        new_day = day is None or day.get("day") != today.isoformat()
+        if new_day or not self._rules_seen:  # each day, and once in each process: its rules may be new editions
             written += self.rules_pass(today)
-            written += self.time_pass(today)
+            self._rules_seen = True
+        written += self.time_pass(today)
+        if new_day:
             self._commit([], [subscriptions.cursor_set(DAY_CURSOR, {"day": today.isoformat()})])
-        else:
-            written += self.time_pass(today)
         return written
 
     def events_pass(self) -> int:

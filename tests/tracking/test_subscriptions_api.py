@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from jrp.adapters.facts.demo import make_uscc
 from jrp.demo_vocabulary import vocabulary_of
 from tests.publishing import nantong_edition, plan_ban, publish_on_file, rulesets_copy, save_edition
@@ -101,4 +103,28 @@ def test_a_ruleset_version_taking_effect_notifies_with_the_version(store_url: st
         assert {"id": "nantong-silent-check", "version": "2027.1"} in data["cause"]["rulesets"]
         assert "nt-plan-ban" in [m["measure_id"] for m in data["measures_added"] if m["applies"]]
         assert data["after"]["outcome"] == "deny"
+        assert tracked.track() == 0
+
+
+def test_an_edition_published_is_news_at_the_next_start(store_url: str, tmp_path: Path) -> None:
+    """cn-basic-list 2026.1, published while the service runs, takes the procurement ban off judgment debtors:
+    the tracker of the next process started (same day) re-evaluates and tells the subscriber, naming the edition."""
+    rulesets = rulesets_copy(tmp_path / "rulesets")
+    for tracked in tracked_app(store_url, tmp_path, rulesets_dir=rulesets):
+        sub = tracked.subscribe(DEBTOR)
+        assert sub["outcome"] == "deny"
+        assert tracked.track() == 0
+    basic = yaml.safe_load((rulesets / "CN" / "cn-basic-list" / "2024.4.yaml").read_text(encoding="utf-8"))
+    basic["ruleset"].update(version="2026.1", effective_from="2026-01-01")
+    basic["ruleset"].pop("replaces")
+    basic["rules"] = [rule for rule in basic["rules"] if rule["id"] != "judgment-debtor-procurement"]
+    edition = rulesets / "CN" / "cn-basic-list" / "2026.1.yaml"
+    edition.write_text(yaml.safe_dump(basic, allow_unicode=True), encoding="utf-8")
+    publish_on_file(edition)
+    for tracked in tracked_app(store_url, tmp_path, rulesets_dir=rulesets):
+        assert tracked.track() == 1
+        data = tracked.runtime.outbox.of_subscription(sub["subscription_id"])[0]["body"]["data"]
+        assert data["cause"]["kind"] == "ruleset"
+        assert {"id": "cn-basic-list", "version": "2026.1"} in data["cause"]["rulesets"]
+        assert "gp-supplier-disqualified" in [m["measure_id"] for m in data["measures_removed"]]
         assert tracked.track() == 0
