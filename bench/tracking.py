@@ -75,7 +75,8 @@ def main() -> None:
     rulesets = rulesets_copy(Path(tempfile.mkdtemp(prefix="jrp-bench-rulesets-")) / "rulesets")
     publish_on_file(save_edition(rulesets, plan_ban(nantong_edition(rulesets, effective_from=PLAN_DAY.isoformat()))))
     with running_receiver() as receiver:
-        settings = Settings(database_url=store.url, data_dir=Path(tempfile.mkdtemp(prefix="jrp-bench-keys-")),
+        keys = args.dir / ("keys-postgres" if args.postgres else "keys-sqlite")  # the store's personal-data keys
+        settings = Settings(database_url=store.url, data_dir=keys,
                             rulesets_dir=rulesets, webhook_allowed_networks=["127.0.0.0/8"], tracking_interval=0.05,
                             delivery_backoff_base=1.0, delivery_backoff_cap=5.0, delivery_concurrency=64)
         runtime = Runtime(settings)
