@@ -22,6 +22,7 @@ PAGES = [  # (path, the action it needs); {decision} is a decision the checker k
     ("/console/rulesets/diff", Action.diff_rulesets),
     ("/console/impact", Action.preview_impact),
     ("/console/stats", Action.read_stats),
+    ("/console/tracking", Action.read_stats),
 ]
 
 
