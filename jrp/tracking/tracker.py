@@ -31,6 +31,7 @@ from jrp.adapters.tracking import outbox, subscriptions
 from jrp.adapters.tracking.event_tail import CURSOR, EventTail, SeenEvent
 from jrp.adapters.tracking.subscriptions import Statement, SubscriptionStore
 from jrp.engine.codec import canonical, facts_to_json
+from jrp.rulesets.bundle import RulesetRef
 from jrp.service import Caller, CheckResult, CheckService, log_entry
 from jrp.tracking.answers import answer_of, changes
 from jrp.tracking.next_change import dates_in, next_change
@@ -69,6 +70,7 @@ class Tracker:
         self._tail: EventTail | None = None
         self._rules_seen = False  # whether this process compared the subscriptions' rules with its own yet
         self._rule_dates: dict[str, set[date]] = {}
+        self._bundle_refs: dict[str, frozenset[RulesetRef]] = {}
 
     # --- subscriptions made --------------------------------------------------------------------
 
@@ -234,8 +236,11 @@ class Tracker:
         return outbox.Outgoing(notification_id, after.subscription_id, after.owner_key_id, body, tuple(targets))
 
     def _rules_cause(self, old_hash: str, result: CheckResult) -> dict[str, Any]:
-        old = self.service.bundles.load(old_hash)
-        before = set(old.refs) if old is not None else set()
+        """The ruleset versions of the new bundle the old one lacked (its stored content read once per hash)."""
+        before = self._bundle_refs.get(old_hash)
+        if before is None:
+            old = self.service.bundles.load(old_hash)
+            before = self._bundle_refs[old_hash] = frozenset(old.refs) if old is not None else frozenset()
         return {"kind": "ruleset", "bundle_hash": result.bundle.hash,
                 "rulesets": [{"id": r.id, "version": r.version} for r in result.bundle.refs if r not in before]}
 
