@@ -51,13 +51,13 @@ CALLER = Caller("bench-tracking", "bench")
 PLAN_DAY = date(2030, 1, 1)
 
 
-def clear(runtime: Runtime) -> None:
+def clear(runtime: Runtime, first_run: bool) -> None:
     with runtime.engine.begin() as connection:
         for table in ("deliveries", "notifications", "subscriptions", "webhook_secrets", "tracking_cursor"):
             connection.execute(text(f"DELETE FROM {table}"))
         connection.execute(text("DELETE FROM log_lease WHERE name = 'tracker'"))
-        if not (runtime.settings.data_dir / "keys").exists():  # a bench store logged by a run with other keys:
-            connection.execute(text("DELETE FROM personal_data_keys"))  # its month's data key, unusable here
+        if first_run:  # a bench store logged by a run with other keys: its month's data key is unusable here
+            connection.execute(text("DELETE FROM personal_data_keys"))
 
 
 def wait(receiver: Receiver, count: int, timeout: float) -> float:
@@ -82,8 +82,9 @@ def main() -> None:
                             rulesets_dir=rulesets, webhook_allowed_networks=["127.0.0.0/8"], tracking_interval=0.05,
                             delivery_backoff_base=1.0, delivery_backoff_cap=5.0, delivery_concurrency=64)
         runtime = Runtime(settings)
+        first_run = not (keys / "keys").exists()
         runtime.migrate()
-        clear(runtime)
+        clear(runtime, first_run)
         day = [date.today()]
         runtime.tracker.today = lambda: day[0]
         vocabulary = vocabulary_of(runtime.library)
