@@ -26,6 +26,9 @@ from jrp.adapters.tracking.webhooks import DeliveryFailed, post
 from jrp.tracking.outbound import OutboundPolicy
 
 log = logging.getLogger(__name__)
+MARK_WINDOW = 0.05  # seconds of confirmations gathered into one write
+
+
 def lease_for(timeout: float) -> float:
     """How long a claim holds: past the send's timeout (and the write that follows), short enough that the
     claims of a process killed mid-send are sent by another soon."""
@@ -64,7 +67,7 @@ class Dispatcher:
             try:
                 while not self._stop.is_set():
                     claimed: list[Claimed] = []
-                    if len(in_flight) < self.concurrency:
+                    if len(in_flight) <= self.concurrency // 2:  # claim in batches: one write for many
                         try:
                             claimed = await asyncio.to_thread(self.outbox.claim, self.holder,
                                                               self.concurrency - len(in_flight),
@@ -75,9 +78,8 @@ class Dispatcher:
                         in_flight.add(asyncio.create_task(self._deliver(client, item)))
                     if until_idle and not claimed and not in_flight:
                         return sent
-                    if in_flight:
-                        done, in_flight = await asyncio.wait(in_flight, timeout=self.interval,
-                                                             return_when=asyncio.FIRST_COMPLETED)
+                    if in_flight:  # what finishes within the window is marked in one write
+                        done, in_flight = await asyncio.wait(in_flight, timeout=min(self.interval, MARK_WINDOW))
                         confirmed = [item for task in done if (item := task.result()) is not None]
                         await asyncio.to_thread(self.outbox.delivered, confirmed, self.holder)  # one write for all
                         sent += len(confirmed)
