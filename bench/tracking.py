@@ -14,7 +14,8 @@ real local webhook receiver (``tests/tracking/receiver.py``: HTTP, signatures ve
 6. a receiver down ``--down`` seconds (600: the issue's 10 minutes), then back: nothing lost, no duplicate
    without the same id.
 
-Figures depend on what else the machine does; the store is built on first use (minutes for 100,000).
+Figures depend on what else the machine does; the store is built on first use (minutes for 100,000). The
+listings it sends stay in the store: run it on a store of its own (``--dir``, ``--postgres-schema``), once.
 """
 
 from __future__ import annotations
