@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from jrp.adapters.store.checkpointer import Checkpointer
 from jrp.api import console, errors, gc_policy, openapi
 from jrp.api.metrics import Metrics
+from jrp.api.rate_limit import RateLimit
 from jrp.api.request_guard import RequestGuard
 from jrp.api.request_log import RequestLog
 from jrp.api.routes import (
@@ -20,6 +21,7 @@ from jrp.api.routes import (
     feedback,
     health,
     measures,
+    reports,
     rulesets,
     subjects,
     subscriptions,
@@ -29,7 +31,7 @@ from jrp.logs import AccessLog
 from jrp.runtime import Runtime
 from jrp.settings import Settings
 
-ROUTERS = (checks, decisions, subscriptions, feedback, audit, events, subjects, measures, rulesets, health)
+ROUTERS = (checks, decisions, subscriptions, feedback, audit, reports, events, subjects, measures, rulesets, health)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "ingestion and the measures catalogue.")
     app.state.runtime = runtime
     app.state.metrics = Metrics()
+    app.state.report_verifications = RateLimit(runtime.settings.report_verify_limit)
     errors.install(app)
     app.add_middleware(RequestGuard, limits=runtime.settings.body_limits, default=runtime.settings.body_limit_default)
     # added last, so outermost: the 401s and 413s of the guard get a request id, an access line and metrics

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from jrp.adapters.facts.identity import InvalidIdentifier
+from jrp.adapters.facts.identity import InvalidIdentifier, mask_resident_ids
 from jrp.adapters.log.bundle_store import StoredBundleMismatch
 from jrp.adapters.log.crypto.personal_data import PersonalDataUnavailable
 from jrp.adapters.log.fact_snapshots import SnapshotMismatch
@@ -77,7 +77,7 @@ def _field(error: InvalidField | InvalidIdentifier | NoRulesInForce | TokenAhead
                    errors=[ErrorItemV1(field=error.field, message=str(error).removeprefix(f"{error.field}: "))])
 
 
-HTTP_CODES = {404: "not_found", 413: "body_too_large"}
+HTTP_CODES = {404: "not_found", 413: "body_too_large", 429: "rate_limited"}
 
 
 def _http(error: HTTPException) -> ErrorV1:
@@ -128,6 +128,6 @@ def _handler(status: int, render: Callable[..., ErrorV1]) -> Callable:
 
 
 async def _internal(request: Request, error: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    log.exception("unhandled error on %s %s", request.method, mask_resident_ids(request.url.path))
     body = ErrorV1(code="internal_error", message="internal error; it has been logged")
     return JSONResponse(body.model_dump(mode="json"), status_code=500)

@@ -53,6 +53,7 @@ ERROR_DESCRIPTIONS = {
     410: "gone for good: the personal data this needs was erased after its retention period",
     413: "the body is over this route's limit (answered before the body is read)",
     422: "a field breaks a rule: `errors` names each field and what to send instead",
+    429: "too many requests from this address for a public endpoint; retry after the seconds `Retry-After` says",
     503: "the database dropped the connection; send the request again",
 }
 SECURITY_SCHEMES = {

@@ -7,9 +7,10 @@ Shared by the routes and the CLI, so ``jrp check`` asks and prints what ``POST /
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,7 @@ import orjson
 from pydantic import TypeAdapter
 
 from jrp.access import ApiKey
-from jrp.adapters.facts.identity import mask_resident_id, subject_type_of
+from jrp.adapters.facts.identity import mask_name, mask_resident_id, subject_type_of
 from jrp.adapters.log.crypto import personal_data
 from jrp.adapters.log.crypto.signing import Checkpoint
 from jrp.adapters.log.entries import StoredDecision
@@ -42,11 +43,13 @@ from jrp.api.schemas import (
     SubjectV1,
     SupervisionV1,
 )
-from jrp.engine.facts import Application
+from jrp.engine.codec import canonical
+from jrp.engine.facts import Application, Subject
 from jrp.engine.types import MatchedMeasure, Via
 from jrp.measures_catalog.catalog import CatalogEntry
 from jrp.rulesets.bundle import Bundle
 from jrp.service import CheckRequest, CheckResult, SubjectRef
+from jrp.vocabulary.subjects import SubjectType
 
 _TIMESTAMP = TypeAdapter(datetime)
 _TOKEN = uuid.uuid4().hex
@@ -73,8 +76,19 @@ def bundle_of(bundle: Bundle) -> BundleV1:
                     rulesets=[RulesetRefV1(id=r.id, version=r.version) for r in bundle.refs])
 
 
+def shown_name(subject: Subject, sees_personal_data: bool) -> str:
+    """The stored name as a role may see it: an organisation's (public, registered) to every role; a natural
+    person's in full to the roles that see personal data (``jrp.access.SEES_RESIDENT_IDS``: auditors, admins),
+    else masked (``王**``). The checker already holds the identifier it asked about; the store's name of a person
+    is more than it sent."""
+    if sees_personal_data or subject.subject_type != SubjectType.natural_person:
+        return subject.name
+    return mask_name(subject.name)
+
+
 def check_response(result: CheckResult, key: ApiKey) -> CheckResponseV1:
-    """The answer to one check; natural persons reached through a relation are masked unless entitled."""
+    """The answer to one check; natural persons reached through a relation, and a person's stored name, are
+    masked unless entitled."""
     decision, request, subject = result.decision, result.request, result.facts.subject
     sees = key.sees_resident_ids
     response = CheckResponseV1(
@@ -82,7 +96,7 @@ def check_response(result: CheckResult, key: ApiKey) -> CheckResponseV1:
         outcome=decision.outcome.value,
         measures=[_measure(m, sees) for m in decision.measures],
         incentives=[_measure(m, sees) for m in decision.incentives],
-        subject=CheckedSubjectV1(id=subject.subject_id, type=subject.subject_type, name=subject.name),
+        subject=CheckedSubjectV1(id=subject.subject_id, type=subject.subject_type, name=shown_name(subject, sees)),
         subject_known=result.subject_known,
         scenario=request.scenario,
         role=request.role,
@@ -110,20 +124,33 @@ def check_json(result: CheckResult, key: ApiKey) -> bytes:
     its own values in (searching 7 KB for the placeholders at every check cost 2 µs). The
     placeholders carry a random per-process token: no stored text can imitate them.
     """
-    head, middle, tail = result.evaluation.derived(("json", key.sees_resident_ids), lambda: _template(result, key))
+    head, middle, tail = result.evaluation.derived(("json", key.sees_resident_ids),
+                                                   lambda: _template(result, key, orjson.dumps, b"}"))
     receipt = b"}" if result.receipt is None else b',"receipt":%s}' % orjson.dumps(result.receipt)
     return b"".join((head, b'"', result.decision_id.encode(), b'"', middle,
                      _TIMESTAMP.dump_json(result.evaluated_at), tail, receipt))
 
 
-def _template(result: CheckResult, key: ApiKey) -> tuple[bytes, bytes, bytes]:
-    """The answer's bytes before ``decision_id``, between it and ``evaluated_at``, and after that but for the
-    closing brace (``decision_id`` is the first field of ``CheckResponseV1``, ``evaluated_at`` a later one)."""
+def answer_digest_of(result: CheckResult, key: ApiKey) -> str:
+    """``jrp.adapters.log.crypto.signing.answer_digest`` of the answer ``key`` is returned for ``result`` (before
+    its receipt exists): SHA-256 of its canonical JSON, joined from a template like ``check_json``'s (in canonical
+    order too, ``decision_id`` comes before ``evaluated_at``)."""
+    head, middle, tail = result.evaluation.derived(("canonical", key.sees_resident_ids),
+                                                   lambda: _template(result, key, canonical, b""))
+    return hashlib.sha256(b"".join((head, b'"', result.decision_id.encode(), b'"', middle,
+                                    _TIMESTAMP.dump_json(result.evaluated_at), tail))).hexdigest()
+
+
+def _template(result: CheckResult, key: ApiKey, dump: Callable[[Any], bytes],
+              closing: bytes) -> tuple[bytes, bytes, bytes]:
+    """The answer's bytes (as ``dump`` makes them) before ``decision_id``, between it and ``evaluated_at``, and
+    after that but for ``closing`` (``decision_id`` is the first field of ``CheckResponseV1``, ``evaluated_at`` a
+    later one)."""
     data = check_response(replace(result, receipt=None), key).model_dump(mode="json", exclude_unset=True)
     data["decision_id"], data["evaluated_at"] = _PLACEHOLDER_ID, _PLACEHOLDER_AT
-    head, rest = orjson.dumps(data).split(_ID)
+    head, rest = dump(data).split(_ID)
     middle, tail = rest.split(_AT)
-    return head, middle, tail.removesuffix(b"}")
+    return head, middle, tail.removesuffix(closing)
 
 
 def outcome_counts(outcomes: Sequence[str]) -> OutcomeCountsV1:

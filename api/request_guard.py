@@ -34,7 +34,8 @@ BODY_LIMITS: dict[str, int] = {  # path prefix → bytes; sized for each route's
     "/console/impact": 16 * MiB,  # the same, uploaded or pasted
 }
 API_PREFIX = "/v1/"
-PUBLIC_PATHS = frozenset({"/v1/audit/keys"})  # the public keys: receipts are verified with them by anyone
+# the public keys (receipts are verified with them by anyone) and the verification of a report by its code
+PUBLIC_PATHS = frozenset({"/v1/audit/keys", "/v1/reports/verify"})
 
 
 class RequestGuard:

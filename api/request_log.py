@@ -5,6 +5,8 @@ more): it wraps ``send`` to add the ``X-Request-ID`` header and note the status,
 response it logs and counts once. A caller's ``X-Request-ID`` is kept if well formed (letters,
 digits and ``._-:``, at most 64), so a request can be followed across systems; else one is made.
 Metrics are labelled by route template (``/v1/decisions/{decision_id}``), never by raw path.
+The access log writes the path with every resident ID in it masked (``/v1/subjects/320502********231X``):
+a log file is kept, copied and shipped far beyond the store's erasure.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Match
 
+from jrp.adapters.facts.identity import mask_resident_ids
 from jrp.logs import REQUEST_ID, AccessLog
 from jrp.metrics import ERRORS, LATENCY, REQUESTS
 
@@ -93,6 +96,8 @@ class RequestLog:
         series[1].observe(seconds)
         if self.access_log.fd is not None:
             client = scope.get("client")
+            key = scope.get("state", {}).get("api_key")  # set by jrp.api.request_guard: who sent it (events too)
             self.access_log.write(request_id, {
-                "event": "request", "method": method, "path": scope["path"], "route": route, "status": status,
-                "duration_ms": round(seconds * 1000, 3), "client": client[0] if client else None})
+                "event": "request", "method": method, "path": mask_resident_ids(scope["path"]), "route": route,
+                "status": status, "duration_ms": round(seconds * 1000, 3), "client": client[0] if client else None,
+                "key_id": key.key_id if key is not None else None})

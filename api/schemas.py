@@ -16,6 +16,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     StrictBool,
     StringConstraints,
     ValidationInfo,
@@ -23,8 +24,10 @@ from pydantic import (
 )
 
 from jrp.adapters.facts.change_feed import TOKEN_PATTERN
-from jrp.adapters.facts.identity import InvalidIdentifier, validate_subject_id
+from jrp.adapters.facts.events import Event
+from jrp.adapters.facts.identity import InvalidIdentifier, holds_resident_id, validate_subject_id
 from jrp.adapters.facts.iso_dates import IsoDate
+from jrp.adapters.facts.limits import ID_MAX, NAME_MAX, REGION_MAX
 from jrp.adapters.feedback import FeedbackAction
 from jrp.vocabulary.records import Severity
 from jrp.vocabulary.scenarios import Scenario, ScenarioRole
@@ -39,6 +42,17 @@ KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._*-]{0,79}$"
 NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # PostgreSQL text cannot hold NUL; the others are noise
 
 Text = Annotated[str, StringConstraints(pattern=NO_CONTROL)]
+
+
+def _no_resident_id(value: str) -> str:
+    if holds_resident_id(value):
+        raise ValueError("holds a resident ID number, which would stay in the decision log for good; "
+                         "name the case by your own file or project number instead")
+    return value
+
+
+FreeText = Annotated[Text, AfterValidator(_no_resident_id)]
+"""Text the caller writes freely and the decision log keeps as written: no personal identifiers."""
 
 
 def _utc(moment: datetime) -> datetime:
@@ -62,15 +76,15 @@ class Response(BaseModel):
 class SubjectV1(Request):
     """Who is checked: a USCC or a resident ID number (checksums are verified)."""
 
-    id: str = Field(max_length=64)
-    type: SubjectType | None = None
-    name: Text = Field("", max_length=300)
+    type: SubjectType | None = None  # before id: the id's validation reads it
+    id: str = Field(max_length=ID_MAX)
+    name: Text = Field("", max_length=NAME_MAX)
 
     @field_validator("id")
     @classmethod
-    def _valid_id(cls, value: str) -> str:
+    def _valid_id(cls, value: str, info: ValidationInfo) -> str:
         try:
-            return validate_subject_id(value, "id")
+            return validate_subject_id(value, "id", stated_type=info.data.get("type"))
         except InvalidIdentifier as error:  # pydantic adds the path (subject.id, subjects.3.id)
             raise ValueError(f"{error.reason}; {error.fix}" if error.fix else error.reason) from None
 
@@ -104,10 +118,14 @@ class CheckOptionsV1(Request):
         "licensing: whether the licence applied for directly concerns public safety, health or life and property "
         "(行政许可法 arts. 78, 79: 直接关系公共安全、人身健康、生命财产安全); the bars on reapplying reach only "
         "such licences and answer review without it"))
-    jurisdiction: str | None = Field(None, description="default: the key's only jurisdiction, else CN")
+    jurisdiction: str | None = Field(None, max_length=REGION_MAX,
+                                     description="default: the key's only jurisdiction, else CN")
     as_of: IsoDate | None = Field(None, description="default: today")
-    purpose: Text = Field(min_length=1, max_length=500, description="why the check is made (查询使用登记)")
-    reference: Text = Field("", max_length=200, description="the caller's file or project number")
+    purpose: FreeText = Field(min_length=1, max_length=500, description=(
+        "why the check is made (查询使用登记); kept in the decision log as written, so it may not hold a resident "
+        "ID number"))
+    reference: FreeText = Field("", max_length=200, description=(
+        "the caller's file or project number; may not hold a resident ID number"))
     consistency_token: str | None = Field(None, pattern=TOKEN_PATTERN, description=(
         "the consistency_token a POST /v1/events returned: the check is answered on facts at least as fresh as "
         "those events (read-your-writes). Without it, facts committed more than the feed interval ago (0.2 s by "
@@ -128,9 +146,21 @@ class ReplayRequestV1(Request):
                        description="original: the decision's own ruleset versions; current: those in force today")
 
 
+def _event_object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("an event is a JSON object (adapters/facts/EVENTS.md)")  # noqa: TRY004 - pydantic: 422
+    return value
+
+
+EventObject = Annotated[dict[str, Any], PlainValidator(_event_object, json_schema_input_type=Event | dict[str, Any])]
+"""Documented (OpenAPI) as the event format with its limits, or any other object: each is validated by ingest
+on its own, so that a bad event is a rejected item (with its field) beside its stored siblings, not a refused
+batch. Only an item that is no object refuses the request (422)."""
+
+
 class EventsRequestV1(Request):
-    events: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH,
-                                         description="events in the format of adapters/facts/EVENTS.md")
+    events: list[EventObject] = Field(min_length=1, max_length=MAX_BATCH,
+                                      description="events in the format of adapters/facts/EVENTS.md")
 
 
 class ImpactRequestV1(Request):
@@ -264,11 +294,15 @@ class ReceiptGroupV1(BaseModel):
 
 
 class ReceiptV1(BaseModel):
-    """Keep it in the case file: ``jrp audit receipt FILE`` verifies it offline with the public key."""
+    """Keep it in the case file with the answer: ``jrp audit receipt FILE`` verifies both offline with the public
+    key."""
 
     decision_id: str
     entry_hash: str = Field(description="RFC 9162 leaf hash of the stored log entry (hex)")
     time: str
+    answer: str | None = Field(None, description="SHA-256 (hex) of the answer as returned, in canonical JSON (keys "
+                                                 "sorted, no whitespace) without its receipt; absent in receipts "
+                                                 "signed before answers were bound")
     key_id: str
     group: ReceiptGroupV1
     signature: str = Field(description="Ed25519 over the group's root (base64)")
@@ -498,6 +532,22 @@ class RelatedPartyV1(BaseModel):
     end: date | None
 
 
+class SubjectEventV1(BaseModel):
+    """One stored event of the subject: who sent it (the API key's id) and when it was received beside its date."""
+
+    seq: int
+    type: str
+    idempotency_key: str
+    record_id: str | None
+    occurred_on: date
+    received_at: datetime
+    key_id: str = Field(description="the key that sent it; 'before attribution' for events stored before keys "
+                                    "were recorded, cli:<login> for the command line")
+    authority: str
+    days_late: int = Field(description="days from occurred_on to the day it was received (China time)")
+    late: bool = Field(description="received more than 30 days after it occurred (back-dated or reported late)")
+
+
 class SubjectFileV1(BaseModel):
     """What the store holds about a subject: the facts a check reads (fields as in ``jrp.engine.facts``)."""
 
@@ -506,6 +556,7 @@ class SubjectFileV1(BaseModel):
                                                       "status, objection, authority, doc_no … (one object each)")
     related: list[RelatedPartyV1] = Field(description="organisations the subject holds a role in, with their records")
     version: str = Field(description="the facts version: changes with every event of the subject or a related party")
+    events: list[SubjectEventV1] = Field(default_factory=list, description="the subject's own events, oldest first")
 
 
 class HealthV1(BaseModel):
@@ -658,6 +709,39 @@ class ImpactReportV1(BaseModel):
     outcome_shifts: list[ImpactShiftV1]
     examples: list[ImpactExampleV1]
     decisions: ImpactDecisionsV1
+
+
+class ReportMeasureV1(BaseModel):
+    measure_id: str
+    name: str
+
+
+class ReportResultV1(BaseModel):
+    """One subject of a report, as the printed report shows it (resident IDs masked)."""
+
+    decision_id: str
+    subject: str
+    name: str
+    outcome: str
+    measures: list[ReportMeasureV1]
+
+
+class ReportVerificationV1(BaseModel):
+    """A credit result report found by its verification code: compare it with the report you hold."""
+
+    report_number: str
+    genuine: bool = Field(description="the code follows from the batch's receipts, and every decision of the batch "
+                                      "is still the one its receipt signed")
+    problem: str | None = Field(None, description="why the report cannot be confirmed, when it cannot")
+    checked_at: str
+    department: str
+    caller: str
+    purpose: str
+    reference: str | None = None
+    scenario: str
+    jurisdiction: str
+    as_of: str
+    results: list[ReportResultV1]
 
 
 class ErrorItemV1(BaseModel):

@@ -10,6 +10,7 @@ real request per operation and keeps the request and its answer, lists shortened
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 from typing import Any
@@ -73,7 +74,9 @@ def record() -> dict[str, Any]:
 
             decision = call("POST", "/v1/checks", body=CHECK)["decision_id"]
             options = {name: value for name, value in CHECK.items() if name != "subject"}
-            call("POST", "/v1/checks/batch", body={**options, "subjects": [{"id": DEBTOR}, {"id": CLEAN}]})
+            batch = call("POST", "/v1/checks/batch", body={**options, "subjects": [{"id": DEBTOR}, {"id": CLEAN}]})
+            report = client.get(f"/v1/checks/batch/{batch['batch_id']}/report").text
+            call("GET", "/v1/reports/verify", code=re.search(r"data-verification-code>([A-Z2-7-]+)<", report).group(1))
             call("GET", "/v1/decisions", limit="2")
             call("GET", "/v1/decisions/{decision_id}", f"/v1/decisions/{decision}")
             call("POST", "/v1/decisions/{decision_id}/replay", f"/v1/decisions/{decision}/replay", {"rules": "current"})

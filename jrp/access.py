@@ -2,8 +2,9 @@
 
 A checker key is scoped: it may only ask about the scenarios and jurisdictions it was
 issued for (empty = any). A jurisdiction scope covers the levels below it, so a key for
-``CN-JS`` may check in ``CN-JS-NT``. Other roles are not scoped; they are limited by
-the actions their role grants.
+``CN-JS`` may check in ``CN-JS-NT``. An ingester key is scoped by the authorities, lists
+and regions it writes for (:class:`IngestScope`; ``jrp.adapters.access.ingest_scope``
+applies it). Other roles are limited by the actions their role grants.
 """
 
 from __future__ import annotations
@@ -66,8 +67,42 @@ SEES_RESIDENT_IDS = frozenset({Role.auditor, Role.admin})
 
 
 @dataclass(frozen=True)
+class IngestScope:
+    """What an ingester key may write: records of these issuing authorities or on these lists, in these regions.
+
+    A record is in scope when its ``source.authority`` is one of ``authorities`` or its list one of
+    ``lists``; ``regions``, when given, further limit new records to those regions. Empty ``regions``:
+    any region.
+    """
+
+    authorities: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+
+    def covers(self, authority: str, list_id: str | None) -> bool:
+        return authority in self.authorities or (list_id is not None and list_id in self.lists)
+
+    def covers_region(self, region: str | None) -> bool:
+        return not self.regions or region in self.regions
+
+    def describe(self) -> str:
+        parts = [f"authorities {', '.join(self.authorities)}" if self.authorities else "",
+                 f"lists {', '.join(self.lists)}" if self.lists else "",
+                 f"regions {', '.join(self.regions)}" if self.regions else ""]
+        return "; ".join(filter(None, parts)) or "nothing"
+
+
+BEFORE_ATTRIBUTION = "before attribution"
+"""The key id of the events stored before events named the key that sent them (migration 0013)."""
+
+
+@dataclass(frozen=True)
 class ApiKey:
-    """A stored API key (never its plaintext)."""
+    """A stored API key (never its plaintext).
+
+    ``ingest_scope`` None: the key writes for any authority — admin keys, the terminal operator, and
+    ingester keys created before scopes existed (see README, *Ingest keys*).
+    """
 
     key_id: str
     name: str
@@ -75,6 +110,7 @@ class ApiKey:
     scenarios: tuple[str, ...] = ()
     jurisdictions: tuple[str, ...] = ()
     department: str = ""
+    ingest_scope: IngestScope | None = None
 
     def may(self, action: Action) -> bool:
         return self.role in PERMISSIONS[action]

@@ -38,8 +38,13 @@ class ChangeStream(Protocol):
         ...
 
 
+ANSWER_DIGEST = "answer_digest"
+"""A field of an appended entry, not stored with it: the digest of the answer as returned, signed in its receipt."""
+
+
 class DecisionLog(Protocol):
-    """Append-only log of decisions (查询使用登记), the leaves of a Merkle tree; appends return signed receipts."""
+    """Append-only log of decisions (查询使用登记), the leaves of a Merkle tree; appends return signed receipts
+    (binding the answer where an entry carries its ``ANSWER_DIGEST``)."""
 
     def append(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]: ...
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from jrp.adapters.log.bundle_store import BundleStore
     from jrp.adapters.log.crypto.signing import Checkpoint
     from jrp.adapters.log.entries import DecisionLogStore
+    from jrp.adapters.log.event_leaves import EventSealer
     from jrp.adapters.log.publications import PublicationLog
     from jrp.adapters.log.sequencer import Sequencer
     from jrp.adapters.log.tree import LogTree
@@ -57,9 +58,12 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
+        from jrp.adapters.log import event_leaves
         from jrp.adapters.store.database import make_engine
 
-        return make_engine(self.settings.resolved_database_url())
+        engine = make_engine(self.settings.resolved_database_url())
+        event_leaves.bind(engine, partial(_event_sealer, self.settings))  # settings, not self: keeps no runtime
+        return engine
 
     @cached_property
     def library(self) -> Library:
@@ -99,8 +103,10 @@ class Runtime:
         from jrp.adapters.facts.event_rules import EventContext
 
         rulesets = [f.ruleset for f in self.library.files]
+        regional_lists = frozenset((m.region, m.list_type) for r in rulesets for m in r.cross_region)
         return EventContext(list_ids=frozenset(item.id for r in rulesets for item in r.lists),
-                            regional_lists=frozenset((m.region, m.list_type) for r in rulesets for m in r.cross_region))
+                            regional_lists=regional_lists,
+                            regions=frozenset(self.library.jurisdictions) | {region for region, _ in regional_lists})
 
     @cached_property
     def facts(self) -> FactsStore:
@@ -132,9 +138,10 @@ class Runtime:
 
     @cached_property
     def tree(self) -> LogTree:
+        from jrp.adapters.log.log_origin import resolve
         from jrp.adapters.log.tree import LogTree
 
-        return LogTree(self.engine, self.settings.log_origin, self.log.appender_lock)
+        return LogTree(self.engine, lambda: resolve(self.engine, self.settings.log_origin), self.log.appender_lock)
 
     @cached_property
     def publications(self) -> PublicationLog:
@@ -263,19 +270,22 @@ class Runtime:
 
     def verify_log(self, witness: Checkpoint | None = None,
                    keys: Mapping[str, Ed25519PublicKey] | None = None) -> Verification:
-        """Verify the whole log (``jrp.adapters.log.verify``) trusting this service's key and ``keys``."""
+        """Verify the whole log (``jrp.adapters.log.verify``) trusting only the pinned ``keys`` when given (an
+        auditor's), else this service's own key."""
         from jrp.adapters.log.verify import verify_log
 
         signing = self.audit_keys.signing
-        return verify_log(self.engine, self.tree, {signing.key_id: signing.public, **(keys or {})}, witness)
+        return verify_log(self.engine, self.tree, keys or {signing.key_id: signing.public}, witness)
 
     def migrate(self) -> None:
-        """Bring the database schema up to date (facts store, decision log, API keys, feedback, sign-outs)
-        and publish the signing key's public half."""
+        """Bring the database schema up to date (facts store, decision log, API keys, feedback, sign-outs),
+        publish the signing key's public half and carry events stored before they were leaves into the log."""
+        from jrp.adapters.log import event_leaves
         from jrp.adapters.store.database import upgrade_database
 
         upgrade_database(self.engine)
         self.tree.publish_key(self.audit_keys.signing)
+        event_leaves.carry(self.engine, event_leaves.sealer_for(self.engine))  # events stored before 0013
 
     def close(self) -> None:
         if "keys" in self.__dict__:
@@ -284,3 +294,12 @@ class Runtime:
             self.feed.stop()
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def _event_sealer(settings: Settings) -> EventSealer:
+    """The sealer of a store's events: the personal-data key's pseudonyms and the signing key of ``settings``."""
+    from jrp.adapters.log.audit_keys import load_or_create
+    from jrp.adapters.log.event_leaves import EventSealer
+
+    keys = load_or_create(settings.signing_key_path(), settings.personal_data_key_path())
+    return EventSealer(keys.personal.pseudonymiser(), keys.signing)

@@ -11,7 +11,6 @@ feed catch up with that event (read-your-writes).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -28,10 +27,11 @@ from jrp.engine.evaluate import Engine
 from jrp.engine.facts import NOTHING_SAID, Application, CheckContext, Subject, SubjectFacts
 from jrp.engine.types import Decision, Supervision
 from jrp.evaluation import Evaluation
-from jrp.ports import UNKNOWN, BundleSource, ChangeStream, DecisionLog, FactsSource
+from jrp.ports import ANSWER_DIGEST, UNKNOWN, BundleSource, ChangeStream, DecisionLog, FactsSource
 from jrp.rulesets.bundle import Bundle, RulesetRef
 from jrp.rulesets.library import Library
 from jrp.rulesets.published import RulesNote, notes_on
+from jrp.time_ordered_ids import new_time_ordered_id
 from jrp.vocabulary.subjects import SubjectType
 
 
@@ -100,6 +100,10 @@ class ReplayResult:
     differences: list[Difference] = field(default_factory=list)
     rules: list[RulesNote] = field(default_factory=list)  # how the rules replayed relate to today's files
     bundle_hash: str = ""  # of the rules the replay evaluated
+
+
+AnswerDigest = Callable[["CheckResult"], str]
+"""The digest of the answer a caller is returned for a result (``jrp.api.presenters.answer_digest_of``)."""
 
 
 class UnknownDecision(LookupError):
@@ -185,14 +189,14 @@ class CheckService:
         """Evaluate one request without logging it, on ``facts`` if already read (a batch) or on the store's."""
         as_of, bundle, context = self._setting(request)
         evaluation = self._evaluation(request, context, bundle, facts)
-        return CheckResult(uuid.uuid4().hex, evaluation, request, as_of, bundle, datetime.now(UTC))
+        return CheckResult(new_time_ordered_id(), evaluation, request, as_of, bundle, datetime.now(UTC))
 
     def cached(self, request: CheckRequest, version: str) -> CheckResult | None:
         """The result of ``request`` from the cache if the subject's facts at ``version`` were evaluated, else None."""
         as_of, bundle, context = self._setting(request)
         with self._lock:
             hit = self._results.get(_key(request, context, bundle, version))
-        return None if hit is None else CheckResult(uuid.uuid4().hex, hit, request, as_of, bundle, datetime.now(UTC))
+        return None if hit is None else CheckResult(new_time_ordered_id(), hit, request, as_of, bundle, datetime.now(UTC))
 
     def _setting(self, request: CheckRequest) -> tuple[date, Bundle, CheckContext]:
         as_of = request.as_of or self.today()
@@ -238,14 +242,18 @@ class CheckService:
             raise TokenAhead(f"this store has no event {at_least}: send the consistency_token its POST /v1/events "
                              "returned")
 
-    def check(self, request: CheckRequest, caller: Caller, at_least: int | None = None) -> CheckResult:
-        """A silent check: evaluated and recorded in the decision log; the subject is never told."""
+    def check(self, request: CheckRequest, caller: Caller, at_least: int | None = None,
+              answer: AnswerDigest | None = None) -> CheckResult:
+        """A silent check: evaluated and recorded in the decision log; the subject is never told.
+
+        ``answer`` gives the digest of the answer the caller will be returned: its receipt signs it."""
         self.catch_up(at_least)
         result = self.evaluate(request)
-        receipt, = self.log.append([log_entry(result, caller)])
+        receipt, = self.log.append([log_entry(result, caller, answer=answer)])
         return replace(result, receipt=receipt)
 
-    async def check_async(self, request: CheckRequest, caller: Caller, at_least: int | None = None) -> CheckResult:
+    async def check_async(self, request: CheckRequest, caller: Caller, at_least: int | None = None,
+                          answer: AnswerDigest | None = None) -> CheckResult:
         """``check`` on the event loop: evaluated in place, logged together with the checks of the same tick.
 
         In place even where it reads the store: reading on a thread of its own while the loop
@@ -255,15 +263,15 @@ class CheckService:
         """
         self.catch_up(at_least)
         result = self.evaluate(request)
-        receipt, = await self.log.append_async([log_entry(result, caller)])
+        receipt, = await self.log.append_async([log_entry(result, caller, answer=answer)])
         return replace(result, receipt=receipt)
 
-    def batch(self, requests: Sequence[CheckRequest], caller: Caller,
-              at_least: int | None = None) -> tuple[str, list[CheckResult]]:
+    def batch(self, requests: Sequence[CheckRequest], caller: Caller, at_least: int | None = None,
+              answer: AnswerDigest | None = None) -> tuple[str, list[CheckResult]]:
         """A bid list in one go: evaluations from the cache where the versions held in memory say the facts are
         unchanged, the other subjects' facts read in bulk, all decisions logged in one append."""
         self.catch_up(at_least)
-        batch_id = uuid.uuid4().hex
+        batch_id = new_time_ordered_id()
         held = self.facts.held_versions([r.subject.id for r in requests])
         cached = [self.cached(r, held[r.subject.id]) if r.subject.id in held else None for r in requests]
         preloaded = self.facts.load_many([r.subject.id for r, hit in zip(requests, cached) if hit is None])
@@ -271,7 +279,7 @@ class CheckService:
             hit or self.evaluate(r, preloaded.get(r.subject.id) or _unknown_subject(r.subject))
             for r, hit in zip(requests, cached)
         ]
-        receipts = self.log.append([log_entry(result, caller, batch_id) for result in results])
+        receipts = self.log.append([log_entry(result, caller, batch_id, answer) for result in results])
         return batch_id, [replace(result, receipt=receipt) for result, receipt in zip(results, receipts)]
 
     def replay(self, decision_id: str, rules: str) -> ReplayResult:
@@ -329,11 +337,13 @@ def _unknown_subject(ref: SubjectRef) -> SubjectFacts:
     return SubjectFacts(Subject(ref.id, ref.type or SubjectType.legal_person, ref.name), version=UNKNOWN)
 
 
-def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None) -> dict[str, Any]:
-    """What the decision log keeps of one check: inputs, facts snapshot, bundle and result."""
+def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None,
+              answer: AnswerDigest | None = None) -> dict[str, Any]:
+    """What the decision log keeps of one check: inputs, facts snapshot, bundle and result (and, for its receipt
+    only, the digest of the answer returned)."""
     request = result.request
     snapshot = result.evaluation.facts_snapshot()
-    return {
+    entry = {
         "decision_id": result.decision_id,
         "batch_id": batch_id,
         "created_at": result.evaluated_at.isoformat(),
@@ -358,3 +368,6 @@ def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None) 
         "facts": snapshot,  # serialised once per evaluation, stored once per content
         "result": result.evaluation.decision_json,
     }
+    if answer is not None:
+        entry[ANSWER_DIGEST] = answer(result)
+    return entry

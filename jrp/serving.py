@@ -82,7 +82,8 @@ def run(settings: Settings, host: str, port: int, workers: int) -> None:
         log.warning({"event": "console_secret_generated", "message": CONSOLE_SECRET_WARNING})
     try:
         uvicorn.run("jrp.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                    log_config=log_config(settings.log_level), access_log=False)
+                    log_config=log_config(settings.log_level), access_log=False,
+                    timeout_keep_alive=settings.keep_alive_timeout)
     finally:
         if settings.metrics_dir is None:  # a temporary folder of this run
             shutil.rmtree(metrics, ignore_errors=True)

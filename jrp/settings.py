@@ -64,6 +64,11 @@ class Settings(BaseSettings):
                                   "(`jrp serve` sets http://<host>:<port> when unset)")
     port: int = Field(default=8000, ge=1, le=65535, description="port `jrp serve` listens on")
     workers: int = Field(default=2, ge=1, description="worker processes of `jrp serve`")
+    keep_alive_timeout: float = Field(
+        default=65.0, gt=0, le=3600,
+        description="seconds `jrp serve` keeps an idle connection open; longer than clients keep theirs (httpx and "
+                    "requests pools: 5 s), so a client never sends on a connection the server is closing, which "
+                    "fails the request with no response (uvicorn's own default is those same 5 s)")
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$",
                            description="of jrp's JSON logs (errors, warnings…) on standard output")
     access_log: bool = Field(default=False, description="one JSON line per request on standard output "
@@ -93,7 +98,10 @@ class Settings(BaseSettings):
     personal_data_key_file: Path | None = Field(
         default=None, description="master secret (base64) of natural persons' pseudonyms and sealed originals; "
                                   "<data_dir>/keys/personal-data.key when unset (made on first start)")
-    log_origin: str = Field(default="jrp decision log", description="the log's name in its signed checkpoints")
+    log_origin: str | None = Field(
+        default=None, max_length=200,
+        description="the log's name in its signed checkpoints, set once per store (kept in the store; a unique name "
+                    "is generated at first start when unset); a setting that differs from the store's is refused")
     checkpoint_interval: float = Field(default=1.0, description="seconds between signed checkpoints while the log grows")
     personal_data_retention_months: int = Field(
         default=60, ge=1, description="months after which `jrp audit erase-personal-data` erases the originals")
@@ -109,6 +117,9 @@ class Settings(BaseSettings):
                                           '{"/v1/events": 134217728}; added to (or overriding) jrp.api.request_guard\'s'
     )
     body_limit_default: int = Field(default=256 * 1024, description="the body limit of every other path, in bytes")
+    report_verify_limit: int = Field(
+        default=30, ge=1, description="verifications of a report by its code (API and console, no key needed) per "
+                                      "client address and minute, in each serving process")
 
     # --- tracking (jrp.tracking, jrp.adapters.tracking): subscriptions, the outbox and its sinks
     webhook_allowed_hosts: list[str] = Field(

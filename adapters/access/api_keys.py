@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Engine, MetaData, String, Table, insert, select, update
 
-from jrp.access import ApiKey, Role
+from jrp.access import ApiKey, IngestScope, Role
 from jrp.adapters.facts.change_feed import ChangeFeed
 from jrp.adapters.store.dbapi import Driver
 
@@ -46,12 +46,13 @@ api_keys_t = Table(
     Column("expires_at", DateTime(timezone=True)),
     Column("revoked_at", DateTime(timezone=True)),
     Column("last_used_at", DateTime(timezone=True)),
+    Column("ingest_scope", JSON),  # {"authorities", "lists", "regions"}; NULL: any authority (IngestScope)
 )
 
 PREFIX = "jrp_"
 LAST_USE_RESOLUTION = timedelta(minutes=1)
 _COLUMNS = ('SELECT key_id, key_hash, name, role, scenarios, jurisdictions, department, created_at, expires_at, '
-            'revoked_at, last_used_at FROM api_keys ')
+            'revoked_at, last_used_at, ingest_scope FROM api_keys ')
 _BY_HASH = _COLUMNS + 'WHERE key_hash = ?'
 _BY_HASHES = _COLUMNS + 'WHERE key_hash IN ({})'
 
@@ -117,15 +118,16 @@ class KeyStore:
 
     def create_key(self, name: str, role: Role | str, scenarios: Sequence[str] = (),
                    jurisdictions: Sequence[str] = (), department: str = "",
-                   expires_at: datetime | None = None) -> NewKey:
+                   expires_at: datetime | None = None, ingest_scope: IngestScope | None = None) -> NewKey:
         """Store a new key and return it with its plaintext (to be shown once)."""
-        key = ApiKey(secrets.token_hex(8), name, Role(role), tuple(scenarios), tuple(jurisdictions), department)
+        key = ApiKey(secrets.token_hex(8), name, Role(role), tuple(scenarios), tuple(jurisdictions), department,
+                     ingest_scope)
         plaintext = PREFIX + secrets.token_urlsafe(32)
         with self.engine.begin() as connection:
             connection.execute(insert(api_keys_t).values(
                 key_id=key.key_id, key_hash=hash_key(plaintext), name=name, role=key.role.value,
                 scenarios=list(key.scenarios), jurisdictions=list(key.jurisdictions), department=department,
-                created_at=self._now(), expires_at=expires_at))
+                created_at=self._now(), expires_at=expires_at, ingest_scope=_scope_json(ingest_scope)))
         return NewKey(key, plaintext)
 
     def authenticate(self, plaintext: str) -> ApiKey:
@@ -231,9 +233,22 @@ def demo_key(store: KeyStore, remembered: Path) -> tuple[str, bool]:
     return plaintext, False
 
 
+def _scope_json(scope: IngestScope | None) -> dict[str, list[str]] | None:
+    if scope is None:
+        return None
+    return {"authorities": list(scope.authorities), "lists": list(scope.lists), "regions": list(scope.regions)}
+
+
+def _scope_of(value: Any) -> IngestScope | None:
+    data = _json(value)
+    if data is None:
+        return None
+    return IngestScope(tuple(data.get("authorities", ())), tuple(data.get("lists", ())), tuple(data.get("regions", ())))
+
+
 def _info_of(row: Any) -> KeyInfo:
     key = ApiKey(row["key_id"], row["name"], Role(row["role"]), tuple(_json(row["scenarios"])),
-                 tuple(_json(row["jurisdictions"])), row["department"])
+                 tuple(_json(row["jurisdictions"])), row["department"], _scope_of(row["ingest_scope"]))
     return KeyInfo(key, _utc(row["created_at"]), _utc(row["expires_at"]), _utc(row["revoked_at"]),
                    _utc(row["last_used_at"]))
 

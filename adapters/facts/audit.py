@@ -27,6 +27,7 @@ from jrp.adapters.facts.events import EventError, parse_event
 from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectRow
 from jrp.adapters.facts.projection import State, apply
 from jrp.adapters.facts.transactions import read_snapshot
+from jrp.adapters.log.event_leaves import EVENT_COLUMNS, EventChains, EventSealer, sealer_for
 
 subjects_t = SubjectRow.__table__
 records_t = RecordRow.__table__
@@ -76,14 +77,21 @@ class FactsAudit:
             self.differences.append(difference)
 
 
-def audit_facts(engine: Engine, *, page_size: int = 2000, keep: int = 1000) -> FactsAudit:
-    """Compare the whole projection with the replayed history (read in one snapshot)."""
+def audit_facts(engine: Engine, *, page_size: int = 2000, keep: int = 1000,
+                sealer: EventSealer | None = None) -> FactsAudit:
+    """Compare the whole projection with the replayed history (read in one snapshot).
+
+    Each event is first checked against its sealed entry in the decision log (``sealer``: the
+    store's, whose pseudonym key recomputes the entry's form of the payload): an event edited,
+    back-dated, inserted without its entry or moved in its subject's chain is named.
+    """
     audit = FactsAudit(keep=keep)
+    sealer = sealer or sealer_for(engine)
     with engine.connect() as connection:
         connection = read_snapshot(connection)
         organisations = _relation_events_by_organisation(connection)
         for page in _pages(_every_subject_id(connection, organisations), page_size):
-            _audit_page(connection, page, organisations, audit)
+            _audit_page(connection, page, organisations, audit, sealer)
         connection.rollback()
     return audit
 
@@ -133,8 +141,8 @@ def _pages(ids: Iterator[str], size: int) -> Iterator[list[str]]:
 
 
 def _audit_page(connection: Connection, page: list[str], organisations: dict[str, list[int]],
-                audit: FactsAudit) -> None:
-    replayed = _replay(connection, page, organisations, audit)
+                audit: FactsAudit, sealer: EventSealer) -> None:
+    replayed = _replay(connection, page, organisations, audit, sealer)
     members = set(page)
     stored_subjects = {row["subject_id"]: row for row in connection.execute(
         select(subjects_t).where(subjects_t.c.subject_id.in_(page))).mappings()}
@@ -153,23 +161,28 @@ def _audit_page(connection: Connection, page: list[str], organisations: dict[str
 
 
 def _replay(connection: Connection, page: Sequence[str], organisations: dict[str, list[int]],
-            audit: FactsAudit) -> State:
-    """The page's subjects as their history makes them: own events, and relation events naming them."""
-    own = select(events_t.c.seq, events_t.c.payload, events_t.c.recorded_at).where(events_t.c.subject_id.in_(page))
-    rows = {seq: (payload, recorded_at) for seq, payload, recorded_at in connection.execute(own)}
+            audit: FactsAudit, sealer: EventSealer) -> State:
+    """The page's subjects as their history makes them: own events (each checked against its sealed entry
+    and its subject's chain), and relation events naming them."""
+    own = select(*EVENT_COLUMNS).where(events_t.c.subject_id.in_(page))
+    rows = {row.seq: row for row in connection.execute(own)}
     audit.events += len(rows)
+    chains = EventChains(sealer)
+    for seq in sorted(rows):
+        for column, stored, logged in chains.problems(rows[seq]):
+            audit.add(Difference("events", f"{seq} ({rows[seq].idempotency_key})", column, stored, logged))
     naming = sorted({seq for subject_id in page for seq in organisations.get(subject_id, ())} - rows.keys())
     for start in range(0, len(naming), 5000):
-        query = select(events_t.c.seq, events_t.c.payload, events_t.c.recorded_at).where(
-            events_t.c.seq.in_(naming[start:start + 5000]))
-        rows.update({seq: (payload, recorded_at) for seq, payload, recorded_at in connection.execute(query)})
+        query = select(*EVENT_COLUMNS).where(events_t.c.seq.in_(naming[start:start + 5000]))
+        rows.update({row.seq: row for row in connection.execute(query)})
     state = State()
     for seq in sorted(rows):
-        payload, recorded_at = rows[seq]
+        row = rows[seq]
         try:
-            apply(state, parse_event(payload), recorded_at)
+            apply(state, parse_event(row.payload, stored=True), row.recorded_at,
+                  head=bytes(row.leaf_hash).hex() if row.leaf_hash else None)
         except EventError as error:
-            audit.add(Difference("events", str(seq), "replay", payload.get("type"), f"does not apply: {error}"))
+            audit.add(Difference("events", str(seq), "replay", row.payload.get("type"), f"does not apply: {error}"))
     return state
 
 

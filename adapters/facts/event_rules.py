@@ -43,6 +43,15 @@ class EventContext:
     today: Callable[[], date] = china_today
     list_ids: frozenset[str] | None = None  # None: lists are not checked (no ruleset library at hand)
     regional_lists: frozenset[tuple[str, str]] = frozenset()  # (region, list type) some cross-region mapping names
+    regions: frozenset[str] | None = None  # None: regions are not checked; else the rulesets' jurisdictions and
+    # the regions their cross-region mappings name
+
+    def knows_region(self, region: str) -> bool:
+        return self.regions is None or region in self.regions
+
+    def unknown_region(self, region: str) -> str:
+        return (f"no ruleset knows the region {region!r} (a jurisdiction code such as CN-JS-NT); known regions: "
+                f"{', '.join(sorted(self.regions or ()))}")
 
     def knows_list(self, list_id: str, region: str | None) -> bool:
         """A list some ruleset defines, or another region's list type a ruleset recognises (sent with its region)."""
@@ -82,6 +91,8 @@ RULES: tuple[FieldRule, ...] = (
     FieldRule("source.doc_no", frozenset({"penalty_issued"}), lambda value, _e, _c, _t: not str(value).strip(),
               lambda _v, _c, _t: "a penalty decision has a document number (行政处罚决定书文号); it is empty: "
                                  "send the number, or fix the source row", skip_empty=False),
+    FieldRule("region", RECORD_EVENTS, lambda value, _e, context, _t: not context.knows_region(value),
+              lambda value, context, _t: context.unknown_region(value)),
     FieldRule("list_id", frozenset({"list_entry_added"}),
               lambda value, event, context, _t: not context.knows_list(value, event.region),
               lambda value, context, _t: context.unknown_list(value)),

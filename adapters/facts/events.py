@@ -12,10 +12,35 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from jrp.adapters.facts.identity import InvalidIdentifier, is_masked_resident_id, validate_subject_id
 from jrp.adapters.facts.iso_dates import IsoDate
+from jrp.adapters.facts.limits import (
+    CODE_MAX,
+    GRADE_MAX,
+    ID_MAX,
+    KEY_MAX,
+    MATTER_MAX,
+    ROLE_MAX,
+    Amount,
+    Authority,
+    DocNo,
+    Name,
+    Points,
+    RawJson,
+    Region,
+    Unique,
+)
 from jrp.vocabulary.records import Impact, Procedure, Severity
 from jrp.vocabulary.scope import INDUSTRY_CODE, ProjectType, Sanction
 from jrp.vocabulary.subjects import SubjectType
@@ -28,8 +53,11 @@ def _severity(value: Any) -> Any:
     return value
 
 
-SeverityField = Annotated[Severity | None, BeforeValidator(_severity)]
-Text = Annotated[str, Field(min_length=1, max_length=300)]
+SeverityField = Annotated[Severity | None, BeforeValidator(
+    _severity, json_schema_input_type=Literal["minor", "general", "serious"] | Severity | None)]
+Key = Annotated[str, Field(min_length=1, max_length=KEY_MAX)]
+Matter = Annotated[str, Field(min_length=1, max_length=MATTER_MAX)]
+Code = Annotated[str, Field(min_length=1, max_length=CODE_MAX)]
 
 
 class _Model(BaseModel):
@@ -39,15 +67,16 @@ class _Model(BaseModel):
 class SubjectRef(_Model):
     """Who the event is about; ``type`` is guessed from the identifier when absent."""
 
+    type: SubjectType | None = None  # before id: the id's validation reads it
     id: str
-    type: SubjectType | None = None
-    name: str | None = None
+    name: Name | None = None
 
     @field_validator("id")
     @classmethod
-    def _valid_id(cls, value: str) -> str:
+    def _valid_id(cls, value: str, info: ValidationInfo) -> str:
         try:
-            return validate_subject_id(value, "id", allow_masked=True)
+            return validate_subject_id(value, "id", allow_masked=True, stated_type=info.data.get("type"),
+                                       allow_erased=bool(info.context and info.context.get("erased")))
         except InvalidIdentifier as error:  # pydantic reports the path; keep reason and fix
             raise ValueError(f"{error.reason}; {error.fix}" if error.fix else error.reason) from None
 
@@ -59,25 +88,25 @@ class SubjectRef(_Model):
 class Source(_Model):
     """The issuing authority and the number of its decision document."""
 
-    authority: Text
-    doc_no: str = ""
+    authority: Authority
+    doc_no: DocNo = ""
 
 
 class _Event(_Model):
-    idempotency_key: Text
+    idempotency_key: Key
     subject: SubjectRef
     occurred_on: IsoDate
     source: Source
-    raw: dict[str, Any] | None = None  # the source row an importer mapped, kept verbatim
+    raw: RawJson | None = None  # the source row an importer mapped, kept verbatim
 
 
 class _RecordEvent(_Event):
     """An event that creates a record; ``record_id`` defaults to the idempotency key."""
 
-    record_id: Text | None = None
+    record_id: Key | None = None
     start: IsoDate | None = None  # defaults to occurred_on
     end: IsoDate | None = None
-    region: str | None = None
+    region: Region | None = None
 
     @property
     def record_id_or_key(self) -> str:
@@ -87,7 +116,7 @@ class _RecordEvent(_Event):
 class _StatusEvent(_Event):
     """An event that changes the state of an existing record on ``occurred_on``."""
 
-    record_id: Text
+    record_id: Key
 
 
 class _IdentifiedSubject(_Event):
@@ -110,14 +139,14 @@ class RelationSet(_IdentifiedSubject):
 
     type: Literal["relation_set"]
     organisation: SubjectRef
-    role: Text
+    role: Annotated[str, Field(min_length=1, max_length=ROLE_MAX)]
     start: IsoDate | None = None
 
 
 class RelationEnded(_IdentifiedSubject):
     type: Literal["relation_ended"]
     organisation: SubjectRef
-    role: Text
+    role: Annotated[str, Field(min_length=1, max_length=ROLE_MAX)]
     end: IsoDate | None = None
 
 
@@ -127,54 +156,54 @@ class _Scope(_Model):
     A measure that needs a missing part answers review rather than applying.
     """
 
-    matter: Text | None = None  # the licence item or matter the decision concerns
+    matter: Matter | None = None  # the licence item or matter the decision concerns
     industry: Annotated[str, Field(pattern=INDUSTRY_CODE.pattern)] | None = None  # GB/T 4754, e.g. C26
     project_type: ProjectType | None = None
-    persons: tuple[Annotated[str, Field(min_length=1, max_length=64)], ...] = ()  # identifiers the decision names
+    persons: tuple[Annotated[str, Field(min_length=1, max_length=ID_MAX)], ...] = ()  # identifiers the decision names
     rectification_due: IsoDate | None = None  # the deadline to rectify (整改期限)
 
 
 class ListEntryAdded(_RecordEvent, _Scope):
     type: Literal["list_entry_added"]
-    list_id: Text
+    list_id: Code
     severity: SeverityField = None
-    ground: Annotated[str, Field(min_length=2, max_length=100)] | None = None  # the list's legal ground
-    domain: Text | None = None  # the field of the conduct: another region's list counts here in named domains only
+    ground: Annotated[str, Field(min_length=2, max_length=CODE_MAX)] | None = None  # the list's legal ground
+    domain: Code | None = None  # the field of the conduct: another region's list counts here in named domains only
 
 
 class PenaltyIssued(_RecordEvent, _Scope):
     type: Literal["penalty_issued"]
-    domain: Text
+    domain: Code
     severity: SeverityField = None
     procedure: Procedure = Procedure.general
     impact: Impact | None = None
-    sanctions: tuple[Sanction, ...] = ()  # the penalty types imposed (行政处罚法 art. 9), or criminal_penalty
-    amount: float | None = Field(default=None, ge=0)  # the fine, in yuan
+    sanctions: Annotated[tuple[Sanction, ...], Unique] = ()  # the penalty types imposed (行政处罚法 art. 9), or criminal_penalty
+    amount: Amount | None = None  # the fine, in yuan
     first_violation: bool = False
     corrected_in_time: bool = False
 
 
 class CommitmentMade(_RecordEvent):
     type: Literal["commitment_made"]
-    matter: Text
+    matter: Matter
 
 
 class EvaluationPublished(_RecordEvent):
     type: Literal["evaluation_published"]
-    scheme: Text
-    grade: Text
+    scheme: Code
+    grade: Annotated[str, Field(min_length=1, max_length=GRADE_MAX)]
 
 
 class PointsRecorded(_RecordEvent):
     type: Literal["points_recorded"]
-    scheme: Text
-    value: float
+    scheme: Code
+    value: Points
 
 
 class ScorePublished(_RecordEvent):
     type: Literal["score_published"]
-    scheme: Text
-    value: float
+    scheme: Code
+    value: Points
 
 
 class ListEntryRemoved(_StatusEvent):
@@ -239,12 +268,16 @@ class EventError(ValueError):
         super().__init__(f"{field}: {reason}" if field else reason)
 
 
-def parse_event(item: Any) -> Event:
-    """Validate one event (a dict or JSON-like mapping); :class:`EventError` on the first problem."""
+def parse_event(item: Any, *, stored: bool = False) -> Event:
+    """Validate one event (a dict or JSON-like mapping); :class:`EventError` on the first problem.
+
+    ``stored``: an event read back from the history, where an erased person's id is a pseudonym
+    (``jrp.adapters.facts.erasure``); a sender's event never passes one.
+    """
     if isinstance(item, BaseModel):
         return item  # type: ignore[return-value]
     try:
-        return _ADAPTER.validate_python(item)
+        return _ADAPTER.validate_python(item, context={"erased": stored})
     except ValidationError as error:
         raise _event_error(item, error) from None
 

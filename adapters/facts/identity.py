@@ -21,6 +21,8 @@ from stdnum.cn import ric, uscc
 from jrp.vocabulary.subjects import SubjectType
 
 MASK_CHAR = "*"
+ERASED_ID = re.compile(r"^pd:id:[0-9a-f]{32}$")
+"""A natural person's identifier after erasure (``jrp.adapters.facts.erasure``): the log's keyed pseudonym."""
 _MASKED = re.compile(r"^(\d{4,})(\*+)(\d{3,}[\dX])$")
 _USCC_FIX = "a USCC has 18 characters: 8 digits, then digits or capital letters except I, O, Z, S, V"
 _RIC_FIX = "a resident ID has 17 digits and a final digit or X"
@@ -92,15 +94,26 @@ def is_masked_resident_id(value: str) -> bool:
     return len(value) == 18 and _MASKED.match(value.upper()) is not None
 
 
+def is_erased_id(value: str) -> bool:
+    """Whether ``value`` is an erased person's pseudonym (never accepted from a sender: see ``allow_erased``)."""
+    return value.startswith("pd:id:") and ERASED_ID.match(value) is not None
+
+
 @lru_cache(maxsize=65_536)
-def validate_subject_id(value: str, field: str = "subject.id", *, allow_masked: bool = False) -> str:
+def validate_subject_id(value: str, field: str = "subject.id", *, allow_masked: bool = False,
+                        stated_type: SubjectType | None = None, allow_erased: bool = False) -> str:
     """A valid USCC or resident ID (or, with ``allow_masked``, a masked resident ID).
 
     The kind is chosen from the shape (17 digits with a birth date → resident ID,
-    otherwise USCC), so the error speaks about the identifier the caller meant; an
-    all-digit USCC that happens to have that shape still passes. Cached: imports see the
-    same subjects over and over, and stdnum's checks are the slowest step of an import.
+    otherwise USCC), so the error speaks about the identifier the caller meant. A number
+    of that shape whose resident-ID check digit is wrong but which is a valid USCC is
+    ambiguous: most likely a mistyped resident ID, which would be stored as a legal person;
+    it passes only when ``stated_type`` says it is an organisation. Cached: imports see the
+    same subjects over and over, and stdnum's checks are the slowest step of an import. ``allow_erased``
+    accepts an erased person's pseudonym: for replaying the stored history, never for what a sender sends.
     """
+    if allow_erased and is_erased_id(value):
+        return value
     code = _compact(value)
     if allow_masked and is_masked_resident_id(code):
         return code
@@ -112,11 +125,22 @@ def validate_subject_id(value: str, field: str = "subject.id", *, allow_masked: 
     if len(code) == 18 and code[:17].isdigit() and code[6:8] in ("19", "20"):
         try:
             return validate_resident_id(code, field)
-        except InvalidIdentifier:
-            if uscc.is_valid(code):
+        except InvalidIdentifier as error:
+            if not uscc.is_valid(code):
+                raise
+            if stated_type is not None and stated_type is not SubjectType.natural_person:
                 return code
-            raise
+            raise InvalidIdentifier(
+                field, f"{error.reason}; the same 18 characters are also a valid USCC",
+                "if it is a person's resident ID, correct the mistyped digit; if it is an organisation's USCC, "
+                "state the subject's type (legal_person, non_legal_person_org or individual_business)") from None
     return validate_uscc(code, field)
+
+
+def subject_id_to_read(value: str, field: str) -> str:
+    """An identifier a reader looks up: as :func:`validate_subject_id`, but a code that is a valid USCC and no valid
+    resident ID is read as the USCC (only an organisation, its type stated, can have been stored under it)."""
+    return validate_subject_id(value, field, stated_type=SubjectType.legal_person)
 
 
 @lru_cache(maxsize=65_536)  # pure, and the same bidders are checked again and again
@@ -129,7 +153,7 @@ def subject_type_of(subject_id: str) -> SubjectType:
     legal persons. Callers who know better should send ``subject.type``.
     """
     code = _compact(subject_id)
-    if is_masked_resident_id(code) or ric.is_valid(code):
+    if is_masked_resident_id(code) or is_erased_id(subject_id) or ric.is_valid(code):
         return SubjectType.natural_person
     if code[:2] == "92":
         return SubjectType.individual_business
@@ -144,6 +168,20 @@ def birth_date_of(resident_id: str) -> date:
     return ric.get_birth_date(validate_resident_id(resident_id))
 
 
+RESIDENT_ID_SHAPE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+"""18 characters shaped as a resident ID (17 digits, then a digit or X), checksum right or not, inside any text."""
+
+
+def holds_resident_id(text: str) -> bool:
+    """Whether free text holds something shaped like a resident ID (a mistyped one is personal data too)."""
+    return RESIDENT_ID_SHAPE.search(text) is not None
+
+
+def mask_resident_ids(text: str) -> str:
+    """``text`` with every resident-ID-shaped run masked as :func:`mask_resident_id` does."""
+    return RESIDENT_ID_SHAPE.sub(lambda match: mask_resident_id(match.group().upper()), text)
+
+
 def mask_resident_id(value: str) -> str:
     """``320502********1234``: first 6 and last 4 characters kept, for logs and non-entitled callers.
 
@@ -152,6 +190,11 @@ def mask_resident_id(value: str) -> str:
     if len(value) != 18 or not value[:17].isdigit():
         return value
     return value[:6] + MASK_CHAR * 8 + value[-4:]
+
+
+def mask_name(name: str) -> str:
+    """``王**``: a natural person's name as roles without the right to see it are shown it (the first character)."""
+    return name[:1] + MASK_CHAR * max(len(name) - 1, 1) if name else ""
 
 
 def review_key(masked_or_full: str, name: str) -> str:

@@ -27,6 +27,8 @@ from sqlalchemy import Engine
 from jrp.adapters.facts.event_rules import EventContext, check_event
 from jrp.adapters.facts.events import Event, EventError, parse_event
 from jrp.adapters.facts.ingest import Clock, ItemResult, key_of, utc_now, write_events
+from jrp.adapters.facts.limits import json_problems, printable_path
+from jrp.adapters.facts.text_files import UnreadableFile, not_text, require_text
 from jrp.rulesets.loader import read_yaml
 from jrp.vocabulary.scope import sanctions_in
 
@@ -230,7 +232,9 @@ def import_file(engine: Engine, path: Path | str, profile: str | Profile | None 
 
 
 def require_profile(path: Path, profile: Profile | str | None) -> None:
-    """:class:`ProfileRequired` for a CSV without a profile, naming the shipped profiles and the best fit."""
+    """:class:`ProfileRequired` for a CSV without a profile, naming the shipped profiles and the best fit;
+    :class:`UnreadableFile` for a file that is not text."""
+    require_text(path)
     if profile is not None or path.suffix.lower() != ".csv":
         return
     with open(path, encoding="utf-8-sig", newline="") as handle:
@@ -272,17 +276,34 @@ def _rows(raw: io.BufferedReader, path: Path) -> Iterator[tuple[int, Any, EventE
     if path.suffix.lower() == ".csv":
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         reader = csv.DictReader(text)
-        for number, row in enumerate(reader, start=2):
-            yield number, row, _short_row(row, reader.fieldnames or [])
+        number = 1
+        try:
+            for number, row in enumerate(reader, start=2):
+                yield number, row, _short_row(row, reader.fieldnames or [])
+        except UnicodeDecodeError as error:
+            raise not_text(path, error, number + 1) from None
+        except csv.Error as error:
+            raise UnreadableFile(f"{path} line {number + 1}: not a CSV row ({error})") from None
         text.detach()
         return
     for number, line in enumerate(raw, start=1):
         if line.strip():
-            try:
-                yield number, json.loads(line), None
-            except json.JSONDecodeError as error:
-                yield number, None, EventError("", f"invalid JSON ({error.msg} at column {error.colno}); "
-                                                   "one object per line")
+            yield number, *_json_line(line)
+
+
+def _json_line(line: bytes) -> tuple[Any, EventError | None]:
+    """A JSON Lines row, or what makes it no row: not JSON, not UTF-8, or holding what no field can store."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as error:
+        return None, EventError("", f"invalid JSON ({error.msg} at column {error.colno}); one object per line")
+    except UnicodeDecodeError as error:
+        return None, EventError("", f"not UTF-8 text (byte 0x{error.object[error.start]:02x}); save the file as UTF-8")
+    except RecursionError:
+        return None, EventError("", "nested too deep; one flat object per line")
+    for path, problem in json_problems(row):
+        return row, EventError(printable_path(path), problem)
+    return row, None
 
 
 def _short_row(row: dict[str, Any], header: Sequence[str]) -> EventError | None:

@@ -6,6 +6,11 @@ written with Core ``executemany`` inserts and updates. An event that cannot appl
 rejected alone while its siblings go through; if the database refuses the chunk (e.g.
 a concurrent writer took the same key), it is rolled back and redone one event per
 transaction, so no valid event is lost and none is half-written.
+
+Every stored event names the key that sent it (``key_id``) and when it was received
+(``recorded_at``). The sender's scope (``jrp.adapters.access.ingest_scope``) is checked for
+the whole batch before anything is written: one event out of scope and nothing is stored
+(the items say which, status ``forbidden``); it is checked again under the write lock.
 """
 
 from __future__ import annotations
@@ -18,12 +23,15 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from jrp.access import ApiKey, Role, terminal_operator
+from jrp.adapters.access.ingest_scope import refusal
 from jrp.adapters.facts.event_rules import EventContext, check_event
 from jrp.adapters.facts.events import (
     Event,
     EventError,
     RelationEnded,
     RelationSet,
+    StatusEvent,
     event_payload,
     parse_event,
     payload_digest,
@@ -31,8 +39,12 @@ from jrp.adapters.facts.events import (
 from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectRow
 from jrp.adapters.facts.projection import MUTABLE_RECORD_COLUMNS, RECORD_TYPE_OF, State, apply
 from jrp.adapters.facts.transactions import lock_subjects
+from jrp.adapters.log.crypto.merkle import leaf_hash
+from jrp.adapters.log.event_leaves import NO_EVENTS, sealer_for
+from jrp.adapters.store.dbapi import as_date
+from jrp.engine.codec import canonical
 
-Status = Literal["accepted", "duplicate", "rejected"]
+Status = Literal["accepted", "duplicate", "rejected", "forbidden"]
 Clock = Callable[[], datetime]
 
 subjects_t = SubjectRow.__table__
@@ -79,15 +91,21 @@ class BatchReport:
     def rejected(self) -> int:
         return self.count("rejected")
 
+    @property
+    def forbidden(self) -> list[ItemResult]:
+        return [item for item in self.items if item.status == "forbidden"]
+
 
 def ingest(engine: Engine, events: Iterable[Any], *, chunk_size: int = 1000, now: Clock = utc_now,
-           context: EventContext | None = None) -> BatchReport:
+           context: EventContext | None = None, sender: ApiKey | None = None) -> BatchReport:
     """Validate every one of ``events`` (dicts in the format of EVENTS.md, or parsed events), then store the valid ones.
 
     Nothing is written before the whole batch was validated, so a report always describes
-    what was stored, whatever an item holds.
+    what was stored, whatever an item holds. ``sender`` is the key sending them (default: the
+    person at the terminal); if it may not send one of them, nothing is stored.
     """
     context = context or EventContext()
+    sender = sender or terminal_operator()
     report = BatchReport()
     valid: list[tuple[int, Event]] = []
     for index, item in enumerate(events):
@@ -95,10 +113,38 @@ def ingest(engine: Engine, events: Iterable[Any], *, chunk_size: int = 1000, now
             valid.append((index, check_event(parse_event(item), context)))
         except EventError as error:
             report.items.append(ItemResult(index, key_of(item), "rejected", error.field, error.reason))
+    forbidden = out_of_scope(engine, valid, sender)
+    if forbidden:
+        report.items = sorted(report.items + forbidden, key=lambda item: item.index)
+        return report
     for start in range(0, len(valid), chunk_size):
-        report.items += write_events(engine, valid[start:start + chunk_size], now)
+        report.items += write_events(engine, valid[start:start + chunk_size], now, sender)
     report.items.sort(key=lambda item: item.index)
     return report
+
+
+def out_of_scope(engine: Engine, batch: Sequence[tuple[int, Event]], sender: ApiKey) -> list[ItemResult]:
+    """The events ``sender`` may not send (read before writing: the records status events name)."""
+    if sender.ingest_scope is None and sender.role is not Role.ingester:
+        return []
+    named = {record_id for _, event in batch if (record_id := acted_on(event))}
+    records: dict[str, dict[str, Any]] = {}
+    if named:
+        with engine.connect() as connection:
+            records = {row["record_id"]: dict(row) for row in connection.execute(
+                select(records_t.c.record_id, records_t.c.authority, records_t.c.list_id)
+                .where(records_t.c.record_id.in_(named))).mappings()}
+    refused: list[ItemResult] = []
+    for index, event in batch:
+        record_id = acted_on(event)
+        problem = refusal(sender, event, records.get(record_id) if record_id else None)
+        if problem is not None:
+            refused.append(ItemResult(index, event.idempotency_key, "forbidden", problem.field, problem.reason))
+        elif type(event) in RECORD_TYPE_OF:  # a status event later in the batch may name it
+            records[event.record_id_or_key] = {  # type: ignore[union-attr]
+                "record_id": event.record_id_or_key, "authority": event.source.authority,  # type: ignore[union-attr]
+                "list_id": getattr(event, "list_id", None)}
+    return refused
 
 
 def key_of(item: Any) -> str | None:
@@ -107,18 +153,20 @@ def key_of(item: Any) -> str | None:
     return key if isinstance(key, str) else None
 
 
-def write_events(engine: Engine, batch: Sequence[tuple[int, Event]], now: Clock = utc_now) -> list[ItemResult]:
+def write_events(engine: Engine, batch: Sequence[tuple[int, Event]], now: Clock = utc_now,
+                 sender: ApiKey | None = None) -> list[ItemResult]:
     """Store one chunk of parsed events atomically, falling back to one transaction per event."""
+    sender = sender or terminal_operator()
     try:
         with engine.begin() as connection:
-            return _write(connection, batch, now().astimezone(UTC))
+            return _write(connection, batch, now().astimezone(UTC), sender)
     except DBAPIError:
         pass  # redo event by event below: the valid ones still go in
     results: list[ItemResult] = []
     for index, event in batch:
         try:
             with engine.begin() as connection:
-                results += _write(connection, [(index, event)], now().astimezone(UTC))
+                results += _write(connection, [(index, event)], now().astimezone(UTC), sender)
         except DBAPIError as error:
             results.append(ItemResult(index, event.idempotency_key, "rejected", "", _refusal(error)))
     return results
@@ -131,7 +179,8 @@ def _refusal(error: DBAPIError) -> str:
     return f"the database could not store the event now ({type(error.orig).__name__}); nothing was stored: send it again"
 
 
-def _write(connection: Connection, batch: Sequence[tuple[int, Event]], now: datetime) -> list[ItemResult]:
+def _write(connection: Connection, batch: Sequence[tuple[int, Event]], now: datetime,
+           sender: ApiKey) -> list[ItemResult]:
     events = [event for _, event in batch]
     lock_subjects(connection, subjects_touched(events))  # before reading: see jrp.adapters.facts.transactions
     keys = [event.idempotency_key for event in events]
@@ -139,8 +188,10 @@ def _write(connection: Connection, batch: Sequence[tuple[int, Event]], now: date
         select(events_t.c.idempotency_key, events_t.c.digest).where(events_t.c.idempotency_key.in_(keys))
     ).all())
     state = _read_state(connection, events)
+    sealer = sealer_for(connection.engine)
     results: list[ItemResult] = []
     event_rows: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
     for index, event in batch:
         key = event.idempotency_key
         payload = event_payload(event)
@@ -152,18 +203,47 @@ def _write(connection: Connection, batch: Sequence[tuple[int, Event]], now: date
                 results.append(ItemResult(index, key, "rejected", "idempotency_key",
                                           "already used by a different event; give a new event a new key"))
             continue
+        problem = _refused_now(state, event, sender)
+        if problem is not None:
+            results.append(ItemResult(index, key, "rejected", *problem))
+            continue
+        subject = state.subjects.get(event.subject.id)
+        entry = sealer.entry(payload, sender.key_id, now, subject["event_head"] if subject else NO_EVENTS)
         try:
-            apply(state, event, now)
+            apply(state, event, now, head=leaf_hash(canonical(entry)).hex())
         except EventError as error:
             results.append(ItemResult(index, key, "rejected", error.field, error.reason))
             continue
         known[key] = digest
+        entries.append(entry)
         event_rows.append({"idempotency_key": key, "digest": digest, "event_type": event.type,
                            "subject_id": event.subject.id, "payload": payload, "occurred_on": event.occurred_on,
-                           "recorded_at": now, "source": payload["source"]})
+                           "recorded_at": now, "source": payload["source"], "key_id": sender.key_id})
         results.append(ItemResult(index, key, "accepted", note=_note(state, event)))
+    for row, sealed in zip(event_rows, sealer.seal(entries)):  # one signature for the chunk's receipts
+        row.update(entry=sealed.entry, leaf_hash=sealed.leaf, receipt=sealed.receipt)
     _flush(connection, state, event_rows)
     return results
+
+
+def _refused_now(state: State, event: Event, sender: ApiKey) -> tuple[str, str] | None:
+    """Why a status event may not apply under the write lock: out of the sender's scope, or dated before its record."""
+    record_id = acted_on(event)
+    record = state.records.get(record_id) if record_id else None
+    if record is None:
+        return None  # ``apply`` refuses it, naming the missing record
+    problem = refusal(sender, event, record)
+    if problem is not None:
+        return problem.field, problem.reason
+    if event.occurred_on < as_date(record["start"]):
+        return "occurred_on", (f"{event.occurred_on} is before record {record_id} started ({record['start']}): "
+                               "a record's state cannot change before it exists; send the date of the act")
+    return None
+
+
+def acted_on(event: Event) -> str | None:
+    """The record a status event changes, or None."""
+    return event.record_id if isinstance(event, StatusEvent) else None
 
 
 def _note(state: State, event: Event) -> str:
@@ -215,9 +295,10 @@ def _flush(connection: Connection, state: State, event_rows: list[dict[str, Any]
         connection.execute(
             update(subjects_t).where(subjects_t.c.subject_id == bindparam("b_id")).values(
                 facts_version=subjects_t.c.facts_version + bindparam("b_n"),
-                name=bindparam("b_name"), subject_type=bindparam("b_type")),
+                name=bindparam("b_name"), subject_type=bindparam("b_type"), event_head=bindparam("b_head")),
             [{"b_id": s, "b_n": state.bumps.get(s, 0), "b_name": state.subjects[s]["name"],
-              "b_type": state.subjects[s]["subject_type"]} for s in existing],
+              "b_type": state.subjects[s]["subject_type"], "b_head": state.subjects[s]["event_head"]}
+             for s in existing],
         )
     connection.execute(insert(events_t), event_rows)
     created = set(state.new_records)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -25,7 +25,10 @@ class Base(DeclarativeBase):
 
 
 class SubjectRow(Base):
-    """A credit subject; ``facts_version`` grows by one with every event of the subject."""
+    """A credit subject; ``facts_version`` counts the subject's events, ``event_head`` names the last one.
+
+    The facts version checks and decisions use is made of ``event_head`` (``jrp.adapters.facts.source``).
+    """
 
     __tablename__ = "subjects"
 
@@ -34,6 +37,7 @@ class SubjectRow(Base):
     name: Mapped[str] = mapped_column(String(300), default="")
     birth_date: Mapped[date | None] = mapped_column(Date)
     facts_version: Mapped[int] = mapped_column(Integer, default=0)
+    event_head: Mapped[str] = mapped_column(String(64), default="")  # leaf hash of its last event (hex)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -52,7 +56,11 @@ class RelationRow(Base):
 
 
 class EventRow(Base):
-    """One accepted event, never updated or deleted; ``digest`` tells a re-send from a conflicting reuse."""
+    """One accepted event, never updated or deleted; ``digest`` tells a re-send from a conflicting reuse.
+
+    ``key_id`` names the API key that sent it (``"before attribution"`` for events stored before keys
+    were recorded, ``cli:<login>`` for the terminal), ``recorded_at`` when it was received.
+    """
 
     __tablename__ = "events"
     __table_args__ = (Index("ix_events_subject_id", "subject_id"),)
@@ -66,6 +74,12 @@ class EventRow(Base):
     occurred_on: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     source: Mapped[dict[str, Any]] = mapped_column(Json)
+    key_id: Mapped[str] = mapped_column(String(64))
+    # the event as a leaf of the decision log (jrp.adapters.log.event_leaves): its entry, leaf hash, signed receipt
+    entry: Mapped[str | None] = mapped_column(Text)
+    leaf_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    receipt: Mapped[str | None] = mapped_column(Text)
+    leaf_index: Mapped[int | None] = mapped_column(Seq, unique=True)
 
 
 class RecordRow(Base):

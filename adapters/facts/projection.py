@@ -34,7 +34,7 @@ from jrp.adapters.facts.events import (
     SubjectRef,
     SubjectRegistered,
 )
-from jrp.adapters.facts.identity import birth_date_of, review_key, subject_type_of
+from jrp.adapters.facts.identity import birth_date_of, is_erased_id, review_key, subject_type_of
 from jrp.vocabulary.periods import add_years
 from jrp.vocabulary.records import CommitmentState, ObjectionState, RecordStatus, RecordType
 from jrp.vocabulary.subjects import SubjectType
@@ -79,8 +79,11 @@ class State:
     ended_relations: list[Row] = field(default_factory=list)
 
 
-def apply(state: State, event: Event, now: datetime) -> None:
-    """Project ``event`` onto ``state``; :class:`EventError` (state untouched) if it cannot apply."""
+def apply(state: State, event: Event, now: datetime, head: str | None = None) -> None:
+    """Project ``event`` onto ``state``; :class:`EventError` (state untouched) if it cannot apply.
+
+    ``head``: the event's leaf hash (``jrp.adapters.log.event_leaves``), which becomes its subject's event head.
+    """
     if isinstance(event, RelationSet | RelationEnded):
         _apply_relation(state, event, now)
     elif isinstance(event, SubjectRegistered):
@@ -100,6 +103,8 @@ def apply(state: State, event: Event, now: datetime) -> None:
     subject_id = event.subject.id
     state.bumps[subject_id] = state.bumps.get(subject_id, 0) + 1
     state.subjects[subject_id]["facts_version"] += 1
+    if head is not None:
+        state.subjects[subject_id]["event_head"] = head
 
 
 def _apply_subject(state: State, ref: SubjectRef, now: datetime, authoritative: bool = False) -> None:
@@ -107,9 +112,10 @@ def _apply_subject(state: State, ref: SubjectRef, now: datetime, authoritative: 
     row = state.subjects.get(ref.id)
     if row is None:
         subject_type = SubjectType.natural_person if ref.masked else (ref.type or subject_type_of(ref.id))
-        birth = birth_date_of(ref.id) if subject_type is SubjectType.natural_person and not ref.masked else None
+        known = subject_type is SubjectType.natural_person and not ref.masked and not is_erased_id(ref.id)
+        birth = birth_date_of(ref.id) if known else None  # an erased person's birth date is erased with them
         state.subjects[ref.id] = {"subject_id": ref.id, "subject_type": subject_type.value, "name": ref.name or "",
-                                  "birth_date": birth, "facts_version": 0, "created_at": now}
+                                  "birth_date": birth, "facts_version": 0, "event_head": "", "created_at": now}
         state.new_subjects.add(ref.id)
         return
     if ref.name and (authoritative or not row["name"]):

@@ -42,7 +42,7 @@ events_t = EventRow.__table__
 records_t = RecordRow.__table__
 
 # The hot-path statements (plain DBAPI, see ``jrp.adapters.store.dbapi``); every name quoted ("end" is reserved).
-SUBJECT_COLUMNS = ("subject_id", "subject_type", "name", "birth_date", "facts_version")
+SUBJECT_COLUMNS = ("subject_id", "subject_type", "name", "birth_date", "event_head")
 RECORD_COLUMNS = (
     "record_id", "subject_id", "record_type", "start", "end", "list_id", "severity", "domain", "procedure", "impact",
     "amount", "authority", "doc_no", "region", "first_violation", "corrected_in_time", "scheme", "grade", "value",
@@ -63,19 +63,27 @@ RELATIONS_OF_PERSONS_IN = (
 )
 RECORDS_IN = f"SELECT {_quoted(RECORD_COLUMNS)} FROM records WHERE subject_id IN ({{}})"
 VERSIONS = (
-    "SELECT subject_id, facts_version FROM subjects WHERE subject_id = ? UNION ALL "
-    "SELECT s.subject_id, s.facts_version FROM subjects s JOIN relations r ON r.entity_id = s.subject_id "
+    "SELECT subject_id, event_head FROM subjects WHERE subject_id = ? UNION ALL "
+    "SELECT s.subject_id, s.event_head FROM subjects s JOIN relations r ON r.entity_id = s.subject_id "
     "WHERE r.person_id = ?"
 )
 
 
-def version_string(own: int, related: Iterable[tuple[str, int]]) -> str:
-    """``"7"``, or ``"7-<hash>"`` when related organisations' versions take part."""
+NO_EVENTS_VERSION = "0"  # an organisation only named by a relation: no event of its own yet
+
+
+def version_string(own: str, related: Iterable[tuple[str, str]]) -> str:
+    """The facts version: the subject's event head (the leaf hash of its last event, which chains every earlier
+    one), followed by ``-<digest>`` of its related organisations' heads when it has any.
+
+    Two different histories never share a version (``jrp.adapters.log.event_leaves``), so nothing keyed on it
+    (a cached evaluation, a worker's held version) can alias two states of the facts.
+    """
     pairs = sorted(set(related))
     if not pairs:
-        return str(own)
-    digest = hashlib.blake2b(repr(pairs).encode(), digest_size=8).hexdigest()
-    return f"{own}-{digest}"
+        return own or NO_EVENTS_VERSION
+    digest = hashlib.blake2b(repr(pairs).encode(), digest_size=6).hexdigest()
+    return f"{own or NO_EVENTS_VERSION}-{digest}"
 
 
 def _members(enum: type[E]) -> dict[Any, E]:
@@ -131,8 +139,8 @@ def _facts(subject: Mapping[str, Any], relations: Sequence[Mapping[str, Any]], e
                      as_date(r["start"]), as_date(r["end"]))
         for r in sorted(relations, key=lambda r: (r["entity_id"], r["role"], as_date(r["start"]) or date.min))
     )
-    version = version_string(subject["facts_version"],
-                             ((r["entity_id"], entities[r["entity_id"]]["facts_version"]) for r in relations))
+    version = version_string(subject["event_head"],
+                             ((r["entity_id"], entities[r["entity_id"]]["event_head"]) for r in relations))
     return SubjectFacts(_subject_of(subject), _sorted(records.get(subject["subject_id"], ())), related, version)
 
 
@@ -207,7 +215,7 @@ class FactsStore:
     def version_and_related(self, subject_id: str) -> tuple[str, frozenset[str]]:
         """``facts_version`` and the organisations it covers (whose events change it too): one query."""
         rows = self.driver.read(lambda connection: self.driver.rows(connection, VERSIONS, (subject_id, subject_id)))
-        versions = {row["subject_id"]: row["facts_version"] for row in rows}
+        versions = {row["subject_id"]: row["event_head"] for row in rows}
         if subject_id not in versions:
             return UNKNOWN, frozenset()
         own = versions.pop(subject_id)
@@ -221,10 +229,13 @@ class FactsStore:
         state = State()
         with self.engine.connect() as connection:
             self._replay(connection, state, [subject_id], known_at)
+            if subject_id not in state.subjects:  # an organisation only relations name: they made its row
+                self._replay_naming(connection, state, subject_id, known_at)
             if subject_id not in state.subjects:
                 return None
             entity_ids = sorted({r["entity_id"] for r in state.relations if r["person_id"] == subject_id})
-            organisations = State(subjects={e: dict(state.subjects[e], facts_version=0) for e in entity_ids})
+            organisations = State(subjects={e: dict(state.subjects[e], facts_version=0, event_head="")
+                                            for e in entity_ids})
             self._replay(connection, organisations, entity_ids, known_at)
         records: dict[str, list[Record]] = {}
         for row in [*state.records.values(), *organisations.records.values()]:
@@ -233,14 +244,25 @@ class FactsStore:
         return _facts(state.subjects[subject_id], relations, organisations.subjects, records)
 
     @staticmethod
+    def _replay_naming(connection: Any, state: State, organisation: str, known_at: datetime) -> None:
+        """Replay the relation events naming ``organisation`` (read whole: only for one without events of its own)."""
+        query = (select(events_t.c.payload, events_t.c.recorded_at)
+                 .where(events_t.c.event_type.in_(("relation_set", "relation_ended")),
+                        events_t.c.recorded_at <= known_at)
+                 .order_by(events_t.c.seq))
+        for payload, recorded_at in connection.execute(query):
+            if payload["organisation"]["id"] == organisation:
+                apply(state, parse_event(payload), recorded_at)
+
+    @staticmethod
     def _replay(connection: Any, state: State, subject_ids: Sequence[str], known_at: datetime) -> None:
         if not subject_ids:
             return
-        query = (select(events_t.c.payload, events_t.c.recorded_at)
+        query = (select(events_t.c.payload, events_t.c.recorded_at, events_t.c.leaf_hash)
                  .where(events_t.c.subject_id.in_(subject_ids), events_t.c.recorded_at <= known_at)
                  .order_by(events_t.c.seq))
-        for payload, recorded_at in connection.execute(query):
-            apply(state, parse_event(payload), recorded_at)
+        for payload, recorded_at, leaf in connection.execute(query):
+            apply(state, parse_event(payload), recorded_at, head=bytes(leaf).hex() if leaf else None)
 
     def possible_matches(self, resident_id: str, name: str) -> list[Record]:
         """Records published under a masked ID and this name that the full ``resident_id`` fits.

@@ -2,6 +2,8 @@
 
 - ``entries``: appends and reads; ``group_commit``: concurrent checks share one append and one signature.
 - ``publications``: ruleset publications (who approved which edition), leaves of the same tree.
+- ``event_leaves``: the facts' events, leaves of the same tree, chained per subject (the chain's head is the
+  subject's facts version).
 - ``tree``: the tree in the database (integration, checkpoints, proofs); ``sequencer``: the one process
   that integrates new entries.
 - ``verify``: the whole log verified; ``legacy_chain``: the hash chain of logs written before the tree.

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from jrp.adapters.log.crypto.personal_data import PersonalDataKey
-from jrp.adapters.log.crypto.signing import SigningKey
+from jrp.adapters.log.crypto.signing import SigningKey, load_public_key
 
 K = TypeVar("K", SigningKey, PersonalDataKey)
 
@@ -45,6 +47,15 @@ def _load_or_create(path: Path, load: Callable[[Path], K], generate: Callable[[]
                 leftover.unlink()
             staging.parent.rmdir()
     return load(path)
+
+
+def public_key_on_file(signing_path: Path) -> Ed25519PublicKey | None:
+    """The public half of the signing key at ``signing_path`` (its ``.pub`` beside it, else the key itself), or
+    None if there is none: for verifiers, who must never make a key."""
+    public = signing_path.with_name(signing_path.name + ".pub")
+    if public.exists():
+        return load_public_key(public.read_bytes())
+    return SigningKey.load(signing_path).public if signing_path.exists() else None
 
 
 def load_or_create(signing_path: Path, personal_path: Path) -> AuditKeys:

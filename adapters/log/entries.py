@@ -32,10 +32,11 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -63,6 +64,7 @@ from jrp.adapters.log.crypto.signing import SigningKey, sign_receipts
 from jrp.adapters.log.personal_data_keys import DataKeys
 from jrp.adapters.store.dbapi import Driver, naive_utc
 from jrp.engine.codec import Snapshot, canonical
+from jrp.ports import ANSWER_DIGEST
 
 metadata = MetaData()
 decisions_t = Table(
@@ -109,6 +111,12 @@ def columns_of(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _month_after(period: str) -> datetime:
+    """The first moment (UTC) of the month after ``period`` (YYYY-MM)."""
+    year, month = int(period[:4]), int(period[5:7])
+    return datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+
+
 class AppenderLock:
     """Wakes this host's SQLite appenders in turn (no-op on PostgreSQL, where appenders never wait for each other)."""
 
@@ -127,7 +135,8 @@ class AppenderLock:
             return
         try:
             if self._file is None:
-                self._file = open(self._path, "a+b")  # noqa: SIM115 - held for the life of the process
+                # held for the life of the process; beside the data, so its owner's only (0600)
+                self._file = os.fdopen(os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600), "a+b")
             fcntl.flock(self._file, fcntl.LOCK_EX)
         except BaseException:  # no lock file (descriptors exhausted, a file system without locks)
             self._thread_lock.release()  # the append fails; the next one must not hang
@@ -175,6 +184,7 @@ class _Prepared:
     decision_id: str
     entry_hash: str
     time: str
+    answer: str | None
 
 
 class DecisionLogStore:
@@ -203,7 +213,7 @@ class DecisionLogStore:
         prepared = [self._prepare(entry, snapshots, bundles) for entry in entries]
         if not prepared and also is None:
             return []
-        receipts = sign_receipts(self.signing_key, [(p.decision_id, p.entry_hash, p.time) for p in prepared])
+        receipts = sign_receipts(self.signing_key, [(p.decision_id, p.entry_hash, p.time, p.answer) for p in prepared])
         rows = [(*p.row, orjson.dumps(receipt).decode()) for p, receipt in zip(prepared, receipts)]
         driver = self.driver
         with self.appender_lock, driver.connection() as connection, driver.pipelined(connection):
@@ -235,6 +245,7 @@ class DecisionLogStore:
         if snapshot is not None:
             stored["facts_digest"] = self._protected_snapshot(snapshot, originals, snapshots)
         document = stored.pop(BUNDLE_DOCUMENT, None)
+        answer = stored.pop(ANSWER_DIGEST, None)
         if document is not None and document.digest not in self._stored_bundles and document.digest not in bundles:
             # made once per append: serialising a bundle takes milliseconds, and a worker's first append after
             # start (a batch of 10,000, say) would otherwise make it for every entry (46 s instead of 8)
@@ -249,7 +260,8 @@ class DecisionLogStore:
         columns = columns_of(stored)
         columns["created_at"] = self.driver.timestamp(columns["created_at"])
         leaf = leaf_hash(data)
-        return _Prepared((*columns.values(), data.decode(), leaf), stored["decision_id"], leaf.hex(), stored["created_at"])
+        return _Prepared((*columns.values(), data.decode(), leaf), stored["decision_id"], leaf.hex(), stored["created_at"],
+                         answer)
 
     def _protected_snapshot(self, snapshot: Snapshot, originals: dict[str, str], snapshots: dict[str, str]) -> str:
         """The digest of the pseudonymised snapshot (made once per content), its originals added to ``originals``."""
@@ -327,15 +339,23 @@ class DecisionLogStore:
         than ``before_seq`` if given (a cursor: stable while new decisions arrive).
 
         ``subject_id`` is as stored (a natural person's pseudonym); ``originals`` lets a view
-        show it by role (``jrp.adapters.log.crypto.personal_data.view``).
+        show it by role (``jrp.adapters.log.crypto.personal_data.view``). A search by a natural person
+        finds none of their decisions of the months erased after retention: the entries keep the
+        pseudonym (their hashes cover it), but the person is no longer looked up through it.
         """
         summary = [c for c in decisions_t.c if c.name not in ("entry", "prev_hash", "hash", "receipt")]
         query = select(*summary, decisions_t.c.entry).order_by(decisions_t.c.seq.desc()).limit(limit).offset(offset)
         sqlite = self.engine.dialect.name == "sqlite"
-        for column, value in ((decisions_t.c.subject_id, subject_id and self.pseudonym(subject_id)),
-                              (decisions_t.c.scenario, scenario), (decisions_t.c.outcome, outcome)):
+        pseudonym = subject_id and self.pseudonym(subject_id)
+        for column, value in ((decisions_t.c.subject_id, pseudonym), (decisions_t.c.scenario, scenario),
+                              (decisions_t.c.outcome, outcome)):
             if value is not None:
                 query = query.where(column == value)
+        if pseudonym and pseudonym.startswith("pd:"):
+            erased = self.data_keys.erased_through()
+            if erased is not None:
+                floor = _month_after(erased)
+                since = floor if since is None or naive_utc(since) < naive_utc(floor) else since
         if before_seq is not None:
             query = query.where(decisions_t.c.seq < before_seq)
         if since is not None:

@@ -13,7 +13,7 @@ import os
 import threading
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Engine, LargeBinary, MetaData, String, Table, insert, select, update
+from sqlalchemy import Column, DateTime, Engine, LargeBinary, MetaData, String, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jrp.adapters.log.crypto.personal_data import PersonalDataKey
@@ -63,6 +63,13 @@ class DataKeys:
         with self.engine.connect() as connection:
             wrapped = connection.execute(select(data_keys_t.c.wrapped).where(data_keys_t.c.period == period)).scalar()
         return None if wrapped is None else self.master.unwrap(bytes(wrapped), period)
+
+    def erased_through(self) -> str | None:
+        """The last month (YYYY-MM) whose data key is erased; erasure takes every month before a cut-off, so
+        every month up to this one is erased too."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(func.max(data_keys_t.c.period)).where(
+                data_keys_t.c.wrapped.is_(None))).scalar()
 
     def erase_before(self, period: str) -> list[str]:
         """Erase the data keys of every month before ``period`` (YYYY-MM); returns the months erased now."""

@@ -18,7 +18,7 @@ Proofs are read from ``log_nodes``: at most ~2·log₂ n stored hashes each
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +38,7 @@ from sqlalchemy import (
     Text,
 )
 
+from jrp.adapters.log import event_leaves
 from jrp.adapters.log.crypto import merkle
 from jrp.adapters.log.crypto.signing import Checkpoint, SigningKey, public_pem, sign_checkpoint
 from jrp.adapters.log.entries import AppenderLock
@@ -117,19 +118,29 @@ def checkpoint_of(row: Any, origin: str) -> Checkpoint:
 class LogTree:
     """``log_nodes``, ``log_head``, ``log_checkpoints``, ``log_lease`` and ``log_keys`` of one store."""
 
-    def __init__(self, engine: Engine, origin: str, appender_lock: AppenderLock | None = None):
+    def __init__(self, engine: Engine, origin: str | Callable[[], str], appender_lock: AppenderLock | None = None):
+        """``origin`` is the log's name, or what reads it from the store at first use: a server must start (and
+        say on /readyz why it is not ready) while its store is unreachable or not yet migrated."""
         self.engine = engine
-        self.origin = origin
+        self._origin = origin
         self.driver = Driver(engine)
         self._lock = appender_lock or AppenderLock(engine)
         self._last_signed = 0.0
+
+    @property
+    def origin(self) -> str:
+        """The name this log's checkpoints are signed under (``jrp.adapters.log.log_origin``)."""
+        if callable(self._origin):
+            self._origin = self._origin()
+        return self._origin
 
     # --- the sequencer's work ----------------------------------------------------------------
 
     def pending(self) -> bool:
         """Whether any entry waits for its leaf index (one indexed read; publications are few)."""
         return self._one("SELECT seq FROM decisions WHERE leaf_index IS NULL UNION ALL "
-                         "SELECT seq FROM publications WHERE leaf_index IS NULL LIMIT 1") is not None
+                         "SELECT seq FROM publications WHERE leaf_index IS NULL UNION ALL "
+                         f"{event_leaves.ANY_PENDING} LIMIT 1") is not None
 
     def integrate(self, key: SigningKey | None, checkpoint_interval: float = 1.0, *, force_checkpoint: bool = False,
                   batch: int = BATCH) -> int:
@@ -141,7 +152,7 @@ class LogTree:
         due = key is not None and (force_checkpoint or time.monotonic() - self._last_signed >= checkpoint_interval)
         if not self.pending() and not (due and self._checkpoint_behind()):
             return 0
-        driver = self.driver
+        origin, driver = self.origin, self.driver  # read (or set) before the write lock is held
         with self._lock, driver.connection() as connection:
             cursor = connection.cursor()
             try:
@@ -155,7 +166,9 @@ class LogTree:
                 cursor.execute(driver.sql("SELECT seq, leaf_hash FROM decisions WHERE leaf_index IS NULL ORDER BY seq "
                                           "LIMIT ?"), (batch,))
                 pending = cursor.fetchall()
-                if pending or published:
+                cursor.execute(driver.sql(event_leaves.PENDING), (batch,))
+                events = cursor.fetchall()  # events before the decisions written with them (their facts' heads)
+                if pending or published or events:
                     frontier = merkle.Frontier(size, self._nodes(cursor, merkle.Frontier.nodes_of(size)))
                     if frontier.root() != bytes(root):
                         raise TreeInconsistent(f"the stored tree nodes do not give the head's root at size {size}: "
@@ -164,22 +177,27 @@ class LogTree:
                     for seq, leaf in published:
                         publication_indexes.append((frontier.size, seq))
                         made += frontier.add(bytes(leaf))
+                    event_indexes = []
+                    for seq, leaf in events:
+                        event_indexes.append((frontier.size, seq))
+                        made += frontier.add(bytes(leaf))
                     for seq, leaf in pending:  # the writer's leaf hash: verification recomputes it from the entry
                         indexes.append((frontier.size, seq))
                         made += frontier.add(bytes(leaf) if leaf else self._leaf_of(cursor, seq))
                     cursor.executemany(driver.sql("UPDATE publications SET leaf_index = ? WHERE seq = ?"),
                                        publication_indexes)
+                    cursor.executemany(driver.sql(event_leaves.ASSIGN), event_indexes)
                     cursor.executemany(driver.sql("UPDATE decisions SET leaf_index = ? WHERE seq = ?"), indexes)
                     cursor.executemany(driver.sql("INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)"),
                                        [(level, idx, value) for (level, idx), value in made])
                     size, root = frontier.size, frontier.root()
                     cursor.execute(driver.sql("UPDATE log_head SET tree_size = ?, root = ? WHERE id = 1"), (size, root))
                 if due and size > self._latest_size(cursor):
-                    self._sign(cursor, key, size, bytes(root))
+                    self._sign(cursor, key, origin, size, bytes(root))
                 connection.commit()
             finally:
                 cursor.close()
-        return len(pending) + len(published)
+        return len(pending) + len(published) + len(events)
 
     def _leaf_of(self, cursor: Any, seq: int) -> bytes:
         """The leaf hash of a row written without one (by hand, say): from its entry."""
@@ -191,9 +209,9 @@ class LogTree:
         while self.integrate(key, force_checkpoint=True):
             pass
 
-    def _sign(self, cursor: Any, key: SigningKey, size: int, root: bytes) -> None:
+    def _sign(self, cursor: Any, key: SigningKey, origin: str, size: int, root: bytes) -> None:
         signed_at = datetime.now(UTC).isoformat(timespec="microseconds")
-        checkpoint = sign_checkpoint(key, self.origin, size, root, signed_at)
+        checkpoint = sign_checkpoint(key, origin, size, root, signed_at)
         cursor.execute(self.driver.sql("INSERT INTO log_checkpoints (tree_size, root, time, key_id, signature) "
                                        "VALUES (?, ?, ?, ?, ?)"),
                        (size, root, signed_at, key.key_id, checkpoint.signature))

@@ -12,15 +12,25 @@ The walk recomputes the Merkle tree from the stored entries, leaf by leaf, and c
   chain keep their chain links instead;
 - ruleset publications (``jrp.adapters.publication_log``) are leaves among the decisions:
   each is checked against its columns and its receipt like a decision;
+- events (``jrp.adapters.log.event_leaves``) are leaves too: each against its columns, its
+  receipt, and its link to the previous event of its subject (one deleted, inserted or moved);
 - every stored checkpoint is signed by a trusted key (a forged or replayed signature) and
   the recomputed root at its size equals its root (entries and tree rewritten and every
   hash recomputed); the log still holds every entry a checkpoint covers (truncation);
 - against a **witness** checkpoint (one the auditor kept): it is signed by its key, the
   log holds at least as many entries, its root is the recomputed root at its size, and
-  the log's own newest checkpoint is not older (rollback, an old checkpoint served).
+  the log's own newest checkpoint is not older (rollback, an old checkpoint served). A
+  witness of another deployment (another origin) is said to be one, and nothing else is
+  compared with it.
 
-Trusted keys come from outside the database (the service's own key, the auditor's
-witness): ``log_keys`` is only a publication, an insider could add a key there.
+Trusted keys come from outside the database (the service's own key, or only the key an
+auditor pinned): ``log_keys`` is only a publication, an insider could add a key there. A
+checkpoint or receipt signed by another key is reported as a key change, naming both.
+
+A recomputed root that differs from a checkpoint's names the leaves that may have been
+rewritten: from the largest size whose root matched a checkpoint signed no later than the
+differing one (a checkpoint signed after a rewrite vouches for the rewritten tree) to the
+last size of the run of differing checkpoints.
 """
 
 from __future__ import annotations
@@ -34,7 +44,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine, func, select
 
-from jrp.adapters.log import fact_snapshots
+from jrp.adapters.log import event_leaves, fact_snapshots
 from jrp.adapters.log.bundle_store import BundleStore
 from jrp.adapters.log.crypto import merkle
 from jrp.adapters.log.crypto.signing import Checkpoint, SignatureError, receipt_statement, verify_receipt
@@ -63,7 +73,8 @@ class Verification:
     leaf_index: int | None = None
     reason: str = ""
     problems: list[str] = field(default_factory=list)
-    publications: int = 0  # of ``count``: ruleset publications, the rest decisions
+    publications: int = 0  # of ``count``: ruleset publications
+    events: int = 0  # of ``count``: events; the rest decisions
 
 
 @dataclass
@@ -72,6 +83,7 @@ class _Walk:
     first: tuple[int | None, str | None, int | None, str] | None = None
     count: int = 0
     publications: int = 0
+    events: int = 0
 
     def add(self, reason: str, seq: int | None = None, decision_id: str | None = None,
             leaf_index: int | None = None, what: str = "decision") -> None:
@@ -82,28 +94,52 @@ class _Walk:
             self.problems.append(where + reason)
 
 
+def foreign_witness(witness: Checkpoint, origin: str) -> str:
+    """Why ``witness`` is not a checkpoint of the log named ``origin`` ("" if it is one)."""
+    if witness.origin == origin:
+        return ""
+    return (f"the witness checkpoint is of another log (origin {witness.origin!r}), not of this one (origin "
+            f"{origin!r}): it was kept from another deployment; verify against a checkpoint of this log")
+
+
+def key_change(key_id: str, trusted: Mapping[str, Ed25519PublicKey]) -> str:
+    """The message for something signed by ``key_id``, which is not among the ``trusted`` keys."""
+    pinned = ", ".join(sorted(trusted)) or "none"
+    return (f"signed with key {key_id}, not with the trusted key {pinned}: a key change (old {pinned} → new "
+            f"{key_id}); the log was re-signed with another key, the service's key was replaced, or it was forged")
+
+
 def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519PublicKey],
                witness: Checkpoint | None = None) -> Verification:
     """Walk the whole log; see the module's docstring for what is checked."""
     walk = _Walk()
     checkpoints = tree.checkpoints()  # read before the head: a checkpoint never covers more than the head
     head = tree.head()  # the walk stops there: entries the sequencer adds meanwhile are for the next run
+    foreign = foreign_witness(witness, tree.origin) if witness is not None else ""
+    if foreign:
+        walk.add(foreign)
+        return Verification(False, 0, head.root.hex(), head.tree_size, 0, None, *walk.first, problems=walk.problems)
     targets = _targets(checkpoints, trusted, witness, walk)
+    roots = _Roots(targets, walk)
     frontier = merkle.Frontier.empty()
-    matched = 0
     checker = _RowChecker(engine, trusted, head.legacy_size)
-    for page, snapshots in _pages(engine, head.tree_size, _publications(engine, head.tree_size)):
+    for page, snapshots in _pages(engine, head.tree_size):
         page_start = frontier.size
         made: dict[merkle.Node, bytes] = {}
         gap = False
         for row in page:
             if row["leaf_index"] != frontier.size:
-                walk.add(f"leaves {frontier.size}–{row['leaf_index'] - 1} are missing: decision(s) deleted "
-                         f"(the next one present is leaf {row['leaf_index']}, decision {row['decision_id']})")
+                walk.add(f"leaves {frontier.size}–{row['leaf_index'] - 1} are missing: entries deleted "
+                         f"(the next one present is leaf {row['leaf_index']}, {_named(row)})")
                 gap = True
                 break
             leaf = merkle.leaf_hash(row["entry"].encode())
-            if "publication_id" in row:
+            if row.get("kind") == event_leaves.KIND:
+                problem = checker.check_event(row, leaf)
+                if problem:
+                    walk.add(problem, row["seq"], row["idempotency_key"], row["leaf_index"], "event")
+                walk.events += walk.first is None
+            elif "publication_id" in row:
                 problem = checker.check_publication(row, leaf)
                 if problem:
                     walk.add(problem, row["seq"], row["publication_id"], row["leaf_index"], "publication")
@@ -115,17 +151,18 @@ def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519Publi
             made.update(frontier.add(leaf))
             if walk.first is None:
                 walk.count = frontier.size
-            matched = _compare_roots(frontier, targets, matched, walk)
+            roots.compare(frontier)
         _compare_nodes(tree, made, page_start, walk)
         if gap:
             break
+    roots.close()
     if checker.legacy_head != head.legacy_head and frontier.size >= head.legacy_size:
         walk.add(f"the old hash chain ends in {checker.legacy_head[:12]}…, not in the head recorded when it was "
                  f"carried into the tree ({head.legacy_head[:12]}…)")
     _compare_head(frontier, head.tree_size, head.root, walk)
-    for size, (_root, label) in sorted(targets.items()):
+    for size, (_root, label, _time) in sorted(targets.items()):
         if size > frontier.size:
-            walk.add(f"{label} covers {size} decisions but the log holds only {frontier.size}: the newest "
+            walk.add(f"{label} covers {size} entries but the log holds only {frontier.size}: the newest "
                      f"{size - frontier.size} were deleted (truncation or rollback)")
     valid = [c for c in checkpoints if _trusted(c, trusted)]
     latest = valid[-1] if valid else None
@@ -137,7 +174,7 @@ def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519Publi
                                      .where(decisions_t.c.leaf_index.is_(None))).scalar_one()
     first = walk.first or (None, None, None, "")
     return Verification(walk.first is None, walk.count, frontier.root().hex(), frontier.size, pending, latest,
-                        *first, problems=walk.problems, publications=walk.publications)
+                        *first, problems=walk.problems, publications=walk.publications, events=walk.events)
 
 
 def _trusted(checkpoint: Checkpoint, trusted: Mapping[str, Ed25519PublicKey]) -> bool:
@@ -151,47 +188,76 @@ def _trusted(checkpoint: Checkpoint, trusted: Mapping[str, Ed25519PublicKey]) ->
     return True
 
 
+Target = tuple[bytes, str, str]  # the root a checkpoint names, how to call it, when it was signed
+
+
 def _targets(checkpoints: list[Checkpoint], trusted: Mapping[str, Ed25519PublicKey], witness: Checkpoint | None,
-             walk: _Walk) -> dict[int, tuple[bytes, str]]:
+             walk: _Walk) -> dict[int, Target]:
     """The roots the recomputed tree must have at given sizes: the valid checkpoints' and the witness's."""
-    targets: dict[int, tuple[bytes, str]] = {}
+    targets: dict[int, Target] = {}
+    untrusted: dict[str, list[int]] = {}
     for checkpoint in checkpoints:
         key = trusted.get(checkpoint.key_id)
         label = f"checkpoint at size {checkpoint.tree_size} (signed {checkpoint.time})"
         if key is None:
-            walk.add(f"{label} names key {checkpoint.key_id}, which is not a trusted key: a forged checkpoint")
+            untrusted.setdefault(checkpoint.key_id, []).append(checkpoint.tree_size)
             continue
         try:
             checkpoint.verify(key)
         except SignatureError as error:
             walk.add(f"{error}: a forged checkpoint or a signature replayed from another one")
             continue
-        targets[checkpoint.tree_size] = (checkpoint.root, label)
+        targets[checkpoint.tree_size] = (checkpoint.root, label, checkpoint.time)
+    for key_id, sizes in untrusted.items():
+        walk.add(f"{len(sizes)} checkpoint(s) at sizes {sizes[0]}–{sizes[-1]} are {key_change(key_id, trusted)}")
     if witness is not None:
         key = trusted.get(witness.key_id)
         label = f"the witness checkpoint at size {witness.tree_size} (signed {witness.time})"
         try:
             if key is None:
-                raise SignatureError(f"{label} names key {witness.key_id}, for which no public key was given")
+                raise SignatureError(f"{label} names key {witness.key_id}, not the pinned key "
+                                     f"{', '.join(sorted(trusted)) or '(none given)'}")
             witness.verify(key)
         except SignatureError as error:
             walk.add(f"{error}: the witness checkpoint itself does not verify")
         else:
-            targets[witness.tree_size] = (witness.root, label)
+            targets[witness.tree_size] = (witness.root, label, witness.time)
     return targets
 
 
-def _compare_roots(frontier: merkle.Frontier, targets: dict[int, tuple[bytes, str]], matched: int,
-                   walk: _Walk) -> int:
-    target = targets.get(frontier.size)
-    if target is None:
-        return matched
-    root, label = target
-    if frontier.root() != root:
-        walk.add(f"the entries give another root at size {frontier.size} than {label}: a decision among leaves "
-                 f"{matched}–{frontier.size - 1} was rewritten (entry and tree hashes recomputed)")
-        return matched
-    return frontier.size
+class _Roots:
+    """The recomputed roots against the targets' as the walk reaches their sizes; a run of differing roots is
+    reported once, naming the leaves that may have been rewritten (see the module's docstring)."""
+
+    def __init__(self, targets: Mapping[int, Target], walk: _Walk):
+        self.targets = targets
+        self.walk = walk
+        self.matched: list[tuple[int, str]] = []  # (size, signed at) of the roots that matched
+        self.run: list[tuple[int, str, int]] = []  # (size, label, first leaf that may differ) of differing roots
+
+    def compare(self, frontier: merkle.Frontier) -> None:
+        target = self.targets.get(frontier.size)
+        if target is None:
+            return
+        root, label, signed_at = target
+        if frontier.root() == root:
+            self.close()
+            self.matched.append((frontier.size, signed_at))
+            return
+        since = max((size for size, at in self.matched if at <= signed_at), default=0)
+        self.run.append((frontier.size, label, since))
+
+    def close(self) -> None:
+        """Report the run of differing roots, if any."""
+        if not self.run:
+            return
+        size, label, _ = self.run[-1]
+        first = min(since for _size, _label, since in self.run)
+        others = [str(s) for s, _label, _since in self.run[:-1]]
+        also = f" (and at sizes {', '.join(others)} than the checkpoints there)" if others else ""
+        self.walk.add(f"the entries give another root at size {size} than {label}{also}: decisions among leaves "
+                      f"{first}–{size - 1} were rewritten (entry and tree hashes recomputed)")
+        self.run = []
 
 
 def _compare_nodes(tree: LogTree, made: dict[merkle.Node, bytes], page_start: int, walk: _Walk) -> None:
@@ -230,6 +296,7 @@ class _RowChecker:
         self.bundles = BundleStore(engine)
         self._bundle_state: dict[str, str] = {}
         self._groups: set[tuple[bytes, bytes]] = set()
+        self.chains = event_leaves.ChainChecker()
 
     def check(self, row: dict[str, Any], leaf: bytes, snapshots: Mapping[str, str]) -> str:
         entry = row["parsed"]
@@ -244,6 +311,11 @@ class _RowChecker:
         """A publication's entry against its columns, and its receipt (``jrp.adapters.publication_log``)."""
         return (_columns_problem(row, publication_columns, "publication")
                 or self._receipt(row, row["parsed"]["publication_id"], leaf))
+
+    def check_event(self, row: dict[str, Any], leaf: bytes) -> str:
+        """An event's entry against its columns and its subject's chain, and its receipt."""
+        problem = self.chains.check(row, leaf)
+        return problem or self._receipt(row, row["parsed"]["event_id"], leaf)
 
     def _legacy(self, row: dict[str, Any]) -> str:
         reason = broken_link(row["seq"], row["leaf_index"] + 1, row["prev_hash"] or "", self.legacy_head,
@@ -271,7 +343,7 @@ class _RowChecker:
             return "its receipt is for another decision or entry: a row the service did not write (forged or edited)"
         key = self.trusted.get(receipt.get("key_id", ""))
         if key is None:
-            return f"its receipt names key {receipt.get('key_id')}, which is not a trusted key (forged)"
+            return f"its receipt is {key_change(str(receipt.get('key_id')), self.trusted)}"
         try:
             _key_id, note, signature = receipt_statement(receipt)
             if (note, signature) not in self._groups:  # the checks written together share one signature
@@ -280,16 +352,6 @@ class _RowChecker:
         except SignatureError as error:
             return f"{error}: a row the service did not write (forged)"
         return ""
-
-
-def _publications(engine: Engine, size: int) -> dict[int, dict[str, Any]]:
-    """The publication rows with leaf indexes below ``size`` by leaf index (few: read at once), entries parsed."""
-    query = select(publications_t).where(publications_t.c.leaf_index < size)
-    with engine.connect() as connection:
-        rows = [dict(row) for row in connection.execute(query).mappings()]
-    for row in rows:
-        row["parsed"] = _parsed(row["entry"])
-    return {row["leaf_index"]: row for row in rows}
 
 
 def _columns_problem(row: dict[str, Any], columns_of: Callable[[dict[str, Any]], dict[str, Any]], kind: str) -> str:
@@ -307,29 +369,27 @@ def _columns_problem(row: dict[str, Any], columns_of: Callable[[dict[str, Any]],
     return f"column(s) {', '.join(edited)} differ from the entry" if edited else ""
 
 
-def _pages(engine: Engine, size: int, publications: dict[int, dict[str, Any]]
-           ) -> Iterator[tuple[list[dict[str, Any]], dict[str, str]]]:
-    """Rows with leaf indexes below ``size`` in leaf order (each with its entry parsed, or the parse error), a
-    page of decisions at a time with the publications among them, and the texts of the facts snapshots the page
-    names."""
-    after = -1
-    while True:
-        query = select(decisions_t).where(decisions_t.c.leaf_index > after, decisions_t.c.leaf_index < size) \
-            .order_by(decisions_t.c.leaf_index).limit(PAGE)
+def _pages(engine: Engine, size: int) -> Iterator[tuple[list[dict[str, Any]], dict[str, str]]]:
+    """Rows with leaf indexes below ``size`` in leaf order, ``PAGE`` leaf indexes at a time: decisions,
+    publications and events (each with its entry parsed, or the parse error), and the texts of the facts
+    snapshots the page's decisions name."""
+    for first in range(0, size, PAGE):
+        last = min(first + PAGE, size)
         with engine.connect() as connection:
-            page = [dict(row) for row in connection.execute(query).mappings()]
-            for row in page:
+            rows = [dict(row) for table in (decisions_t, publications_t) for row in connection.execute(
+                select(table).where(table.c.leaf_index >= first, table.c.leaf_index < last)).mappings()]
+            for row in rows:
                 row["parsed"] = _parsed(row["entry"])
             snapshots = fact_snapshots.load(connection, fact_snapshots.named(
-                row["parsed"] for row in page if isinstance(row["parsed"], dict)))
-        last = page[-1]["leaf_index"] if page else size
-        among = [row for index, row in sorted(publications.items()) if after < index < last]
-        if not page and not among:
-            return
-        yield sorted(page + among, key=lambda row: row["leaf_index"]), snapshots
-        if not page:
-            return
-        after = last
+                row["parsed"] for row in rows if "decision_id" in row and isinstance(row["parsed"], dict)))
+            rows += event_leaves.rows_between(connection, first, last)
+        yield sorted(rows, key=lambda row: row["leaf_index"]), snapshots
+
+
+def _named(row: dict[str, Any]) -> str:
+    if row.get("kind") == event_leaves.KIND:
+        return f"event {row['idempotency_key']}"
+    return f"publication {row['publication_id']}" if "publication_id" in row else f"decision {row['decision_id']}"
 
 
 def _parsed(text: str) -> Any:

@@ -5,10 +5,16 @@ block the importer, and every commit — a decision-log append before its answer
 an accepted event — is synced to disk, so it survives a power loss (``NORMAL`` could
 lose the last ones). Appends sharing a commit share its sync (``jrp.adapters.log.group_commit``).
 PostgreSQL URLs are routed to psycopg 3 (its commits are durable by default).
+
+The SQLite file holds natural persons' data: it is created readable by its owner only (0600,
+in a folder made 0700), and one found readable by others is narrowed to 0600 when opened
+(SQLite gives its ``-wal`` and ``-shm`` files the database file's mode).
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,14 +46,34 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "checkin", _note_checkin)
         event.listen(engine, "checkout", _ping_if_idle)
         return engine
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+        private_file(Path(parsed.database))
         # LIFO: the connection used last, with its page cache warm, serves the next request.
         if "poolclass" not in kwargs:
             kwargs = {"pool_use_lifo": True, **kwargs}
     engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+PRIVATE = 0o600
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` (and its folder, 0700) readable by its owner only; narrow an existing one open to others."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))
+        return
+    except FileExistsError:
+        pass
+    for existing in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if stat.S_IMODE(existing.stat().st_mode) & 0o077:
+                existing.chmod(PRIVATE)
+        except FileNotFoundError:
+            continue
 
 
 IDLE_BEFORE_PING = 10.0  # seconds

@@ -14,7 +14,7 @@ from jrp.api.errors import NotFound
 from jrp.api.lean_route import LeanRoute
 from jrp.api.metrics import Metrics
 from jrp.api.openapi import errors
-from jrp.api.presenters import check_json, outcome_counts, to_request
+from jrp.api.presenters import answer_digest_of, check_json, outcome_counts, to_request
 from jrp.api.report import HEADERS as REPORT_HEADERS
 from jrp.api.report import render_batch_report
 from jrp.api.routes import json_data_response
@@ -34,7 +34,8 @@ async def check(body: CheckRequestV1, key: Checker, request: Request) -> Respons
     metrics: Metrics = request.app.state.metrics
     jurisdiction = scoped_jurisdiction(runtime, key, body.scenario.value, body.jurisdiction)
     result = await runtime.service.check_async(to_request(body, body.subject, jurisdiction, body.explain), key.caller(),
-                                               seq_of(body.consistency_token) if body.consistency_token else None)
+                                               seq_of(body.consistency_token) if body.consistency_token else None,
+                                               lambda result: answer_digest_of(result, key))
     metrics.check(body.scenario.value, result.decision.outcome.value)
     return Response(check_json(result, key), media_type="application/json")
 
@@ -45,7 +46,8 @@ def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: Metr
     jurisdiction = scoped_jurisdiction(runtime, key, body.scenario.value, body.jurisdiction)
     requests = [to_request(body, subject, jurisdiction) for subject in body.subjects]
     batch_id, results = runtime.service.batch(requests, key.caller(),
-                                              seq_of(body.consistency_token) if body.consistency_token else None)
+                                              seq_of(body.consistency_token) if body.consistency_token else None,
+                                              lambda result: answer_digest_of(result, key))
     outcomes = [result.decision.outcome.value for result in results]
     response = json_data_response({"batch_id": batch_id,
                                    "results": [orjson.Fragment(check_json(r, key)) for r in results],
@@ -60,9 +62,9 @@ def batch(body: BatchRequestV1, key: Checker, runtime: RuntimeDep, metrics: Metr
 def batch_report(batch_id: Annotated[str, Path(pattern=KEY_PATTERN)], key: DecisionReader, runtime: RuntimeDep,
                  lang: Annotated[str, Query(pattern="^(zh|en)$", description="zh (default) or en")] = "zh") -> HTMLResponse:
     """The credit result report (信用信息结果报告) of a batch, printable HTML, in Chinese or English."""
-    entries = [stored.view(key.sees_resident_ids) for stored in runtime.log.batch(batch_id)]
-    if not entries:
+    decisions = runtime.log.batch(batch_id)
+    if not decisions:
         raise NotFound(f"no batch {batch_id}")
-    readable(key, entries[0])
-    return HTMLResponse(render_batch_report(entries, runtime.library, mask_ids=not key.sees_resident_ids, language=lang),
-                        headers=REPORT_HEADERS)
+    readable(key, decisions[0].entry)
+    return HTMLResponse(render_batch_report(decisions, runtime.library, runtime.audit_keys.signing,
+                                           mask_ids=not key.sees_resident_ids, language=lang), headers=REPORT_HEADERS)

@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from jrp.adapters.facts.identity import validate_subject_id
+from jrp.adapters.facts.identity import subject_id_to_read
+from jrp.adapters.facts.provenance import event_origins
 from jrp.adapters.facts.iso_dates import IsoDate
 from jrp.api.deps import RuntimeDep, SubjectReader, SupervisionReader, scoped_jurisdiction
 from jrp.api.errors import NotFound
@@ -21,11 +22,14 @@ router = APIRouter(prefix="/v1/subjects", tags=["subjects"], route_class=StrictR
 
 @router.get("/{subject_id}", operation_id="subjects.get", response_model=SubjectFileV1, responses=errors(403, 404))
 def get_subject(subject_id: str, key: SubjectReader, runtime: RuntimeDep) -> dict[str, Any]:
-    """The subject's credit file: its records and the organisations it holds a role in, with theirs."""
-    facts = runtime.facts.load(validate_subject_id(subject_id, "subject_id"))
+    """The subject's credit file: its records and the organisations it holds a role in, with theirs; its events
+    with the key that sent each and when it was received."""
+    subject_id = subject_id_to_read(subject_id, "subject_id")
+    facts = runtime.facts.load(subject_id)
     if facts is None:
         raise NotFound(f"the store has no record of subject {subject_id}")
-    return facts_to_json(facts)
+    events = [origin.as_json() for origin in event_origins(runtime.engine, subject_id)]
+    return {**facts_to_json(facts), "events": events}
 
 
 @router.get("/{subject_id}/supervision", operation_id="subjects.supervision",
@@ -34,7 +38,7 @@ def get_supervision(
     subject_id: str, key: SupervisionReader, runtime: RuntimeDep, jurisdiction: str | None = None, as_of: IsoDate | None = None,
 ) -> SubjectSupervisionV1:
     """The subject's graded-supervision class and inspection multiplier, with its grounds (not logged)."""
-    subject_id = validate_subject_id(subject_id, "subject_id")
+    subject_id = subject_id_to_read(subject_id, "subject_id")
     jurisdiction = scoped_jurisdiction(runtime, key, INSPECTION, jurisdiction)
     as_of = as_of or runtime.service.today()
     supervision = runtime.service.supervision(subject_id, jurisdiction, as_of)

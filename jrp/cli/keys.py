@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from jrp.access import Role
+from jrp.access import IngestScope, Role
 from jrp.adapters.facts.event_rules import CHINA
 from jrp.runtime import Runtime
 from jrp.vocabulary.scenarios import Scenario
@@ -38,6 +38,12 @@ def create(
     department: str = "",
     expires: Annotated[str | None, typer.Option(help="last day the key works, YYYY-MM-DD (China time); "
                                                      "none: until revoked")] = None,
+    authority: Annotated[list[str] | None, typer.Option(help="ingester scope: an issuing authority whose records "
+                                                             "the key writes and changes; repeat")] = None,
+    list_: Annotated[list[str] | None, typer.Option("--list", help="ingester scope: a list whose entries the key "
+                                                                   "writes and changes; repeat")] = None,
+    region: Annotated[list[str] | None, typer.Option(help="ingester scope: limit new records to these regions; "
+                                                          "repeat; none: any")] = None,
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
     runtime: Runtime = ctx.obj
@@ -45,13 +51,38 @@ def create(
     if unknown:
         raise typer.BadParameter(f"unknown {', '.join(unknown)}; known: {', '.join(runtime.library.jurisdictions)}",
                                  param_hint="--jurisdiction")
+    scope = ingest_scope_of(runtime, role, authority or [], list_ or [], region or [])
     expires_at = expiry_of(expires)
     runtime.migrate()
     new = runtime.keys.create_key(name, role, [s.value for s in scenario or ()], jurisdiction or (), department,
-                                  expires_at=expires_at)
+                                  expires_at=expires_at, ingest_scope=scope)
     until = f", expires {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else ""
     console.print(f"key {new.key.key_id} ({new.key.role.value}) for {name}{until}; shown once:")
     typer.echo(new.plaintext)
+
+
+def ingest_scope_of(runtime: Runtime, role: Role, authorities: list[str], lists: list[str],
+                    regions: list[str]) -> IngestScope | None:
+    """The scope of a new ingester key: it must name an authority or a list; lists and regions must be known."""
+    if role is not Role.ingester:
+        given = [name for name, values in (("--authority", authorities), ("--list", lists), ("--region", regions))
+                 if values]
+        if given:
+            raise typer.BadParameter(f"{', '.join(given)} scope ingester keys only; a {role.value} key has none",
+                                     param_hint=given[0])
+        return None
+    if not authorities and not lists:
+        raise typer.BadParameter("an ingester key writes for named authorities or lists: give --authority and/or "
+                                 "--list (repeatable)", param_hint="--authority")
+    context = runtime.event_context
+    unknown_lists = sorted(set(lists) - set(context.list_ids or ()))
+    if unknown_lists:
+        raise typer.BadParameter(f"no ruleset defines {', '.join(unknown_lists)}; known lists: "
+                                 f"{', '.join(sorted(context.list_ids or ()))}", param_hint="--list")
+    unknown_regions = sorted(set(regions) - set(context.regions or ()))
+    if unknown_regions:
+        raise typer.BadParameter(context.unknown_region(unknown_regions[0]), param_hint="--region")
+    return IngestScope(tuple(dict.fromkeys(authorities)), tuple(dict.fromkeys(lists)), tuple(dict.fromkeys(regions)))
 
 
 @keys_app.command("list")
@@ -64,7 +95,10 @@ def list_keys(ctx: typer.Context) -> None:
                "name (department), scope; times in UTC")
     for info in runtime.keys.list_keys():
         key = info.key
-        scope = "; ".join(filter(None, (", ".join(key.scenarios), ", ".join(key.jurisdictions)))) or "any"
+        scope = "; ".join(filter(None, (", ".join(key.scenarios), ", ".join(key.jurisdictions),
+                                        key.ingest_scope and key.ingest_scope.describe()))) or "any"
+        if key.role is Role.ingester and key.ingest_scope is None:
+            scope += " authority (created before scopes: replace it with a scoped key)"
         typer.echo(f"{key.key_id:<16}  {key.role.value:<10}  {info.state(now):<7}  {_minute(info.created_at):<16}  "
                    f"{_minute(info.expires_at):<16}  {_minute(info.last_used_at):<16}  "
                    f"{key.name} ({key.department or 'no department'}), scope: {scope}")

@@ -175,14 +175,14 @@ def check(
         help="licensing: the licence directly concerns public safety, health or life and property")] = None,
 ) -> None:
     """Check one subject (recorded in the decision log like an API check) and print the answer as JSON."""
-    from jrp.api.presenters import check_response, to_request
+    from jrp.api.presenters import answer_digest_of, check_response, to_request
 
     runtime: Runtime = ctx.obj
     operator = terminal_operator()
     options = _options(scenario, role, as_of, purpose, matter=matter, industry=industry, project_type=project_type,
                        tender_required=tender_required, consumption=consumption, public_safety=public_safety)
     request = to_request(options, _subject(subject), _jurisdiction(runtime, jurisdiction), explain)
-    result = runtime.service.check(request, operator.caller())
+    result = runtime.service.check(request, operator.caller(), answer=lambda r: answer_digest_of(r, operator))
     typer.echo(check_response(result, operator).model_dump_json(indent=2, exclude_unset=True))
 
 
@@ -203,6 +203,7 @@ def batch(
 
     from pydantic import ValidationError
 
+    from jrp.adapters.facts.text_files import UnreadableFile, not_text, require_text
     from jrp.api.presenters import to_request
     from jrp.api.report import render_batch_report
     from jrp.api.schemas import SubjectV1
@@ -211,18 +212,26 @@ def batch(
     options = _options(scenario, role, as_of, purpose)
     jurisdiction = _jurisdiction(runtime, jurisdiction)
     refs = []
+    require_text(subjects)
+    line = 1
     with open(subjects, newline="", encoding="utf-8-sig") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            try:
-                refs.append(SubjectV1(id=row.get("id") or "", type=row.get("type") or None, name=row.get("name") or ""))
-            except ValidationError as error:
-                problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-                raise fail(f"{subjects} line {line}: {problems}") from None
+        try:
+            for line, row in enumerate(csv.DictReader(handle), start=2):
+                try:
+                    refs.append(SubjectV1(id=row.get("id") or "", type=row.get("type") or None,
+                                          name=row.get("name") or ""))
+                except ValidationError as error:
+                    problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+                    raise fail(f"{subjects} line {line}: {problems}") from None
+        except UnicodeDecodeError as error:
+            raise not_text(subjects, error, line + 1) from None
+        except csv.Error as error:
+            raise UnreadableFile(f"{subjects} line {line + 1}: not a CSV row ({error})") from None
     if not refs:
         raise fail(f"{subjects} lists no subject: write a header line with a column 'id', then one subject a line")
     batch_id, results = runtime.service.batch([to_request(options, ref, jurisdiction) for ref in refs],
                                               terminal_operator().caller())
-    out.write_text(render_batch_report([stored.view(True) for stored in runtime.log.batch(batch_id)], runtime.library,
+    out.write_text(render_batch_report(runtime.log.batch(batch_id), runtime.library, runtime.audit_keys.signing,
                                        mask_ids=False, language=lang.value), encoding="utf-8")
     outcomes = [r.decision.outcome.value for r in results]
     counts = ", ".join(f"{o}: {outcomes.count(o)}" for o in ("deny", "restrict", "review", "allow"))

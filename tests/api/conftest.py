@@ -33,6 +33,7 @@ PERSON = DEMO_SUBJECTS["legal_representative"].subject_id
 CLEAN = DEMO_SUBJECTS["clean_supplier"].subject_id
 TAXPAYER = DEMO_SUBJECTS["a_level_taxpayer"].subject_id
 STRANGER = make_uscc("320600", "NEWC0001")  # never sent to the store
+EVENT_LEAVES = 9  # the demo subjects' events: the first leaves of every store's log, before its decisions
 
 KEYS = {  # name: (role, scenarios, jurisdictions)
     "checker": (Role.checker, ("government_procurement", "bidding"), ("CN-JS-NT",)),
@@ -91,12 +92,13 @@ def _url(backend: str, folder: Path) -> Iterator[str]:
 
 
 @contextmanager
-def running_api(url: str, folder: Path, rulesets_dir: Path | None = None) -> Iterator[Api]:
+def running_api(url: str, folder: Path, rulesets_dir: Path | None = None, **settings: object) -> Iterator[Api]:
     """A migrated store with the demo's fixed subjects, one key per role, and a client of the app.
 
-    ``folder`` holds the audit keys (and the SQLite file, if ``url`` names one there).
+    ``folder`` holds the audit keys (and the SQLite file, if ``url`` names one there); ``settings`` are
+    further settings of the app (e.g. ``access_log=True``).
     """
-    app = create_app(Settings(database_url=url, rulesets_dir=rulesets_dir, data_dir=folder))
+    app = create_app(Settings(database_url=url, rulesets_dir=rulesets_dir, data_dir=folder, **settings))
     runtime: Runtime = app.state.runtime
     runtime.migrate()
     ingest(runtime.engine, fixed_events(vocabulary_of(runtime.library)))

@@ -23,7 +23,9 @@ from jrp.engine.codec import canonical
 from jrp.runtime import Runtime
 from jrp.service import Caller, CheckRequest, SubjectRef
 from jrp.settings import Settings
-from tests.api.conftest import CLEAN, DEBTOR, Api
+from tests.api.conftest import CLEAN, DEBTOR, EVENT_LEAVES, Api
+
+E = EVENT_LEAVES  # leaves before the decisions
 from tests.pg import pg_schema
 
 
@@ -70,13 +72,13 @@ def test_every_answer_carries_a_receipt_that_verifies_offline(fresh_api: Api, tm
     answer.write_text(json.dumps(single), encoding="utf-8")
     key_file.write_text(fresh_api.client.get("/v1/audit/keys").json()[0]["public_key"], encoding="utf-8")
     offline = _cli(fresh_api, monkeypatch, "audit", "receipt", str(answer), "--public-key", str(key_file), "--offline")
-    assert offline.exit_code == 0 and f"signature ok: decision {single['decision_id']}" in offline.output
+    assert offline.exit_code == 0 and f"answer and signature ok: decision {single['decision_id']}" in offline.output
     _settle(fresh_api)
     included = _cli(fresh_api, monkeypatch, "audit", "receipt", str(answer), "--public-key", str(key_file))
-    assert included.exit_code == 0 and "included: leaf 0 of the tree of 4" in included.output, included.output
+    assert included.exit_code == 0 and f"at leaf {E} of the tree of {E + 4}" in included.output, included.output
     answer.write_text(json.dumps({**single["receipt"], "time": "2020-01-01T00:00:00+00:00"}), encoding="utf-8")
     altered = _cli(fresh_api, monkeypatch, "audit", "receipt", str(answer), "--public-key", str(key_file))
-    assert altered.exit_code == 1 and "receipt does not verify" in altered.output
+    assert altered.exit_code == 1 and "does not verify" in altered.output
 
 
 def test_a_decisions_inclusion_and_the_consistency_of_checkpoints_verify_by_proof(fresh_api: Api) -> None:
@@ -93,13 +95,13 @@ def test_a_decisions_inclusion_and_the_consistency_of_checkpoints_verify_by_proo
         merkle.verify_inclusion(bytes.fromhex(proof["entry_hash"]), proof["leaf_index"], checkpoint.tree_size,
                                 [bytes.fromhex(h) for h in proof["proof"]], checkpoint.root)
     new = _checkpoint(fresh_api)
-    assert (old.tree_size, new.tree_size) == (3, 8)
-    consistency = fresh_api.client.get("/v1/audit/consistency", params={"old": 3, "new": 8},
+    assert (old.tree_size, new.tree_size) == (E + 3, E + 8)
+    consistency = fresh_api.client.get("/v1/audit/consistency", params={"old": E + 3, "new": E + 8},
                                          headers=fresh_api.headers("auditor")).json()
-    merkle.verify_consistency(3, 8, old.root, new.root, [bytes.fromhex(h) for h in consistency["proof"]])
+    merkle.verify_consistency(E + 3, E + 8, old.root, new.root, [bytes.fromhex(h) for h in consistency["proof"]])
     bad = fresh_api.client.get("/v1/audit/consistency", params={"old": 3, "new": 99},
                                headers=fresh_api.headers("auditor"))
-    assert bad.status_code == 422 and "old <= new <= 8" in bad.json()["errors"][0]["message"]
+    assert bad.status_code == 422 and f"old <= new <= {E + 8}" in bad.json()["errors"][0]["message"]
     other = fresh_api.client.get(f"/v1/decisions/{first[0]}/proof", headers=fresh_api.headers("checker_any"))
     assert other.status_code == 403
 
@@ -109,16 +111,17 @@ def test_the_whole_log_verifies_against_a_kept_checkpoint_and_truncation_fails(
     witness = tmp_path / "witness"
     [fresh_api.check(reference=f"r{i}") for i in range(4)]
     exported = _cli(fresh_api, monkeypatch, "audit", "checkpoint", "--out", str(witness))
-    assert exported.exit_code == 0 and "checkpoint of 4 decisions" in exported.output, exported.output
-    assert (witness / "checkpoint-4.json").exists() and (witness / "public-key.pem").exists()
+    assert exported.exit_code == 0 and f"checkpoint of {E + 4} entries" in exported.output, exported.output
+    assert (witness / f"checkpoint-{E + 4}.json").exists() and (witness / "public-key.pem").exists()
     [fresh_api.check(reference=f"s{i}") for i in range(3)]
     _settle(fresh_api)
     ok = _cli(fresh_api, monkeypatch, "audit", "verify", "--against", str(witness))
     assert ok.exit_code == 0, ok.output
-    assert "the log at size 7 extends the witness checkpoint of size 4" in ok.output and "ok: 7 decisions" in ok.output
+    assert f"the log at size {E + 7} extends the witness checkpoint of size {E + 4}" in ok.output
+    assert f"ok: 7 decisions and {E} events" in ok.output
     with fresh_api.runtime.engine.begin() as connection:
-        connection.execute(delete(decisions_t).where(decisions_t.c.leaf_index >= 2))
-    broken = _cli(fresh_api, monkeypatch, "audit", "verify", "--against", str(witness / "checkpoint-4.json"))
+        connection.execute(delete(decisions_t).where(decisions_t.c.leaf_index >= E + 2))
+    broken = _cli(fresh_api, monkeypatch, "audit", "verify", "--against", str(witness / f"checkpoint-{E + 4}.json"))
     assert broken.exit_code == 1 and "the newest 2 were deleted" in broken.output.replace("\n", " ")
 
 

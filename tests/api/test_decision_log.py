@@ -14,7 +14,7 @@ from jrp.adapters.log.entries import decisions_t
 from jrp.adapters.log.fact_snapshots import snapshots_t
 from jrp.engine.codec import digest
 from jrp.rulesets.library import BUNDLED_RULESETS
-from tests.api.conftest import CLEAN, DEBTOR, Api
+from tests.api.conftest import CLEAN, DEBTOR, EVENT_LEAVES, Api
 from tests.logs import entry, open_log
 from tests.publishing import publish_on_file
 
@@ -127,7 +127,8 @@ def test_an_edited_or_deleted_facts_snapshot_is_detected(fresh_api: Api) -> None
         text = connection.execute(select(snapshots_t.c.facts)).scalar_one()
         connection.execute(update(snapshots_t).values(facts=text.replace('"severity":3', '"severity":2')))
     broken = _verify(fresh_api)["broken"]
-    assert (broken["leaf_index"], broken["decision_id"]) == (0, ids[0]) and "facts were edited" in broken["reason"]
+    assert (broken["leaf_index"], broken["decision_id"]) == (EVENT_LEAVES, ids[0]) and "facts were edited" in \
+        broken["reason"]
     served = fresh_api.client.get(f"/v1/decisions/{ids[0]}", headers=fresh_api.headers("auditor"))
     assert served.status_code == 500 and served.json()["code"] == "log_integrity"  # never served as genuine
     with engine.begin() as connection:
@@ -188,4 +189,4 @@ def test_two_processes_append_at_once_and_one_tree_holds_every_entry(fresh_api: 
     assert [worker.exitcode for worker in workers] == [0, 0]
     _settle(fresh_api)
     result = fresh_api.runtime.verify_log()
-    assert result.ok and result.count == 2 * 40 * 3 and result.pending == 0, result.problems
+    assert result.ok and result.count == 2 * 40 * 3 + EVENT_LEAVES and result.pending == 0, result.problems

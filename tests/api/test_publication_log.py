@@ -12,7 +12,9 @@ from jrp.access import ApiKey, Role
 from jrp.adapters.log.publications import logged_approvals, publication_entry, publications_t
 from jrp.rulesets.bundle import RulesetRef
 from jrp.rulesets.publications import AdoptingDocument, Publication
-from tests.api.conftest import Api
+from tests.api.conftest import EVENT_LEAVES, Api
+
+LEAF = EVENT_LEAVES + 1  # the publication's: after the demo's events and the first decision
 
 APPROVER = ApiKey("k-approver", "李某", Role.approver, department="南通市人民政府办公室")
 
@@ -37,9 +39,9 @@ def published(fresh_api: Api) -> Api:
 def test_a_publication_is_a_verified_leaf_among_the_decisions(published: Api) -> None:
     runtime = published.runtime
     result = runtime.verify_log()
-    assert result.ok and (result.count, result.publications) == (3, 1), result.problems
+    assert result.ok and (result.count, result.publications, result.events) == (EVENT_LEAVES + 3, 1, EVENT_LEAVES)
     with runtime.engine.connect() as connection:
-        assert connection.execute(select(publications_t.c.leaf_index)).scalar_one() == 1
+        assert connection.execute(select(publications_t.c.leaf_index)).scalar_one() == LEAF
     assert (RulesetRef("nantong-silent-check", "2024.1"),
             runtime.library.get(RulesetRef("nantong-silent-check", "2024.1")).digest) in logged_approvals(runtime.engine)
 
@@ -50,10 +52,10 @@ def test_an_edited_approval_is_caught(published: Api) -> None:
         entry = connection.execute(select(publications_t.c.entry)).scalar_one()
         connection.execute(update(publications_t).values(entry=entry.replace("李某", "张某")))
     result = runtime.verify_log()
-    assert not result.ok and result.leaf_index == 1
+    assert not result.ok and result.leaf_index == LEAF
     problems = "\n".join(result.problems)
-    assert "publication pub" in problems and "(leaf 1, seq 1): column(s) record_hash differ from the entry" in problems
-    assert "leaf 1: the stored leaf hash differs from the hash recomputed from the entries" in problems
+    assert "publication pub" in problems and f"(leaf {LEAF}, seq 1): column(s) record_hash differ from the entry" in problems
+    assert f"leaf {LEAF}: the stored leaf hash differs from the hash recomputed from the entries" in problems
 
 
 def test_a_deleted_publication_is_caught(published: Api) -> None:
@@ -61,4 +63,4 @@ def test_a_deleted_publication_is_caught(published: Api) -> None:
     with runtime.engine.begin() as connection:
         connection.execute(delete(publications_t))
     result = runtime.verify_log()
-    assert not result.ok and "leaves 1–1 are missing" in result.problems[0]
+    assert not result.ok and f"leaves {LEAF}–{LEAF} are missing" in result.problems[0]

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from jrp.adapters.facts.demo import make_uscc
-from tests.api.conftest import DEBTOR, PERSON, STRANGER, Api
+from tests.api.conftest import DEBTOR, PERSON, Api
 
 UNSEEN = make_uscc("320600", "NEWC0002")
+PENALISED = make_uscc("320600", "NEWC0003")  # not STRANGER: other modules check it as never sent to the store
 
-EVENT = {"type": "penalty_issued", "idempotency_key": "api-test-penalty-1", "subject": {"id": STRANGER},
+EVENT = {"type": "penalty_issued", "idempotency_key": "api-test-penalty-1", "subject": {"id": PENALISED},
          "occurred_on": "2025-02-01", "domain": "market", "severity": "general", "amount": 5000,
          "source": {"authority": "南通市市场监督管理局", "doc_no": "通市监罚〔2025〕1号"}}
 
 
 def test_events_get_a_report_per_item(api: Api) -> None:
-    bad = {**EVENT, "idempotency_key": "api-test-penalty-2", "subject": {"id": STRANGER[:-1] + "0"}}
+    bad = {**EVENT, "idempotency_key": "api-test-penalty-2", "subject": {"id": PENALISED[:-1] + "0"}}
     response = api.client.post("/v1/events", json={"events": [EVENT, bad, EVENT]}, headers=api.headers("ingester"))
     assert response.status_code == 200, response.text
     body = response.json()

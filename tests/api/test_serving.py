@@ -92,7 +92,7 @@ class Stream:
                 try:
                     response = client.post(f"{server.url}/v1/checks", json=body, headers={"X-API-Key": self.store.key})
                 except httpx.HTTPError as error:
-                    self.failures.append(f"{type(error).__name__}")
+                    self.failures.append(f"{type(error).__name__} from {server.url}: {error}")
                     time.sleep(0.05)
                     continue
                 if response.status_code == 200:

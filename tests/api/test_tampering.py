@@ -1,8 +1,8 @@
 """The tampering matrix: what an insider with write access to the database could do to the decision log,
 each case detected by verification with a message naming what and where.
 
-Each test writes six decisions through the API, integrates them into the tree and keeps
-a witness checkpoint (``jrp audit checkpoint`` does the same), then tampers with the
+Each test writes six decisions through the API, integrates them into the tree (after the
+store's events, which are leaves too: ``E`` of them) and keeps a witness checkpoint (``jrp audit checkpoint`` does the same), then tampers with the
 database directly — as SQL, the way an insider would — and verifies. Cases that leave
 the database self-consistent (truncation with the checkpoints deleted too, a rollback)
 are caught by the witness; the others by the log alone.
@@ -18,16 +18,17 @@ import pytest
 from sqlalchemy import Connection, delete, insert, select, text, update
 
 from jrp.adapters.log.bundle_store import bundles_t
-from jrp.adapters.log.crypto import merkle
 from jrp.adapters.log.crypto.signing import Checkpoint, SigningKey, sign_checkpoint
 from jrp.adapters.log.entries import decisions_t
 from jrp.adapters.log.fact_snapshots import snapshots_t
-from jrp.adapters.log.tree import checkpoints_t, head_t, nodes_t
+from jrp.adapters.log.tree import checkpoints_t, head_t
 from jrp.adapters.log.verify import Verification
 from jrp.engine.codec import canonical
-from tests.api.conftest import CLEAN, Api
+from tests.api.conftest import CLEAN, EVENT_LEAVES, Api
+from tests.logs import rebuild_tree
 
 N = 6
+E = EVENT_LEAVES  # the demo subjects' events: leaves 0…E-1, before the decisions
 
 
 @dataclass
@@ -57,21 +58,8 @@ def logged(fresh_api: Api) -> Logged:
     with fresh_api.runtime.engine.connect() as connection:
         log.ids = list(connection.execute(select(decisions_t.c.decision_id).order_by(decisions_t.c.leaf_index)).scalars())
     log.witness = fresh_api.runtime.tree.latest_checkpoint()
-    assert log.witness.tree_size == N and log.verify(with_witness=True).ok
+    assert log.witness.tree_size == E + N and log.verify(with_witness=True).ok
     return log
-
-
-def _rebuild_tree(connection: Connection) -> None:
-    """What an insider does after editing entries: recompute every leaf, node and the head."""
-    entries = connection.execute(select(decisions_t.c.entry).where(decisions_t.c.leaf_index.is_not(None))
-                                 .order_by(decisions_t.c.leaf_index)).scalars().all()
-    frontier, nodes = merkle.Frontier.empty(), []
-    for entry in entries:
-        nodes += frontier.add(merkle.leaf_hash(entry.encode()))
-    connection.execute(delete(nodes_t))
-    if nodes:
-        connection.execute(insert(nodes_t), [{"level": lv, "idx": i, "hash": h} for (lv, i), h in nodes])
-    connection.execute(update(head_t).values(tree_size=frontier.size, root=frontier.root()))
 
 
 def _problems(result: Verification) -> str:
@@ -88,8 +76,8 @@ def _edit_entry(connection: Connection, decision_id: str) -> None:
 def test_an_edited_entry_is_named_by_leaf_and_decision(logged: Logged) -> None:
     logged.tamper(lambda c: _edit_entry(c, logged.ids[2]))
     result = logged.verify()
-    assert (result.leaf_index, result.decision_id, result.count) == (2, logged.ids[2], 2)
-    assert "leaf 2: the stored leaf hash differs from the hash recomputed from the entries" in _problems(result)
+    assert (result.leaf_index, result.decision_id, result.count) == (E + 2, logged.ids[2], E + 2)
+    assert f"leaf {E + 2}: the stored leaf hash differs from the hash recomputed from the entries" in _problems(result)
 
 
 def test_an_edited_column_is_named(logged: Logged) -> None:
@@ -101,25 +89,26 @@ def test_an_edited_column_is_named(logged: Logged) -> None:
 
 def test_a_deleted_row_leaves_a_gap_named_by_leaf(logged: Logged) -> None:
     logged.tamper(lambda c: c.execute(delete(decisions_t).where(decisions_t.c.decision_id == logged.ids[1])))
-    assert f"leaves 1–1 are missing: decision(s) deleted (the next one present is leaf 2, decision {logged.ids[2]})" \
-        in _problems(logged.verify())
+    assert (f"leaves {E + 1}–{E + 1} are missing: entries deleted (the next one present is leaf {E + 2}, "
+            f"decision {logged.ids[2]})") in _problems(logged.verify())
 
 
 def test_reordered_rows_are_named(logged: Logged) -> None:
     def swap(connection: Connection) -> None:
         connection.execute(update(decisions_t).where(decisions_t.c.decision_id == logged.ids[1]).values(leaf_index=-1))
-        connection.execute(update(decisions_t).where(decisions_t.c.decision_id == logged.ids[2]).values(leaf_index=1))
-        connection.execute(update(decisions_t).where(decisions_t.c.decision_id == logged.ids[1]).values(leaf_index=2))
+        connection.execute(update(decisions_t).where(decisions_t.c.decision_id == logged.ids[2]).values(leaf_index=E + 1))
+        connection.execute(update(decisions_t).where(decisions_t.c.decision_id == logged.ids[1]).values(leaf_index=E + 2))
 
     logged.tamper(swap)
     problems = _problems(logged.verify())
-    assert "leaf 1: the stored leaf hash differs" in problems and "leaf 2: the stored leaf hash differs" in problems
+    assert f"leaf {E + 1}: the stored leaf hash differs" in problems and f"leaf {E + 2}: the stored leaf hash differs" \
+        in problems
 
 
 def _truncate(n: int, drop_checkpoints: bool) -> Callable[[Connection], None]:
     def work(connection: Connection) -> None:
-        connection.execute(delete(decisions_t).where(decisions_t.c.leaf_index >= N - n))
-        _rebuild_tree(connection)
+        connection.execute(delete(decisions_t).where(decisions_t.c.leaf_index >= E + N - n))
+        rebuild_tree(connection)
         if drop_checkpoints:
             connection.execute(delete(checkpoints_t))
     return work
@@ -128,7 +117,7 @@ def _truncate(n: int, drop_checkpoints: bool) -> Callable[[Connection], None]:
 @pytest.mark.parametrize("n", [1, 3, N])
 def test_truncation_after_a_checkpoint_is_caught_by_the_log_and_by_the_witness(logged: Logged, n: int) -> None:
     logged.tamper(_truncate(n, drop_checkpoints=False))
-    assert f"covers {N} decisions but the log holds only {N - n}: the newest {n} were deleted" in \
+    assert f"covers {E + N} entries but the log holds only {E + N - n}: the newest {n} were deleted" in \
         _problems(logged.verify())
 
 
@@ -137,19 +126,19 @@ def test_truncation_with_the_checkpoints_deleted_too_is_caught_by_the_witness(lo
     logged.tamper(_truncate(n, drop_checkpoints=True))
     assert logged.verify().ok  # the database alone is self-consistent: hence witnesses
     problems = _problems(logged.verify(with_witness=True))
-    assert f"the witness checkpoint at size {N}" in problems and f"holds only {N - n}" in problems
+    assert f"the witness checkpoint at size {E + N}" in problems and f"holds only {E + N - n}" in problems
     assert "older than the witness checkpoint" in problems
 
 
 def test_an_edit_with_every_hash_recomputed_is_caught_by_the_signed_checkpoint(logged: Logged) -> None:
     def rewrite(connection: Connection) -> None:
         _edit_entry(connection, logged.ids[4])
-        _rebuild_tree(connection)
+        rebuild_tree(connection)
 
     logged.tamper(rewrite)
-    assert f"another root at size {N} than checkpoint at size {N}" in _problems(logged.verify())
+    assert f"another root at size {E + N} than checkpoint at size {E + N}" in _problems(logged.verify())
     logged.tamper(lambda c: c.execute(delete(checkpoints_t)))
-    assert f"another root at size {N} than the witness checkpoint at size {N}" in \
+    assert f"another root at size {E + N} than the witness checkpoint at size {E + N}" in \
         _problems(logged.verify(with_witness=True))
 
 
@@ -166,7 +155,7 @@ def test_a_forged_row_is_caught_by_its_missing_or_unsigned_receipt(logged: Logge
 
     logged.tamper(forge(None))
     logged.settle()  # the sequencer folds it in like any other row
-    assert "decision forged0 (leaf 6, seq 7): no receipt: a row the service did not write (forged)" in \
+    assert f"decision forged0 (leaf {E + 6}, seq 7): no receipt: a row the service did not write (forged)" in \
         _problems(logged.verify())
     with logged.api.runtime.engine.connect() as connection:
         genuine = connection.execute(select(decisions_t.c.receipt).where(decisions_t.c.decision_id == logged.ids[0])).scalar()
@@ -193,18 +182,19 @@ def test_a_changed_stored_bundle_is_named(logged: Logged) -> None:
 
     logged.tamper(change)
     result = logged.verify()
-    assert result.leaf_index == 0 and "does not hash to its content: the stored rules were changed" in result.reason
+    assert result.leaf_index == E and "does not hash to its content: the stored rules were changed" in result.reason
 
 
 def test_a_forged_checkpoint_signature_is_named(logged: Logged) -> None:
-    logged.tamper(lambda c: c.execute(update(checkpoints_t).where(checkpoints_t.c.tree_size == N)
+    logged.tamper(lambda c: c.execute(update(checkpoints_t).where(checkpoints_t.c.tree_size == E + N)
                                       .values(signature=bytes(64))))
-    assert f"checkpoint at size {N}: the signature does not verify" in _problems(logged.verify())
+    assert f"checkpoint at size {E + N}: the signature does not verify" in _problems(logged.verify())
     outsider = SigningKey.generate()  # a key of the insider's own, published in log_keys for good measure
-    forged = sign_checkpoint(outsider, logged.witness.origin, N, logged.witness.root, logged.witness.time)
-    logged.tamper(lambda c: c.execute(update(checkpoints_t).where(checkpoints_t.c.tree_size == N)
+    forged = sign_checkpoint(outsider, logged.witness.origin, E + N, logged.witness.root, logged.witness.time)
+    logged.tamper(lambda c: c.execute(update(checkpoints_t).where(checkpoints_t.c.tree_size == E + N)
                                       .values(key_id=forged.key_id, signature=forged.signature)))
-    assert f"names key {outsider.key_id}, which is not a trusted key: a forged checkpoint" in _problems(logged.verify())
+    assert f"checkpoint(s) at sizes {N}–{N} are signed with key {outsider.key_id}, not with the trusted key " \
+           f"{logged.api.runtime.audit_keys.signing.key_id}: a key change" in _problems(logged.verify())
 
 
 def test_a_checkpoint_signature_replayed_onto_another_tree_is_named(logged: Logged) -> None:
@@ -214,14 +204,14 @@ def test_a_checkpoint_signature_replayed_onto_another_tree_is_named(logged: Logg
 
     def replay(connection: Connection) -> None:
         _edit_entry(connection, logged.ids[0])
-        _rebuild_tree(connection)
+        rebuild_tree(connection)
         root = connection.execute(select(head_t.c.root)).scalar()
-        connection.execute(update(checkpoints_t).where(checkpoints_t.c.tree_size == N + 1)
+        connection.execute(update(checkpoints_t).where(checkpoints_t.c.tree_size == E + N + 1)
                            .values(root=root, signature=old_signature))
-        connection.execute(delete(checkpoints_t).where(checkpoints_t.c.tree_size == N))
+        connection.execute(delete(checkpoints_t).where(checkpoints_t.c.tree_size == E + N))
 
     logged.tamper(replay)
-    assert f"checkpoint at size {N + 1}: the signature does not verify" in _problems(logged.verify())
+    assert f"checkpoint at size {E + N + 1}: the signature does not verify" in _problems(logged.verify())
 
 
 def test_an_old_checkpoint_served_is_caught_by_the_witness(logged: Logged) -> None:
@@ -229,15 +219,15 @@ def test_an_old_checkpoint_served_is_caught_by_the_witness(logged: Logged) -> No
     logged.settle()
     newer = logged.api.runtime.tree.latest_checkpoint()
     rolled_back = Logged(logged.api, logged.ids, newer)  # the auditor kept the newer one
-    logged.tamper(_truncate_to_checkpoint(N))
+    logged.tamper(_truncate_to_checkpoint(E + N))
     problems = _problems(rolled_back.verify(with_witness=True))
-    assert f"newest signed checkpoint ({N}) is older than the witness checkpoint of size {N + 1}" in problems
+    assert f"newest signed checkpoint ({E + N}) is older than the witness checkpoint of size {E + N + 1}" in problems
 
 
 def _truncate_to_checkpoint(size: int) -> Callable[[Connection], None]:
     def work(connection: Connection) -> None:
         connection.execute(delete(decisions_t).where(decisions_t.c.leaf_index >= size))
-        _rebuild_tree(connection)
+        rebuild_tree(connection)
         connection.execute(delete(checkpoints_t).where(checkpoints_t.c.tree_size > size))
     return work
 

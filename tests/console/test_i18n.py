@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from jrp.access import Action, Role
+from jrp.adapters.facts.events import EVENT_TYPES
 from jrp.adapters.feedback import Period
 from jrp.api.console.i18n import LANG_COOKIE, MESSAGES
 from jrp.api.schemas import RulesetVersionV1
@@ -71,6 +72,7 @@ LABELLED: dict[str, Iterable[str]] = {  # every value shown under a label prefix
         ("group", MeasureGroup), ("check_role", CheckRole), ("related_role", RelatedRole),
         ("record_type", RecordType), ("status", RecordStatus), ("list_kind", ListKind), ("impact_level", Impact),
         ("trigger", Trigger), ("direction", Direction))},
+    "event_type": list(EVENT_TYPES),
     "severity": [member.name for member in Severity],
     "aspect": [member.name for member in Aspect],
     "attribute": list(COMPARED),

@@ -13,7 +13,7 @@ from jrp.adapters.facts.identity import mask_resident_id
 from jrp.adapters.facts.ingest import ingest
 from jrp.api.console.routes.changes import MAX_CANDIDATE
 from jrp.api.console.routes.decisions import PAGE_SIZE
-from tests.api.conftest import CLEAN, DEBTOR, PERSON, Api
+from tests.api.conftest import CLEAN, DEBTOR, PERSON, STRANGER, Api
 from tests.console.conftest import Console, open_console
 
 CANDIDATE = "cn-basic-list@2024.4"
@@ -208,3 +208,18 @@ def test_a_corrected_reconstruction_says_so(console_as: Callable[..., Console]) 
     page = html.unescape(console_as("checker").get("/console/rulesets/cn-basic-list", version="2024.4").text)
     assert "重构说明" in page and "2024年版基础清单原文未取得" in page
     assert "更正并撤回的版本" in page and "2024.1" in page
+
+
+def test_a_subjects_file_names_the_key_and_arrival_of_each_event(api: Api, console_as: Callable[..., Console]) -> None:
+    page = console_as("auditor").get(f"/console/subjects/{DEBTOR}")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    head = api.runtime.facts.facts_version(DEBTOR)
+    for expected in ("主体档案", "列入名单", "demo-fixed-debtor-listing", "2025-03-10", "苏州市姑苏区人民法院", head):
+        assert expected in text, expected
+    assert text.count("cli:") >= 3  # the demo's events were loaded at the terminal: each names that key
+    assert "晚报" in text  # received long after they occurred, and shown so
+    english = console_as("auditor").get(f"/console/subjects/{DEBTOR}", lang="en").text
+    assert "listed" in english and "Sent with key" in english
+    assert console_as("auditor").get(f"/console/subjects/{CLEAN[:-1]}X").status_code == 422
+    assert console_as("auditor").get(f"/console/subjects/{STRANGER}").status_code == 404

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from jrp.access import PERMISSIONS, Action, Role
-from tests.api.conftest import Api
+from tests.api.conftest import DEBTOR, Api
 from tests.console.conftest import Console
 
 PAGES = [  # (path, the action it needs); {decision} is a decision the checker key made
@@ -22,6 +22,7 @@ PAGES = [  # (path, the action it needs); {decision} is a decision the checker k
     ("/console/rulesets/diff", Action.diff_rulesets),
     ("/console/impact", Action.preview_impact),
     ("/console/stats", Action.read_stats),
+    (f"/console/subjects/{DEBTOR}", Action.read_subject),
     ("/console/tracking", Action.read_stats),
 ]
 

@@ -175,6 +175,8 @@ class Pseudonymiser:
         return out
 
     def _replace(self, kind: str, value: str, originals: dict[str, str]) -> str:
+        if value.startswith("pd:") and TOKEN.match(value):
+            return value  # already a pseudonym (an erased person's row): protecting is idempotent
         token = self.token(kind, value)
         originals[token] = value
         return token

@@ -6,7 +6,9 @@ keeps checkpoints where the service cannot reach them; a later tree must prove i
 them (``jrp.adapters.log.crypto.merkle``), so a log cut short, rolled back or rewritten is caught.
 
 A **receipt** is what an approval system keeps in its case file: decision id, entry hash
-(the Merkle leaf hash of the stored entry), time and key id, signed. Signing each receipt
+(the Merkle leaf hash of the stored entry), time, the digest of the answer as returned
+(``answer_digest``: SHA-256 of its canonical JSON without the receipt, so an answer whose
+outcome or measures were edited no longer matches what was signed) and key id, signed. Signing each receipt
 on its own costs ~50–80 µs (more than the rest of a cached check), so the checks written
 together in one append share one signature: their receipts are the leaves of a small
 Merkle tree (RFC 9162 hashing), the signature covers its root, and each receipt carries
@@ -162,9 +164,19 @@ def sign_checkpoint(key: SigningKey, origin: str, tree_size: int, root: bytes, t
 
 # --- receipts --------------------------------------------------------------------------------
 
-def receipt_leaf(decision_id: str, entry_hash: str, time: str) -> bytes:
-    """The leaf of a receipt in its group's tree: what the signature vouches for."""
-    return merkle.leaf_hash(canonical({"decision_id": decision_id, "entry_hash": entry_hash, "time": time}))
+def answer_digest(answer: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of an answer as returned, in canonical JSON, leaving out its receipt: what a receipt signs
+    of it (``jrp.api.presenters.answer_digest_of`` makes the same bytes without parsing)."""
+    return hashlib.sha256(canonical({name: value for name, value in answer.items() if name != "receipt"})).hexdigest()
+
+
+def receipt_leaf(decision_id: str, entry_hash: str, time: str, answer: str | None = None) -> bytes:
+    """The leaf of a receipt in its group's tree: what the signature vouches for (receipts signed before answers
+    were bound have no ``answer``)."""
+    fields = {"decision_id": decision_id, "entry_hash": entry_hash, "time": time}
+    if answer is not None:
+        fields["answer"] = answer
+    return merkle.leaf_hash(canonical(fields))
 
 
 def receipt_note(key_id: str, group_size: int, group_root: bytes) -> bytes:
@@ -175,18 +187,25 @@ GROUP = 256
 """Receipts per signature at most: a path of ≤ 8 hashes per receipt, a signature per 256 checks of a batch."""
 
 
-def sign_receipts(key: SigningKey, items: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
-    """Receipts for ``(decision_id, entry_hash, time)`` items written together: one signature per ``GROUP``."""
+ReceiptItem = tuple[str, str, str] | tuple[str, str, str, str | None]
+"""``(decision_id, entry_hash, time[, answer digest])``"""
+
+
+def sign_receipts(key: SigningKey, items: Sequence[ReceiptItem]) -> list[dict[str, Any]]:
+    """Receipts for items written together: one signature per ``GROUP``."""
     key_id = key.key_id
     receipts: list[dict[str, Any]] = []
     for start in range(0, len(items), GROUP):
         group = items[start:start + GROUP]
         levels = _levels([receipt_leaf(*item) for item in group])
         signature = _b64(key.sign(receipt_note(key_id, len(group), levels[-1][0])))
-        receipts += [{"decision_id": decision_id, "entry_hash": entry_hash, "time": time, "key_id": key_id,
-                      "group": {"size": len(group), "index": index, "path": _path(levels, index)},
-                      "signature": signature}
-                     for index, (decision_id, entry_hash, time) in enumerate(group)]
+        for index, item in enumerate(group):
+            receipt = {"decision_id": item[0], "entry_hash": item[1], "time": item[2]}
+            if len(item) > 3 and item[3] is not None:
+                receipt["answer"] = item[3]
+            receipts.append({**receipt, "key_id": key_id,
+                             "group": {"size": len(group), "index": index, "path": _path(levels, index)},
+                             "signature": signature})
     return receipts
 
 
@@ -217,6 +236,7 @@ def receipt_statement(receipt: Mapping[str, Any]) -> tuple[str, bytes, bytes]:
     """``(key_id, signed note, signature)`` of a receipt: its leaf taken up its path to the group's root."""
     try:
         decision_id, entry_hash, time = receipt["decision_id"], receipt["entry_hash"], receipt["time"]
+        answer = receipt.get("answer")
         group, key_id = receipt["group"], str(receipt["key_id"])
         size, index = int(group["size"]), int(group["index"])
         path = [bytes.fromhex(h) for h in group["path"]]
@@ -224,7 +244,7 @@ def receipt_statement(receipt: Mapping[str, Any]) -> tuple[str, bytes, bytes]:
     except (KeyError, TypeError, ValueError) as error:
         raise SignatureError(f"not a receipt: missing or malformed {error}") from None
     try:
-        group_root = merkle.root_from_inclusion(receipt_leaf(decision_id, entry_hash, time), index, size, path)
+        group_root = merkle.root_from_inclusion(receipt_leaf(decision_id, entry_hash, time, answer), index, size, path)
     except merkle.ProofError as error:
         raise SignatureError(f"receipt of decision {decision_id}: {error}") from None
     return key_id, receipt_note(key_id, size, group_root), signature
@@ -236,3 +256,17 @@ def verify_receipt(receipt: Mapping[str, Any], public: Ed25519PublicKey) -> None
     if key_id != key_id_of(public):
         raise SignatureError(f"receipt of decision {receipt['decision_id']} names key {key_id}, not {key_id_of(public)}")
     _verify(public, signature, note, f"receipt of decision {receipt['decision_id']}")
+
+
+def verify_answer(answer: Mapping[str, Any], receipt: Mapping[str, Any]) -> None:
+    """Raise ``SignatureError`` unless ``answer`` (as returned, its receipt left out) is the answer ``receipt``
+    signed; check the receipt's signature with ``verify_receipt``."""
+    signed = receipt.get("answer")
+    if signed is None:
+        raise SignatureError(f"the receipt of decision {receipt.get('decision_id')} signs no answer (signed before "
+                             "receipts bound answers): only the decision's inclusion in the log can be verified")
+    found = answer_digest(answer)
+    if found != signed:
+        raise SignatureError(f"the answer differs from what was signed for decision {receipt.get('decision_id')}: "
+                             f"it hashes to {found[:16]}…, the receipt signed {str(signed)[:16]}… (its outcome, "
+                             "measures or another field was edited)")

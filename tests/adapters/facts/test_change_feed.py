@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from jrp.access import Role
+from jrp.access import Role, terminal_operator
 from jrp.adapters.access.api_keys import KeyRefused, KeyStore
 from jrp.adapters.facts.change_feed import ChangeFeed, Changes
 from jrp.adapters.facts.demo import make_resident_id, make_uscc
@@ -130,9 +130,9 @@ def test_postgresql_a_lower_seq_committed_last_is_not_missed(pg_engine: Engine) 
     with following(engine) as (feed, versions, _):
         first_version, second_version = versions.facts_version(ORG), versions.facts_version(ORG2)
         with engine.connect() as first, engine.connect() as second:
-            _write(first, _parsed(penalty("a1", ORG)), now)  # allocates the lower seq
+            _write(first, _parsed(penalty("a1", ORG)), now, terminal_operator())  # allocates the lower seq
             low = first.exec_driver_sql("SELECT max(seq) FROM events").scalar_one()
-            _write(second, _parsed(penalty("b1", ORG2)), now)
+            _write(second, _parsed(penalty("b1", ORG2)), now, terminal_operator())
             high = second.exec_driver_sql("SELECT max(seq) FROM events").scalar_one()
             assert low < high
             second.commit()  # the higher seq commits first
@@ -151,7 +151,7 @@ def test_postgresql_a_rolled_back_seq_stops_being_awaited(pg_engine: Engine) -> 
     now = datetime.now(UTC)
     with following(engine) as (feed, _, _):
         with engine.connect() as doomed:
-            _write(doomed, _parsed(penalty("c1", ORG)), now)
+            _write(doomed, _parsed(penalty("c1", ORG)), now, terminal_operator())
             lost = doomed.exec_driver_sql("SELECT max(seq) FROM events").scalar_one()
             ingest(engine, [penalty("c2", ORG2)])
             feed.poll()
@@ -173,7 +173,7 @@ def test_postgresql_an_event_of_a_transaction_running_when_the_feed_starts_is_no
     store = FactsStore(engine)
     ingest(engine, [penalty("d0", ORG)])
     with engine.connect() as running:
-        _write(running, _parsed(penalty("d1", ORG)), datetime.now(UTC))
+        _write(running, _parsed(penalty("d1", ORG)), datetime.now(UTC), terminal_operator())
         low = running.exec_driver_sql("SELECT max(seq) FROM events").scalar_one()
         with engine.connect() as other:  # 50,000 seqs taken by others since: far below the feed's first read
             other.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('events', 'seq'), {low + 50_000})")

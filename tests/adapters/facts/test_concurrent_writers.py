@@ -3,7 +3,8 @@
 For each of 1,000 records one process files an objection while the other completes a
 repair. Both events are valid in either order, so both must be stored and both must show
 in ``records``; then the projection must equal the replayed history, as the audit and
-``jrp audit facts`` (what CI runs after these writers) both report.
+``jrp audit facts`` (what CI runs after these writers) both report. The writers are the service's (a
+``Runtime`` over the store, with its keys), so their events' receipts verify with the service's key.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from jrp.adapters.facts.audit import audit_facts
 from jrp.adapters.facts.demo import make_uscc
 from jrp.adapters.facts.ingest import ingest
 from jrp.adapters.facts.orm import EventRow, RecordRow
-from jrp.adapters.store.database import make_engine
+from jrp.runtime import Runtime
+from jrp.settings import Settings
 
 from .factory import event, listing, penalty
 
@@ -41,9 +43,9 @@ def _seed(engine) -> None:
     assert report.accepted == len(events), report.items[:3]
 
 
-def _fire(url: str, kind: str, go, results) -> None:
+def _fire(url: str, data_dir: str, kind: str, go, results) -> None:
     """One writer: ``kind`` on every record, CHUNK records per transaction, from the moment ``go`` is set."""
-    engine = make_engine(url)
+    engine = Runtime(Settings(database_url=url, data_dir=data_dir)).engine
     records = _records()
     go.wait()
     accepted = 0
@@ -55,11 +57,12 @@ def _fire(url: str, kind: str, go, results) -> None:
     results.put((kind, accepted))
 
 
-def test_conflicting_status_events_from_two_processes_are_both_projected(db_url, engine):
+def test_conflicting_status_events_from_two_processes_are_both_projected(db_url, tmp_path):
+    engine = Runtime(Settings(database_url=db_url, data_dir=tmp_path)).engine
     _seed(engine)
     context = multiprocessing.get_context("spawn")
     go, results = context.Event(), context.Queue()
-    writers = [context.Process(target=_fire, args=(db_url, kind, go, results))
+    writers = [context.Process(target=_fire, args=(db_url, str(tmp_path), kind, go, results))
                for kind in ("objection_filed", "repair_completed")]
     for writer in writers:
         writer.start()
@@ -82,7 +85,8 @@ def test_conflicting_status_events_from_two_processes_are_both_projected(db_url,
     assert (audit.records, audit.events, audit.subjects) == (total, 3 * total, SUBJECTS)
     assert audit.differences == []
 
-    cli = subprocess.run([str(Path(sys.executable).parent / "jrp"), "--database-url", db_url, "audit", "facts"],
+    cli = subprocess.run([str(Path(sys.executable).parent / "jrp"), "--database-url", db_url, "--data-dir",
+                          str(tmp_path), "audit", "facts"],
                          capture_output=True, text=True, timeout=300)
     assert cli.returncode == 0, cli.stdout + cli.stderr
     assert f"{total} records" in cli.stdout and "0 differences" in cli.stdout

@@ -8,8 +8,10 @@ from jrp.adapters.facts.identity import (
     InvalidIdentifier,
     birth_date_of,
     fits_mask,
+    holds_resident_id,
     is_masked_resident_id,
     mask_resident_id,
+    mask_resident_ids,
     review_key,
     subject_type_of,
     validate_resident_id,
@@ -79,3 +81,20 @@ def test_subject_type_birth_date_and_masking():
     assert birth_date_of(RID) == date(1990, 1, 1)
     assert mask_resident_id(RID) == RID[:6] + "********" + RID[-4:]
     assert mask_resident_id(USCC) == USCC
+
+
+def test_resident_ids_in_free_text_are_found_and_masked_whatever_their_check_digit():
+    mistyped = RID[:-1] + ("0" if RID[-1] != "0" else "1")
+    for text in (f"核查 {RID} 的投标", f"file:{mistyped}", RID.lower(), f"/v1/subjects/{RID}/supervision"):
+        assert holds_resident_id(text) and RID[6:14] not in mask_resident_ids(text)
+    for text in ("bid 2025000000000000001", "NT-2025-001", "0" * 17, USCC):  # 19 digits, short, a USCC
+        assert not holds_resident_id(text) and mask_resident_ids(text) == text
+
+
+def test_a_mistyped_resident_id_that_is_a_valid_uscc_needs_its_type():
+    ambiguous = "320502197803198671"
+    with pytest.raises(InvalidIdentifier, match="state the subject's type"):
+        validate_subject_id(ambiguous)
+    with pytest.raises(InvalidIdentifier, match="state the subject's type"):
+        validate_subject_id(ambiguous, stated_type=SubjectType.natural_person)
+    assert validate_subject_id(ambiguous, stated_type=SubjectType.legal_person) == ambiguous

@@ -1,7 +1,7 @@
 """Tracking (跟踪监测、自动提示): subscriptions, their notifications and the deliveries of the outbox.
 
 Revision ID: 0016_subscriptions
-Revises: 0012_publications
+Revises: 0014_log_origin
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_subscriptions"
-down_revision = "0012_publications"
+down_revision = "0014_log_origin"
 branch_labels = None
 depends_on = None
 
