@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from jrp.access import IngestScope, Role
 from jrp.adapters.facts.demo import DEMO_SUBJECTS, fixed_events
 from jrp.adapters.facts.ingest import ingest
 from jrp.api.app import create_app
@@ -22,12 +23,14 @@ from jrp.runtime import Runtime
 from jrp.settings import Settings
 from tests.api.conftest import KEYS
 from tests.pg import pg_schema
+from tests.tracking.events import COURT
 from tests.tracking.receiver import Receiver, running_receiver
 
 CLEAN = DEMO_SUBJECTS["clean_supplier"].subject_id
 DEBTOR = DEMO_SUBJECTS["debtor_supplier"].subject_id
 PERSON = DEMO_SUBJECTS["legal_representative"].subject_id
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+COURTS = (COURT["authority"], "苏州市姑苏区人民法院")  # the tests' court, and the demo debtor's
 
 
 @dataclass
@@ -61,7 +64,7 @@ class Tracked:
         return created["items"][0]
 
     def send(self, *events: dict[str, Any]) -> None:
-        response = self.client.post("/v1/events", json={"events": list(events)}, headers=self.headers("ingester"))
+        response = self.client.post("/v1/events", json={"events": list(events)}, headers=self.headers("court"))
         assert response.status_code == 200 and response.json()["rejected"] == 0, response.text
 
     def track(self) -> int:
@@ -111,6 +114,8 @@ def tracked_app(url: str, folder: Path, **overrides: Any) -> Iterator[Tracked]:
     ingest(runtime.engine, fixed_events(vocabulary_of(runtime.library)))
     keys = {name: runtime.keys.create_key(name, role, scenarios, jurisdictions, "测试部门").plaintext
             for name, (role, scenarios, jurisdictions) in KEYS.items()}
+    keys["court"] = runtime.keys.create_key(  # the courts whose records the tests list, repair and remove
+        "court", Role.ingester, department="法院", ingest_scope=IngestScope(authorities=COURTS)).plaintext
     clock = Clock()
     runtime.tracker.today = clock
     with running_receiver() as receiver, TestClient(app) as client:
