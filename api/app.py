@@ -10,16 +10,28 @@ from fastapi import FastAPI
 from jrp.adapters.store.checkpointer import Checkpointer
 from jrp.api import console, errors, gc_policy, openapi
 from jrp.api.metrics import Metrics
+from jrp.api.rate_limit import RateLimit
 from jrp.api.request_guard import RequestGuard
 from jrp.api.request_log import RequestLog
-from jrp.api.rate_limit import RateLimit
-from jrp.api.routes import audit, checks, decisions, events, feedback, health, measures, reports, rulesets, subjects
+from jrp.api.routes import (
+    audit,
+    checks,
+    decisions,
+    events,
+    feedback,
+    health,
+    measures,
+    reports,
+    rulesets,
+    subjects,
+    subscriptions,
+)
 from jrp.api.worker_lifetime import exit_with_parent
 from jrp.logs import AccessLog
 from jrp.runtime import Runtime
 from jrp.settings import Settings
 
-ROUTERS = (checks, decisions, feedback, audit, reports, events, subjects, measures, rulesets, health)
+ROUTERS = (checks, decisions, subscriptions, feedback, audit, reports, events, subjects, measures, rulesets, health)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,7 +51,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         heartbeat = runtime.heartbeat(_app.state.console_signer.fingerprint())  # this worker among the hosts
         heartbeat.start()
         _app.state.heartbeat = heartbeat
+        tracking = (runtime.tracker_loop(), runtime.dispatcher()) if runtime.settings.tracking_interval > 0 else ()
+        for worker in tracking:  # the tracker works in the lease holder only; every worker dispatches
+            worker.start()
         yield
+        for worker in reversed(tracking):
+            worker.stop()
         heartbeat.stop()
         sequencer.stop()
         if checkpointer:

@@ -29,6 +29,7 @@ MiB = 1024 * 1024
 BODY_LIMITS: dict[str, int] = {  # path prefix → bytes; sized for each route's largest valid request
     "/v1/events": 64 * MiB,  # 10,000 events with their source rows
     "/v1/checks/batch": 16 * MiB,  # 10,000 subjects with names
+    "/v1/subscriptions": 96 * MiB,  # 100,000 subscriptions with their references and targets
     "/v1/rulesets/impact": 16 * MiB,  # a 2,000,000-character candidate, JSON-escaped
     "/console/impact": 16 * MiB,  # the same, uploaded or pasted
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import tempfile
 from typing import Any
 
@@ -35,6 +36,11 @@ EVENT = {"type": "penalty_issued", "idempotency_key": "amr-（2025）太市监�
          "domain": "food_safety", "severity": "general", "procedure": "general", "amount": 20000,
          "occurred_on": "2025-06-18", "region": "CN-JS",
          "source": {"authority": "太仓市市场监督管理局", "doc_no": "太市监处罚〔2025〕88号"}}
+
+LISTING = {"type": "list_entry_added", "idempotency_key": "court-（2025）苏06执99号", "subject": {"id": CLEAN},
+           "list_id": "dishonest-judgment-debtors", "severity": "serious", "ground": "spc-2017-art1-item1",
+           "occurred_on": "2025-06-20", "region": "CN-JS",
+           "source": {"authority": "南通市中级人民法院", "doc_no": "（2025）苏06执99号"}}
 
 
 def shortened(value: Any) -> Any:
@@ -95,6 +101,23 @@ def record() -> dict[str, Any]:
             candidate = (BUNDLED_RULESETS / "CN" / "cn-credit-repair" / "2026.yaml").read_text(encoding="utf-8")
             call("POST", "/v1/rulesets/impact", body={"candidate_yaml": candidate, "as_of": "2026-06-01", "sample": 20})
             call("GET", "/v1/rulesets/{ruleset_id}", "/v1/rulesets/cn-credit-repair")
+            subscription = {**CHECK, "subject": {"id": CLEAN}, "purpose": "合同 NT-2025-017 履约期跟踪",
+                            "watch_until": "2027-12-31", "delivery": {"webhook_url": None}}
+            made = call("POST", "/v1/subscriptions", body={"subscriptions": [subscription]})["items"][0]
+            watched = f"/v1/subscriptions/{made['subscription_id']}"
+            call("GET", "/v1/subscriptions", limit="2")
+            call("GET", "/v1/subscriptions/{subscription_id}", watched)
+            call("POST", "/v1/decisions/{decision_id}/watch", f"/v1/decisions/{decision}/watch",
+                 {"watch_until": "2027-12-31", "delivery": {"webhook_url": None}})
+            ingest(runtime.engine, [LISTING], context=runtime.event_context)
+            runtime.tracker.run_once()  # what the tracker does within a second
+            notification = call("GET", "/v1/subscriptions/{subscription_id}/notifications",
+                                f"{watched}/notifications")["items"][0]["notification_id"]
+            call("POST", "/v1/subscriptions/{subscription_id}/notifications/{notification_id}/redeliver",
+                 f"{watched}/notifications/{notification}/redeliver")
+            call("GET", "/v1/subscriptions/dead-letters")
+            call("POST", "/v1/subscriptions/secret")
+            call("DELETE", "/v1/subscriptions/{subscription_id}", watched)
             call("GET", "/healthz")
             call("GET", "/readyz")
             error = client.post("/v1/checks", json={**CHECK, "subject": {"id": DEBTOR[:-1] + "0"}}).json()
@@ -102,5 +125,12 @@ def record() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    EXAMPLES.write_text(json.dumps(record(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    recorded = record()
+    if "--only" in sys.argv[1:]:  # add the operations named after --only, keep the others as recorded before
+        kept = json.loads(EXAMPLES.read_text(encoding="utf-8"))
+        prefixes = tuple(sys.argv[sys.argv.index("--only") + 1:])
+        kept["operations"].update({name: entry for name, entry in recorded["operations"].items()
+                                   if name.split(" ", 1)[1].startswith(prefixes)})
+        recorded = kept
+    EXAMPLES.write_text(json.dumps(recorded, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {EXAMPLES}")

@@ -35,10 +35,17 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from jrp.adapters.log.sequencer import Sequencer
     from jrp.adapters.log.tree import LogTree
     from jrp.adapters.log.verify import Verification
+    from jrp.adapters.tracking.dispatch import Dispatcher
+    from jrp.adapters.tracking.lease import TrackerLoop
+    from jrp.adapters.tracking.outbox import Outbox
+    from jrp.adapters.tracking.secrets import SecretStore
+    from jrp.adapters.tracking.subscriptions import SubscriptionStore
     from jrp.hosts import Heartbeat
     from jrp.measures_catalog.catalog import Catalog
     from jrp.rulesets.library import Library
     from jrp.service import CheckService
+    from jrp.tracking.outbound import OutboundPolicy
+    from jrp.tracking.tracker import Tracker
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +209,64 @@ class Runtime:
         return CheckService(self.library, facts, GroupCommitLog(MeteredLog(self.log)), self.bundles,
                             feed=self.feed, backend=self.settings.engine_backend,
                             cache_size=self.settings.result_cache_size)
+
+    # --- tracking (jrp.tracking, jrp.adapters.tracking) ----------------------------------------
+
+    @cached_property
+    def subscriptions(self) -> SubscriptionStore:
+        from jrp.adapters.tracking.subscriptions import SubscriptionStore
+
+        return SubscriptionStore(self.engine)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        from jrp.adapters.tracking.outbox import Backoff, Outbox
+
+        s = self.settings
+        return Outbox(self.engine, Backoff(s.delivery_backoff_base, s.delivery_backoff_cap, s.delivery_retry_for))
+
+    @cached_property
+    def webhook_secrets(self) -> SecretStore:
+        from jrp.adapters.tracking.secrets import SecretStore
+
+        return SecretStore(self.engine)
+
+    @cached_property
+    def outbound(self) -> OutboundPolicy:
+        from jrp.tracking.outbound import policy_of
+
+        return policy_of(self.settings.webhook_allowed_hosts, self.settings.webhook_allowed_networks)
+
+    @cached_property
+    def tracker(self) -> Tracker:
+        """Re-evaluations on their own check service: facts read from the store each time, never a cached version
+        the change feed has not caught up with."""
+        from jrp.service import CheckService
+        from jrp.tracking.tracker import Tracker
+
+        service = CheckService(self.library, self.facts, self.log, self.bundles, backend=self.settings.engine_backend,
+                               cache_size=1000)
+        return Tracker(service, self.log, self.subscriptions, amqp=bool(self.settings.amqp_url),
+                       batch=self.settings.tracking_batch)
+
+    def tracker_loop(self) -> TrackerLoop:
+        """The tracker under its lease (``jrp.adapters.tracking.lease``); the server starts one per worker."""
+        from jrp.adapters.store.dbapi import Driver
+        from jrp.adapters.tracking.lease import TrackerLoop
+
+        loop = TrackerLoop(Driver(self.engine), self.tracker.run_once, interval=self.settings.tracking_interval)
+        self.tracker.before_batch = loop.still_leading
+        return loop
+
+    def dispatcher(self) -> Dispatcher:
+        """Deliveries of the outbox (``jrp.adapters.tracking.dispatch``); the server starts one per worker."""
+        from jrp.adapters.tracking.amqp import AmqpSink
+        from jrp.adapters.tracking.dispatch import Dispatcher
+
+        s = self.settings
+        amqp = AmqpSink(s.amqp_url, s.amqp_exchange, s.webhook_timeout) if s.amqp_url else None
+        return Dispatcher(self.outbox, self.webhook_secrets, self.outbound, timeout=s.webhook_timeout,
+                          concurrency=s.delivery_concurrency, interval=min(s.tracking_interval, 0.2) or 0.2, amqp=amqp)
 
     def verify_log(self, witness: Checkpoint | None = None,
                    keys: Mapping[str, Ed25519PublicKey] | None = None) -> Verification:

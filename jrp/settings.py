@@ -121,6 +121,29 @@ class Settings(BaseSettings):
         default=30, ge=1, description="verifications of a report by its code (API and console, no key needed) per "
                                       "client address and minute, in each serving process")
 
+    # --- tracking (jrp.tracking, jrp.adapters.tracking): subscriptions, the outbox and its sinks
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list, description="hosts webhook targets may name (exact, or *.example.org); empty: any host")
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list, description="networks (CIDR) webhook targets may resolve to although private or loopback "
+                                          "(refused otherwise: server-side request forgery), e.g. 10.20.0.0/16")
+    webhook_timeout: float = Field(default=10.0, gt=0, le=60, description="seconds a webhook receiver has to answer")
+    delivery_backoff_base: float = Field(default=5.0, gt=0, description="seconds before the first retry; doubles each time")
+    delivery_backoff_cap: float = Field(default=3600.0, gt=0, description="the longest wait between two retries, seconds")
+    delivery_retry_for: float = Field(default=86400.0, gt=0, description="seconds a delivery is retried after its first "
+                                                                        "attempt before it becomes a dead letter")
+    delivery_concurrency: int = Field(default=32, ge=1, description="deliveries a process sends at once")
+    tracking_interval: float = Field(default=1.0, ge=0, description="seconds between the tracker's rounds and the "
+                                                                     "dispatchers' polls; 0: no tracking in jrp serve")
+    tracking_batch: int = Field(default=1000, ge=1, description="events read, and subscriptions re-evaluated, per "
+                                                                "transaction of the tracker")
+    secret_rotation_grace: float = Field(default=86400.0, ge=0, description="seconds an old webhook secret keeps "
+                                                                            "signing after a rotation")
+    amqp_url: str | None = Field(default=None, description="RabbitMQ URL (amqp://guest:guest@127.0.0.1:5672/): "
+                                                           "notifications are also published there when set")
+    amqp_exchange: str = Field(default="jrp.notifications", description="the durable topic exchange notifications "
+                                                                        "go to, routing key <jurisdiction>.<scenario>")
+
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in ``data_dir``."""
         if self.database_url:

@@ -215,6 +215,10 @@ class _Tail(ABC):
     last: int
     settled: bool = True
 
+    def position(self) -> dict[str, Any]:
+        """Where the tail stands, to resume from (``resume_tail``): the last seq read and the gaps below it."""
+        return {"last": self.last, "gaps": {str(seq): xmax for seq, xmax in getattr(self, "gaps", {}).items()}}
+
     @abstractmethod
     def read(self) -> _Read: ...
 
@@ -223,6 +227,19 @@ class _Tail(ABC):
 
     def close(self) -> None:
         pass
+
+
+def resume_tail(engine: Engine, page: int = PAGE, position: dict[str, Any] | None = None) -> _Tail:
+    """A tail of ``events`` for a durable consumer (the tracker, ``jrp.adapters.tracking.event_tail``): from
+    ``position`` (a ``_Tail.position()`` kept in the consumer's own table), or from the newest event now."""
+    tail: _Tail = _PostgresTail(engine, page) if engine.dialect.name == "postgresql" else _SqliteTail(engine, page)
+    if position is not None:
+        tail.last = position["last"]
+        if isinstance(tail, _PostgresTail):
+            tail.gaps = {int(seq): xmax for seq, xmax in position["gaps"].items()}
+        else:
+            tail.data_version = -1  # read at once: the events since ``position`` committed before this connection
+    return tail
 
 
 class _SqliteTail(_Tail):

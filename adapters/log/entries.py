@@ -34,7 +34,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -91,6 +91,8 @@ INSERT = (
     "INSERT INTO decisions (decision_id, batch_id, created_at, caller_key_id, purpose, subject_id, scenario, "
     "outcome, entry, leaf_hash, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+Also = Callable[[list[dict[str, Any]]], Iterable[tuple[str, list[tuple]]]]
+"""Statements written with an append: receipts in, ``(statement, rows of parameters)`` out."""
 BUNDLE_DOCUMENT = "bundle_document"
 """An entry field the writer takes out: the bundle's content (a ``Snapshot`` keyed by the bundle hash)."""
 
@@ -199,15 +201,17 @@ class DecisionLogStore:
         self._stored_bundles: set[str] = set()
         self._protected: LRUCache[str, tuple[str, dict[str, str]]] = LRUCache(maxsize=20_000)
 
-    def append(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    def append(self, entries: Iterable[dict[str, Any]], also: Also | None = None) -> list[dict[str, Any]]:
         """Store ``entries`` in one transaction; returns each one's signed receipt once committed.
 
-        Runs on every check, so it speaks plain DBAPI (``jrp.adapters.store.dbapi``).
+        Runs on every check, so it speaks plain DBAPI (``jrp.adapters.store.dbapi``). ``also``, given the
+        receipts, names more statements (``?`` placeholders) to commit in the same transaction: what must be
+        written if and only if the entries are (the tracking outbox, ``jrp.adapters.tracking``).
         """
         snapshots: dict[str, str] = {}
         bundles: dict[str, tuple[str, str]] = {}
         prepared = [self._prepare(entry, snapshots, bundles) for entry in entries]
-        if not prepared:
+        if not prepared and also is None:
             return []
         receipts = sign_receipts(self.signing_key, [(p.decision_id, p.entry_hash, p.time, p.answer) for p in prepared])
         rows = [(*p.row, orjson.dumps(receipt).decode()) for p, receipt in zip(prepared, receipts)]
@@ -221,7 +225,11 @@ class DecisionLogStore:
                     now = driver.timestamp(datetime.now().astimezone())
                     cursor.executemany(driver.sql(bundle_store.INSERT),
                                        [(h, j, c, now) for h, (j, c) in bundles.items()])
-                cursor.executemany(driver.sql(INSERT), rows)
+                if rows:
+                    cursor.executemany(driver.sql(INSERT), rows)
+                for statement, parameters in (also(receipts) if also is not None else ()):
+                    if parameters:
+                        cursor.executemany(driver.sql(statement), parameters)
                 connection.commit()
             finally:
                 cursor.close()

@@ -40,6 +40,7 @@ NAVIGATION = (  # (path, label, the action a key needs to see the link)
     ("/rulesets/diff", "nav.diff", Action.diff_rulesets),
     ("/impact", "nav.impact", Action.preview_impact),
     ("/stats", "nav.stats", Action.read_stats),
+    ("/tracking", "nav.tracking", Action.read_stats),
 )
 
 HEADERS = {

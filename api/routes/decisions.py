@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from jrp.access import ApiKey
 from jrp.adapters.facts.iso_dates import IsoDatetime
 from jrp.adapters.log.entries import StoredDecision
-from jrp.api.deps import DecisionReader, DecisionSearcher, Replayer, RuntimeDep, readable
+from jrp.api.deps import Checker, DecisionReader, DecisionSearcher, Replayer, RuntimeDep, readable, scoped_jurisdiction
 from jrp.api.errors import NotFound
 from jrp.api.openapi import errors
 from jrp.api.presenters import decision_response, decision_summary, inclusion_response
@@ -23,6 +23,7 @@ from jrp.api.schemas import (
     ReplayResponseV1,
 )
 from jrp.api.strict_requests import StrictRoute
+from jrp.api.subscription_schemas import SubscriptionV1, WatchRequestV1
 from jrp.engine.types import Outcome
 from jrp.runtime import Runtime
 from jrp.vocabulary.scenarios import Scenario
@@ -81,3 +82,19 @@ def replay(decision_id: DecisionId, body: ReplayRequestV1, key: Replayer, runtim
     return ReplayResponseV1(identical=result.identical, original=result.original, replayed=result.replayed,
                             differences=[str(d) for d in result.differences], rules=[str(n) for n in result.rules],
                             bundle_hash=result.bundle_hash)
+
+
+@router.post("/{decision_id}/watch", operation_id="decisions.watch", response_model=SubscriptionV1,
+             responses=errors(403, 404, 410))
+def watch(decision_id: DecisionId, body: WatchRequestV1, key: Checker, runtime: RuntimeDep) -> SubscriptionV1:
+    """Watch a logged decision's check: its answer is the baseline, and the subscriber is told when it changes."""
+    from jrp.api.routes.subscriptions import checked_target, subscription_view
+
+    stored = _readable(runtime, key, decision_id)
+    entry = stored.revealed()
+    request = entry["request"]
+    scoped_jurisdiction(runtime, key, request["scenario"], request["jurisdiction"])
+    url = checked_target(runtime, body.delivery.webhook_url, "delivery.webhook_url")
+    made = runtime.tracker.watch_decision(entry, key.key_id, body.watch_until, url)
+    runtime.webhook_secrets.ensure(key.key_id)
+    return subscription_view(made)

@@ -21,6 +21,7 @@ from jrp.cli.errors import UserErrorsGroup, fail, iso_date
 from jrp.cli.keys import keys_app
 from jrp.cli.rulesets import rulesets_app
 from jrp.cli.screen import export_app, screen_command
+from jrp.cli.subscriptions import subscriptions_app
 from jrp.runtime import Runtime
 from jrp.vocabulary.scenarios import CheckRole, Scenario
 from jrp.vocabulary.scope import Consumption, ProjectType
@@ -36,6 +37,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(rulesets_app, name="rulesets")
 app.add_typer(export_app, name="export")
+app.add_typer(subscriptions_app, name="subscriptions")
 
 ENV = {"data_dir": "JRP_DATA_DIR", "database_url": "DATABASE_URL", "rulesets_dir": "JRP_RULESETS_DIR",
        "config": "JRP_CONFIG"}

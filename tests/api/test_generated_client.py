@@ -50,7 +50,7 @@ def test_every_operation_has_a_stable_readable_id(api: Api) -> None:
     assert len(ids) == len(set(ids))
     assert all(part.isidentifier() and part.islower() for name in ids for part in name.split(".")), ids
     assert all(name.count(".") == 1 for name in ids), ids
-    assert {"checks.create", "checks.batch", "events.create", "decisions.replay"} <= set(ids)
+    assert {"checks.create", "checks.batch", "events.create", "decisions.replay", "subscriptions.create"} <= set(ids)
 
 
 def test_a_generated_client_makes_a_check_and_a_batch_and_parses_a_422(api: Api, generated: Path) -> None:
@@ -75,3 +75,18 @@ def test_a_generated_client_makes_a_check_and_a_batch_and_parses_a_422(api: Api,
         client=client, body=models.CheckRequestV1.from_dict({"subject": {"id": DEBTOR}, **case, "role": "bidder"}))
     assert refused.status_code == 422 and isinstance(refused.parsed, models.ErrorV1)
     assert [error.field for error in refused.parsed.errors] == ["role"]
+
+
+def test_a_generated_client_subscribes_and_reads_the_subscription_back(api: Api, generated: Path) -> None:
+    package = _generate(api, generated)
+    client = package.Client(base_url="http://testserver")
+    client.set_httpx_client(TestClient(api.client.app, headers=api.headers("checker")))
+    models = _module("models")
+    body = models.SubscriptionsRequestV1.from_dict({"subscriptions": [{
+        "subject": {"id": DEBTOR}, "scenario": "government_procurement", "role": "supplier",
+        "jurisdiction": "CN-JS-NT", "purpose": "合同 NT-2025-031 履约期跟踪", "watch_until": "2027-12-31"}]})
+    created = _module("api.subscriptions.subscriptions_create").sync(client=client, body=body)
+    assert isinstance(created, models.SubscriptionsCreatedV1) and created.created == 1
+    assert created.items[0].outcome == "deny"
+    one = _module("api.subscriptions.subscriptions_get").sync(created.items[0].subscription_id, client=client)
+    assert isinstance(one, models.SubscriptionV1) and one.decision_id == created.items[0].decision_id

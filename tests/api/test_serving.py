@@ -111,7 +111,7 @@ def _sequencer_pid(store: Store) -> int:
     try:
         for _ in range(100):
             with runtime.engine.connect() as connection:
-                holder = connection.exec_driver_sql("SELECT holder FROM log_lease").scalar()
+                holder = connection.exec_driver_sql("SELECT holder FROM log_lease WHERE name = 'sequencer'").scalar()
             if holder:
                 return int(holder.split(":")[1])
             time.sleep(0.1)

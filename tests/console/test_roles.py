@@ -23,6 +23,7 @@ PAGES = [  # (path, the action it needs); {decision} is a decision the checker k
     ("/console/impact", Action.preview_impact),
     ("/console/stats", Action.read_stats),
     (f"/console/subjects/{DEBTOR}", Action.read_subject),
+    ("/console/tracking", Action.read_stats),
 ]
 
 

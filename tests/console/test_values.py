@@ -125,7 +125,7 @@ def test_rulesets_and_measures_show_periods_kinds_and_list_names(console_as: Cal
 @pytest.mark.parametrize("path", [
     "/console/decisions", "/console/rulesets", "/console/rulesets/cn-basic-list", "/console/rulesets/js-supplementary",
     "/console/rulesets/suzhou-work-points", "/console/measures", "/console/measures/gp-supplier-disqualified",
-    "/console/measures/key-attention-supervision", "/console/stats",
+    "/console/measures/key-attention-supervision", "/console/stats", "/console/tracking",
     "/console/rulesets/diff?from=cn-credit-repair@2023&to=cn-credit-repair@2026",
     "/console/rulesets/diff?from=cn-customs-credit@2021&to=cn-customs-credit@2026",
 ])
