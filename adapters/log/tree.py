@@ -42,6 +42,7 @@ from jrp.adapters.log import event_leaves
 from jrp.adapters.log.crypto import merkle
 from jrp.adapters.log.crypto.signing import Checkpoint, SigningKey, public_pem, sign_checkpoint
 from jrp.adapters.log.entries import AppenderLock
+from jrp.adapters.store import leases
 from jrp.adapters.store.dbapi import Driver
 
 Seq = BigInteger().with_variant(Integer(), "sqlite")
@@ -242,29 +243,12 @@ class LogTree:
         On SQLite it writes under the appenders' lock, like every write of the log: a writer
         that met another in SQLite's busy handler would sleep up to 100 ms.
         """
-        now = time.time()
-        with self._lock, self.driver.connection() as connection:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(self.driver.sql(
-                    "UPDATE log_lease SET holder = ?, expires_at = ? WHERE name = ? AND (holder = ? OR expires_at < ?)"),
-                    (holder, now + seconds, SEQUENCER, holder, now))
-                taken = cursor.rowcount == 1
-                if not taken:
-                    cursor.execute(self.driver.sql("INSERT INTO log_lease (name, holder, expires_at) VALUES (?, ?, ?) "
-                                                   "ON CONFLICT (name) DO NOTHING"), (SEQUENCER, holder, now + seconds))
-                    taken = cursor.rowcount == 1
-                connection.commit()
-            finally:
-                cursor.close()
-        return taken
+        with self._lock:
+            return leases.acquire(self.driver, SEQUENCER, holder, seconds)
 
     def release_lease(self, holder: str) -> None:
-        with self._lock, self.driver.connection() as connection:
-            cursor = connection.cursor()
-            cursor.execute(self.driver.sql("DELETE FROM log_lease WHERE name = ? AND holder = ?"), (SEQUENCER, holder))
-            connection.commit()
-            cursor.close()
+        with self._lock:
+            leases.release(self.driver, SEQUENCER, holder)
 
     # --- reads ---------------------------------------------------------------------------------
 
