@@ -24,6 +24,11 @@ CREATE = "INSERT INTO log_lease (name, holder, expires_at) VALUES (?, ?, ?) ON C
 RELEASE = "DELETE FROM log_lease WHERE name = ? AND holder = ?"
 
 
+def new_holder() -> str:
+    """A name for this process as the holder of leases and claims: host, pid and a random part (pids recur)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 def acquire(driver: Driver, name: str, holder: str, seconds: float) -> bool:
     """Take or renew the lease ``name`` for ``seconds``; False while another live holder has it."""
     now = time.time()
@@ -63,7 +68,7 @@ class LeasedLoop:
     def __init__(self, *, interval: float, lease_seconds: float):
         self.interval = interval
         self.lease_seconds = lease_seconds
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.holder = new_holder()
         self.leading = False
         self._renew_at = 0.0
         self._stop = threading.Event()

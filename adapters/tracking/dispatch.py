@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 
 import httpx
 
+from jrp.adapters.store.leases import new_holder
 from jrp.adapters.tracking.amqp import AmqpSink
 from jrp.adapters.tracking.outbox import Claimed, Outbox
 from jrp.adapters.tracking.secrets import SecretStore
@@ -45,7 +43,7 @@ class Dispatcher:
         self.concurrency = concurrency
         self.interval = interval
         self.amqp = amqp
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.holder = new_holder()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._secret_cache: dict[str, tuple[float, list[str]]] = {}
