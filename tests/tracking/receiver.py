@@ -23,6 +23,7 @@ class Receiver:
     accepted: list[dict[str, Any]] = field(default_factory=list)  # verified bodies, first arrival of each id
     attempts: int = 0
     duplicates: int = 0
+    truncated: int = 0  # requests whose body ended before its length: the sender died sending it (kill -9)
     refused: list[str] = field(default_factory=list)  # why verification failed
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -55,9 +56,13 @@ def running_receiver(path: str = "/hook") -> Iterator[Receiver]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            body = self.rfile.read(int(self.headers["content-length"]))
+            length = int(self.headers["content-length"])
+            body = self.rfile.read(length)
             with receiver.lock:
                 receiver.attempts += 1
+                if len(body) < length:  # nobody is left to answer: nothing to verify or acknowledge
+                    receiver.truncated += 1
+                    return
             if receiver.delay:
                 time.sleep(receiver.delay)
             if receiver.status != 200:

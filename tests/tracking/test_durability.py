@@ -71,7 +71,9 @@ def test_a_dispatcher_killed_mid_stream_loses_nothing(tracked: Tracked, tmp_path
         tracked.dispatch()
         time.sleep(0.2)
     assert set(tracked.receiver.ids()) == written  # every one, each once; a re-send came with the same id
-    assert tracked.receiver.attempts == WATCHERS + tracked.receiver.duplicates
+    # each attempt delivered once, or again with the same id, or cut off by the kill; none forged or garbled
+    assert tracked.receiver.attempts == WATCHERS + tracked.receiver.duplicates + tracked.receiver.truncated
+    assert tracked.receiver.refused == []
 
 
 def test_two_hosts_share_tracking_and_dispatch_without_doubles(tracked: Tracked, tmp_path: Path) -> None:
