@@ -247,12 +247,15 @@ class DecisionLogStore:
         originals: dict[str, str] = {}
         reference = stored.pop(fact_references.FIELD, None)
         if snapshot is not None:
-            if reference is not None:
+            stored["facts_digest"] = self._protected_snapshot(snapshot, originals, None)
+            if reference is not None and not originals:  # see fact_references: persons' facts keep snapshots
                 reference = self.references.reference(stored["request"]["subject"]["id"], reference["version"])
-            if reference is not None:
+            else:
+                reference = None
+            if reference is None:
+                self._protected_snapshot(snapshot, {}, snapshots)
+            else:
                 stored[fact_references.FIELD] = reference
-            stored["facts_digest"] = self._protected_snapshot(snapshot, originals,
-                                                              snapshots if reference is None else None)
         document = stored.pop(BUNDLE_DOCUMENT, None)
         answer = stored.pop(ANSWER_DIGEST, None)
         if document is not None and document.digest not in self._stored_bundles and document.digest not in bundles:

@@ -16,7 +16,10 @@ and the digest: an event edited, removed or slipped into a chain is caught, and 
 
 A subject with no chain of its own (unknown to the store, or an organisation only named by a
 relation) has nothing to refer to: its entry stores a snapshot as before
-(``jrp.adapters.log.fact_snapshots``), as do entries written before references.
+(``jrp.adapters.log.fact_snapshots``), as do entries written before references. So do facts that
+hold a natural person's data (a person's, or records naming persons): erasure
+(``jrp.adapters.facts.erasure``) overwrites such events with pseudonyms the events' parser no
+longer reads, while the log's own data key, and so the decision's replay, may outlive them.
 """
 
 from __future__ import annotations

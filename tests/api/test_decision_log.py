@@ -164,6 +164,9 @@ def test_facts_named_by_reference_are_never_served_from_edited_or_missing_events
     replay = fresh_api.client.post(f"/v1/decisions/{ids[1]}/replay", json={"rules": "original"},
                                    headers=fresh_api.headers("auditor"))
     assert replay.status_code == 500 and replay.json()["code"] == "log_integrity"  # never replayed on other facts
+    _settle(fresh_api)
+    problems = "\n".join(fresh_api.runtime.verify_log().problems)
+    assert f"decision {ids[0]}" in problems and "do not match its facts digest" in problems
     with engine.begin() as connection:  # the head itself gone
         connection.execute(update(events_t).where(events_t.c.seq == seq).values(payload=payload))
         head = connection.execute(events.order_by(events_t.c.seq.desc())).first()[0]
