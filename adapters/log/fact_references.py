@@ -32,6 +32,7 @@ import orjson
 from cachetools import LRUCache
 from sqlalchemy import Engine
 
+from jrp.adapters.facts.events import EventError
 from jrp.adapters.facts.source import FactsStore, version_string
 from jrp.adapters.log.crypto import personal_data
 from jrp.adapters.log.crypto.personal_data import Pseudonymiser
@@ -59,17 +60,21 @@ class FactReferences:
         if key in self._references:
             return self._references[key]
         heads = self.facts.event_heads(subject_id)
-        if heads is None or not heads[0] or version_string(heads[0], heads[1].items()) != version:
-            return None  # not cached: a newer version is read again, and is another key
-        reference = {"version": version, "subject_head": heads[0],
-                     "related_heads": sorted(head for head in heads[1].values() if head)}
+        if heads is None or version_string(heads[0], heads[1].items()) != version:
+            return None  # the store has moved on: not cached (its version is another key)
+        own, related = heads
+        reference = {"version": version, "subject_head": own,
+                     "related_heads": sorted(head for head in related.values() if head)} if own else None
         self._references[key] = reference
         return reference
 
     def rebuild(self, entry: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str]:
         """The facts (pseudonymised, as a snapshot holds them) an entry names by reference, or why not."""
         named = entry[FIELD]
-        facts = self.facts.facts_at_heads(named["subject_head"], named["related_heads"])
+        try:
+            facts = self.facts.facts_at_heads(named["subject_head"], named["related_heads"])
+        except EventError as error:  # a stored event edited into one the parser refuses
+            return None, f"an event its facts refer to no longer reads as an event ({error})"
         if facts is None:
             return None, f"the event {named['subject_head'][:12]}… its facts refer to is missing"
         if facts.version != named["version"]:

@@ -167,6 +167,11 @@ def test_facts_named_by_reference_are_never_served_from_edited_or_missing_events
     _settle(fresh_api)
     problems = "\n".join(fresh_api.runtime.verify_log().problems)
     assert f"decision {ids[0]}" in problems and "do not match its facts digest" in problems
+    with engine.begin() as connection:  # edited into an event the parser refuses
+        connection.execute(update(events_t).where(events_t.c.seq == seq).values(payload={**payload,
+                                                                                          "severity": "worst"}))
+    served = fresh_api.client.get(f"/v1/decisions/{ids[0]}", headers=fresh_api.headers("auditor"))
+    assert served.status_code == 500 and "no longer reads as an event" in served.text
     with engine.begin() as connection:  # the head itself gone
         connection.execute(update(events_t).where(events_t.c.seq == seq).values(payload=payload))
         head = connection.execute(events.order_by(events_t.c.seq.desc())).first()[0]
