@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from http_bench import admin_key, subject_ids  # noqa: E402
 from profile_check import check_scope, request  # noqa: E402
-from seeded import seeded_store  # noqa: E402
+from seeded import DEFAULT_DIR, seeded_store  # noqa: E402
 
 from jrp.api.app import create_app  # noqa: E402
 from jrp.settings import Settings  # noqa: E402
@@ -87,8 +87,10 @@ def main() -> None:
     parser.add_argument("--subjects", type=int, default=2000, help="size of the seeded store (bench/seeded.py)")
     parser.add_argument("--concurrency", type=int, default=16,
                         help="checks in flight at once (1: each check its own commit)")
+    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR,
+                        help="where the seeded SQLite store lives (one per checkout: its keys are the checkout's)")
     args = parser.parse_args()
-    store = seeded_store(args.subjects, 10)
+    store = seeded_store(args.subjects, 10, args.dir)
     database = Path(store.url.removeprefix("sqlite:///"))
     key, ids = admin_key(store.url), subject_ids(store.url)
     fresh = random.sample(ids, args.checks + 20)  # a fresh draw per run: mostly subjects no run checked yet

@@ -339,8 +339,9 @@ def _unknown_subject(ref: SubjectRef) -> SubjectFacts:
 
 def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None,
               answer: AnswerDigest | None = None) -> dict[str, Any]:
-    """What the decision log keeps of one check: inputs, facts snapshot, bundle and result (and, for its receipt
-    only, the digest of the answer returned)."""
+    """What the decision log keeps of one check: inputs, the facts (by reference to the event log where it can,
+    ``jrp.adapters.log.fact_references``, else a snapshot), bundle and result (and, for its receipt only, the
+    digest of the answer returned)."""
     request = result.request
     snapshot = result.evaluation.facts_snapshot()
     entry = {
@@ -365,7 +366,8 @@ def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None,
         "subject_known": result.subject_known,
         "bundle_document": Snapshot(result.bundle.hash, result.bundle.content),  # stored once per bundle
         "facts_digest": snapshot.digest,
-        "facts": snapshot,  # serialised once per evaluation, stored once per content
+        "facts": snapshot,  # serialised once per evaluation; stored only where the log cannot name it by reference
+        "facts_ref": {"version": result.evaluation.facts.version},  # the log adds the event heads of this version
         "result": result.evaluation.decision_json,
     }
     if answer is not None:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, select
 
 from jrp.adapters.facts.events import parse_event
 from jrp.adapters.facts.identity import fits_mask, review_key
@@ -214,12 +214,50 @@ class FactsStore:
 
     def version_and_related(self, subject_id: str) -> tuple[str, frozenset[str]]:
         """``facts_version`` and the organisations it covers (whose events change it too): one query."""
+        heads = self.event_heads(subject_id)
+        if heads is None:
+            return UNKNOWN, frozenset()
+        own, related = heads
+        return version_string(own, related.items()), frozenset(related)
+
+    def event_heads(self, subject_id: str) -> tuple[str, dict[str, str]] | None:
+        """The subject's event head and its related organisations' (by id), which its version is made of; None
+        for a subject the store never saw. One query."""
         rows = self.driver.read(lambda connection: self.driver.rows(connection, VERSIONS, (subject_id, subject_id)))
         versions = {row["subject_id"]: row["event_head"] for row in rows}
         if subject_id not in versions:
-            return UNKNOWN, frozenset()
+            return None
         own = versions.pop(subject_id)
-        return version_string(own, versions.items()), frozenset(versions)
+        return own, versions
+
+    def facts_at_heads(self, head: str, related_heads: Iterable[str]) -> SubjectFacts | None:
+        """The facts as they were when the subject's event chain ended at ``head`` and its related organisations'
+        at ``related_heads`` (organisations with no head given: none of their own events); None if ``head`` is
+        no stored event's leaf.
+
+        The history replayed is each chain up to its head, nothing by time: a decision that names these heads
+        gets back exactly the facts it saw (``jrp.adapters.log.fact_references``). The caller compares the
+        version and digest it named: an event edited, removed or added inside a chain changes them.
+        """
+        wanted = {head, *related_heads} - {""}
+        with self.engine.connect() as connection:
+            ends = {bytes(leaf).hex(): (subject, seq) for leaf, subject, seq in connection.execute(
+                select(events_t.c.leaf_hash, events_t.c.subject_id, events_t.c.seq)
+                .where(events_t.c.leaf_hash.in_([bytes.fromhex(h) for h in wanted])))}
+            if head not in ends:
+                return None
+            subject_id, last = ends.pop(head)
+            state = State()
+            self._replay(connection, state, [subject_id], events_t.c.seq <= last)
+            if subject_id not in state.subjects:
+                return None
+            entity_ids = sorted({r["entity_id"] for r in state.relations if r["person_id"] == subject_id})
+            organisations = State(subjects={e: dict(state.subjects[e], facts_version=0, event_head="")
+                                            for e in entity_ids})
+            for organisation, seq in ends.values():
+                if organisation in organisations.subjects:
+                    self._replay(connection, organisations, [organisation], events_t.c.seq <= seq)
+        return self._assembled(subject_id, state, organisations)
 
     def facts_as_of(self, subject_id: str, known_at: datetime) -> SubjectFacts | None:
         """The facts as the store knew them at ``known_at``: the history recorded up to then, replayed."""
@@ -228,7 +266,7 @@ class FactsStore:
                 else known_at
         state = State()
         with self.engine.connect() as connection:
-            self._replay(connection, state, [subject_id], known_at)
+            self._replay(connection, state, [subject_id], events_t.c.recorded_at <= known_at)
             if subject_id not in state.subjects:  # an organisation only relations name: they made its row
                 self._replay_naming(connection, state, subject_id, known_at)
             if subject_id not in state.subjects:
@@ -236,7 +274,12 @@ class FactsStore:
             entity_ids = sorted({r["entity_id"] for r in state.relations if r["person_id"] == subject_id})
             organisations = State(subjects={e: dict(state.subjects[e], facts_version=0, event_head="")
                                             for e in entity_ids})
-            self._replay(connection, organisations, entity_ids, known_at)
+            self._replay(connection, organisations, entity_ids, events_t.c.recorded_at <= known_at)
+        return self._assembled(subject_id, state, organisations)
+
+    @staticmethod
+    def _assembled(subject_id: str, state: State, organisations: State) -> SubjectFacts:
+        """The subject's facts from its replayed history and its related organisations'."""
         records: dict[str, list[Record]] = {}
         for row in [*state.records.values(), *organisations.records.values()]:
             records.setdefault(row["subject_id"], []).append(record_of(row))
@@ -255,11 +298,12 @@ class FactsStore:
                 apply(state, parse_event(payload), recorded_at)
 
     @staticmethod
-    def _replay(connection: Any, state: State, subject_ids: Sequence[str], known_at: datetime) -> None:
+    def _replay(connection: Any, state: State, subject_ids: Sequence[str], until: ColumnElement[bool]) -> None:
+        """Apply the subjects' events that meet ``until`` (recorded by a time, or up to a chain's head)."""
         if not subject_ids:
             return
         query = (select(events_t.c.payload, events_t.c.recorded_at, events_t.c.leaf_hash)
-                 .where(events_t.c.subject_id.in_(subject_ids), events_t.c.recorded_at <= known_at)
+                 .where(events_t.c.subject_id.in_(subject_ids), until)
                  .order_by(events_t.c.seq))
         for payload, recorded_at, leaf in connection.execute(query):
             apply(state, parse_event(payload), recorded_at, head=bytes(leaf).hex() if leaf else None)

@@ -12,7 +12,9 @@ did not write has no valid receipt.
 
 What an entry stores beyond the check's request and result:
 
-- the facts it saw, by the SHA-256 of their snapshot, stored once per content
+- the facts it saw, by reference to the event log: the event heads they were made of and their
+  SHA-256 (``jrp.adapters.log.fact_references``); a subject without events of its own, and entries
+  written before references, by the SHA-256 of a snapshot stored once per content
   (``jrp.adapters.log.fact_snapshots``);
 - the bundle of rules, by hash; the bundle's content is stored when first used
   (``jrp.adapters.log.bundle_store``), so a replay evaluates exactly those rules;
@@ -56,7 +58,7 @@ from sqlalchemy import (
     select,
 )
 
-from jrp.adapters.log import bundle_store, fact_snapshots
+from jrp.adapters.log import bundle_store, fact_references, fact_snapshots
 from jrp.adapters.log.crypto import personal_data
 from jrp.adapters.log.crypto.merkle import leaf_hash
 from jrp.adapters.log.crypto.personal_data import PersonalDataKey, PersonalDataUnavailable
@@ -197,6 +199,7 @@ class DecisionLogStore:
         self.appender_lock = AppenderLock(engine)
         self.data_keys = DataKeys(engine, personal_key)
         self._pseudonyms = personal_key.pseudonymiser()
+        self.references = fact_references.FactReferences(engine, self._pseudonyms)
         self._stored_snapshots: LRUCache[str, bool] = LRUCache(maxsize=100_000)
         self._stored_bundles: set[str] = set()
         self._protected: LRUCache[str, tuple[str, dict[str, str]]] = LRUCache(maxsize=20_000)
@@ -242,8 +245,17 @@ class DecisionLogStore:
         """The row of one entry: facts and bundle split off, personal data pseudonymised and sealed."""
         stored, snapshot = fact_snapshots.split(entry)
         originals: dict[str, str] = {}
+        reference = stored.pop(fact_references.FIELD, None)
         if snapshot is not None:
-            stored["facts_digest"] = self._protected_snapshot(snapshot, originals, snapshots)
+            stored["facts_digest"] = self._protected_snapshot(snapshot, originals, None)
+            if reference is not None and not originals:  # see fact_references: persons' facts keep snapshots
+                reference = self.references.reference(stored["request"]["subject"]["id"], reference["version"])
+            else:
+                reference = None
+            if reference is None:
+                self._protected_snapshot(snapshot, {}, snapshots)
+            else:
+                stored[fact_references.FIELD] = reference
         document = stored.pop(BUNDLE_DOCUMENT, None)
         answer = stored.pop(ANSWER_DIGEST, None)
         if document is not None and document.digest not in self._stored_bundles and document.digest not in bundles:
@@ -263,17 +275,18 @@ class DecisionLogStore:
         return _Prepared((*columns.values(), data.decode(), leaf), stored["decision_id"], leaf.hex(), stored["created_at"],
                          answer)
 
-    def _protected_snapshot(self, snapshot: Snapshot, originals: dict[str, str], snapshots: dict[str, str]) -> str:
-        """The digest of the pseudonymised snapshot (made once per content), its originals added to ``originals``."""
+    def _protected_snapshot(self, snapshot: Snapshot, originals: dict[str, str],
+                            snapshots: dict[str, str] | None) -> str:
+        """The digest of the pseudonymised snapshot (made once per content), its originals added to ``originals``;
+        the snapshot is added to ``snapshots`` to be stored unless it is (None: an entry naming its facts by
+        reference stores none)."""
         known = self._protected.get(snapshot.digest)
-        if known is None or known[0] not in self._stored_snapshots:
+        if known is None or (snapshots is not None and known[0] not in self._stored_snapshots):
             found: dict[str, str] = {}
-            data = snapshot.data
-            if personal_data.may_hold_personal_data(data):  # an organisation's facts usually do not
-                data = canonical(self._pseudonyms.protect(orjson.loads(data), found))
+            data = self.references.protected(snapshot.data, found)
             known = (hashlib.sha256(data).hexdigest() if found else snapshot.digest, found)
             self._protected[snapshot.digest] = known
-            if known[0] not in self._stored_snapshots:
+            if snapshots is not None and known[0] not in self._stored_snapshots:
                 snapshots[known[0]] = data.decode()
         originals.update(known[1])
         return known[0]
@@ -316,9 +329,25 @@ class DecisionLogStore:
 
     def _stored(self, connection: Any, rows: list[Any]) -> list[StoredDecision]:
         entries = fact_snapshots.attach(connection, [json.loads(row.entry) for row in rows])
+        for entry in entries:
+            if fact_references.FIELD in entry:
+                self._attach_referenced(entry)
         return [StoredDecision(row.seq, row.leaf_index, leaf_hash(row.entry.encode()).hex(), entry,
                                self.originals(entry), json.loads(row.receipt) if row.receipt else None)
                 for row, entry in zip(rows, entries)]
+
+    def _attach_referenced(self, entry: dict[str, Any]) -> None:
+        """Attach the facts an entry names by reference, rebuilt from the events and checked against its digest.
+
+        Facts that do not rebuild are never served as those the decision saw (``SnapshotMismatch``), except for
+        a decision whose natural persons' data was erased: erasure rewrote their events, and the decision can
+        no longer be replayed anyway (``StoredDecision.revealed``); it is read without facts.
+        """
+        facts, problem = self.references.rebuild(entry)
+        if not problem:
+            entry["facts"] = facts
+        elif not ("personal_data" in entry and self.originals(entry) is None):
+            raise fact_snapshots.SnapshotMismatch(f"decision {entry['decision_id']}: {problem}; verify the log")
 
     def originals(self, entry: Mapping[str, Any]) -> dict[str, str] | None:
         """The unsealed originals of an entry's personal data; None when it has none or they were erased."""

@@ -48,7 +48,12 @@ def split(entry: dict[str, Any]) -> tuple[dict[str, Any], Snapshot | None]:
 
 def named(entries: Iterable[dict[str, Any]]) -> set[str]:
     """The digests of the snapshots that entries without inline facts refer to."""
-    return {entry["facts_digest"] for entry in entries if "facts" not in entry and entry.get("facts_digest")}
+    return {entry["facts_digest"] for entry in entries if _by_snapshot(entry)}
+
+
+def _by_snapshot(entry: Mapping[str, Any]) -> bool:
+    """Whether the entry's facts are a stored snapshot (not inline, not named by reference to the events)."""
+    return "facts" not in entry and "facts_ref" not in entry and bool(entry.get("facts_digest"))
 
 
 def load(connection: Connection, digests: Iterable[str]) -> dict[str, str]:
@@ -76,14 +81,14 @@ def attach(connection: Connection, entries: list[dict[str, Any]]) -> list[dict[s
         problem = broken(entry, texts)
         if problem:
             raise SnapshotMismatch(f"decision {entry.get('decision_id')}: {problem}; verify the log")
-        if "facts" not in entry and entry.get("facts_digest") in texts:
+        if _by_snapshot(entry) and entry["facts_digest"] in texts:
             entry["facts"] = json.loads(texts[entry["facts_digest"]])
     return entries
 
 
 def broken(entry: Mapping[str, Any], texts: Mapping[str, str]) -> str:
     """Why the snapshot an entry refers to does not hold its facts, or ""."""
-    if "facts" in entry or not entry.get("facts_digest"):
+    if not _by_snapshot(entry):
         return ""
     text = texts.get(entry["facts_digest"])
     if text is None:

@@ -6,7 +6,9 @@ The walk recomputes the Merkle tree from the stored entries, leaf by leaf, and c
   (an edited or re-ordered entry, an edited node);
 - leaf indexes run 0, 1, 2… (a deleted decision);
 - indexed columns equal the entry's fields; the facts snapshot and the stored bundle each
-  re-hash to the digest the entry names;
+  re-hash to the digest the entry names; facts named by reference to the events
+  (``jrp.adapters.log.fact_references``) rebuild from the events up to the heads it names to
+  its facts version and digest;
 - each entry carries a receipt signed by a trusted key for exactly its decision id and
   entry hash (a row the service did not write); entries carried over from the old hash
   chain keep their chain links instead;
@@ -44,7 +46,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine, func, select
 
-from jrp.adapters.log import event_leaves, fact_snapshots
+from jrp.adapters.log import event_leaves, fact_references, fact_snapshots
 from jrp.adapters.log.bundle_store import BundleStore
 from jrp.adapters.log.crypto import merkle
 from jrp.adapters.log.crypto.signing import Checkpoint, SignatureError, receipt_statement, verify_receipt
@@ -54,6 +56,7 @@ from jrp.adapters.log.publications import columns_of as publication_columns
 from jrp.adapters.log.publications import publications_t
 from jrp.adapters.log.tree import LogTree
 from jrp.adapters.store.dbapi import naive_utc
+from jrp.engine.codec import canonical
 
 MAX_PROBLEMS = 50
 
@@ -297,10 +300,22 @@ class _RowChecker:
         self._bundle_state: dict[str, str] = {}
         self._groups: set[tuple[bytes, bytes]] = set()
         self.chains = event_leaves.ChainChecker()
+        self.references = fact_references.FactReferences(engine, event_leaves.sealer_for(engine).pseudonyms)
+        self._rebuilt: dict[tuple[str, str], str] = {}  # (reference, digest) → problem: one rebuild per facts
+
+    def _referenced_facts(self, entry: Mapping[str, Any]) -> str:
+        """Why the facts an entry names by reference do not rebuild from the events to its digest, or ""."""
+        if not isinstance(entry, dict) or fact_references.FIELD not in entry:
+            return ""
+        key = (canonical(entry[fact_references.FIELD]).decode(), str(entry.get("facts_digest")))
+        if key not in self._rebuilt:
+            self._rebuilt[key] = self.references.rebuild(entry)[1]
+        return self._rebuilt[key]
 
     def check(self, row: dict[str, Any], leaf: bytes, snapshots: Mapping[str, str]) -> str:
         entry = row["parsed"]
-        problem = _columns_problem(row, columns_of, "decision log") or fact_snapshots.broken(entry, snapshots)
+        problem = (_columns_problem(row, columns_of, "decision log") or fact_snapshots.broken(entry, snapshots)
+                   or self._referenced_facts(entry))
         if problem:
             return problem
         if row["leaf_index"] < self.legacy_size:

@@ -10,14 +10,16 @@ from pathlib import Path
 import yaml
 from sqlalchemy import delete, func, select, update
 
+from jrp.adapters.facts.orm import EventRow
 from jrp.adapters.log.entries import decisions_t
 from jrp.adapters.log.fact_snapshots import snapshots_t
 from jrp.engine.codec import digest
 from jrp.rulesets.library import BUNDLED_RULESETS
-from tests.api.conftest import CLEAN, DEBTOR, EVENT_LEAVES, Api
+from tests.api.conftest import CLEAN, DEBTOR, EVENT_LEAVES, STRANGER, Api
 from tests.logs import entry, open_log
 from tests.publishing import publish_on_file
 
+events_t = EventRow.__table__
 LISTING = {"type": "list_entry_added", "idempotency_key": "api-test-clean-listing", "subject": {"id": CLEAN},
            "occurred_on": "2025-05-01", "record_id": "api-test-clean-listing", "list_id": "dishonest-judgment-debtors",
            "severity": "serious", "region": "CN-JS",
@@ -99,41 +101,83 @@ def _settle(api: Api) -> None:
     api.runtime.tree.integrate_all(api.runtime.audit_keys.signing)
 
 
-def test_facts_are_stored_once_per_content_and_read_back_with_every_decision(fresh_api: Api) -> None:
+def test_facts_are_named_by_their_event_heads_and_rebuilt_with_every_decision(fresh_api: Api) -> None:
     engine = fresh_api.runtime.engine
     ids = _decisions(fresh_api, 3)  # the same debtor, facts unchanged
     fresh_api.check(subject={"id": CLEAN})
     with engine.connect() as connection:
-        assert connection.execute(select(func.count()).select_from(snapshots_t)).scalar_one() == 2
+        assert connection.execute(select(func.count()).select_from(snapshots_t)).scalar_one() == 0
         stored = connection.execute(select(decisions_t.c.entry).where(decisions_t.c.decision_id == ids[0])).scalar()
-    assert '"facts":' not in stored and '"facts_digest":' in stored
+    assert '"facts":' not in stored and '"facts_digest":' in stored and '"facts_ref":' in stored
     entries = [fresh_api.runtime.log.get(i) for i in ids]
+    named = entries[0]["facts_ref"]
+    assert named == entries[2]["facts_ref"] and named["version"] == entries[0]["facts"]["version"]
+    assert named["version"].startswith(named["subject_head"]) and named["related_heads"] == []
     assert entries[0]["facts"] == entries[2]["facts"] and entries[0]["facts"]["subject"]["subject_id"] == DEBTOR
     assert digest(entries[0]["facts"]) == entries[0]["facts_digest"]
     fresh_api.client.post("/v1/events", json={"events": [LISTING]}, headers=fresh_api.headers("ingester"))
-    fresh_api.check(subject={"id": CLEAN})  # new facts, a new snapshot
+    later = fresh_api.check(subject={"id": CLEAN})["decision_id"]  # new facts: a new head, still no snapshot
+    fresh_api.check(subject={"id": STRANGER})  # no events to name: its facts are stored as a snapshot
     with engine.connect() as connection:
-        assert connection.execute(select(func.count()).select_from(snapshots_t)).scalar_one() == 3
+        assert connection.execute(select(func.count()).select_from(snapshots_t)).scalar_one() == 1
+    assert fresh_api.runtime.log.get(later)["facts"]["records"][0]["list_id"] == LISTING["list_id"]
     _settle(fresh_api)
     assert _verify(fresh_api)["ok"]
 
 
 def test_an_edited_or_deleted_facts_snapshot_is_detected(fresh_api: Api) -> None:
-    ids = _decisions(fresh_api, 2)
+    fresh_api.check(subject={"id": STRANGER})  # a subject without events: its facts are a snapshot
+    ids = [fresh_api.check(subject={"id": STRANGER})["decision_id"] for _ in range(2)]
     entry = fresh_api.runtime.log.get(ids[0])
     engine = fresh_api.runtime.engine
     _settle(fresh_api)
     with engine.begin() as connection:
         text = connection.execute(select(snapshots_t.c.facts)).scalar_one()
-        connection.execute(update(snapshots_t).values(facts=text.replace('"severity":3', '"severity":2')))
+        connection.execute(update(snapshots_t).values(facts=text.replace(STRANGER, CLEAN)))
     broken = _verify(fresh_api)["broken"]
-    assert (broken["leaf_index"], broken["decision_id"]) == (EVENT_LEAVES, ids[0]) and "facts were edited" in \
-        broken["reason"]
+    assert (broken["leaf_index"], broken["decision_id"]) == (EVENT_LEAVES, _first_decision(fresh_api)) and \
+        "facts were edited" in broken["reason"]
     served = fresh_api.client.get(f"/v1/decisions/{ids[0]}", headers=fresh_api.headers("auditor"))
     assert served.status_code == 500 and served.json()["code"] == "log_integrity"  # never served as genuine
     with engine.begin() as connection:
         connection.execute(delete(snapshots_t).where(snapshots_t.c.digest == entry["facts_digest"]))
     assert "is missing" in _verify(fresh_api)["broken"]["reason"]
+
+
+def _first_decision(api: Api) -> str:
+    with api.runtime.engine.connect() as connection:
+        return connection.execute(select(decisions_t.c.decision_id).order_by(decisions_t.c.seq)).scalars().first()
+
+
+def test_facts_named_by_reference_are_never_served_from_edited_or_missing_events(fresh_api: Api) -> None:
+    ids = _decisions(fresh_api, 2)
+    engine = fresh_api.runtime.engine
+    events = select(events_t.c.seq, events_t.c.payload).where(events_t.c.subject_id == DEBTOR)
+    with engine.begin() as connection:
+        seq, payload = connection.execute(events.where(events_t.c.event_type == "list_entry_added")
+                                          .order_by(events_t.c.seq)).first()
+        connection.execute(update(events_t).where(events_t.c.seq == seq).values(payload={**payload,
+                                                                                          "severity": "general"}))
+    served = fresh_api.client.get(f"/v1/decisions/{ids[0]}", headers=fresh_api.headers("auditor"))
+    assert served.status_code == 500 and served.json()["code"] == "log_integrity"
+    assert "do not match its facts digest" in served.text
+    replay = fresh_api.client.post(f"/v1/decisions/{ids[1]}/replay", json={"rules": "original"},
+                                   headers=fresh_api.headers("auditor"))
+    assert replay.status_code == 500 and replay.json()["code"] == "log_integrity"  # never replayed on other facts
+    _settle(fresh_api)
+    problems = "\n".join(fresh_api.runtime.verify_log().problems)
+    assert f"decision {ids[0]}" in problems and "do not match its facts digest" in problems
+    with engine.begin() as connection:  # edited into an event the parser refuses
+        connection.execute(update(events_t).where(events_t.c.seq == seq).values(payload={**payload,
+                                                                                          "severity": "worst"}))
+    served = fresh_api.client.get(f"/v1/decisions/{ids[0]}", headers=fresh_api.headers("auditor"))
+    assert served.status_code == 500 and "no longer reads as an event" in served.text
+    with engine.begin() as connection:  # the head itself gone
+        connection.execute(update(events_t).where(events_t.c.seq == seq).values(payload=payload))
+        head = connection.execute(events.order_by(events_t.c.seq.desc())).first()[0]
+        connection.execute(delete(events_t).where(events_t.c.seq == head))
+    served = fresh_api.client.get(f"/v1/decisions/{ids[0]}", headers=fresh_api.headers("auditor"))
+    assert served.status_code == 500 and "is missing" in served.text
 
 
 def test_search_by_subject_scenario_outcome_and_time(fresh_api: Api) -> None:

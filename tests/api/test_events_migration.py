@@ -25,10 +25,13 @@ from jrp.adapters.store.database import make_engine, upgrade_database
 from jrp.api.app import create_app
 from jrp.runtime import Runtime
 from jrp.settings import Settings
-from tests.api.conftest import DEBTOR, _url, running_api
+from tests.api.conftest import DEBTOR, STRANGER, _url, running_api
 
 CHECK = {"subject": {"id": DEBTOR}, "scenario": "government_procurement", "role": "supplier",
          "jurisdiction": "CN-JS-NT", "purpose": "before the migration"}
+
+# a subject the scratch store never saw: its facts are a snapshot, as every decision's were before 0013
+OLD_CHECK = {**CHECK, "subject": {"id": STRANGER}}
 
 
 def _old_ingest(engine: Engine, events: Iterator[dict[str, Any]]) -> None:
@@ -59,7 +62,7 @@ def _old_decisions(folder: Path, engine: Engine, runtime: Runtime) -> list[str]:
     tables = MetaData()
     tables.reflect(engine, only=("decisions", "fact_snapshots", "bundles", "log_nodes", "log_head", "log_checkpoints"))
     with running_api(f"sqlite:///{folder / 'scratch.db'}", folder) as scratch:
-        ids = [scratch.check(**CHECK)["decision_id"] for _ in range(3)]
+        ids = [scratch.check(**OLD_CHECK)["decision_id"] for _ in range(3)]
         with scratch.runtime.engine.connect() as source:
             copied = {name: [dict(row) for row in source.execute(select(tables.tables[name])).mappings()]
                       for name in ("decisions", "fact_snapshots", "bundles")}

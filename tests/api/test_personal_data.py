@@ -4,13 +4,17 @@ view, replay with the originals, and crypto-erasure that leaves the tree and its
 from __future__ import annotations
 
 import html
+from datetime import date
 
 import pytest
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from jrp.adapters.facts.demo import make_resident_id
+from jrp.adapters.facts.erasure import erase_persons
 from jrp.adapters.facts.identity import mask_resident_id
+from jrp.adapters.facts.orm import EventRow
 from jrp.adapters.log.crypto.personal_data import PersonalDataKey, decrypt, encrypt
 from jrp.adapters.log.entries import decisions_t
 from jrp.adapters.log.fact_snapshots import snapshots_t
@@ -85,3 +89,23 @@ def test_sealed_originals_open_only_for_their_own_decision_and_key() -> None:
         key.unwrap(key.wrap(b"k" * 32, "2025-06"), "2025-07")
     other = PersonalDataKey.generate().pseudonymiser()
     assert key.pseudonymiser().token("id", PERSON) == key.pseudonymiser().token("id", PERSON) != other.token("id", PERSON)
+
+
+def test_a_decision_on_a_persons_facts_still_replays_after_the_facts_store_erased_them(fresh_api: Api) -> None:
+    """Erasure overwrites a person's events with their pseudonymised form, which the events' parser no longer reads:
+    a decision on facts holding personal data keeps a snapshot, so it replays while the log's data key lives."""
+    person = make_resident_id("320500", date(1960, 5, 1), 77)
+    registered = {"type": "subject_registered", "idempotency_key": "erasable-person", "occurred_on": "2015-06-01",
+                  "subject": {"id": person, "name": "李四", "type": "natural_person"},
+                  "source": {"authority": "苏州市市场监督管理局", "doc_no": ""}}
+    sent = fresh_api.client.post("/v1/events", json={"events": [registered]}, headers=fresh_api.headers("ingester"))
+    assert sent.json()["accepted"] == 1, sent.text
+    decision = fresh_api.check(key="checker_any", subject={"id": person}, scenario="consumption", role=None,
+                               jurisdiction="CN", purpose="高消费限制核查")["decision_id"]
+    assert "facts_ref" not in fresh_api.runtime.log.get(decision)
+    runtime = fresh_api.runtime
+    erased = erase_persons(runtime.engine, runtime.audit_keys.personal.pseudonymiser(), date(2200, 1, 1))
+    assert person not in str(runtime.engine.connect().execute(select(EventRow.payload)).scalars().all()), erased
+    replay = fresh_api.client.post(f"/v1/decisions/{decision}/replay", json={"rules": "original"},
+                                   headers=fresh_api.headers("auditor"))
+    assert replay.status_code == 200 and replay.json()["identical"], replay.text
