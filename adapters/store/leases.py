@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 
 from jrp.adapters.store.dbapi import Driver
 
@@ -56,7 +57,7 @@ def release(driver: Driver, name: str, holder: str) -> None:
             cursor.close()
 
 
-class LeasedLoop:
+class LeasedLoop(ABC):
     """A thread that runs :meth:`work` every ``interval`` seconds while this process holds the lease.
 
     Subclasses say how the lease is taken and released (:meth:`take`, :meth:`give_back`: the log's
@@ -74,15 +75,17 @@ class LeasedLoop:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
 
+    @abstractmethod
     def take(self) -> bool:
-        raise NotImplementedError
+        """Take or renew the lease for ``lease_seconds``; False while another live holder has it."""
 
+    @abstractmethod
     def give_back(self) -> None:
-        raise NotImplementedError
+        """Release the lease (on stop, while leading)."""
 
+    @abstractmethod
     def work(self) -> int:
         """One round of the job (only while leading); returns how much it did."""
-        raise NotImplementedError
 
     def start(self) -> None:
         self._thread.start()
