@@ -42,9 +42,10 @@ events_t = EventRow.__table__
 relations_t = RelationRow.__table__
 records_t = RecordRow.__table__
 CHUNK = 500  # persons erased per transaction
-PSEUDONYM = re.compile(r"^pd:[a-z]+:[0-9a-f]{32}$")  # of an identifier, a name, a birth date or a source text
+_TOKEN = r"pd:[a-z]+:[0-9a-f]{32}"
+PSEUDONYM = re.compile(f"^{_TOKEN}$")  # of an identifier, a name, a birth date or a source text
 # inside longer text (an idempotency key, a document number): a pseudonym, kept whole, or a resident-ID-shaped run
-EMBEDDED = re.compile(r"(pd:[a-z]+:[0-9a-f]{32})|" + RESIDENT_ID_SHAPE.pattern)
+EMBEDDED = re.compile(f"({_TOKEN})|{RESIDENT_ID_SHAPE.pattern}")
 
 
 @dataclass(frozen=True)
