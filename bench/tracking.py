@@ -129,10 +129,8 @@ def main() -> None:
                    context=runtime.event_context)
             imported = time.monotonic() - started
             took = imported + wait(receiver, before + len(many), 600)
-            with runtime.engine.connect() as connection:
-                written = connection.execute(text("SELECT max(created_at) FROM notifications")).scalar_one() - wall
             print(f"3. {len(many):,} events in one import → {len(many):,} notifications delivered in {took:.1f} s "
-                  f"(import {imported:.1f} s, all written by {written:.1f} s; target ≤ 60 s)")
+                  f"(import {imported:.1f} s, all written by {_written_since(runtime, wall):.1f} s; target ≤ 60 s)")
 
             planned = allowed[30 + args.events:30 + 2 * args.events]
             plan = [{"type": "list_entry_added", "idempotency_key": f"bench-plan-{s}-{time.time_ns()}",
@@ -144,12 +142,12 @@ def main() -> None:
             while runtime.outbox.recent(None, 1) and _pending(runtime) and time.monotonic() < deadline:
                 time.sleep(0.2)
             before = len(receiver.accepted)
-            started = time.monotonic()
+            started, wall = time.monotonic(), time.time()
             day[0] = PLAN_DAY  # the edition takes effect
             written, last = _await_quiet(runtime, receiver, before, PLAN_DAY, 900)
             print(f"4. a ruleset version taking effect (and {PLAN_DAY}: every subscription re-evaluated) → {written:,} "
-                  f"notified in {last - started:.1f} s ({len(planned):,} on its list; others' listings ended by that day; "
-                  "target ≤ 60 s)")
+                  f"notified in {last - started:.1f} s (all written by {_written_since(runtime, wall):.1f} s; "
+                  f"{len(planned):,} on its list; others' listings ended by that day; target ≤ 60 s)")
         finally:
             loop.stop()
             dispatcher.stop()
@@ -157,6 +155,12 @@ def main() -> None:
         time_pass(runtime, day[0])
         receiver_down(runtime, receiver, allowed[30 + 2 * args.events:30 + 2 * args.events + 200], vocabulary,
                       day, args.down)
+
+
+def _written_since(runtime: Runtime, wall: float) -> float:
+    """Seconds from ``wall`` (``time.time``) to the last notification written: the tracker's share of a step."""
+    with runtime.engine.connect() as connection:
+        return connection.execute(text("SELECT max(created_at) FROM notifications")).scalar_one() - wall
 
 
 def _pending(runtime: Runtime) -> int:

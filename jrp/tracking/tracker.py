@@ -30,11 +30,11 @@ from jrp.adapters.log.entries import DecisionLogStore
 from jrp.adapters.tracking import outbox, subscriptions
 from jrp.adapters.tracking.event_tail import CURSOR, EventTail, SeenEvent
 from jrp.adapters.tracking.subscriptions import Statement, SubscriptionStore
-from jrp.engine.codec import canonical, facts_to_json
 from jrp.rulesets.bundle import RulesetRef
 from jrp.service import Caller, CheckResult, CheckService, log_entry
 from jrp.tracking.answers import answer_of, changes
 from jrp.tracking.next_change import dates_in, next_change
+from jrp.tracking.questions import question_of, reanswer
 from jrp.tracking.watches import Subscription, Watch
 from jrp.vocabulary.jurisdictions import chain_of
 
@@ -139,13 +139,16 @@ class Tracker:
     def _after_events(self, events: list[SeenEvent], position: dict[str, Any]) -> int:
         if not events:
             return 0 if position == self._tail.committed else self._commit([], [subscriptions.cursor_set(CURSOR, position)])
-        touched = {e.subject_id for e in events} | {e.organisation for e in events if e.organisation}
-        related = self.store.related(touched)
+        touching: dict[str, list[int]] = {}  # the events (their places in the page) naming each subject or organisation
+        for place, event in enumerate(events):
+            for subject_id in filter(None, (event.subject_id, event.organisation)):
+                touching.setdefault(subject_id, []).append(place)
+        related = self.store.related(touching)
         causes: dict[str, dict[str, Any]] = {}
         found = self.store.of_subjects(related)
         for sub in found:
             reach = related.get(sub.watch.subject.id, set()) | {sub.watch.subject.id}
-            seen = [e for e in events if e.subject_id in reach or e.organisation in reach]
+            seen = [events[place] for place in sorted({p for subject_id in reach for p in touching.get(subject_id, ())})]
             causes[sub.subscription_id] = {"kind": "event", "events": [{"seq": e.seq, "id": e.event_id} for e in seen]}
         return self.reevaluate(found, causes, [subscriptions.cursor_set(CURSOR, position)])
 
@@ -168,28 +171,26 @@ class Tracker:
 
     def reevaluate(self, subs: Iterable[Subscription], causes: Mapping[str, dict[str, Any]],
                    extra: Sequence[Statement] = ()) -> int:
-        """Check ``subs`` again today; log and notify those whose answer changed, reschedule the others."""
+        """Check ``subs`` again today (the bulk path: ``jrp.tracking.questions``); log and notify those whose
+        answer changed, reschedule the others, all in one transaction."""
         self.before_batch()
         today = self.today()
         subs = list(subs)
-        facts = self.service.facts.load_many([s.watch.subject.id for s in subs])  # three queries, not two a subject
-        same: list[Subscription] = []
+        watching = [sub for sub in subs if sub.watched_on(today)]
+        answered = reanswer(self.service, watching, today, self._next_change)
+        same = [replace(sub, next_change=None) for sub in subs if not sub.watched_on(today)]  # over: never due again
         moved: list[tuple[Subscription, Subscription, CheckResult, dict[str, Any]]] = []
-        for sub in subs:
-            if not sub.watched_on(today):
-                same.append(replace(sub, next_change=None))  # the watch is over: never due again
-                continue
-            result = self.service.evaluate(sub.watch.request(today), facts.get(sub.watch.subject.id))
-            answer = answer_of(result.evaluation.decision_json)
-            after = replace(sub, answer=answer, decision_id=result.decision_id, bundle_hash=result.bundle.hash,
-                            next_change=self._next_change(result, today))
-            if answer.same(sub.answer):
+        for sub in watching:
+            now = answered[question_of(sub.watch)]
+            after = replace(sub, answer=now.answer, bundle_hash=now.result.bundle.hash, next_change=now.next_change)
+            if now.answer.same(sub.answer):
                 same.append(after)
-            else:
-                cause = causes.get(sub.subscription_id) or {"kind": "date", "date": today.isoformat()}
-                if result.bundle.hash != sub.bundle_hash and cause["kind"] == "date":
-                    cause = self._rules_cause(sub.bundle_hash, result)
-                moved.append((sub, after, result, cause))
+                continue
+            result = now.decision_for(sub, today)
+            cause = causes.get(sub.subscription_id) or {"kind": "date", "date": today.isoformat()}
+            if result.bundle.hash != sub.bundle_hash and cause["kind"] == "date":
+                cause = self._rules_cause(sub.bundle_hash, result)
+            moved.append((sub, replace(after, decision_id=result.decision_id), result, cause))
         entries = [log_entry(result, tracking_caller(sub.owner_key_id)) for sub, _, result, _ in moved]
 
         def also(receipts: list[dict[str, Any]]) -> list[Statement]:
@@ -245,7 +246,7 @@ class Tracker:
                 "rulesets": [{"id": r.id, "version": r.version} for r in result.bundle.refs if r not in before]}
 
     def _next_change(self, result: CheckResult, today: date) -> date | None:
-        documents = (canonical(facts_to_json(result.facts)), canonical(result.evaluation.decision_json))
+        documents = (orjson.dumps(result.facts), orjson.dumps(result.decision))  # their JSON, as logged: the same dates
         return next_change(today, dates_in(*documents) | self._rules_dates(result.request.jurisdiction))
 
     def _rules_dates(self, jurisdiction: str) -> set[date]:
