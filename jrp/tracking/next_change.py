@@ -14,10 +14,10 @@ next date; too late would miss a notification, so the set errs on the side of mo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 
-ISO_DATE = re.compile(rb"(?<![0-9])([12][0-9]{3})-([01][0-9])-([0-3][0-9])(?![0-9])")
+MONTH_DAY = re.compile(rb"-([01][0-9])-([0-3][0-9])(?![0-9])")  # a date's tail; its year is checked by hand
 BIRTH_DATE = re.compile(rb'"birth_date":"([0-9]{4}-[0-9]{2}-[0-9]{2})"')
 ADULT_AT = 18
 
@@ -26,7 +26,7 @@ def dates_in(*documents: bytes) -> set[date]:
     """Every valid ISO date written in ``documents`` (canonical JSON), and each birth date's 18th anniversary."""
     found: set[date] = set()
     for document in documents:
-        for year, month, day in ISO_DATE.findall(document):
+        for year, month, day in _iso_dates(document):
             try:
                 found.add(date(int(year), int(month), int(day)))
             except ValueError:
@@ -38,6 +38,17 @@ def dates_in(*documents: bytes) -> set[date]:
             except ValueError:  # 29 February
                 found.add(date(born.year + ADULT_AT, 3, 1))
     return found
+
+
+def _iso_dates(document: bytes) -> Iterator[tuple[bytes, bytes, bytes]]:
+    """Each ``YYYY-MM-DD`` not inside a longer run of digits, year from 1000 to 2999. Found by its tail, a pattern
+    that starts with a literal: the regex engine skips to each ``-`` (several times faster than a pattern that
+    starts with the year's digits, over the ~14 KB of a subject's facts)."""
+    for match in MONTH_DAY.finditer(document):
+        at = match.start()
+        year = document[at - 4:at] if at >= 4 else b""
+        if len(year) == 4 and year.isdigit() and year[0] in b"12" and not document[at - 5:at - 4].isdigit():
+            yield year, match.group(1), match.group(2)
 
 
 def next_change(today: date, candidates: Iterable[date]) -> date | None:
