@@ -21,7 +21,7 @@ class Receiver:
     status: int = 200  # what the receiver answers (500: down)
     delay: float = 0.0  # seconds before it answers (a slow receiver)
     accepted: list[dict[str, Any]] = field(default_factory=list)  # verified bodies, first arrival of each id
-    seen: set[str] = field(default_factory=set)  # their ids: a repeat found at once among 10,000 (the bench's)
+    seen: set[str] = field(default_factory=set)  # their ids: a repeat found at once among the bench's 10,000
     attempts: int = 0
     duplicates: int = 0
     truncated: int = 0  # requests whose body ended before its length: the sender died sending it (kill -9)
@@ -56,8 +56,6 @@ def running_receiver(path: str = "/hook") -> Iterator[Receiver]:
     receiver = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as a production receiver: no new connection per webhook
-
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             length = int(self.headers["content-length"])
             body = self.rfile.read(length)
@@ -69,11 +67,13 @@ def running_receiver(path: str = "/hook") -> Iterator[Receiver]:
             if receiver.delay:
                 time.sleep(receiver.delay)
             if receiver.status != 200:
-                self.answer(receiver.status)
+                self.send_response(receiver.status)
+                self.end_headers()
                 return
             payload = receiver.verify(body, dict(self.headers))
             if payload is None:
-                self.answer(400)
+                self.send_response(400)
+                self.end_headers()
                 return
             with receiver.lock:
                 if payload["data"]["notification_id"] in receiver.seen:
@@ -81,11 +81,7 @@ def running_receiver(path: str = "/hook") -> Iterator[Receiver]:
                 else:
                     receiver.seen.add(payload["data"]["notification_id"])
                     receiver.accepted.append(payload)
-            self.answer(204)
-
-        def answer(self, status: int) -> None:
-            self.send_response(status)
-            self.send_header("content-length", "0")  # HTTP/1.1: the connection stays open for the next one
+            self.send_response(204)
             self.end_headers()
 
         def log_message(self, *_args: object) -> None:
