@@ -21,8 +21,8 @@ its writer thread without the socket.
 When no writer answers (CLI commands, tests, a single process, a writer just killed) a process
 commits its appends itself (``DecisionLogStore.commit`` under the appenders' flock, as before).
 A writer lost while committing a worker's append (kill -9) leaves it committed or not, never half:
-the worker looks for its first decision id and commits it itself only if absent, so no acknowledged
-answer is lost and none is written twice. Appends without entries (tracking's outbox statements
+the worker looks for its first entry (decision id and leaf hash) and commits the append itself only
+if absent, so no acknowledged answer is lost and none is written twice. Appends without entries (tracking's outbox statements
 alone) cannot be looked for, and are always committed directly. PostgreSQL has no host writer:
 its appenders commit in parallel.
 
@@ -55,7 +55,7 @@ POLL = 0.05
 """Seconds between a standby worker's tries of the writer's lock, and between the writer's looks for a stop."""
 _LENGTH = struct.Struct("!I")
 _CREDENTIALS = struct.Struct("3i")  # struct ucred: pid, uid, gid
-_SELECT = "SELECT 1 FROM decisions WHERE decision_id = ?"
+_SELECT = "SELECT leaf_hash FROM decisions WHERE decision_id = ?"
 
 
 class HostWriterLost(RuntimeError):
@@ -297,7 +297,7 @@ class HostAppends:
 
     def _recover(self, write: Write, lost: BaseException) -> None:
         """After the writer was lost mid-append: the append is committed whole or not at all; commit it if not."""
-        committed = self._is_committed(write.decision_ids[0])
+        committed = self._is_committed(write.receipts[0])
         log.warning({"event": "host_writer_lost", "message": f"the host's log writer went away ({lost}) while "
                      f"committing {len(write.decision_ids)} entries; "
                      f"{'they were committed' if committed else 'committing them directly'}"})
@@ -310,12 +310,14 @@ class HostAppends:
                                  f"{write.decision_ids[0]}…, and committing them directly failed: {error}; "
                                  "they are not in the log") from error
 
-    def _is_committed(self, decision_id: str) -> bool:
+    def _is_committed(self, receipt: dict[str, Any]) -> bool:
+        """Whether the entry of ``receipt`` is in the log (its decision id, and its very entry: its leaf hash)."""
         driver = self.store.driver
         with driver.connection() as connection:
             cursor = connection.cursor()
             try:
-                cursor.execute(driver.sql(_SELECT), (decision_id,))
-                return cursor.fetchone() is not None
+                cursor.execute(driver.sql(_SELECT), (receipt["decision_id"],))
+                row = cursor.fetchone()
             finally:
                 cursor.close()
+        return row is not None and bytes(row[0]).hex() == receipt["entry_hash"]
