@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from jrp.adapters.store.checkpointer import Checkpointer
 from jrp import serving
+from jrp.adapters.store.checkpointer import Checkpointer
 from jrp.api import console, errors, gc_policy, openapi
 from jrp.api.metrics import Metrics
 from jrp.api.rate_limit import RateLimit

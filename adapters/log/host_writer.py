@@ -22,8 +22,8 @@ When no writer answers (CLI commands, tests, a single process, a writer just kil
 commits its appends itself (``DecisionLogStore.commit`` under the appenders' flock, as before).
 A writer lost while committing a worker's append (kill -9) leaves it committed or not, never half:
 the worker looks for its first entry (decision id and leaf hash) and commits the append itself only
-if absent, so no acknowledged answer is lost and none is written twice. Appends without entries (tracking's outbox statements
-alone) cannot be looked for, and are always committed directly. PostgreSQL has no host writer:
+if absent, so no acknowledged answer is lost and none is written twice. Appends without entries
+(tracking's outbox statements alone) cannot be looked for, and are always committed directly. PostgreSQL has no host writer:
 its appenders commit in parallel.
 
 The socket is its owner's only (0600, and a peer of another user id is refused, ``SO_PEERCRED``):
@@ -74,7 +74,9 @@ def _send(connection: socket.socket, message: Any) -> None:
 
 
 def _receive(connection: socket.socket) -> Any:
-    return pickle.loads(_exactly(connection, _LENGTH.unpack(_exactly(connection, _LENGTH.size))[0]))  # noqa: S301 - a peer of our own user id
+    """One message from a peer of our own user id (``HostWriter._same_user``): unpickled as trusted."""
+    size, = _LENGTH.unpack(_exactly(connection, _LENGTH.size))
+    return pickle.loads(_exactly(connection, size))
 
 
 def _exactly(connection: socket.socket, size: int) -> bytes:
@@ -146,8 +148,8 @@ class HostWriter:
                     continue
                 self._lead()
                 return
-        except Exception as error:  # the workers commit directly: slower, still correct
-            log.exception({"event": "host_writer_failed", "message": f"the host's log writer stopped: {error}; "
+        except Exception:  # the workers commit directly: slower, still correct
+            log.exception({"event": "host_writer_failed", "message": "the host's log writer stopped; "
                            "workers commit their appends themselves"})
         finally:
             os.close(descriptor)  # releases the lock: another worker takes over

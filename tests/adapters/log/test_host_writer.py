@@ -139,7 +139,8 @@ def test_an_append_the_lost_writer_did_not_commit_and_that_cannot_be_committed_i
         log: Log, tmp_path: Path) -> None:
     log.store.append([entry("d1")])
     leading = SPAWN.Event()
-    doomed = SPAWN.Process(target=_doomed_writer, args=(str(log.store.engine.url), tmp_path / "keys", "before", leading))
+    url = str(log.store.engine.url)
+    doomed = SPAWN.Process(target=_doomed_writer, args=(url, tmp_path / "keys", "before", leading))
     doomed.start()
     assert leading.wait(120)
 
