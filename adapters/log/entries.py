@@ -26,7 +26,8 @@ the pseudonym of a natural person); verification checks them against the entry.
 
 On SQLite the appenders of one host still queue on the database's single write lock;
 an flock beside the database wakes the next one the moment it is free (SQLite's busy
-handler sleeps 1–100 ms between polls).
+handler sleeps 1–100 ms between polls). Under ``jrp serve`` one writer per host commits
+the appends of all workers together (``jrp.adapters.log.host_writer``).
 """
 
 from __future__ import annotations
