@@ -26,8 +26,8 @@ if absent, so no acknowledged answer is lost and none is written twice. Appends 
 (tracking's outbox statements alone) cannot be looked for, and are always committed directly. PostgreSQL has no host writer:
 its appenders commit in parallel.
 
-The socket is its owner's only (0600, and a peer of another user id is refused, ``SO_PEERCRED``):
-what crosses it is pickled, so it is trusted as the database file is.
+The socket is its owner's only (0600, and a peer of another user id is refused on either side,
+``SO_PEERCRED``): what crosses it is pickled, so it is trusted as the database file is.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _send(connection: socket.socket, message: Any) -> None:
 
 
 def _receive(connection: socket.socket) -> Any:
-    """One message from a peer of our own user id (``HostWriter._same_user``): unpickled as trusted."""
+    """One message from a peer of our own user id (``_same_user``): unpickled as trusted."""
     size, = _LENGTH.unpack(_exactly(connection, _LENGTH.size))
     return pickle.loads(_exactly(connection, size))
 
@@ -87,6 +87,13 @@ def _exactly(connection: socket.socket, size: int) -> bytes:
             raise EOFError("the peer closed the connection")
         data += chunk
     return bytes(data)
+
+
+def _same_user(connection: socket.socket) -> bool:
+    """Whether the process at the other end runs as this one's user (Linux ``SO_PEERCRED``)."""
+    _pid, uid, _gid = _CREDENTIALS.unpack(connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                                _CREDENTIALS.size))
+    return uid == os.getuid()
 
 
 def _error_of(error: BaseException) -> BaseException:
@@ -174,7 +181,7 @@ class HostWriter:
                 except TimeoutError:
                     continue
                 connection.setblocking(True)
-                if not self._same_user(connection):
+                if not _same_user(connection):
                     connection.close()
                     continue
                 connections.append(connection)
@@ -192,12 +199,6 @@ class HostWriter:
                 with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
                 connection.close()
-
-    @staticmethod
-    def _same_user(connection: socket.socket) -> bool:
-        _pid, uid, _gid = _CREDENTIALS.unpack(connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
-                                                                    _CREDENTIALS.size))
-        return uid == os.getuid()
 
     def _read(self, connection: socket.socket) -> None:
         """One worker's appends, one at a time (a worker waits for each answer before handing the next)."""
@@ -286,7 +287,10 @@ class HostAppends:
             connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
                 connection.connect(self._writer.path)  # type: ignore[union-attr] - checked by the caller
+                trusted = _same_user(connection)
             except OSError:  # no writer (yet): none elected, or its path too long for a socket
+                trusted = False
+            if not trusted:  # what a writer sends is unpickled: only one of our own user id is listened to
                 connection.close()
                 return None
             self._connection = connection
