@@ -188,7 +188,6 @@ class Write:
 
     statements: list[tuple[str, list[tuple]]]
     receipts: list[dict[str, Any]]
-    decision_ids: list[str]
     snapshots: list[str]
     bundles: list[str]
 
@@ -237,7 +236,7 @@ class DecisionLogStore:
         bundles: dict[str, tuple[str, str]] = {}
         prepared = [self._prepare(entry, snapshots, bundles) for entry in entries]
         if not prepared and also is None:
-            return Write([], [], [], [], [])
+            return Write([], [], [], [])
         receipts = sign_receipts(self.signing_key, [(p.decision_id, p.entry_hash, p.time, p.answer) for p in prepared])
         statements: list[tuple[str, list[tuple]]] = []
         if snapshots:
@@ -248,8 +247,7 @@ class DecisionLogStore:
         if prepared:
             statements.append((INSERT, [(*p.row, orjson.dumps(r).decode()) for p, r in zip(prepared, receipts)]))
         statements.extend((s, list(rows)) for s, rows in (also(receipts) if also is not None else ()) if rows)
-        return Write(statements, receipts, [p.decision_id for p in prepared],
-                     list(snapshots), list(bundles))
+        return Write(statements, receipts, list(snapshots), list(bundles))
 
     def commit(self, writes: Sequence[Write]) -> None:
         """``writes`` committed in one transaction: one synced commit, and on SQLite one turn of the write lock."""

@@ -261,7 +261,7 @@ class HostAppends:
             self._drop()
 
     def _commit(self, write: Write) -> None:
-        if self._writer is None or not write.decision_ids:
+        if self._writer is None or not write.receipts:
             self.store.commit([write])
             return
         if self._writer.hand(write):
@@ -305,7 +305,7 @@ class HostAppends:
         """After the writer was lost mid-append: the append is committed whole or not at all; commit it if not."""
         committed = self._is_committed(write.receipts[0])
         log.warning({"event": "host_writer_lost", "message": f"the host's log writer went away ({lost}) while "
-                     f"committing {len(write.decision_ids)} entries; "
+                     f"committing {len(write.receipts)} entries; "
                      f"{'they were committed' if committed else 'committing them directly'}"})
         if committed:
             return
@@ -313,7 +313,7 @@ class HostAppends:
             self.store.commit([write])
         except Exception as error:
             raise HostWriterLost(f"the host's log writer went away while committing decisions "
-                                 f"{write.decision_ids[0]}…, and committing them directly failed: {error}; "
+                                 f"{write.receipts[0]['decision_id']}…, and committing them directly failed: {error}; "
                                  "they are not in the log") from error
 
     def _is_committed(self, receipt: dict[str, Any]) -> bool:
