@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from jrp import serving
 from jrp.adapters.store.checkpointer import Checkpointer
 from jrp.api import console, errors, gc_policy, openapi
 from jrp.api.metrics import Metrics
@@ -46,6 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         checkpointer = Checkpointer(runtime.engine) if runtime.engine.dialect.name == "sqlite" else None
         if checkpointer:
             checkpointer.start()
+        writer = runtime.host_writer if serving.host_writer_wanted() else None  # one per worker; an flock elects
+        if writer:
+            writer.start()
         sequencer = runtime.sequencer()  # one per worker; the database lease elects the one that works
         sequencer.start()
         heartbeat = runtime.heartbeat(_app.state.console_signer.fingerprint())  # this worker among the hosts
@@ -59,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker.stop()
         heartbeat.stop()
         sequencer.stop()
+        if writer:
+            writer.stop()
         if checkpointer:
             checkpointer.stop()
         runtime.close()

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from jrp.adapters.log.crypto.signing import Checkpoint
     from jrp.adapters.log.entries import DecisionLogStore
     from jrp.adapters.log.event_leaves import EventSealer
+    from jrp.adapters.log.host_writer import HostAppends, HostWriter
     from jrp.adapters.log.publications import PublicationLog
     from jrp.adapters.log.sequencer import Sequencer
     from jrp.adapters.log.tree import LogTree
@@ -137,6 +138,22 @@ class Runtime:
         return DecisionLogStore(self.engine, self.audit_keys.signing, self.audit_keys.personal)
 
     @cached_property
+    def host_writer(self) -> HostWriter | None:
+        """This process's candidate for its host's log writer (SQLite files; ``jrp.adapters.log.host_writer``);
+        ``jrp serve`` with several workers starts it in each."""
+        from jrp.adapters.log.host_writer import HostWriter, socket_path
+
+        path = socket_path(self.engine)
+        return HostWriter(self.log, path) if path else None
+
+    @cached_property
+    def appends(self) -> HostAppends:
+        """The log's appends, committed by the host's writer when one answers, else directly."""
+        from jrp.adapters.log.host_writer import HostAppends
+
+        return HostAppends(self.log, self.host_writer)
+
+    @cached_property
     def tree(self) -> LogTree:
         from jrp.adapters.log.log_origin import resolve
         from jrp.adapters.log.tree import LogTree
@@ -206,7 +223,7 @@ class Runtime:
         from jrp.service import CheckService
 
         facts = self.facts if self.feed is None else SubjectVersions(self.facts, self.feed)
-        return CheckService(self.library, facts, GroupCommitLog(MeteredLog(self.log)), self.bundles,
+        return CheckService(self.library, facts, GroupCommitLog(MeteredLog(self.appends)), self.bundles,
                             feed=self.feed, backend=self.settings.engine_backend,
                             cache_size=self.settings.result_cache_size)
 
@@ -292,6 +309,8 @@ class Runtime:
             self.keys.close()
         if self.__dict__.get("feed") is not None:
             self.feed.stop()
+        if "appends" in self.__dict__:
+            self.appends.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
 

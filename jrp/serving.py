@@ -5,7 +5,8 @@ its metrics (emptied: values of a previous run must not be summed in), gives the
 console signing secret — the configured one, else one made for this run, with a warning on a
 shared store (PostgreSQL), where sessions must be valid on every host — and names this process
 their parent (they exit when it dies), prints one startup line with the URL, then hands over to
-uvicorn, whose workers each build the app with ``create_app``.
+uvicorn, whose workers each build the app with ``create_app``. With several workers it asks them to elect
+one writer of the decision log per host (on SQLite; ``jrp.adapters.log.host_writer``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ log = logging.getLogger(__name__)
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 """prometheus-client's multiprocess folder, read when it is first imported: set here, before any worker imports it."""
+
+HOST_WRITER_ENV = "JRP_HOST_WRITER"
+"""Set by ``run`` for several workers: each starts a candidate for the host's log writer (SQLite only)."""
+
+
+def host_writer_wanted() -> bool:
+    """Whether this process is a worker of ``jrp serve`` whose workers share a host's log writer."""
+    return os.environ.get(HOST_WRITER_ENV) == "1"
 
 
 CONSOLE_SECRET_WARNING = (
@@ -72,6 +81,8 @@ def run(settings: Settings, host: str, port: int, workers: int) -> None:
     if generated_secret:
         os.environ["JRP_CONSOLE_SECRET"] = secrets.token_urlsafe(32)
     os.environ[PARENT_ENV] = str(os.getpid())  # the workers end with this process (jrp.api.worker_lifetime)
+    if workers > 1:  # one process has no other to share commits with
+        os.environ[HOST_WRITER_ENV] = "1"
     if "access_log" not in settings.model_fields_set:  # on unless the environment or the file turned it off
         os.environ["JRP_ACCESS_LOG"] = "true"
     if settings.advertised_url is None:

@@ -1,6 +1,7 @@
 """The decision log (implements ``jrp.ports.DecisionLog``): append-only entries, the leaves of a Merkle tree.
 
-- ``entries``: appends and reads; ``group_commit``: concurrent checks share one append and one signature.
+- ``entries``: appends and reads; ``group_commit``: concurrent checks share one append and one signature;
+  ``host_writer``: on SQLite, one writer per host commits the appends of all its workers together.
 - ``publications``: ruleset publications (who approved which edition), leaves of the same tree.
 - ``event_leaves``: the facts' events, leaves of the same tree, chained per subject (the chain's head is the
   subject's facts version).

@@ -26,7 +26,8 @@ the pseudonym of a natural person); verification checks them against the entry.
 
 On SQLite the appenders of one host still queue on the database's single write lock;
 an flock beside the database wakes the next one the moment it is free (SQLite's busy
-handler sleeps 1–100 ms between polls).
+handler sleeps 1–100 ms between polls). Under ``jrp serve`` one writer per host commits
+the appends of all workers together (``jrp.adapters.log.host_writer``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -181,6 +182,17 @@ class StoredDecision:
 
 
 @dataclass
+class Write:
+    """One append made ready in the appender's process: its statements in order, the receipts they were signed
+    with, and what they store (to remember once committed). Plain data, so another process can commit it."""
+
+    statements: list[tuple[str, list[tuple]]]
+    receipts: list[dict[str, Any]]
+    snapshots: list[str]
+    bundles: list[str]
+
+
+@dataclass
 class _Prepared:
     row: tuple
     decision_id: str
@@ -210,36 +222,52 @@ class DecisionLogStore:
         Runs on every check, so it speaks plain DBAPI (``jrp.adapters.store.dbapi``). ``also``, given the
         receipts, names more statements (``?`` placeholders) to commit in the same transaction: what must be
         written if and only if the entries are (the tracking outbox, ``jrp.adapters.tracking``).
+        ``prepare``, ``commit`` and ``committed`` are its three steps, for a host's writer
+        (``jrp.adapters.log.host_writer``) to commit the appends of several processes in one transaction.
         """
+        write = self.prepare(entries, also)
+        if write.statements:
+            self.commit([write])
+        return self.committed(write)
+
+    def prepare(self, entries: Iterable[dict[str, Any]], also: Also | None = None) -> Write:
+        """The rows of ``entries`` made and signed, and every statement of their append (none: nothing to write)."""
         snapshots: dict[str, str] = {}
         bundles: dict[str, tuple[str, str]] = {}
         prepared = [self._prepare(entry, snapshots, bundles) for entry in entries]
         if not prepared and also is None:
-            return []
+            return Write([], [], [], [])
         receipts = sign_receipts(self.signing_key, [(p.decision_id, p.entry_hash, p.time, p.answer) for p in prepared])
-        rows = [(*p.row, orjson.dumps(receipt).decode()) for p, receipt in zip(prepared, receipts)]
+        statements: list[tuple[str, list[tuple]]] = []
+        if snapshots:
+            statements.append((fact_snapshots.INSERT, list(snapshots.items())))
+        if bundles:
+            now = self.driver.timestamp(datetime.now().astimezone())
+            statements.append((bundle_store.INSERT, [(h, j, c, now) for h, (j, c) in bundles.items()]))
+        if prepared:
+            statements.append((INSERT, [(*p.row, orjson.dumps(r).decode()) for p, r in zip(prepared, receipts)]))
+        statements.extend((s, list(rows)) for s, rows in (also(receipts) if also is not None else ()) if rows)
+        return Write(statements, receipts, list(snapshots), list(bundles))
+
+    def commit(self, writes: Sequence[Write]) -> None:
+        """``writes`` committed in one transaction: one synced commit, and on SQLite one turn of the write lock."""
         driver = self.driver
         with self.appender_lock, driver.connection() as connection, driver.pipelined(connection):
             cursor = connection.cursor()
             try:
-                if snapshots:
-                    cursor.executemany(driver.sql(fact_snapshots.INSERT), list(snapshots.items()))
-                if bundles:
-                    now = driver.timestamp(datetime.now().astimezone())
-                    cursor.executemany(driver.sql(bundle_store.INSERT),
-                                       [(h, j, c, now) for h, (j, c) in bundles.items()])
-                if rows:
-                    cursor.executemany(driver.sql(INSERT), rows)
-                for statement, parameters in (also(receipts) if also is not None else ()):
-                    if parameters:
+                for write in writes:
+                    for statement, parameters in write.statements:
                         cursor.executemany(driver.sql(statement), parameters)
                 connection.commit()
             finally:
                 cursor.close()
-        for digest in snapshots:  # committed: later entries with the same facts need not send them
+
+    def committed(self, write: Write) -> list[dict[str, Any]]:
+        """The receipts of a committed ``write``; later entries with the same facts or rules need not send them."""
+        for digest in write.snapshots:
             self._stored_snapshots[digest] = True
-        self._stored_bundles.update(bundles)
-        return receipts
+        self._stored_bundles.update(write.bundles)
+        return write.receipts
 
     def _prepare(self, entry: dict[str, Any], snapshots: dict[str, str], bundles: dict[str, tuple[str, str]]) -> _Prepared:
         """The row of one entry: facts and bundle split off, personal data pseudonymised and sealed."""

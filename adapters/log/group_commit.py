@@ -13,6 +13,10 @@ make up the next one. The loop never waits for a synced commit (nor, on SQLite, 
 database's write lock held by the other worker process) (PostgreSQL: 389 → 522 random-subject checks/s
 in ``bench/http_bench.py``; SQLite: p99 67 → 50 ms at the same throughput). Nothing is
 acknowledged before it is committed.
+
+On SQLite under ``jrp serve`` the log wrapped is the host's (``jrp.adapters.log.host_writer``): a
+worker's group, made ready and signed here, is committed by its host's writer together with the
+other workers' groups of the same moment.
 """
 
 from __future__ import annotations

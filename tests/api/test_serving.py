@@ -1,5 +1,6 @@
-"""jrp served as deployed (``jrp serve``): kill -9 of a worker, of the sequencer and of the whole server during a
-stream of checks loses no answered check (several servers on one PostgreSQL: tests/api/test_hosts.py).
+"""jrp served as deployed (``jrp serve``): kill -9 of a worker, of the sequencer, of the host's log writer (SQLite)
+and of the whole server during a stream of checks loses no answered check (several servers on one PostgreSQL:
+tests/api/test_hosts.py).
 
 Each check that got a 200 must afterwards be in the tree, with an inclusion proof that
 verifies against a signed checkpoint, and the whole log must verify.
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +24,7 @@ import pytest
 from jrp.access import Role
 from jrp.adapters.facts.demo import fixed_events
 from jrp.adapters.facts.ingest import ingest
+from jrp.adapters.log.host_writer import socket_path
 from jrp.adapters.log.crypto import merkle
 from jrp.demo_vocabulary import vocabulary_of
 from jrp.runtime import Runtime
@@ -161,4 +165,42 @@ def test_kill_9_of_a_worker_the_sequencer_and_the_server_loses_no_answered_check
         stream.stop(threads)
         server.stop()
     assert len(stream.answered) > 50, stream.failures[:5]
+    assert_every_answer_is_in_the_tree(store, stream.answered)
+
+
+def _writer_pid(store: Store) -> int | None:
+    """The process of the host's log writer, as its socket names its peer; None while none listens."""
+    runtime = store.runtime()
+    path = socket_path(runtime.engine)
+    runtime.close()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        try:
+            connection.connect(path)
+        except OSError:
+            return None
+        credentials = struct.Struct("3i")
+        return credentials.unpack(connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, credentials.size))[0]
+
+
+def test_kill_9_of_the_host_writer_loses_no_answered_check_and_another_worker_takes_over(tmp_path: Path) -> None:
+    store = prepared(f"sqlite:///{tmp_path / 'jrp.db'}", tmp_path)
+    server = serve(store, workers=2)
+    stream = Stream(store, [server])
+    threads = stream.run(clients=6)
+    try:
+        time.sleep(1.5)
+        killed = _writer_pid(store)
+        assert killed in server.workers()  # the workers elected one of them
+        os.kill(killed, signal.SIGKILL)  # mid-stream: the other worker's appends in its hands are looked for
+        deadline = time.monotonic() + 15
+        while _writer_pid(store) in (killed, None):
+            assert time.monotonic() < deadline, "no worker took over as the host's writer"
+            time.sleep(0.1)
+        answered = len(stream.answered)
+        while len(stream.answered) < answered + 50:  # checks go on through the new writer
+            assert time.monotonic() < deadline + 30, stream.failures[-5:]
+            time.sleep(0.1)
+    finally:
+        stream.stop(threads)
+        server.stop()
     assert_every_answer_is_in_the_tree(store, stream.answered)
