@@ -36,6 +36,7 @@ from sqlalchemy import Connection, Engine, MetaData, Table, Text, cast, inspect,
 
 from jrp.adapters.facts import facts_rows
 from jrp.adapters.facts.identity import RESIDENT_ID_SHAPE
+from jrp.adapters.facts.transactions import lock_subjects
 from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectRow
 from jrp.adapters.log.crypto.personal_data import NATURAL_PERSON, Pseudonymiser, is_resident_id
 from jrp.vocabulary.records import RecordStatus
@@ -153,6 +154,8 @@ def _still_needed(connection: Connection, cutoff: date) -> set[str]:
 def _erase(connection: Connection, pseudonyms: Pseudonymiser, persons: Mapping[str, str]) -> tuple[int, int, int]:
     """Overwrite the rows of ``persons`` (id: name) and the mentions of them; returns (events, records, relations)."""
     tokens = {subject_id: pseudonyms.token("id", subject_id) for subject_id in persons}
+    if connection.dialect.name == "postgresql":  # SQLite: this transaction is the only writer already
+        lock_subjects(connection, {*persons, *_naming(connection, persons)})
     for subject_id, name in persons.items():
         connection.execute(update(subjects_t).where(subjects_t.c.subject_id == subject_id).values(
             subject_id=tokens[subject_id], name=pseudonyms.token("name", name) if name else "", birth_date=None))
@@ -190,6 +193,15 @@ def _erase(connection: Connection, pseudonyms: Pseudonymiser, persons: Mapping[s
             connection.execute(update(table).where(table.c.subject_id == subject_id).values(subject_id=token))
     facts_rows.rebuild(connection, {*persons, *tokens.values(), *owners})  # the plain ids' rows go
     return events, records, relations
+
+
+def _naming(connection: Connection, persons: Iterable[str]) -> set[str]:
+    """The subjects whose records name one of ``persons``: their ``subject_facts`` rows are rebuilt by the erasure,
+    so an event's writer must not write them meanwhile from what it read before (it takes the same locks)."""
+    wanted = set(persons)
+    return {owner for owner, names in connection.execute(
+        select(records_t.c.subject_id, records_t.c.persons).where(records_t.c.persons.is_not(None)))
+        if wanted & set(names.split())}
 
 
 def _names_persons() -> Any:
