@@ -51,14 +51,15 @@ _DATES = tuple(i for i, c in enumerate(RECORD_COLUMNS) if c in {
 _PAGE = 2000  # subjects per statement where a writer reads or rebuilds rows
 
 # one statement for any number of subjects: their rows, and the rows of the organisations the persons among them
-# are related to (with the relation); the ids are one parameter, expanded by ``_IDS``
+# are related to (with the relation); the ids are one parameter (a JSON array on SQLite, an array on PostgreSQL)
 READ = (
     'SELECT f.subject_id, NULL AS entity_id, NULL AS role, NULL AS "start", NULL AS "end", f.facts '
     "FROM subject_facts f WHERE f.subject_id IN ({ids}) UNION ALL "
     'SELECT r.person_id, r.entity_id, r.role, r."start", r."end", o.facts '
     "FROM relations r JOIN subject_facts o ON o.subject_id = r.entity_id WHERE r.person_id IN ({ids})"
 )
-_IDS = {"sqlite": "SELECT value FROM json_each(?)", "postgresql": "SELECT unnest(?::text[])"}
+_READS = {postgres: READ.format(ids=ids) for postgres, ids in
+          ((False, "SELECT value FROM json_each(?)"), (True, "SELECT unnest(?::text[])"))}
 
 
 def encode(subject: Mapping[str, Any], records: Iterable[Sequence[Any]]) -> bytes:
@@ -90,16 +91,11 @@ def decode(subject_id: str, row: bytes) -> tuple[dict[str, Any], list[list[Any]]
 
 def read(driver: Driver, connection: Any, subject_ids: Sequence[str]) -> list[tuple[Any, ...]]:
     """The rows of ``subject_ids`` and of the organisations they are related to, in one statement: tuples of
-    (subject or person id, organisation id, role, start, end, row); the first three None for a subject's own row."""
+    (subject or person id, organisation id, role, start, end, row); organisation, role and dates None for a
+    subject's own row."""
     ids = list(subject_ids)
-    statement = READ.format(ids=_IDS["postgresql" if driver.postgres else "sqlite"])
     parameter: Any = ids if driver.postgres else orjson.dumps(ids).decode()
-    cursor = connection.cursor()
-    try:
-        cursor.execute(driver.sql(statement), (parameter, parameter))
-        return cursor.fetchall()
-    finally:
-        cursor.close()
+    return driver.values(connection, _READS[driver.postgres], (parameter, parameter))
 
 
 def records_by_id(connection: Connection, subject_ids: Iterable[str]) -> dict[str, dict[str, list[Any]]]:
