@@ -296,13 +296,16 @@ class Runtime:
 
     def migrate(self) -> None:
         """Bring the database schema up to date (facts store, decision log, API keys, feedback, sign-outs),
-        publish the signing key's public half and carry events stored before they were leaves into the log."""
+        publish the signing key's public half and carry events stored before they were leaves into the log (their
+        subjects' heads change: the facts rows holding them are rebuilt)."""
+        from jrp.adapters.facts import facts_rows
         from jrp.adapters.log import event_leaves
         from jrp.adapters.store.database import upgrade_database
 
         upgrade_database(self.engine)
         self.tree.publish_key(self.audit_keys.signing)
-        event_leaves.carry(self.engine, event_leaves.sealer_for(self.engine))  # events stored before 0013
+        if event_leaves.carry(self.engine, event_leaves.sealer_for(self.engine)):  # events stored before 0013
+            facts_rows.rebuild_all(self.engine)
 
     def close(self) -> None:
         if "keys" in self.__dict__:

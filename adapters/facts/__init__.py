@@ -4,7 +4,8 @@
 - ``events``: the administrative event format (``EVENTS.md``); ``event_rules``: what an event may still not say.
 - ``orm``: the tables; ``projection``: what each event does; ``ingest``: writing events (chunked,
   idempotent); ``transactions``: writers of one subject take turns.
-- ``source``: ``FactsStore`` (load, load_many, facts_version, facts_as_of); ``audit``: each event checked
+- ``facts_rows``: one ``subject_facts`` row per subject, written with its events: a check reads one statement;
+  ``source``: ``FactsStore`` (load, load_many, facts_version, facts_as_of); ``audit``: each event checked
   against its entry in the decision log, the projection rebuilt from the history and compared;
   ``provenance``: who sent each event of a subject and when it arrived.
 - ``change_feed``: a worker's tail of ``events`` (staleness bound, consistency tokens);

@@ -1,4 +1,5 @@
-"""Does the projection equal its history? Rebuild ``subjects``, ``records`` and ``relations`` from ``events``.
+"""Does the projection equal its history? Rebuild ``subjects``, ``records``, ``relations`` and the ``subject_facts``
+rows from ``events``.
 
 Checks read the projection, never the history, so a lost or half-applied update keeps
 (or lifts) a measure silently. The audit replays every event in ``seq`` order through
@@ -23,8 +24,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
+from jrp.adapters.facts import facts_rows
 from jrp.adapters.facts.events import EventError, parse_event
-from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectRow
+from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectFactsRow, SubjectRow
 from jrp.adapters.facts.projection import State, apply
 from jrp.adapters.facts.transactions import read_snapshot
 from jrp.adapters.log.event_leaves import EVENT_COLUMNS, EventChains, EventSealer, sealer_for
@@ -33,10 +35,12 @@ subjects_t = SubjectRow.__table__
 records_t = RecordRow.__table__
 relations_t = RelationRow.__table__
 events_t = EventRow.__table__
+facts_t = SubjectFactsRow.__table__
 
 SUBJECT_COLUMNS = tuple(c.name for c in subjects_t.columns if c.name != "subject_id")
 RECORD_COLUMNS = tuple(c.name for c in records_t.columns if c.name != "record_id")
 RELATION_COLUMNS = ("entity_id", "person_id", "role", "start", "end")
+FACTS_ROW_COLUMNS = ("subject_type", "name", "birth_date", "event_head", "records")
 RELATION_EVENTS = ("relation_set", "relation_ended")
 MISSING = "(no row)"
 
@@ -155,6 +159,7 @@ def _audit_page(connection: Connection, page: list[str], organisations: dict[str
     stored_relations = [dict(row) for row in connection.execute(
         select(relations_t).where(relations_t.c.person_id.in_(page))).mappings()]
     _compare_relations(stored_relations, [r for r in replayed.relations if r["person_id"] in members], audit)
+    _compare_facts_rows(connection, page, replayed, audit)
     audit.subjects += len(stored_subjects)
     audit.records += len(stored_records)
     audit.relations += len(stored_relations)
@@ -198,6 +203,24 @@ def _compare(table: str, stored: dict[str, Any], replayed: dict[str, Any], colum
                 before, after = _comparable(stored[key][column]), _comparable(replayed[key][column])
                 if before != after:
                     audit.add(Difference(table, key, column, before, after))
+
+
+def _compare_facts_rows(connection: Connection, page: list[str], replayed: State, audit: FactsAudit) -> None:
+    """The ``subject_facts`` rows the checks read against the replayed subjects and records they hold."""
+    stored = {subject_id: _facts_row(*facts_rows.decode(subject_id, facts)) for subject_id, facts in
+              connection.execute(select(facts_t.c.subject_id, facts_t.c.facts).where(facts_t.c.subject_id.in_(page)))}
+    members = set(page)
+    records: dict[str, list[list[Any]]] = {}
+    for row in replayed.records.values():
+        if row["subject_id"] in members:
+            records.setdefault(row["subject_id"], []).append(facts_rows.record_values(row))
+    expected = {s: _facts_row(*facts_rows.decode(s, facts_rows.encode(row, records.get(s, []))))
+                for s, row in replayed.subjects.items() if s in members}
+    _compare("subject_facts", stored, expected, FACTS_ROW_COLUMNS, audit)
+
+
+def _facts_row(subject: dict[str, Any], records: list[list[Any]]) -> dict[str, Any]:
+    return {**subject, "records": sorted(records, key=lambda values: values[0])}
 
 
 def _compare_relations(stored: list[dict[str, Any]], replayed: list[dict[str, Any]], audit: FactsAudit) -> None:

@@ -2,13 +2,15 @@
 
 The decision log erases by deleting a month's data key (``jrp.adapters.log.personal_data_keys``);
 the facts store holds the plaintext of the persons it knows (``subjects``, ``events``,
-``relations``, ``records``, the results of screenings), so erasure overwrites it there with
+``relations``, ``records``, ``subject_facts``, the results of screenings), so erasure overwrites it there with
 the same keyed pseudonyms the log uses (``pd:id:…``, ``pd:name:…``), in place:
 
 - an event's payload becomes exactly :func:`pseudonymised_event` of itself, the form the
   verifiable log hashes, so every hash and proof still holds after erasure;
 - a person's birth date (``subjects.birth_date``) and review key (the masked-ID join) are dropped;
-- the source row (``raw``) of a person's event keeps no text: every text in it is a pseudonym.
+- the source row (``raw``) of a person's event keeps no text: every text in it is a pseudonym;
+- the ``subject_facts`` rows of the persons and of the organisations whose records name them are
+  rebuilt from the overwritten tables (a person's row under its plain ID is deleted).
 
 A person is past retention when nothing about them is recent or in force: no event of theirs
 recorded since the cut-off, no role in an organisation that had not ended before it, no
@@ -19,7 +21,7 @@ requires the data has not stopped requiring it.
 SQLite keeps overwritten rows in free pages and in its write-ahead log until both are
 rewritten: the erasure ends with ``VACUUM`` and a truncating checkpoint, so no byte of the
 erased plaintext stays in the data files. (PostgreSQL reuses the space of dead rows after its
-autovacuum; run ``VACUUM FULL`` on the four tables to rewrite them at once.)
+autovacuum; run ``VACUUM FULL`` on the five tables to rewrite them at once.)
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, Table, Text, cast, inspect, or_, select, update
 
+from jrp.adapters.facts import facts_rows
 from jrp.adapters.facts.identity import RESIDENT_ID_SHAPE
+from jrp.adapters.facts.transactions import lock_subjects
 from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectRow
 from jrp.adapters.log.crypto.personal_data import NATURAL_PERSON, Pseudonymiser, is_resident_id
 from jrp.vocabulary.records import RecordStatus
@@ -150,6 +154,8 @@ def _still_needed(connection: Connection, cutoff: date) -> set[str]:
 def _erase(connection: Connection, pseudonyms: Pseudonymiser, persons: Mapping[str, str]) -> tuple[int, int, int]:
     """Overwrite the rows of ``persons`` (id: name) and the mentions of them; returns (events, records, relations)."""
     tokens = {subject_id: pseudonyms.token("id", subject_id) for subject_id in persons}
+    if connection.dialect.name == "postgresql":  # SQLite: this transaction is the only writer already
+        lock_subjects(connection, {*persons, *_naming(connection, persons)})
     for subject_id, name in persons.items():
         connection.execute(update(subjects_t).where(subjects_t.c.subject_id == subject_id).values(
             subject_id=tokens[subject_id], name=pseudonyms.token("name", name) if name else "", birth_date=None))
@@ -164,7 +170,7 @@ def _erase(connection: Connection, pseudonyms: Pseudonymiser, persons: Mapping[s
         connection.execute(update(events_t).where(events_t.c.seq == seq).values(
             payload=event, source=event["source"], subject_id=tokens.get(subject_id, subject_id)))
         events += 1
-    records = 0
+    records, owners = 0, set()
     for record_id, owner, names, raw in connection.execute(
             select(records_t.c.record_id, records_t.c.subject_id, records_t.c.persons, records_t.c.raw).where(
                 or_(records_t.c.subject_id.in_(tokens), records_t.c.persons.is_not(None)))).all():
@@ -178,13 +184,24 @@ def _erase(connection: Connection, pseudonyms: Pseudonymiser, persons: Mapping[s
                           review_key=None, raw=_tokens(raw, pseudonyms) if raw else raw)
         connection.execute(update(records_t).where(records_t.c.record_id == record_id).values(**values))
         records += 1
+        owners.add(tokens.get(owner, owner))
     relations, others = 0, _other_tables(connection)
     for subject_id, token in tokens.items():
         relations += connection.execute(update(relations_t).where(relations_t.c.person_id == subject_id)
                                         .values(person_id=token)).rowcount
         for table in others:
             connection.execute(update(table).where(table.c.subject_id == subject_id).values(subject_id=token))
+    facts_rows.rebuild(connection, {*persons, *tokens.values(), *owners})  # the plain ids' rows go
     return events, records, relations
+
+
+def _naming(connection: Connection, persons: Iterable[str]) -> set[str]:
+    """The subjects whose records name one of ``persons``: their ``subject_facts`` rows are rebuilt by the erasure,
+    so an event's writer must not write them meanwhile from what it read before (it takes the same locks)."""
+    wanted = set(persons)
+    return {owner for owner, names in connection.execute(
+        select(records_t.c.subject_id, records_t.c.persons).where(records_t.c.persons.is_not(None)))
+        if wanted & set(names.split())}
 
 
 def _names_persons() -> Any:

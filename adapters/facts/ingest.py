@@ -2,7 +2,8 @@
 
 A chunk is one transaction: the rows it touches are read in a few ``IN`` queries,
 events are projected in memory (:mod:`jrp.adapters.facts.projection`), then everything is
-written with Core ``executemany`` inserts and updates. An event that cannot apply is
+written with Core ``executemany`` inserts and updates, the changed subjects' ``subject_facts``
+rows too (:mod:`jrp.adapters.facts.facts_rows`, read with the chunk's other rows and patched). An event that cannot apply is
 rejected alone while its siblings go through; if the database refuses the chunk (e.g.
 a concurrent writer took the same key), it is rolled back and redone one event per
 transaction, so no valid event is lost and none is half-written.
@@ -25,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from jrp.access import ApiKey, Role, terminal_operator
 from jrp.adapters.access.ingest_scope import refusal
+from jrp.adapters.facts import facts_rows
 from jrp.adapters.facts.event_rules import EventContext, check_event
 from jrp.adapters.facts.events import (
     Event,
@@ -188,6 +190,7 @@ def _write(connection: Connection, batch: Sequence[tuple[int, Event]], now: date
         select(events_t.c.idempotency_key, events_t.c.digest).where(events_t.c.idempotency_key.in_(keys))
     ).all())
     state = _read_state(connection, events)
+    rows = facts_rows.records_by_id(connection, state.subjects)
     sealer = sealer_for(connection.engine)
     results: list[ItemResult] = []
     event_rows: list[dict[str, Any]] = []
@@ -223,6 +226,8 @@ def _write(connection: Connection, batch: Sequence[tuple[int, Event]], now: date
     for row, sealed in zip(event_rows, sealer.seal(entries)):  # one signature for the chunk's receipts
         row.update(entry=sealed.entry, leaf_hash=sealed.leaf, receipt=sealed.receipt)
     _flush(connection, state, event_rows)
+    if event_rows:
+        _write_rows(connection, state, rows)
     return results
 
 
@@ -280,6 +285,16 @@ def _read_state(connection: Connection, events: Sequence[Event]) -> State:
         state.relations = [dict(row) for row in connection.execute(
             select(relations_t).where(relations_t.c.person_id.in_(persons), relations_t.c.end.is_(None))).mappings()]
     return state
+
+
+def _write_rows(connection: Connection, state: State, rows: dict[str, dict[str, list[Any]]]) -> None:
+    """The ``subject_facts`` rows of the subjects the chunk changed: read before it, the chunk's records put in."""
+    changed = {*state.bumps, *state.changed_subjects, *state.new_subjects}
+    stored = rows.keys() & changed
+    for record_id in [*state.new_records, *state.changed_records]:
+        record = state.records[record_id]
+        rows.setdefault(record["subject_id"], {})[record_id] = facts_rows.record_values(record)
+    facts_rows.write(connection, {s: state.subjects[s] for s in changed}, rows, stored)
 
 
 def _flush(connection: Connection, state: State, event_rows: list[dict[str, Any]]) -> None:

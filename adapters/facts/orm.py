@@ -132,3 +132,13 @@ class RecordRow(Base):
     subject_name: Mapped[str] = mapped_column(String(300), default="")
     review_key: Mapped[str | None] = mapped_column(String(400))
     raw: Mapped[dict[str, Any] | None] = mapped_column(Json)  # the imported source row, verbatim (None if native)
+
+
+class SubjectFactsRow(Base):
+    """A subject's facts in one row: its own, its event head and its records, as ``jrp.adapters.facts.facts_rows``
+    encodes them; written in the transaction of the events that change them, so a check reads one row."""
+
+    __tablename__ = "subject_facts"
+
+    subject_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    facts: Mapped[bytes] = mapped_column(LargeBinary)

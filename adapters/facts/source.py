@@ -1,7 +1,8 @@
 """Reading subject facts for the engine (implements ``jrp.ports.FactsSource``).
 
-Reads use the projections and indexed queries only: ``load_many`` costs three queries
-whatever the number of subjects, ``facts_version`` one. ``facts_as_of`` is the
+Reads use the projections and indexed queries only: ``load_many`` costs one statement
+whatever the number of subjects (their ``subject_facts`` rows, ``jrp.adapters.facts.facts_rows``),
+``facts_version`` one. ``facts_as_of`` is the
 exception by design: it replays the history to show facts as they were known at a past
 time (audits, replays of old decisions).
 """
@@ -16,7 +17,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Engine, select
 
+from jrp.adapters.facts import facts_rows
 from jrp.adapters.facts.events import parse_event
+from jrp.adapters.facts.facts_rows import RECORD_COLUMNS
 from jrp.adapters.facts.identity import fits_mask, review_key
 from jrp.adapters.facts.orm import EventRow, RecordRow, SubjectRow
 from jrp.adapters.facts.projection import State, apply
@@ -36,32 +39,12 @@ from jrp.vocabulary.scope import ProjectType, Sanction
 from jrp.vocabulary.subjects import SubjectType
 
 E = TypeVar("E", bound=Enum)
+PERSON = SubjectType.natural_person.value
 
 subjects_t = SubjectRow.__table__
 events_t = EventRow.__table__
 records_t = RecordRow.__table__
 
-# The hot-path statements (plain DBAPI, see ``jrp.adapters.store.dbapi``); every name quoted ("end" is reserved).
-SUBJECT_COLUMNS = ("subject_id", "subject_type", "name", "birth_date", "event_head")
-RECORD_COLUMNS = (
-    "record_id", "subject_id", "record_type", "start", "end", "list_id", "severity", "domain", "procedure", "impact",
-    "amount", "authority", "doc_no", "region", "first_violation", "corrected_in_time", "scheme", "grade", "value",
-    "matter", "commitment_state", "commitment_date", "status", "status_date", "objection", "objection_date",
-    "sanctions", "ground", "industry", "project_type", "persons", "rectification_due", "rectified_on",
-)
-
-
-def _quoted(columns: Iterable[str], table: str = "") -> str:
-    return ", ".join(f'{table}"{c}"' for c in columns)
-
-
-SUBJECTS_IN = f"SELECT {_quoted(SUBJECT_COLUMNS)} FROM subjects WHERE subject_id IN ({{}})"
-RELATIONS_OF_PERSONS_IN = (
-    'SELECT r.person_id, r.entity_id, r.role, r."start", r."end", '
-    + ", ".join(f'e."{c}" AS "entity_{c}"' for c in SUBJECT_COLUMNS)
-    + " FROM relations r JOIN subjects e ON e.subject_id = r.entity_id WHERE r.person_id IN ({})"
-)
-RECORDS_IN = f"SELECT {_quoted(RECORD_COLUMNS)} FROM records WHERE subject_id IN ({{}})"
 VERSIONS = (
     "SELECT subject_id, event_head FROM subjects WHERE subject_id = ? UNION ALL "
     "SELECT s.subject_id, s.event_head FROM subjects s JOIN relations r ON r.entity_id = s.subject_id "
@@ -144,6 +127,29 @@ def _facts(subject: Mapping[str, Any], relations: Sequence[Mapping[str, Any]], e
     return SubjectFacts(_subject_of(subject), _sorted(records.get(subject["subject_id"], ())), related, version)
 
 
+def _facts_of_rows(rows: Iterable[tuple[Any, ...]]) -> dict[str, SubjectFacts]:
+    """The facts of the subjects ``facts_rows.read`` returned rows of (each organisation's row decoded once)."""
+    subjects: dict[str, Mapping[str, Any]] = {}
+    records: dict[str, list[Record]] = {}
+    relations: dict[str, list[Mapping[str, Any]]] = {}
+    entities: dict[str, Mapping[str, Any]] = {}
+
+    def decoded(subject_id: str, row: bytes) -> Mapping[str, Any]:
+        subject, values = facts_rows.decode(subject_id, row)
+        records[subject_id] = [record_from(v) for v in values]
+        return subject
+
+    for subject_id, entity_id, role, start, end, row in rows:
+        if entity_id is None:
+            subjects[subject_id] = decoded(subject_id, row)
+            continue
+        if entity_id not in entities:
+            entities[entity_id] = subjects[entity_id] if entity_id in subjects else decoded(entity_id, row)
+        relations.setdefault(subject_id, []).append({"entity_id": entity_id, "role": role, "start": start, "end": end})
+    return {s: _facts(row, relations.get(s, []) if row["subject_type"] == PERSON else [], entities, records)
+            for s, row in subjects.items()}
+
+
 class FactsStore:
     """Subject facts from the store: current (projection) or as known at a past time (history)."""
 
@@ -156,27 +162,11 @@ class FactsStore:
         return self.load_many([subject_id]).get(subject_id)
 
     def load_many(self, subject_ids: Sequence[str]) -> dict[str, SubjectFacts]:
-        """Facts of many subjects in three queries (subjects, relations, records); unknown ids are left out."""
+        """Facts of many subjects in one statement (``jrp.adapters.facts.facts_rows``); unknown ids are left out."""
         ids = list(dict.fromkeys(subject_ids))
         if not ids:
             return {}
-        return self.driver.read(lambda connection: self._load_many(connection, ids))
-
-    def _load_many(self, connection: Any, ids: list[str]) -> dict[str, SubjectFacts]:
-        driver = self.driver
-        subjects = {row["subject_id"]: row for row in driver.rows_in(connection, SUBJECTS_IN, ids)}
-        persons = [s for s, row in subjects.items() if row["subject_type"] == SubjectType.natural_person.value]
-        relations: dict[str, list[Mapping[str, Any]]] = {}
-        entities: dict[str, Mapping[str, Any]] = {}
-        for row in driver.rows_in(connection, RELATIONS_OF_PERSONS_IN, persons):
-            relations.setdefault(row["person_id"], []).append(row)
-            entities[row["entity_id"]] = {c: row[f"entity_{c}"] for c in SUBJECT_COLUMNS}
-        records: dict[str, list[Record]] = {}
-        owners = list(subjects) + [e for e in entities if e not in subjects]
-        for values in driver.values_in(connection, RECORDS_IN, owners):
-            record = record_from(values)
-            records.setdefault(record.subject_id, []).append(record)
-        return {s: _facts(row, relations.get(s, []), entities, records) for s, row in subjects.items()}
+        return _facts_of_rows(self.driver.read(lambda connection: facts_rows.read(self.driver, connection, ids)))
 
     def iter_subject_ids(self, page_size: int = 2000) -> Iterator[list[str]]:
         """Every subject id in key order, a page at a time (keyset pagination: no OFFSET scans)."""

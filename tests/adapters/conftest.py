@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from jrp.adapters.store.database import make_engine, upgrade_database
 from tests.pg import pg_schema
 
-TABLES = ("records", "events", "relations", "subjects")
+TABLES = ("records", "events", "relations", "subjects", "subject_facts")
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from jrp.adapters.facts.audit import audit_facts
 from jrp.adapters.facts.event_rules import RECORD_EVENTS
 from jrp.adapters.facts.ingest import ingest
-from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectRow
+from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectFactsRow, SubjectRow
 from jrp.adapters.facts.source import FactsStore
 
 from .factory import ORG, ORG2, PERSON, event, listing, penalty, relation
@@ -31,6 +31,9 @@ def test_every_tampered_row_is_reported(engine):
         connection.execute(delete(RecordRow).where(RecordRow.record_id == "e1"))
         connection.execute(update(SubjectRow).where(SubjectRow.subject_id == ORG).values(facts_version=1))
         connection.execute(delete(RelationRow).where(RelationRow.entity_id == ORG2))
+        facts = connection.execute(select(SubjectFactsRow.facts).where(SubjectFactsRow.subject_id == PERSON)).scalar_one()
+        connection.execute(update(SubjectFactsRow).where(SubjectFactsRow.subject_id == PERSON)
+                           .values(facts=bytes(facts).replace(b'"natural_person"', b'"legal_person"')))
     audit = audit_facts(engine)
     found = {(d.table, d.key, d.column): (d.stored, d.replayed) for d in audit.differences}
     assert found == {
@@ -38,8 +41,9 @@ def test_every_tampered_row_is_reported(engine):
         ("records", "e1", "row"): ("(no row)", "present"),
         ("subjects", ORG, "facts_version"): (1, sum(e["subject"]["id"] == ORG for e in events)),
         ("relations", f"{PERSON} principal in {ORG2}", "row"): (0, 1),
+        ("subject_facts", PERSON, "subject_type"): ("legal_person", "natural_person"),
     }
-    assert audit.difference_count == 4 and not audit.ok
+    assert audit.difference_count == 5 and not audit.ok
 
 
 def test_an_event_that_no_longer_applies_is_reported(engine):
@@ -49,7 +53,8 @@ def test_an_event_that_no_longer_applies_is_reported(engine):
     differences = audit_facts(engine).differences
     assert [(d.table, d.column, d.stored) for d in differences] == [
         ("events", "prev", "(first event)"),  # the chain names the event before it, which is gone
-        ("events", "replay", "list_entry_removed"), ("subjects", "row", "present"), ("records", "row", "present")]
+        ("events", "replay", "list_entry_removed"), ("subjects", "row", "present"), ("records", "row", "present"),
+        ("subject_facts", "row", "present")]
     assert differences[0].key.endswith("(l-removed)")
     assert "no record 'l'" in differences[1].replayed
 
