@@ -248,10 +248,8 @@ class DecisionLogStore:
         reference = stored.pop(fact_references.FIELD, None)
         if snapshot is not None:
             stored["facts_digest"] = self._protected_snapshot(snapshot, originals, None)
-            if reference is not None and not originals:  # see fact_references: persons' facts keep snapshots
+            if reference is not None:
                 reference = self.references.reference(stored["request"]["subject"]["id"], reference["version"])
-            else:
-                reference = None
             if reference is None:
                 self._protected_snapshot(snapshot, {}, snapshots)
             else:
@@ -329,24 +327,27 @@ class DecisionLogStore:
 
     def _stored(self, connection: Any, rows: list[Any]) -> list[StoredDecision]:
         entries = fact_snapshots.attach(connection, [json.loads(row.entry) for row in rows])
-        for entry in entries:
+        decisions = []
+        for row, entry in zip(rows, entries):
+            originals = self.originals(entry)
             if fact_references.FIELD in entry:
-                self._attach_referenced(entry)
-        return [StoredDecision(row.seq, row.leaf_index, leaf_hash(row.entry.encode()).hex(), entry,
-                               self.originals(entry), json.loads(row.receipt) if row.receipt else None)
-                for row, entry in zip(rows, entries)]
+                self._attach_referenced(entry, originals)
+            decisions.append(StoredDecision(row.seq, row.leaf_index, leaf_hash(row.entry.encode()).hex(), entry,
+                                            originals, json.loads(row.receipt) if row.receipt else None))
+        return decisions
 
-    def _attach_referenced(self, entry: dict[str, Any]) -> None:
-        """Attach the facts an entry names by reference, rebuilt from the events and checked against its digest.
+    def _attach_referenced(self, entry: dict[str, Any], originals: dict[str, str] | None) -> None:
+        """Attach the facts an entry names by reference, rebuilt from the events (a natural person's erased ones
+        read back through the entry's ``originals``) and checked against its digest.
 
         Facts that do not rebuild are never served as those the decision saw (``SnapshotMismatch``), except for
-        a decision whose natural persons' data was erased: erasure rewrote their events, and the decision can
-        no longer be replayed anyway (``StoredDecision.revealed``); it is read without facts.
+        a decision whose natural persons' data was erased from the log too: nothing gives their events back,
+        and the decision can no longer be replayed anyway (``StoredDecision.revealed``); it is read without facts.
         """
-        facts, problem = self.references.rebuild(entry)
-        if not problem:
+        facts, problem = self.references.rebuild(entry, originals)
+        if facts is not None:
             entry["facts"] = facts
-        elif not ("personal_data" in entry and self.originals(entry) is None):
+        elif problem and not ("personal_data" in entry and originals is None):
             raise fact_snapshots.SnapshotMismatch(f"decision {entry['decision_id']}: {problem}; verify the log")
 
     def originals(self, entry: Mapping[str, Any]) -> dict[str, str] | None:

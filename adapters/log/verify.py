@@ -59,6 +59,7 @@ from jrp.adapters.store.dbapi import naive_utc
 from jrp.engine.codec import canonical
 
 MAX_PROBLEMS = 50
+Originals = Callable[[Mapping[str, Any]], "dict[str, str] | None"]
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,10 @@ def key_change(key_id: str, trusted: Mapping[str, Ed25519PublicKey]) -> str:
 
 
 def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519PublicKey],
-               witness: Checkpoint | None = None) -> Verification:
-    """Walk the whole log; see the module's docstring for what is checked."""
+               witness: Checkpoint | None = None, originals: Originals | None = None) -> Verification:
+    """Walk the whole log; see the module's docstring for what is checked. ``originals`` unseals an entry's
+    personal data (``DecisionLogStore.originals``): the facts of a natural person erased from the facts store
+    are checked through them, and not at all once they are erased from the log too."""
     walk = _Walk()
     checkpoints = tree.checkpoints()  # read before the head: a checkpoint never covers more than the head
     head = tree.head()  # the walk stops there: entries the sequencer adds meanwhile are for the next run
@@ -125,7 +128,7 @@ def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519Publi
     targets = _targets(checkpoints, trusted, witness, walk)
     roots = _Roots(targets, walk)
     frontier = merkle.Frontier.empty()
-    checker = _RowChecker(engine, trusted, head.legacy_size)
+    checker = _RowChecker(engine, trusted, head.legacy_size, originals or (lambda _entry: None))
     for page, snapshots in _pages(engine, head.tree_size):
         page_start = frontier.size
         made: dict[merkle.Node, bytes] = {}
@@ -291,8 +294,10 @@ def _compare_head(frontier: merkle.Frontier, size: int, root: bytes, walk: _Walk
 class _RowChecker:
     """Per-row checks: columns, facts snapshot, stored bundle, receipt or old chain link."""
 
-    def __init__(self, engine: Engine, trusted: Mapping[str, Ed25519PublicKey], legacy_size: int):
+    def __init__(self, engine: Engine, trusted: Mapping[str, Ed25519PublicKey], legacy_size: int,
+                 originals: Originals):
         self.engine = engine
+        self.originals = originals
         self.trusted = trusted
         self.legacy_size = legacy_size
         self.legacy_head = GENESIS
@@ -309,7 +314,7 @@ class _RowChecker:
             return ""
         key = (canonical(entry[fact_references.FIELD]).decode(), str(entry.get("facts_digest")))
         if key not in self._rebuilt:
-            self._rebuilt[key] = self.references.rebuild(entry)[1]
+            self._rebuilt[key] = self.references.rebuild(entry, self.originals(entry))[1]
         return self._rebuilt[key]
 
     def check(self, row: dict[str, Any], leaf: bytes, snapshots: Mapping[str, str]) -> str:
