@@ -58,7 +58,7 @@ from sqlalchemy import (
     select,
 )
 
-from jrp.adapters.log import bundle_store, fact_references, fact_snapshots
+from jrp.adapters.log import bundle_store, fact_references, fact_snapshots, results
 from jrp.adapters.log.crypto import personal_data
 from jrp.adapters.log.crypto.merkle import leaf_hash
 from jrp.adapters.log.crypto.personal_data import PersonalDataKey, PersonalDataUnavailable
@@ -200,6 +200,7 @@ class DecisionLogStore:
         self.data_keys = DataKeys(engine, personal_key)
         self._pseudonyms = personal_key.pseudonymiser()
         self.references = fact_references.FactReferences(engine, self._pseudonyms)
+        self.results = results.Results(bundle_store.BundleStore(engine))
         self._stored_snapshots: LRUCache[str, bool] = LRUCache(maxsize=100_000)
         self._stored_bundles: set[str] = set()
         self._protected: LRUCache[str, tuple[str, dict[str, str]]] = LRUCache(maxsize=20_000)
@@ -256,6 +257,8 @@ class DecisionLogStore:
                 stored[fact_references.FIELD] = reference
         document = stored.pop(BUNDLE_DOCUMENT, None)
         answer = stored.pop(ANSWER_DIGEST, None)
+        if results.DIGEST in stored:  # a compact result: it and the bundle's rulesets are rebuilt from the bundle
+            stored["bundle"] = {"hash": stored["bundle"]["hash"], "jurisdiction": stored["bundle"]["jurisdiction"]}
         if document is not None and document.digest not in self._stored_bundles and document.digest not in bundles:
             # made once per append: serialising a bundle takes milliseconds, and a worker's first append after
             # start (a batch of 10,000, say) would otherwise make it for every entry (46 s instead of 8)
@@ -332,6 +335,8 @@ class DecisionLogStore:
             originals = self.originals(entry)
             if fact_references.FIELD in entry:
                 self._attach_referenced(entry, originals)
+            if results.DIGEST in entry:
+                self._rebuild_result(entry, originals)
             decisions.append(StoredDecision(row.seq, row.leaf_index, leaf_hash(row.entry.encode()).hex(), entry,
                                             originals, json.loads(row.receipt) if row.receipt else None))
         return decisions
@@ -349,6 +354,19 @@ class DecisionLogStore:
             entry["facts"] = facts
         elif problem and not ("personal_data" in entry and originals is None):
             raise fact_snapshots.SnapshotMismatch(f"decision {entry['decision_id']}: {problem}; verify the log")
+
+    def _rebuild_result(self, entry: dict[str, Any], originals: dict[str, str] | None) -> None:
+        """Put back what a compact entry leaves out (``jrp.adapters.log.results``): its bundle's rulesets and,
+        while its facts can be read with their originals, its full result, exactly as the check returned it
+        (``ResultMismatch`` if its facts and rules no longer give it). Once its persons' data is erased the result
+        stays compact.
+        """
+        rulesets = self.results.rulesets(entry["bundle"]["hash"])
+        if rulesets is not None:
+            entry["bundle"]["rulesets"] = rulesets
+        if "facts" in entry and not ("personal_data" in entry and originals is None):
+            facts = entry["facts"] if originals is None else personal_data.view(entry["facts"], originals, True)
+            entry["result"] = self.results.rebuilt(entry, facts)
 
     def originals(self, entry: Mapping[str, Any]) -> dict[str, str] | None:
         """The unsealed originals of an entry's personal data; None when it has none or they were erased."""

@@ -1,0 +1,48 @@
+"""The compact form a decision's result is logged in (issue 24), and the digest that binds it to the full result.
+
+See ``jrp.adapters.log.results``, which rebuilds the full result from the entry's facts and stored bundle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from jrp.engine.codec import canonical
+
+DIGEST = "result_digest"
+
+
+def compact(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The compact form of a full result (``decision_to_json``): its outcome, each measure and incentive as
+    ``[measure id, until, [ids of the records that triggered it]]`` (and the reasons it is left to review, if
+    any), the supervision class; what is empty left out."""
+    form: dict[str, Any] = {"outcome": result["outcome"]}
+    for name in ("measures", "incentives"):
+        if result[name]:
+            form[name] = [_measure(m) for m in result[name]]
+    if result.get("supervision"):
+        form["supervision"] = result["supervision"]["supervision_class"]
+    return form
+
+
+def _measure(measure: Mapping[str, Any]) -> list[Any]:
+    form = [measure["measure_id"], measure["until"], [record["record_id"] for record in measure["triggered_by"]]]
+    if measure["review_reasons"]:
+        form.append([doubt["reason"] for doubt in measure["review_reasons"]])
+    return form
+
+
+def measure_ids(result: Mapping[str, Any]) -> set[str]:
+    """The ids of the measures of a result as an entry stores it, compact or (older entries) in full."""
+    return {m[0] if isinstance(m, list) else m["measure_id"] for m in result.get("measures", ())}
+
+
+def digest(result: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical(result)).hexdigest()
+
+
+def stored_form(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The entry fields a full result is stored as."""
+    return {"result": compact(result), DIGEST: digest(result)}
