@@ -5,14 +5,15 @@ and a subject's facts version is its chain's head plus its related organisations
 (``jrp.adapters.facts.source.version_string``). So a decision need not store the facts it saw:
 its entry keeps ``facts_ref``
 
-    {"version": <the facts version>, "subject_head": <leaf hash of the subject's last event>,
-     "related_heads": [<leaf hash of each related organisation's last event>, …]}
+    {"subject_head": <leaf hash of the subject's last event>,
+     "related_heads": [<leaf hash of each related organisation's last event>, …]}  (left out when none)
 
 beside ``facts_digest`` (the SHA-256 of the pseudonymised facts, as a snapshot's), all under the
 entry's hash and its receipt. A reader rebuilds the facts by replaying each chain up to its head
-(``FactsStore.facts_at_heads``), pseudonymises them as a snapshot was, and checks both the version
-and the digest: an event edited, removed or slipped into a chain is caught, and the facts served
-(to a replay, an auditor, a console page) are exactly those the decision saw.
+(``FactsStore.facts_at_heads``), pseudonymises them as a snapshot was, and checks the digest, which
+covers the facts version too (entries written before it was left out also name the ``version``, and
+are checked against it): an event edited, removed or slipped into a chain is caught, and the facts
+served (to a replay, an auditor, a console page) are exactly those the decision saw.
 
 Facts holding a natural person's data (a person's, or records naming persons) go by reference
 too. Erasure (``jrp.adapters.facts.erasure``) overwrites such events with
@@ -71,8 +72,9 @@ class FactReferences:
         if heads is None or version_string(heads[0], heads[1].items()) != version:
             return None  # the store has moved on: not cached (its version is another key)
         own, related = heads
-        reference = {"version": version, "subject_head": own,
-                     "related_heads": sorted(head for head in related.values() if head)} if own else None
+        heads = sorted(head for head in related.values() if head)
+        reference = None if not own else {"subject_head": own, "related_heads": heads} if heads else \
+            {"subject_head": own}
         self._references[key] = reference
         return reference
 
@@ -87,12 +89,12 @@ class FactReferences:
         named = entry[FIELD]
         restore = Restorer(originals or {}, self._pseudonyms)
         try:
-            facts = self.facts.facts_at_heads(named["subject_head"], named["related_heads"], restore)
+            facts = self.facts.facts_at_heads(named["subject_head"], named.get("related_heads", ()), restore)
         except EventError as error:  # a stored event edited into one the parser refuses
             return None, f"an event its facts refer to no longer reads as an event ({error})"
         if facts is None:
             return None, f"the event {named['subject_head'][:12]}… its facts refer to is missing"
-        if facts.version != named["version"]:
+        if "version" in named and facts.version != named["version"]:
             return None, (f"the events up to the heads it names give facts version {facts.version}, "
                           f"not {named['version']}")
         data = self.protected(canonical(facts_to_json(facts)))

@@ -114,18 +114,17 @@ def test_facts_rebuilt_from_the_verified_log_are_those_every_decision_names(fres
             continue
         if named["version"] == NO_EVENTS_VERSION:  # an organisation only a relation named has no chain to refer to
             assert "facts_ref" not in entry and entry["facts_digest"] in snapshots
-            reference = {"version": named["version"], "subject_head": "", "related_heads": []}
-        else:
-            reference = entry["facts_ref"]  # named by the event heads, not stored: ``get`` checked the digest
-            assert entry["facts_digest"] not in snapshots
-            if decision_id in heads:  # the heads it saw when it was made
-                own, related = heads[decision_id]
-                assert reference == {"version": version_string(own, related.items()), "subject_head": own,
-                                     "related_heads": sorted(head for head in related.values() if head)}
-        if reference["subject_head"]:
-            assert reference["version"] == named["version"] and named["version"].startswith(reference["subject_head"])
-            by_heads = store.facts_at_heads(reference["subject_head"], reference["related_heads"])
-            assert by_heads is not None and digest(facts_to_json(by_heads)) == digest(named)
+            continue
+        reference = entry["facts_ref"]  # named by the event heads, not stored: ``get`` checked the digest
+        assert entry["facts_digest"] not in snapshots
+        related_heads = reference.get("related_heads", [])
+        if decision_id in heads:  # the heads it saw when it was made
+            own, related = heads[decision_id]
+            assert version_string(own, related.items()) == named["version"]
+            assert reference["subject_head"] == own and related_heads == sorted(h for h in related.values() if h)
+        assert named["version"].startswith(reference["subject_head"])
+        by_heads = store.facts_at_heads(reference["subject_head"], related_heads)
+        assert by_heads is not None and digest(facts_to_json(by_heads)) == digest(named)
         rebuilt = runtime.facts.facts_as_of(subject, datetime.fromisoformat(entry["created_at"]))
         assert rebuilt is not None and rebuilt.version == named["version"]  # the history by time agrees
         assert digest(facts_to_json(rebuilt)) == digest(named)
