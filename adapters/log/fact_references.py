@@ -150,6 +150,7 @@ class Restorer:
         found[0] = True
         original = self.originals.get(token)
         if original is None:
-            self.unresolved = True
+            # a source row's text (``pd:raw:``) is never among a decision's originals, nor part of any facts
+            self.unresolved = self.unresolved or not token.startswith("pd:raw:")
             return token
         return original
