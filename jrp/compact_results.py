@@ -34,6 +34,20 @@ def _measure(measure: Mapping[str, Any]) -> list[Any]:
     return form
 
 
+def expanded(form: Mapping[str, Any]) -> dict[str, Any]:
+    """A compact result in the shape of a full one, with only what the compact form keeps: for a decision whose
+    result can no longer be rebuilt (its persons' data erased), so that every reader lists it alike."""
+    def measure(kept: list[Any]) -> dict[str, Any]:
+        reasons = kept[3] if len(kept) > 3 else []
+        return {"measure_id": kept[0], "until": kept[1], "triggered_by": [{"record_id": r} for r in kept[2]],
+                "review_reasons": [{"reason": reason} for reason in reasons]}
+
+    supervision = form.get("supervision")
+    return {"outcome": form["outcome"], "measures": [measure(m) for m in form.get("measures", ())],
+            "incentives": [measure(m) for m in form.get("incentives", ())], "excluded": [],
+            "supervision": {"supervision_class": supervision} if supervision else None}
+
+
 def measure_ids(result: Mapping[str, Any]) -> set[str]:
     """The ids of the measures of a result as an entry stores it, compact or (older entries) in full."""
     return {m[0] if isinstance(m, list) else m["measure_id"] for m in result.get("measures", ())}

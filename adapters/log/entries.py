@@ -65,6 +65,7 @@ from jrp.adapters.log.crypto.personal_data import PersonalDataKey, PersonalDataU
 from jrp.adapters.log.crypto.signing import SigningKey, sign_receipts
 from jrp.adapters.log.personal_data_keys import DataKeys
 from jrp.adapters.store.dbapi import Driver, naive_utc
+from jrp.compact_results import expanded
 from jrp.engine.codec import Snapshot, canonical
 from jrp.ports import ANSWER_DIGEST
 
@@ -359,7 +360,7 @@ class DecisionLogStore:
         """Put back what a compact entry leaves out (``jrp.adapters.log.results``): its bundle's rulesets and,
         while its facts can be read with their originals, its full result, exactly as the check returned it
         (``ResultMismatch`` if its facts and rules no longer give it). Once its persons' data is erased the result
-        stays compact.
+        is read as far as its compact form says (``jrp.compact_results.expanded``).
         """
         rulesets = self.results.rulesets(entry["bundle"]["hash"])
         if rulesets is not None:
@@ -367,6 +368,8 @@ class DecisionLogStore:
         if "facts" in entry and not ("personal_data" in entry and originals is None):
             facts = entry["facts"] if originals is None else personal_data.view(entry["facts"], originals, True)
             entry["result"] = self.results.rebuilt(entry, facts)
+        else:
+            entry["result"] = expanded(entry["result"])
 
     def originals(self, entry: Mapping[str, Any]) -> dict[str, str] | None:
         """The unsealed originals of an entry's personal data; None when it has none or they were erased."""

@@ -135,4 +135,10 @@ def test_a_decision_on_a_persons_facts_still_replays_after_the_facts_store_erase
     runtime.log.data_keys.erase_before("2200-01")
     gone = runtime.log.find(decision)
     assert gone is not None and gone.erased and "facts" not in gone.entry
+    assert gone.entry["result"]["outcome"] == before["result"]["outcome"]  # what the compact entry says
+    assert [m["measure_id"] for m in gone.entry["result"]["measures"]] == \
+        [m["measure_id"] for m in before["result"]["measures"]]
+    assert _get(fresh_api, decision, "auditor")["personal_data_state"] == "erased"
+    page = open_console(fresh_api, "auditor").client.get(f"/console/decisions/{decision}")
+    assert page.status_code == 200 and decision in page.text
     assert runtime.verify_log().ok
