@@ -10,14 +10,16 @@ tree. An answer leaves only after its row is committed (SQLite: ``synchronous=FU
 together (``jrp.adapters.log.crypto.signing``), which the row keeps too: a row the service
 did not write has no valid receipt.
 
-What an entry stores beyond the check's request and result:
+What an entry stores beyond the check's request:
 
 - the facts it saw, by reference to the event log: the event heads they were made of and their
-  SHA-256 (``jrp.adapters.log.fact_references``); a subject without events of its own, and entries
-  written before references, by the SHA-256 of a snapshot stored once per content
-  (``jrp.adapters.log.fact_snapshots``);
+  SHA-256 (``jrp.adapters.log.fact_references``), a natural person's too; a subject without events
+  of its own, and entries written before references, by the SHA-256 of a snapshot stored once per
+  content (``jrp.adapters.log.fact_snapshots``);
 - the bundle of rules, by hash; the bundle's content is stored when first used
   (``jrp.adapters.log.bundle_store``), so a replay evaluates exactly those rules;
+- the result compact, with the digest of the full result, which every read rebuilds from the facts
+  and the bundle (``jrp.adapters.log.results``); entries written before keep it in full;
 - natural persons' identifiers, names and birth dates as keyed pseudonyms, with the
   originals sealed in ``personal_data`` (``jrp.adapters.log.crypto.personal_data``).
 
