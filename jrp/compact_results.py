@@ -54,6 +54,7 @@ def measure_ids(result: Mapping[str, Any]) -> set[str]:
 
 
 def digest(result: Mapping[str, Any]) -> str:
+    """The SHA-256 of the full result's canonical JSON (``result_digest``)."""
     return hashlib.sha256(canonical(result)).hexdigest()
 
 

@@ -20,15 +20,17 @@ Entries written before keep their full result, read as stored.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+import orjson
 from cachetools import LRUCache
 
 from jrp.adapters.log.bundle_store import BundleStore
-from jrp.compact_results import DIGEST, digest
-from jrp.engine.codec import application_from_json, decision_to_json, facts_from_json
+from jrp.compact_results import DIGEST
+from jrp.engine.codec import application_from_json, canonical, decision_to_json, facts_from_json
 from jrp.engine.compile import compile_bundle
 from jrp.engine.evaluate import Engine
 from jrp.engine.facts import CheckContext
@@ -42,9 +44,15 @@ class ResultMismatch(Exception):
 class Results:
     """Rebuilds compact entries' results: their bundles loaded and compiled once each."""
 
-    def __init__(self, bundles: BundleStore):
+    def __init__(self, bundles: BundleStore, by_digest: bool = True):
+        """``by_digest``: serve a result once rebuilt to every entry keeping its digest (reads); verification
+        evaluates each distinct check instead, to prove that its own facts and rules give it."""
         self.bundles = bundles
+        self.by_digest = by_digest
         self._engines: LRUCache[str, tuple[Bundle, Engine]] = LRUCache(maxsize=16)
+        # full results by their digest, canonical JSON: a digest names one result, evaluated once (a report's batch
+        # of checks with the same answer, a page read again)
+        self._full: LRUCache[str, bytes] = LRUCache(maxsize=2_000)
 
     def bundle(self, bundle_hash: str) -> tuple[Bundle, Engine] | None:
         """The stored bundle and its compiled engine; None if it is not stored."""
@@ -70,11 +78,17 @@ class Results:
     def rebuilt(self, entry: Mapping[str, Any], facts: Mapping[str, Any]) -> dict[str, Any]:
         """The full result of a compact entry, from ``facts`` (originals in place); ``ResultMismatch`` unless it
         hashes to the entry's ``result_digest``."""
+        known = self._full.get(entry[DIGEST]) if self.by_digest else None
+        if known is not None:
+            return orjson.loads(known)  # a copy: readers may change what they are given
         result = decision_to_json(self.decision(entry, facts))
-        if digest(result) != entry[DIGEST]:
+        data = canonical(result)
+        if hashlib.sha256(data).hexdigest() != entry[DIGEST]:
             raise ResultMismatch(f"decision {entry['decision_id']}: its facts and stored rules no longer give the "
                                  "result it keeps the digest of (the facts, the rules or the engine changed); "
                                  "verify the log")
+        if self.by_digest:
+            self._full[entry[DIGEST]] = data
         return result
 
     def rulesets(self, bundle_hash: str) -> list[dict[str, str]] | None:

@@ -310,7 +310,7 @@ class _RowChecker:
         self.references = fact_references.FactReferences(engine, event_leaves.sealer_for(engine).pseudonyms)
         # (reference, digest) → (facts, problem): one rebuild per facts
         self._rebuilt: LRUCache[tuple[str, str], tuple[dict[str, Any] | None, str]] = LRUCache(maxsize=10_000)
-        self.results = results.Results(self.bundles)
+        self.results = results.Results(self.bundles, by_digest=False)
         self._results: LRUCache[tuple[str, ...], str] = LRUCache(maxsize=100_000)  # one evaluation per distinct check
 
     def _referenced_facts(self, entry: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str]:
