@@ -16,9 +16,10 @@ from sqlalchemy import select
 from jrp.access import Role
 from jrp.adapters.log.entries import decisions_t
 from jrp.api.presenters import answer_digest_of, check_response
+from jrp.compact_results import DIGEST, compact, digest
 from jrp.engine.codec import application_from_json, canonical, facts_from_json
 from jrp.evaluation import Evaluation
-from jrp.service import CheckRequest, CheckResult, SubjectRef
+from jrp.service import CheckRequest, CheckResult, SubjectRef, log_entry
 from jrp.vocabulary.subjects import SubjectType
 from tests.api.conftest import CLEAN, DEBTOR, PERSON, STRANGER, TAXPAYER, Api
 
@@ -80,3 +81,29 @@ def test_a_compact_entry_rebuilds_exactly_the_answer_its_receipt_signs(api: Api,
         read = api.client.get(f"/v1/decisions/{answer['decision_id']}", headers=api.headers("auditor")).json()
         assert read["result"]["outcome"] == answer["outcome"]
         assert [m["measure_id"] for m in read["result"]["measures"]] == [m["measure_id"] for m in answer["measures"]]
+
+
+def test_an_entry_written_with_its_full_result_reads_verifies_and_replays_as_before(fresh_api: Api) -> None:
+    """Entries written before compact results keep their full result and their bundle's rulesets inline."""
+    api = fresh_api
+    runtime = api.runtime
+    service = runtime.service
+    request = CheckRequest(SubjectRef(DEBTOR), "government_procurement", "an older entry", "supplier", "CN-JS-NT",
+                           date(2025, 6, 1))
+    result = service.evaluate(request)
+    entry = log_entry(result, runtime.keys.authenticate(api.keys["checker"]).caller())
+    full = result.evaluation.decision_json
+    assert entry.pop(DIGEST) == digest(full) and entry["result"] == compact(full)
+    entry["result"] = full  # as written before: the result in full
+    runtime.log.append([entry])
+    with runtime.engine.connect() as connection:
+        stored = json.loads(connection.execute(select(decisions_t.c.entry).where(
+            decisions_t.c.decision_id == result.decision_id)).scalar_one())
+    assert stored["result"] == full and stored["bundle"]["rulesets"] and DIGEST not in stored
+    read = runtime.log.get(result.decision_id)
+    assert read["result"] == full and full["measures"]
+    replay = api.client.post(f"/v1/decisions/{result.decision_id}/replay", json={"rules": "original"},
+                             headers=api.headers("auditor"))
+    assert replay.status_code == 200 and replay.json()["identical"], replay.text
+    runtime.tree.integrate_all(runtime.audit_keys.signing)
+    assert runtime.verify_log().ok
