@@ -70,6 +70,10 @@ def test_replay_uses_the_originals_and_erasure_keeps_the_tree(fresh_api: Api, mo
     assert erased.exit_code == 0 and "erased the personal-data keys of 1 month(s)" in erased.output, erased.output
     after = _get(fresh_api, decision_id, "auditor")
     assert after["personal_data_state"] == "erased" and after["request"]["subject"]["id"].startswith("pd:id:")
+    assert after["result"]["measures"] and all(set(m) >= {"measure_id", "until", "triggered_by"}
+                                               for m in after["result"]["measures"])  # as far as the entry says
+    page = open_console(fresh_api, "auditor").client.get(f"/console/decisions/{decision_id}")
+    assert page.status_code == 200 and after["result"]["measures"][0]["measure_id"] in page.text
     gone = fresh_api.client.post(f"/v1/decisions/{decision_id}/replay", json={"rules": "original"},
                                  headers=fresh_api.headers("auditor"))
     assert gone.status_code == 410 and "erased after the retention period" in gone.json()["message"]
