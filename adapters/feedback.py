@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, DateTime, Engine, Integer, MetaData, String, Table, insert, select
 
 from jrp.adapters.log.entries import PAGE, decisions_t
+from jrp.compact_results import measure_ids
 
 metadata = MetaData()
 feedback_t = Table(
@@ -145,5 +146,5 @@ class _Tally:
         row = self.rows.get(key) or self.rows.setdefault(key, StatsRow(*key))
         row.checks += 1
         row.outcomes[outcome] += 1
-        row.measures.update({m["measure_id"] for m in entry["result"]["measures"]})
+        row.measures.update(measure_ids(entry["result"]))  # read as stored: compact or in full
         self.hits[key] += outcome != "allow"

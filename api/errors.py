@@ -18,6 +18,7 @@ from jrp.adapters.facts.identity import InvalidIdentifier, mask_resident_ids
 from jrp.adapters.log.bundle_store import StoredBundleMismatch
 from jrp.adapters.log.crypto.personal_data import PersonalDataUnavailable
 from jrp.adapters.log.fact_snapshots import SnapshotMismatch
+from jrp.adapters.log.results import ResultMismatch
 from jrp.adapters.log.tree import NotYetIntegrated, TreeInconsistent
 from jrp.adapters.store.dbapi import StoreDisconnected
 from jrp.api.schemas import ErrorItemV1, ErrorV1
@@ -99,6 +100,7 @@ ERRORS: dict[type[Exception], tuple[int, Callable[..., ErrorV1]]] = {
                                                  errors=[ErrorItemV1(field="as_of", message=str(error))])),
     SnapshotMismatch: (500, _message("log_integrity")),
     StoredBundleMismatch: (500, _message("log_integrity")),
+    ResultMismatch: (500, _message("log_integrity")),
     TreeInconsistent: (500, _message("log_integrity")),
     NotYetIntegrated: (409, _message("not_yet_integrated")),
     PersonalDataUnavailable: (410, _message("personal_data_erased")),

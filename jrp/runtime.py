@@ -292,7 +292,8 @@ class Runtime:
         from jrp.adapters.log.verify import verify_log
 
         signing = self.audit_keys.signing
-        return verify_log(self.engine, self.tree, keys or {signing.key_id: signing.public}, witness)
+        return verify_log(self.engine, self.tree, keys or {signing.key_id: signing.public}, witness,
+                          originals=self.log.originals)
 
     def migrate(self) -> None:
         """Bring the database schema up to date (facts store, decision log, API keys, feedback, sign-outs),

@@ -19,6 +19,7 @@ from typing import Any
 
 from cachetools import LRUCache
 
+from jrp.compact_results import stored_form
 from jrp.differences import Difference, compare
 from jrp.engine.codec import Snapshot, application_from_json, application_to_json, decision_to_json, facts_from_json
 from jrp.engine.compile import CompileError, compile_bundle
@@ -341,7 +342,8 @@ def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None,
               answer: AnswerDigest | None = None) -> dict[str, Any]:
     """What the decision log keeps of one check: inputs, the facts (by reference to the event log where it can,
     ``jrp.adapters.log.fact_references``, else a snapshot), bundle and result (and, for its receipt only, the
-    digest of the answer returned)."""
+    digest of the answer returned). The result is logged compact (``jrp.compact_results``): the log rebuilds it in
+    full from the facts and the bundle stored by content."""
     request = result.request
     snapshot = result.evaluation.facts_snapshot()
     entry = {
@@ -368,7 +370,8 @@ def log_entry(result: CheckResult, caller: Caller, batch_id: str | None = None,
         "facts_digest": snapshot.digest,
         "facts": snapshot,  # serialised once per evaluation; stored only where the log cannot name it by reference
         "facts_ref": {"version": result.evaluation.facts.version},  # the log adds the event heads of this version
-        "result": result.evaluation.decision_json,
+        # compact, with the digest of the full result (jrp.adapters.log.results rebuilds it): once per evaluation
+        **result.evaluation.derived("logged_result", lambda: stored_form(result.evaluation.decision_json)),
     }
     if answer is not None:
         entry[ANSWER_DIGEST] = answer(result)

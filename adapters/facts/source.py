@@ -10,12 +10,10 @@ time (audits, replays of old decisions).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, TypeVar
-
-from sqlalchemy import ColumnElement, Engine, select
 
 from jrp.adapters.facts import facts_rows
 from jrp.adapters.facts.events import parse_event
@@ -25,7 +23,6 @@ from jrp.adapters.facts.orm import EventRow, RecordRow, SubjectRow
 from jrp.adapters.facts.projection import State, apply
 from jrp.adapters.store.dbapi import Driver, as_date
 from jrp.engine.facts import Record, RelatedParty, Subject, SubjectFacts
-from jrp.ports import UNKNOWN
 from jrp.vocabulary.records import (
     CommitmentState,
     Impact,
@@ -37,9 +34,14 @@ from jrp.vocabulary.records import (
 )
 from jrp.vocabulary.scope import ProjectType, Sanction
 from jrp.vocabulary.subjects import SubjectType
+from sqlalchemy import ColumnElement, Engine, select
+
+from jrp.ports import UNKNOWN
 
 E = TypeVar("E", bound=Enum)
 PERSON = SubjectType.natural_person.value
+Restore = Callable[[Any], Any]
+"""A stored payload (or an erased subject id) as it was before erasure (``FactsStore.facts_at_heads``)."""
 
 subjects_t = SubjectRow.__table__
 events_t = EventRow.__table__
@@ -220,7 +222,8 @@ class FactsStore:
         own = versions.pop(subject_id)
         return own, versions
 
-    def facts_at_heads(self, head: str, related_heads: Iterable[str]) -> SubjectFacts | None:
+    def facts_at_heads(self, head: str, related_heads: Iterable[str],
+                       restore: Restore | None = None) -> SubjectFacts | None:
         """The facts as they were when the subject's event chain ended at ``head`` and its related organisations'
         at ``related_heads`` (organisations with no head given: none of their own events); None if ``head`` is
         no stored event's leaf.
@@ -228,6 +231,11 @@ class FactsStore:
         The history replayed is each chain up to its head, nothing by time: a decision that names these heads
         gets back exactly the facts it saw (``jrp.adapters.log.fact_references``). The caller compares the
         version and digest it named: an event edited, removed or added inside a chain changes them.
+
+        ``restore`` reads events erasure pseudonymised (``jrp.adapters.facts.erasure``): it gives each stored
+        payload, and the erased subject id of the chain, back as they were before erasure (raising
+        ``EventError`` for a payload that is not exactly erasure's form of what it gives back); its events are
+        then parsed as stored ones, where a pseudonym it could not give back stays an erased person's id.
         """
         wanted = {head, *related_heads} - {""}
         with self.engine.connect() as connection:
@@ -236,9 +244,10 @@ class FactsStore:
                 .where(events_t.c.leaf_hash.in_([bytes.fromhex(h) for h in wanted])))}
             if head not in ends:
                 return None
-            subject_id, last = ends.pop(head)
+            chain, last = ends.pop(head)
             state = State()
-            self._replay(connection, state, [subject_id], events_t.c.seq <= last)
+            self._replay(connection, state, [chain], events_t.c.seq <= last, restore)
+            subject_id = chain if restore is None else restore(chain)
             if subject_id not in state.subjects:
                 return None
             entity_ids = sorted({r["entity_id"] for r in state.relations if r["person_id"] == subject_id})
@@ -246,7 +255,7 @@ class FactsStore:
                                             for e in entity_ids})
             for organisation, seq in ends.values():
                 if organisation in organisations.subjects:
-                    self._replay(connection, organisations, [organisation], events_t.c.seq <= seq)
+                    self._replay(connection, organisations, [organisation], events_t.c.seq <= seq, restore)
         return self._assembled(subject_id, state, organisations)
 
     def facts_as_of(self, subject_id: str, known_at: datetime) -> SubjectFacts | None:
@@ -288,15 +297,18 @@ class FactsStore:
                 apply(state, parse_event(payload), recorded_at)
 
     @staticmethod
-    def _replay(connection: Any, state: State, subject_ids: Sequence[str], until: ColumnElement[bool]) -> None:
-        """Apply the subjects' events that meet ``until`` (recorded by a time, or up to a chain's head)."""
+    def _replay(connection: Any, state: State, subject_ids: Sequence[str], until: ColumnElement[bool],
+                restore: Restore | None = None) -> None:
+        """Apply the subjects' events that meet ``until`` (recorded by a time, or up to a chain's head); with
+        ``restore``, erased events as they were (see ``facts_at_heads``)."""
         if not subject_ids:
             return
         query = (select(events_t.c.payload, events_t.c.recorded_at, events_t.c.leaf_hash)
                  .where(events_t.c.subject_id.in_(subject_ids), until)
                  .order_by(events_t.c.seq))
         for payload, recorded_at, leaf in connection.execute(query):
-            apply(state, parse_event(payload), recorded_at, head=bytes(leaf).hex() if leaf else None)
+            event = parse_event(payload) if restore is None else parse_event(restore(payload), stored=True)
+            apply(state, event, recorded_at, head=bytes(leaf).hex() if leaf else None)
 
     def possible_matches(self, resident_id: str, name: str) -> list[Record]:
         """Records published under a masked ID and this name that the full ``resident_id`` fits.

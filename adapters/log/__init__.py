@@ -8,7 +8,9 @@
 - ``tree``: the tree in the database (integration, checkpoints, proofs); ``sequencer``: the one process
   that integrates new entries.
 - ``verify``: the whole log verified; ``legacy_chain``: the hash chain of logs written before the tree.
-- ``fact_references``: the facts a decision saw named by its subject's event heads and rebuilt from the events;
+- ``fact_references``: the facts a decision saw named by its subject's event heads and rebuilt from the events
+  (a natural person's erased events read back through the decision's sealed originals); ``results``: the
+  compact result an entry keeps, rebuilt in full from those facts and the stored bundle;
   ``bundle_store``, ``fact_snapshots``: the rules, and the facts of subjects with no events (and of older
   entries), stored once by content.
 - ``personal_data_keys``: the monthly data keys (crypto-erasure); ``audit_keys``: the signing key and the

@@ -10,14 +10,16 @@ tree. An answer leaves only after its row is committed (SQLite: ``synchronous=FU
 together (``jrp.adapters.log.crypto.signing``), which the row keeps too: a row the service
 did not write has no valid receipt.
 
-What an entry stores beyond the check's request and result:
+What an entry stores beyond the check's request:
 
 - the facts it saw, by reference to the event log: the event heads they were made of and their
-  SHA-256 (``jrp.adapters.log.fact_references``); a subject without events of its own, and entries
-  written before references, by the SHA-256 of a snapshot stored once per content
-  (``jrp.adapters.log.fact_snapshots``);
+  SHA-256 (``jrp.adapters.log.fact_references``), a natural person's too; a subject without events
+  of its own, and entries written before references, by the SHA-256 of a snapshot stored once per
+  content (``jrp.adapters.log.fact_snapshots``);
 - the bundle of rules, by hash; the bundle's content is stored when first used
   (``jrp.adapters.log.bundle_store``), so a replay evaluates exactly those rules;
+- the result compact, with the digest of the full result, which every read rebuilds from the facts
+  and the bundle (``jrp.adapters.log.results``); entries written before keep it in full;
 - natural persons' identifiers, names and birth dates as keyed pseudonyms, with the
   originals sealed in ``personal_data`` (``jrp.adapters.log.crypto.personal_data``).
 
@@ -59,13 +61,14 @@ from sqlalchemy import (
     select,
 )
 
-from jrp.adapters.log import bundle_store, fact_references, fact_snapshots
+from jrp.adapters.log import bundle_store, fact_references, fact_snapshots, results
 from jrp.adapters.log.crypto import personal_data
 from jrp.adapters.log.crypto.merkle import leaf_hash
 from jrp.adapters.log.crypto.personal_data import PersonalDataKey, PersonalDataUnavailable
 from jrp.adapters.log.crypto.signing import SigningKey, sign_receipts
 from jrp.adapters.log.personal_data_keys import DataKeys
 from jrp.adapters.store.dbapi import Driver, naive_utc
+from jrp.compact_results import expanded
 from jrp.engine.codec import Snapshot, canonical
 from jrp.ports import ANSWER_DIGEST
 
@@ -212,6 +215,7 @@ class DecisionLogStore:
         self.data_keys = DataKeys(engine, personal_key)
         self._pseudonyms = personal_key.pseudonymiser()
         self.references = fact_references.FactReferences(engine, self._pseudonyms)
+        self.results = results.Results(bundle_store.BundleStore(engine))
         self._stored_snapshots: LRUCache[str, bool] = LRUCache(maxsize=100_000)
         self._stored_bundles: set[str] = set()
         self._protected: LRUCache[str, tuple[str, dict[str, str]]] = LRUCache(maxsize=20_000)
@@ -276,16 +280,16 @@ class DecisionLogStore:
         reference = stored.pop(fact_references.FIELD, None)
         if snapshot is not None:
             stored["facts_digest"] = self._protected_snapshot(snapshot, originals, None)
-            if reference is not None and not originals:  # see fact_references: persons' facts keep snapshots
+            if reference is not None:
                 reference = self.references.reference(stored["request"]["subject"]["id"], reference["version"])
-            else:
-                reference = None
             if reference is None:
                 self._protected_snapshot(snapshot, {}, snapshots)
             else:
                 stored[fact_references.FIELD] = reference
         document = stored.pop(BUNDLE_DOCUMENT, None)
         answer = stored.pop(ANSWER_DIGEST, None)
+        if results.DIGEST in stored:  # a compact result: it and the bundle's rulesets are rebuilt from the bundle
+            stored["bundle"] = {"hash": stored["bundle"]["hash"], "jurisdiction": stored["bundle"]["jurisdiction"]}
         if document is not None and document.digest not in self._stored_bundles and document.digest not in bundles:
             # made once per append: serialising a bundle takes milliseconds, and a worker's first append after
             # start (a batch of 10,000, say) would otherwise make it for every entry (46 s instead of 8)
@@ -357,25 +361,45 @@ class DecisionLogStore:
 
     def _stored(self, connection: Any, rows: list[Any]) -> list[StoredDecision]:
         entries = fact_snapshots.attach(connection, [json.loads(row.entry) for row in rows])
-        for entry in entries:
+        decisions = []
+        for row, entry in zip(rows, entries):
+            originals = self.originals(entry)
             if fact_references.FIELD in entry:
-                self._attach_referenced(entry)
-        return [StoredDecision(row.seq, row.leaf_index, leaf_hash(row.entry.encode()).hex(), entry,
-                               self.originals(entry), json.loads(row.receipt) if row.receipt else None)
-                for row, entry in zip(rows, entries)]
+                self._attach_referenced(entry, originals)
+            if results.DIGEST in entry:
+                self._rebuild_result(entry, originals)
+            decisions.append(StoredDecision(row.seq, row.leaf_index, leaf_hash(row.entry.encode()).hex(), entry,
+                                            originals, json.loads(row.receipt) if row.receipt else None))
+        return decisions
 
-    def _attach_referenced(self, entry: dict[str, Any]) -> None:
-        """Attach the facts an entry names by reference, rebuilt from the events and checked against its digest.
+    def _attach_referenced(self, entry: dict[str, Any], originals: dict[str, str] | None) -> None:
+        """Attach the facts an entry names by reference, rebuilt from the events (a natural person's erased ones
+        read back through the entry's ``originals``) and checked against its digest.
 
         Facts that do not rebuild are never served as those the decision saw (``SnapshotMismatch``), except for
-        a decision whose natural persons' data was erased: erasure rewrote their events, and the decision can
-        no longer be replayed anyway (``StoredDecision.revealed``); it is read without facts.
+        a decision whose natural persons' data was erased from the log too: nothing gives their events back,
+        and the decision can no longer be replayed anyway (``StoredDecision.revealed``); it is read without facts.
         """
-        facts, problem = self.references.rebuild(entry)
-        if not problem:
+        facts, problem = self.references.rebuild(entry, originals)
+        if facts is not None:
             entry["facts"] = facts
-        elif not ("personal_data" in entry and self.originals(entry) is None):
+        elif problem and not ("personal_data" in entry and originals is None):
             raise fact_snapshots.SnapshotMismatch(f"decision {entry['decision_id']}: {problem}; verify the log")
+
+    def _rebuild_result(self, entry: dict[str, Any], originals: dict[str, str] | None) -> None:
+        """Put back what a compact entry leaves out (``jrp.adapters.log.results``): its bundle's rulesets and,
+        while its facts can be read with their originals, its full result, exactly as the check returned it
+        (``ResultMismatch`` if its facts and rules no longer give it). Once its persons' data is erased the result
+        is read as far as its compact form says (``jrp.compact_results.expanded``).
+        """
+        rulesets = self.results.rulesets(entry["bundle"]["hash"])
+        if rulesets is not None:
+            entry["bundle"]["rulesets"] = rulesets
+        if "facts" in entry and not ("personal_data" in entry and originals is None):
+            facts = entry["facts"] if originals is None else personal_data.view(entry["facts"], originals, True)
+            entry["result"] = self.results.rebuilt(entry, facts)
+        else:
+            entry["result"] = expanded(entry["result"])
 
     def originals(self, entry: Mapping[str, Any]) -> dict[str, str] | None:
         """The unsealed originals of an entry's personal data; None when it has none or they were erased."""

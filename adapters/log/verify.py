@@ -8,7 +8,8 @@ The walk recomputes the Merkle tree from the stored entries, leaf by leaf, and c
 - indexed columns equal the entry's fields; the facts snapshot and the stored bundle each
   re-hash to the digest the entry names; facts named by reference to the events
   (``jrp.adapters.log.fact_references``) rebuild from the events up to the heads it names to
-  its facts version and digest;
+  its facts version and digest; a compact result (``jrp.adapters.log.results``) is rebuilt from
+  them and the stored bundle to the digest of the full result it keeps;
 - each entry carries a receipt signed by a trusted key for exactly its decision id and
   entry hash (a row the service did not write); entries carried over from the old hash
   chain keep their chain links instead;
@@ -43,12 +44,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cachetools import LRUCache
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine, func, select
 
-from jrp.adapters.log import event_leaves, fact_references, fact_snapshots
+from jrp.adapters.log import event_leaves, fact_references, fact_snapshots, results
 from jrp.adapters.log.bundle_store import BundleStore
-from jrp.adapters.log.crypto import merkle
+from jrp.adapters.log.crypto import merkle, personal_data
 from jrp.adapters.log.crypto.signing import Checkpoint, SignatureError, receipt_statement, verify_receipt
 from jrp.adapters.log.entries import PAGE, columns_of, decisions_t
 from jrp.adapters.log.legacy_chain import GENESIS, broken_link
@@ -59,6 +61,7 @@ from jrp.adapters.store.dbapi import naive_utc
 from jrp.engine.codec import canonical
 
 MAX_PROBLEMS = 50
+Originals = Callable[[Mapping[str, Any]], "dict[str, str] | None"]
 
 
 @dataclass(frozen=True)
@@ -113,8 +116,10 @@ def key_change(key_id: str, trusted: Mapping[str, Ed25519PublicKey]) -> str:
 
 
 def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519PublicKey],
-               witness: Checkpoint | None = None) -> Verification:
-    """Walk the whole log; see the module's docstring for what is checked."""
+               witness: Checkpoint | None = None, originals: Originals | None = None) -> Verification:
+    """Walk the whole log; see the module's docstring for what is checked. ``originals`` unseals an entry's
+    personal data (``DecisionLogStore.originals``): the facts of a natural person erased from the facts store
+    are checked through them, and not at all once they are erased from the log too."""
     walk = _Walk()
     checkpoints = tree.checkpoints()  # read before the head: a checkpoint never covers more than the head
     head = tree.head()  # the walk stops there: entries the sequencer adds meanwhile are for the next run
@@ -125,7 +130,7 @@ def verify_log(engine: Engine, tree: LogTree, trusted: Mapping[str, Ed25519Publi
     targets = _targets(checkpoints, trusted, witness, walk)
     roots = _Roots(targets, walk)
     frontier = merkle.Frontier.empty()
-    checker = _RowChecker(engine, trusted, head.legacy_size)
+    checker = _RowChecker(engine, trusted, head.legacy_size, originals or (lambda _entry: None))
     for page, snapshots in _pages(engine, head.tree_size):
         page_start = frontier.size
         made: dict[merkle.Node, bytes] = {}
@@ -291,8 +296,10 @@ def _compare_head(frontier: merkle.Frontier, size: int, root: bytes, walk: _Walk
 class _RowChecker:
     """Per-row checks: columns, facts snapshot, stored bundle, receipt or old chain link."""
 
-    def __init__(self, engine: Engine, trusted: Mapping[str, Ed25519PublicKey], legacy_size: int):
+    def __init__(self, engine: Engine, trusted: Mapping[str, Ed25519PublicKey], legacy_size: int,
+                 originals: Originals):
         self.engine = engine
+        self.originals = originals
         self.trusted = trusted
         self.legacy_size = legacy_size
         self.legacy_head = GENESIS
@@ -301,26 +308,53 @@ class _RowChecker:
         self._groups: set[tuple[bytes, bytes]] = set()
         self.chains = event_leaves.ChainChecker()
         self.references = fact_references.FactReferences(engine, event_leaves.sealer_for(engine).pseudonyms)
-        self._rebuilt: dict[tuple[str, str], str] = {}  # (reference, digest) → problem: one rebuild per facts
+        # (reference, digest) → (facts, problem): one rebuild per facts
+        self._rebuilt: LRUCache[tuple[str, str], tuple[dict[str, Any] | None, str]] = LRUCache(maxsize=10_000)
+        self.results = results.Results(self.bundles, by_digest=False)
+        self._results: LRUCache[tuple[str, ...], str] = LRUCache(maxsize=100_000)  # one evaluation per distinct check
 
-    def _referenced_facts(self, entry: Mapping[str, Any]) -> str:
-        """Why the facts an entry names by reference do not rebuild from the events to its digest, or ""."""
-        if not isinstance(entry, dict) or fact_references.FIELD not in entry:
-            return ""
+    def _referenced_facts(self, entry: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str]:
+        """The facts an entry names by reference, or why they do not rebuild from the events to its digest."""
         key = (canonical(entry[fact_references.FIELD]).decode(), str(entry.get("facts_digest")))
         if key not in self._rebuilt:
-            self._rebuilt[key] = self.references.rebuild(entry)[1]
+            self._rebuilt[key] = self.references.rebuild(entry, self.originals(entry))
         return self._rebuilt[key]
 
     def check(self, row: dict[str, Any], leaf: bytes, snapshots: Mapping[str, str]) -> str:
         entry = row["parsed"]
-        problem = (_columns_problem(row, columns_of, "decision log") or fact_snapshots.broken(entry, snapshots)
-                   or self._referenced_facts(entry))
+        problem = _columns_problem(row, columns_of, "decision log") or fact_snapshots.broken(entry, snapshots)
+        facts = None
+        if not problem:
+            if fact_references.FIELD in entry:
+                facts, problem = self._referenced_facts(entry)
+            elif fact_snapshots.named([entry]):
+                facts = json.loads(snapshots[entry["facts_digest"]])
         if problem:
             return problem
         if row["leaf_index"] < self.legacy_size:
             return self._legacy(row)
-        return self._bundle(entry) or self._receipt(row, entry["decision_id"], leaf)
+        # the receipt before the result: an entry that is not the one written is never evaluated
+        return self._bundle(entry) or self._receipt(row, entry["decision_id"], leaf) or self._result(entry, facts)
+
+    def _result(self, entry: dict[str, Any], facts: dict[str, Any] | None) -> str:
+        """Why a compact entry's facts and stored bundle do not rebuild the result it keeps the digest of, or ""
+        (``jrp.adapters.log.results``); not checked once its persons' data is erased (nothing to evaluate)."""
+        if results.DIGEST not in entry:
+            return ""
+        originals = self.originals(entry) if "personal_data" in entry else None
+        if facts is None or ("personal_data" in entry and originals is None):
+            return ""
+        request = {name: value for name, value in entry["request"].items() if name != "subject"}
+        key = (str(entry.get("facts_digest")), entry["bundle"]["hash"], canonical(request).decode(),
+               str(entry[results.DIGEST]))
+        if key not in self._results:
+            revealed = facts if originals is None else personal_data.view(facts, originals, True)
+            try:
+                self.results.rebuilt(entry, revealed)
+                self._results[key] = ""
+            except results.ResultMismatch as error:
+                self._results[key] = str(error).split(": ", 1)[1]
+        return self._results[key]
 
     def check_publication(self, row: dict[str, Any], leaf: bytes) -> str:
         """A publication's entry against its columns, and its receipt (``jrp.adapters.publication_log``)."""

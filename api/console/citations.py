@@ -27,6 +27,8 @@ def decision_basis(catalog: Catalog, measure: dict[str, Any]) -> list[dict[str, 
     The log keeps title, document number and article of each citation; the quoted text
     stays in the ruleset, found here by measure id and ruleset version.
     """
+    if "legal_basis" not in measure:  # a decision whose result can no longer be rebuilt (``compact_results.expanded``)
+        return []
     quotes: dict[tuple[str, str], str] = {}
     for entry in catalog.versions(measure["measure_id"]):
         if (entry.ruleset_id, entry.ruleset_version) == (measure["ruleset_id"], measure["ruleset_version"]):

@@ -135,8 +135,11 @@ class Values:
         return self.domain(record.get("domain"))
 
     def trigger(self, record: Mapping[str, Any]) -> str:
-        """A triggering record: the list it is on, else its type."""
-        return self.list_name(record["list_id"]) if record.get("list_id") else self.record_type(record["record_type"])
+        """A triggering record: the list it is on, else its type ("" for one known by its id only: a decision whose
+        result can no longer be rebuilt, ``jrp.compact_results.expanded``)."""
+        if record.get("list_id"):
+            return self.list_name(record["list_id"])
+        return self.record_type(record["record_type"]) if "record_type" in record else ""
 
     def trace(self, measure: Mapping[str, Any]) -> str:
         """A logged measure's proportionality trace (过惩相当) in words; decisions logged before the trace was data

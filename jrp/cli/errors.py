@@ -70,7 +70,8 @@ def describe(error: BaseException) -> str | None:
         return f"no decision {error} in the log; search with GET /v1/decisions or the console"
     if names & {"jrp.rulesets.library.NoRulesInForce", "jrp.adapters.facts.identity.InvalidIdentifier",
                  "jrp.service.RulesUnavailable", "jrp.adapters.log.crypto.personal_data.PersonalDataUnavailable",
-                 "jrp.adapters.facts.importers.ProfileRequired", "jrp.adapters.facts.text_files.UnreadableFile"}:
+                 "jrp.adapters.facts.importers.ProfileRequired", "jrp.adapters.facts.text_files.UnreadableFile",
+                 "jrp.adapters.log.results.ResultMismatch"}:
         return str(error)
     if "pydantic_core._pydantic_core.ValidationError" in names:
         return _validation(error)

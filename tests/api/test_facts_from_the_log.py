@@ -1,6 +1,6 @@
 """A property, on SQLite and PostgreSQL: for any sequence of events and checks, the log verifies, the projection
-is the one the events give, each logged decision of an organisation with events names its facts by reference (no
-snapshot stored; a person's keeps a snapshot, see ``jrp.adapters.log.fact_references``), rebuilding them from the
+is the one the events give, each logged decision of a subject with events (an organisation or a person) names its
+facts by reference (no snapshot stored, see ``jrp.adapters.log.fact_references``), rebuilding them from the
 verified events up to the heads it names (for a person, those it saw, related organisations' included) gives the facts
 it names (version and digest), and every decision replays identically.
 """
@@ -87,7 +87,7 @@ def _check(api: Api, subject: str) -> str | None:
 def test_facts_rebuilt_from_the_verified_log_are_those_every_decision_names(fresh_api: Api, ops: list[Op]) -> None:
     world, decisions = World(), []
     store = FactsStore(fresh_api.runtime.engine)
-    heads = {}  # decision → the event heads of its subject when it was made (persons' decisions keep snapshots)
+    heads = {}  # decision → the event heads of its subject when it was made
     authority = fresh_api.runtime.keys.create_key(  # the authority that decides every record of the world
         "authority", Role.ingester, ingest_scope=IngestScope(authorities=(SOURCE["authority"],))).plaintext
     for op in ops:
@@ -112,21 +112,19 @@ def test_facts_rebuilt_from_the_verified_log_are_those_every_decision_names(fres
         named = entry["facts"]
         if named["version"] == UNKNOWN:  # a subject the store had not seen yet
             continue
-        if named["version"] == NO_EVENTS_VERSION or subject == world.person:
-            # an organisation only a relation named has no chain to refer to; a person's facts hold personal data
+        if named["version"] == NO_EVENTS_VERSION:  # an organisation only a relation named has no chain to refer to
             assert "facts_ref" not in entry and entry["facts_digest"] in snapshots
-            reference = {"version": named["version"], "subject_head": "", "related_heads": []}
-            if decision_id in heads and named["version"] != NO_EVENTS_VERSION:  # the heads it saw rebuild it too
-                own, related = heads[decision_id]
-                reference = {"version": version_string(own, related.items()), "subject_head": own,
-                             "related_heads": [head for head in related.values() if head]}
-        else:
-            reference = entry["facts_ref"]  # named by the event heads, not stored: ``get`` checked the digest
-            assert entry["facts_digest"] not in snapshots
-        if reference["subject_head"]:
-            assert reference["version"] == named["version"] and named["version"].startswith(reference["subject_head"])
-            by_heads = store.facts_at_heads(reference["subject_head"], reference["related_heads"])
-            assert by_heads is not None and digest(facts_to_json(by_heads)) == digest(named)
+            continue
+        reference = entry["facts_ref"]  # named by the event heads, not stored: ``get`` checked the digest
+        assert entry["facts_digest"] not in snapshots
+        related_heads = reference.get("related_heads", [])
+        if decision_id in heads:  # the heads it saw when it was made
+            own, related = heads[decision_id]
+            assert version_string(own, related.items()) == named["version"]
+            assert reference["subject_head"] == own and related_heads == sorted(h for h in related.values() if h)
+        assert named["version"].startswith(reference["subject_head"])
+        by_heads = store.facts_at_heads(reference["subject_head"], related_heads)
+        assert by_heads is not None and digest(facts_to_json(by_heads)) == digest(named)
         rebuilt = runtime.facts.facts_as_of(subject, datetime.fromisoformat(entry["created_at"]))
         assert rebuilt is not None and rebuilt.version == named["version"]  # the history by time agrees
         assert digest(facts_to_json(rebuilt)) == digest(named)

@@ -85,6 +85,9 @@ def _readable_decision(request: Request, key: ApiKey, decision_id: str) -> Store
     return stored
 
 
+NO_FACTS = {"subject": {}, "records": [], "related": []}
+
+
 @router.get("/decisions/{decision_id}")
 def decision(request: Request, decision_id: str,
              key: Annotated[ApiKey, Depends(may(Action.read_decision))]) -> HTMLResponse:
@@ -94,7 +97,8 @@ def decision(request: Request, decision_id: str,
     result = stored.entry["result"]
     used = {record["record_id"] for m in result["measures"] + result["incentives"] for record in m["triggered_by"]}
     catalog = runtime_of(request).catalog
-    return render(request, "decision.html", key, d=view, facts=stored.view(key.sees_resident_ids)["facts"], used=used,
+    facts = stored.view(key.sees_resident_ids).get("facts", NO_FACTS)  # none: read back no more once erased
+    return render(request, "decision.html", key, d=view, facts=facts, used=used,
                   basis_of=lambda measure: decision_basis(catalog, measure), may_replay=key.may(Action.replay))
 
 
