@@ -99,6 +99,8 @@ INSERT = (
 )
 Also = Callable[[list[dict[str, Any]]], Iterable[tuple[str, list[tuple]]]]
 """Statements written with an append: receipts in, ``(statement, rows of parameters)`` out."""
+NOT_REBUILT = "result_not_rebuilt"
+"""Set on a read compact entry whose result today's engine no longer rebuilds (why): its compact form is served."""
 BUNDLE_DOCUMENT = "bundle_document"
 """An entry field the writer takes out: the bundle's content (a ``Snapshot`` keyed by the bundle hash)."""
 
@@ -389,15 +391,21 @@ class DecisionLogStore:
     def _rebuild_result(self, entry: dict[str, Any], originals: dict[str, str] | None) -> None:
         """Put back what a compact entry leaves out (``jrp.adapters.log.results``): its bundle's rulesets and,
         while its facts can be read with their originals, its full result, exactly as the check returned it
-        (``ResultMismatch`` if its facts and rules no longer give it). Once its persons' data is erased the result
-        is read as far as its compact form says (``jrp.compact_results.expanded``).
+        (``ResultMismatch`` if its bundle is not stored). The result is read as far as its compact form says
+        (``jrp.compact_results.expanded``) once its persons' data is erased, and when today's engine gives another
+        result from the same facts and rules (``ResultDiffers``; ``result_not_rebuilt`` says so): an engine changed
+        since a decision was logged must not make the decision unreadable; its replay shows the differences.
         """
         rulesets = self.results.rulesets(entry["bundle"]["hash"])
         if rulesets is not None:
             entry["bundle"]["rulesets"] = rulesets
         if "facts" in entry and not ("personal_data" in entry and originals is None):
             facts = entry["facts"] if originals is None else personal_data.view(entry["facts"], originals, True)
-            entry["result"] = self.results.rebuilt(entry, facts)
+            try:
+                entry["result"] = self.results.rebuilt(entry, facts)
+            except results.ResultDiffers as differs:
+                entry["result"] = expanded(entry["result"])
+                entry[NOT_REBUILT] = str(differs).split(": ", 1)[1]
         else:
             entry["result"] = expanded(entry["result"])
 

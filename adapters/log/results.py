@@ -38,7 +38,14 @@ from jrp.engine.types import Decision
 from jrp.rulesets.bundle import Bundle
 
 class ResultMismatch(Exception):
-    """A compact entry's facts and bundle no longer give the result it keeps the digest of."""
+    """A compact entry's result cannot be rebuilt: its bundle is not stored, or (``ResultDiffers``) its facts and
+    bundle no longer give the result it keeps the digest of."""
+
+
+class ResultDiffers(ResultMismatch):
+    """The entry's verified facts and stored bundle, evaluated by today's engine, give another result than the one
+    the entry keeps the digest of: the engine changed since (or the log was edited; ``jrp audit verify`` says which
+    parts still hold)."""
 
 
 class Results:
@@ -84,7 +91,7 @@ class Results:
         result = decision_to_json(self.decision(entry, facts))
         data = canonical(result)
         if hashlib.sha256(data).hexdigest() != entry[DIGEST]:
-            raise ResultMismatch(f"decision {entry['decision_id']}: its facts and stored rules no longer give the "
+            raise ResultDiffers(f"decision {entry['decision_id']}: its facts and stored rules no longer give the "
                                  "result it keeps the digest of (the facts, the rules or the engine changed); "
                                  "verify the log")
         if self.by_digest:

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from jrp.access import Role
-from jrp.adapters.log.entries import decisions_t
+from jrp.adapters.log import results as results_module
+from jrp.adapters.log.entries import NOT_REBUILT, decisions_t
 from jrp.api.presenters import answer_digest_of, check_response
 from jrp.compact_results import DIGEST, compact, digest
 from jrp.engine.codec import application_from_json, canonical, facts_from_json
@@ -107,3 +108,25 @@ def test_an_entry_written_with_its_full_result_reads_verifies_and_replays_as_bef
     assert replay.status_code == 200 and replay.json()["identical"], replay.text
     runtime.tree.integrate_all(runtime.audit_keys.signing)
     assert runtime.verify_log().ok
+
+
+def test_a_decision_todays_engine_no_longer_rebuilds_is_read_in_its_compact_form(fresh_api: Api, monkeypatch) -> None:
+    """An engine changed after a decision was logged (simulated: today's rendering of the same facts and rules
+    differs) leaves the decision readable as logged — outcome, measures, dates, triggering records — and says so;
+    it is never a server error, and never shown with today's result."""
+    api = fresh_api
+    answer = api.client.post("/v1/checks", headers=api.headers("checker"), json={
+        "subject": {"id": DEBTOR}, "scenario": "government_procurement", "role": "supplier",
+        "jurisdiction": "CN-JS-NT", "as_of": "2025-06-01", "purpose": "engine changed later"}).json()
+    assert answer["outcome"] == "deny" and answer["measures"]
+    api.runtime.log.results._full.clear()  # as in a process started after the change
+    real = results_module.decision_to_json
+    monkeypatch.setattr(results_module, "decision_to_json", lambda decision: {**real(decision), "outcome": "allow"})
+    read = api.client.get(f"/v1/decisions/{answer['decision_id']}", headers=api.headers("auditor"))
+    assert read.status_code == 200, read.text
+    logged = read.json()
+    assert logged["result"]["outcome"] == "deny"
+    assert [(m["measure_id"], m["until"]) for m in logged["result"]["measures"]] == \
+        [(m["measure_id"], m["until"]) for m in answer["measures"]]
+    entry = api.runtime.log.get(answer["decision_id"])
+    assert "no longer give the result" in entry[NOT_REBUILT]
