@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
+from sqlalchemy import ColumnElement, Engine, select
+
 from jrp.adapters.facts import facts_rows
 from jrp.adapters.facts.events import parse_event
 from jrp.adapters.facts.facts_rows import RECORD_COLUMNS
@@ -23,6 +25,7 @@ from jrp.adapters.facts.orm import EventRow, RecordRow, SubjectRow
 from jrp.adapters.facts.projection import State, apply
 from jrp.adapters.store.dbapi import Driver, as_date
 from jrp.engine.facts import Record, RelatedParty, Subject, SubjectFacts
+from jrp.ports import UNKNOWN
 from jrp.vocabulary.records import (
     CommitmentState,
     Impact,
@@ -34,9 +37,6 @@ from jrp.vocabulary.records import (
 )
 from jrp.vocabulary.scope import ProjectType, Sanction
 from jrp.vocabulary.subjects import SubjectType
-from sqlalchemy import ColumnElement, Engine, select
-
-from jrp.ports import UNKNOWN
 
 E = TypeVar("E", bound=Enum)
 PERSON = SubjectType.natural_person.value
