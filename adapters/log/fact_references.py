@@ -42,7 +42,7 @@ from sqlalchemy import Engine
 
 from jrp.adapters.facts.erasure import EMBEDDED, pseudonymised_event
 from jrp.adapters.facts.events import EventError
-from jrp.adapters.facts.source import FactsStore, version_string
+from jrp.adapters.facts.source import NO_EVENTS_VERSION, FactsStore, version_string
 from jrp.adapters.log.crypto import personal_data
 from jrp.adapters.log.crypto.personal_data import Pseudonymiser
 from jrp.engine.codec import canonical, facts_to_json
@@ -62,9 +62,14 @@ class FactReferences:
 
     def reference(self, subject_id: str, version: str) -> dict[str, Any] | None:
         """The reference of the facts of ``subject_id`` at ``version``; None when there is no chain to refer
-        to, or the store has moved past that version already (the entry then keeps a snapshot)."""
-        if version == UNKNOWN:
+        to, or the store has moved past that version already (the entry then keeps a snapshot).
+
+        A subject without related organisations needs no read: its version is its own head. One with them is
+        read once per version, since its version keeps only a digest of their heads."""
+        if version in (UNKNOWN, NO_EVENTS_VERSION):
             return None
+        if "-" not in version:  # no related organisation: the version is the subject's own head (``version_string``)
+            return {"subject_head": version}
         key = (subject_id, version)
         if key in self._references:
             return self._references[key]
