@@ -233,7 +233,7 @@ class Runtime:
     def webhook_secrets(self) -> SecretStore:
         from jrp.adapters.tracking.secrets import SecretStore
 
-        return SecretStore(self.engine)
+        return SecretStore(self.engine, self.audit_keys.personal)
 
     @cached_property
     def outbound(self) -> OutboundPolicy:
@@ -300,6 +300,7 @@ class Runtime:
         upgrade_database(self.engine)
         self.tree.publish_key(self.audit_keys.signing)
         event_leaves.carry(self.engine, event_leaves.sealer_for(self.engine))  # events stored before 0013
+        self.webhook_secrets.seal_clear()  # secrets stored in clear before they were sealed
 
     def close(self) -> None:
         if "keys" in self.__dict__:

@@ -120,7 +120,7 @@ def erase_persons(engine: Engine, pseudonyms: Pseudonymiser, cutoff: date) -> Fa
             counts = _erase(connection, pseudonyms, chunk)
         totals = [a + b for a, b in zip(totals, counts)]
     if erasable:
-        _rewrite_files(engine)
+        rewrite_files(engine)
     return FactsErasure(len(erasable), *totals, kept=len(people) - len(erasable))
 
 
@@ -203,7 +203,7 @@ def _other_tables(connection: Connection) -> Iterable[Table]:
     return [Table(name, metadata, autoload_with=connection) for name in ("screening_results",) if name in names]
 
 
-def _rewrite_files(engine: Engine) -> None:
+def rewrite_files(engine: Engine) -> None:
     """SQLite: rewrite the file and empty the write-ahead log, so the overwritten bytes are gone from disk."""
     if engine.dialect.name != "sqlite":
         return
