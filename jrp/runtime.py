@@ -220,7 +220,7 @@ class Runtime:
     def subscriptions(self) -> SubscriptionStore:
         from jrp.adapters.tracking.subscriptions import SubscriptionStore
 
-        return SubscriptionStore(self.engine)
+        return SubscriptionStore(self.engine, self.audit_keys.personal)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -301,6 +301,7 @@ class Runtime:
         self.tree.publish_key(self.audit_keys.signing)
         event_leaves.carry(self.engine, event_leaves.sealer_for(self.engine))  # events stored before 0013
         self.webhook_secrets.seal_clear()  # secrets stored in clear before they were sealed
+        self.subscriptions.protect_existing()  # subscriptions stored before 0018 kept subject ids in clear
 
     def close(self) -> None:
         if "keys" in self.__dict__:

@@ -8,7 +8,9 @@ the same keyed pseudonyms the log uses (``pd:id:…``, ``pd:name:…``), in plac
 - an event's payload becomes exactly :func:`pseudonymised_event` of itself, the form the
   verifiable log hashes, so every hash and proof still holds after erasure;
 - a person's birth date (``subjects.birth_date``) and review key (the masked-ID join) are dropped;
-- the source row (``raw``) of a person's event keeps no text: every text in it is a pseudonym.
+- the source row (``raw``) of a person's event keeps no text: every text in it is a pseudonym;
+- the subscriptions watching a person lose the sealed originals and watch the pseudonym, and their
+  notifications keep only pseudonyms (``jrp.adapters.tracking.subscriptions.forget_persons``).
 
 A person is past retention when nothing about them is recent or in force: no event of theirs
 recorded since the cut-off, no role in an organisation that had not ended before it, no
@@ -35,6 +37,7 @@ from sqlalchemy import Connection, Engine, MetaData, Table, Text, cast, inspect,
 from jrp.adapters.facts.identity import RESIDENT_ID_SHAPE
 from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectRow
 from jrp.adapters.log.crypto.personal_data import NATURAL_PERSON, Pseudonymiser, is_resident_id
+from jrp.adapters.tracking.subscriptions import forget_persons
 from jrp.vocabulary.records import RecordStatus
 
 subjects_t = SubjectRow.__table__
@@ -184,6 +187,8 @@ def _erase(connection: Connection, pseudonyms: Pseudonymiser, persons: Mapping[s
                                         .values(person_id=token)).rowcount
         for table in others:
             connection.execute(update(table).where(table.c.subject_id == subject_id).values(subject_id=token))
+    if inspect(connection).has_table("subscriptions"):
+        forget_persons(connection, pseudonyms, tokens)
     return events, records, relations
 
 

@@ -92,7 +92,7 @@ class Tracker:
                                      new.webhook_url, self._next_change(result, today)))
         for start in range(0, len(made), 10_000):
             chunk = made[start:start + 10_000]
-            self.log.append(entries[start:start + 10_000], also=lambda _receipts, chunk=chunk: [subscriptions.inserts(chunk)])
+            self.log.append(entries[start:start + 10_000], also=lambda _receipts, chunk=chunk: [self.store.inserts(chunk)])
         return made
 
     def watch_decision(self, entry: Mapping[str, Any], owner_key_id: str, watch_until: date | None,
@@ -103,7 +103,7 @@ class Tracker:
         watch = Watch.from_json({**entry["request"], "purpose": entry["purpose"], "reference": entry.get("reference", "")})
         made = Subscription(uuid.uuid4().hex, owner_key_id, watch, answer_of(entry["result"]), entry["decision_id"],
                             entry["bundle"]["hash"], time.time(), watch_until, webhook_url, self.today())
-        self.log.append([], also=lambda _receipts: [subscriptions.inserts([made])])
+        self.log.append([], also=lambda _receipts: [self.store.inserts([made])])
         return made
 
     # --- triggers --------------------------------------------------------------------------------
