@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from fastapi.testclient import TestClient
 
 from jrp.demo_vocabulary import vocabulary_of
@@ -32,7 +33,9 @@ def test_a_subscription_made_and_deleted_in_the_console(tracked: Tracked) -> Non
     assert page.status_code == 200 and "New subscription" in page.text
     assert "新建订阅" in console.get("/console/subscriptions", lang="zh").text
     token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
-    post = lambda path, **data: console.client.post(path, data={"csrf": token, **data})  # noqa: E731
+
+    def post(path: str, **data: str) -> httpx.Response:
+        return console.client.post(path, data={"csrf": token, **data})
 
     assert console.client.post("/console/subscriptions", data=_form(tracked)).status_code == 403  # no CSRF token
     refused = post("/console/subscriptions", **_form(tracked, webhook_url="http://10.20.30.40/hook"))
