@@ -68,6 +68,10 @@ class Runtime:
 
     @cached_property
     def library(self) -> Library:
+        """The rulesets as the service uses them, read at the first use."""
+        return self.load_library()
+
+    def load_library(self) -> Library:
         """The rulesets as the service uses them: a check selects only published editions
         (``Library.for_checks``), approved on file or in the decision log as it stands now."""
         from sqlalchemy.exc import SQLAlchemyError
@@ -233,7 +237,7 @@ class Runtime:
     def subscriptions(self) -> SubscriptionStore:
         from jrp.adapters.tracking.subscriptions import SubscriptionStore
 
-        return SubscriptionStore(self.engine)
+        return SubscriptionStore(self.engine, self.audit_keys.personal)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -246,7 +250,7 @@ class Runtime:
     def webhook_secrets(self) -> SecretStore:
         from jrp.adapters.tracking.secrets import SecretStore
 
-        return SecretStore(self.engine)
+        return SecretStore(self.engine, self.audit_keys.personal)
 
     @cached_property
     def outbound(self) -> OutboundPolicy:
@@ -258,13 +262,23 @@ class Runtime:
     def tracker(self) -> Tracker:
         """Re-evaluations on their own check service: facts read from the store each time, never a cached version
         the change feed has not caught up with."""
+        from jrp.adapters.tracking.publication_watch import PublicationWatch
         from jrp.service import CheckService
         from jrp.tracking.tracker import Tracker
 
-        service = CheckService(self.library, self.facts, self.log, self.bundles, backend=self.settings.engine_backend,
-                               cache_size=1000)
-        return Tracker(service, self.log, self.subscriptions, amqp=bool(self.settings.amqp_url),
-                       batch=self.settings.tracking_batch)
+        def service_of(library: Library) -> CheckService:
+            return CheckService(library, self.facts, self.log, self.bundles, backend=self.settings.engine_backend,
+                                cache_size=1000)
+
+        def published(service: CheckService) -> CheckService | None:  # an edition published on any host
+            library = watch.newer(service.library)
+            return None if library is None else service_of(library)
+
+        watch = PublicationWatch(self.engine, self.load_library)
+        tracker = Tracker(service_of(self.library), self.log, self.subscriptions, amqp=bool(self.settings.amqp_url),
+                          batch=self.settings.tracking_batch)
+        tracker.published = published
+        return tracker
 
     def tracker_loop(self) -> TrackerLoop:
         """The tracker under its lease (``jrp.adapters.tracking.lease``); the server starts one per worker."""
@@ -307,6 +321,8 @@ class Runtime:
         self.tree.publish_key(self.audit_keys.signing)
         if event_leaves.carry(self.engine, event_leaves.sealer_for(self.engine)):  # events stored before 0013
             facts_rows.rebuild_all(self.engine)
+        self.webhook_secrets.seal_clear()  # secrets stored in clear before they were sealed
+        self.subscriptions.protect_existing()  # subscriptions stored before 0018 kept subject ids in clear
 
     def close(self) -> None:
         if "keys" in self.__dict__:

@@ -11,6 +11,8 @@ the same keyed pseudonyms the log uses (``pd:id:…``, ``pd:name:…``), in plac
 - the source row (``raw``) of a person's event keeps no text: every text in it is a pseudonym;
 - the ``subject_facts`` rows of the persons and of the organisations whose records name them are
   rebuilt from the overwritten tables (a person's row under its plain ID is deleted).
+- the subscriptions watching a person lose the sealed originals and watch the pseudonym, and their
+  notifications keep only pseudonyms (``jrp.adapters.tracking.subscriptions.forget_persons``).
 
 A person is past retention when nothing about them is recent or in force: no event of theirs
 recorded since the cut-off, no role in an organisation that had not ended before it, no
@@ -36,9 +38,10 @@ from sqlalchemy import Connection, Engine, MetaData, Table, Text, cast, inspect,
 
 from jrp.adapters.facts import facts_rows
 from jrp.adapters.facts.identity import RESIDENT_ID_SHAPE
-from jrp.adapters.facts.transactions import lock_subjects
 from jrp.adapters.facts.orm import EventRow, RecordRow, RelationRow, SubjectRow
+from jrp.adapters.facts.transactions import lock_subjects
 from jrp.adapters.log.crypto.personal_data import NATURAL_PERSON, Pseudonymiser, is_resident_id
+from jrp.adapters.tracking.subscriptions import forget_persons
 from jrp.vocabulary.records import RecordStatus
 
 subjects_t = SubjectRow.__table__
@@ -124,7 +127,7 @@ def erase_persons(engine: Engine, pseudonyms: Pseudonymiser, cutoff: date) -> Fa
             counts = _erase(connection, pseudonyms, chunk)
         totals = [a + b for a, b in zip(totals, counts)]
     if erasable:
-        _rewrite_files(engine)
+        rewrite_files(engine)
     return FactsErasure(len(erasable), *totals, kept=len(people) - len(erasable))
 
 
@@ -192,6 +195,8 @@ def _erase(connection: Connection, pseudonyms: Pseudonymiser, persons: Mapping[s
         for table in others:
             connection.execute(update(table).where(table.c.subject_id == subject_id).values(subject_id=token))
     facts_rows.rebuild(connection, {*persons, *tokens.values(), *owners})  # the plain ids' rows go
+    if inspect(connection).has_table("subscriptions"):
+        forget_persons(connection, pseudonyms, tokens)
     return events, records, relations
 
 
@@ -220,7 +225,7 @@ def _other_tables(connection: Connection) -> Iterable[Table]:
     return [Table(name, metadata, autoload_with=connection) for name in ("screening_results",) if name in names]
 
 
-def _rewrite_files(engine: Engine) -> None:
+def rewrite_files(engine: Engine) -> None:
     """SQLite: rewrite the file and empty the write-ahead log, so the overwritten bytes are gone from disk."""
     if engine.dialect.name != "sqlite":
         return

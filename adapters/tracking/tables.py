@@ -1,4 +1,5 @@
-"""The tracking tables (created by migration ``0016_subscriptions``; keep both in step)."""
+"""The tracking tables (created by migration ``0016_subscriptions``, ``personal`` added by
+``0018_subscription_privacy``; keep them in step)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ subscriptions_t = Table(
     Column("subscription_id", String(32), nullable=False, unique=True),
     Column("owner_key_id", String(32), nullable=False),
     Column("created_at", Float, nullable=False),
-    Column("subject_id", String(64), nullable=False),
+    Column("subject_id", String(64), nullable=False),  # a natural person's: the log's pseudonym
     Column("request", Text, nullable=False),
+    Column("personal", Text),  # the request's personal data, sealed (jrp.adapters.tracking.subscriptions)
     Column("jurisdiction", String(40), nullable=False),
     Column("watch_until", String(10)),
     Column("webhook_url", Text),

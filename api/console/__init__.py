@@ -13,12 +13,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from jrp.api.console.pages import install_error_pages
-from jrp.api.console.routes import auth, catalogue, changes, decisions, publishing, reports, stats, subjects, tracking
+from jrp.api.console.routes import (auth, catalogue, changes, decisions, publishing, reports, stats, subjects,
+                                    subscriptions, tracking)
 from jrp.api.console.session import PREFIX, SessionSigner
 
 STATIC = Path(__file__).parent / "static"
 # changes first: /rulesets/diff before /rulesets/{id}
-ROUTERS = (auth, decisions, changes, catalogue, publishing, stats, reports, subjects, tracking)
+ROUTERS = (auth, decisions, changes, catalogue, publishing, stats, reports, subjects, tracking, subscriptions)
 
 
 def mount(app: FastAPI) -> None:

@@ -41,6 +41,7 @@ NAVIGATION = (  # (path, label, the action a key needs to see the link)
     ("/impact", "nav.impact", Action.preview_impact),
     ("/stats", "nav.stats", Action.read_stats),
     ("/tracking", "nav.tracking", Action.read_stats),
+    ("/subscriptions", "nav.subscriptions", Action.check),
 )
 
 HEADERS = {

@@ -24,6 +24,7 @@ from jrp.api.subscription_schemas import (
     RedeliveryV1,
     SecretV1,
     SubscriptionPageV1,
+    SubscriptionRequestV1,
     SubscriptionsCreatedV1,
     SubscriptionsRequestV1,
     SubscriptionV1,
@@ -59,14 +60,33 @@ def checked_target(runtime: Runtime, url: str | None, field: str) -> str | None:
     return url
 
 
+def asked_by(runtime: Runtime, key: ApiKey, item: SubscriptionRequestV1, path: str = "") -> NewSubscription:
+    """What ``item`` asks ``key`` to watch: 403 outside the key's scopes, 422 on a webhook target refused
+    (the field named after ``path``, where the item stands in its request)."""
+    jurisdiction = scoped_jurisdiction(runtime, key, item.scenario.value, item.jurisdiction)
+    url = checked_target(runtime, item.delivery.webhook_url, f"{path}delivery.webhook_url")
+    return NewSubscription(Watch.of(to_request(item, item.subject, jurisdiction)), key.caller(), item.watch_until, url)
+
+
+def subscribe(runtime: Runtime, key: ApiKey, asked: list[NewSubscription]) -> tuple[list[Subscription], str | None]:
+    """The subscriptions made (each with its baseline decision) and the key's webhook secret if it is new."""
+    made = runtime.tracker.subscribe(asked)
+    return made, runtime.webhook_secrets.ensure(key.key_id)
+
+
 def owned(runtime: Runtime, key: ApiKey, subscription_id: str) -> Subscription:
     """The subscription if ``key`` may see it (its own, or any for an admin); 404 or 403 otherwise."""
     found = runtime.subscriptions.get(subscription_id)
     if found is None:
         raise NotFound(f"no subscription {subscription_id}")
-    if key.role is not Role.admin and found.owner_key_id != key.key_id:
+    if not manages(key, found):
         raise Forbidden("a key may only read and manage its own subscriptions")
     return found
+
+
+def manages(key: ApiKey, subscription: Subscription) -> bool:
+    """Whether ``key`` may read and delete ``subscription``: its own, or any for an admin."""
+    return key.role is Role.admin or subscription.owner_key_id == key.key_id
 
 
 def _owner_filter(key: ApiKey) -> str | None:
@@ -77,14 +97,8 @@ def _owner_filter(key: ApiKey) -> str | None:
 def create(body: SubscriptionsRequestV1, key: Checker, runtime: RuntimeDep) -> SubscriptionsCreatedV1:
     """Watch up to 100,000 checks at once: each is checked now (its answer, a logged decision, is the baseline)
     and its subscriber told whenever the answer changes (an event, a ruleset version, a date)."""
-    asked: list[NewSubscription] = []
-    for index, item in enumerate(body.subscriptions):
-        jurisdiction = scoped_jurisdiction(runtime, key, item.scenario.value, item.jurisdiction)
-        url = checked_target(runtime, item.delivery.webhook_url, f"subscriptions.{index}.delivery.webhook_url")
-        watch = Watch.of(to_request(item, item.subject, jurisdiction))
-        asked.append(NewSubscription(watch, key.caller(), item.watch_until, url))
-    made = runtime.tracker.subscribe(asked)
-    secret = runtime.webhook_secrets.ensure(key.key_id)
+    asked = [asked_by(runtime, key, item, f"subscriptions.{index}.") for index, item in enumerate(body.subscriptions)]
+    made, secret = subscribe(runtime, key, asked)
     return SubscriptionsCreatedV1(created=len(made), webhook_secret=secret,
                                   items=[CreatedV1(subscription_id=s.subscription_id, decision_id=s.decision_id,
                                                    outcome=s.answer.outcome) for s in made])

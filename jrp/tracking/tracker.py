@@ -5,7 +5,8 @@ Triggers (run by one process of the service at a time, the holder of the tracker
 
 - **events**: the change feed's new events (``jrp.adapters.tracking.event_tail``) reach the subscriptions
   of their subject and of every person or organisation related to it;
-- **rules**: at start and each day, subscriptions evaluated with another bundle than the one in force
+- **rules**: at start, each day and on the round after an edition is published (``published``: on any
+  host, read from the decision log), subscriptions evaluated with another bundle than the one in force
   for their jurisdiction today (a version published, taking effect or lapsing);
 - **time**: subscriptions whose ``next_change`` (``jrp.tracking.next_change``) has come, one index range.
 
@@ -67,6 +68,8 @@ class Tracker:
         self.today = today or service.today
         self.batch = batch
         self.before_batch: Callable[[], None] = lambda: None  # the tracker's loop checks it still leads
+        # the service with the rules as published now, if an edition was published since ``service``'s were read
+        self.published: Callable[[CheckService], CheckService | None] = lambda _service: None
         self._tail: EventTail | None = None
         self._rules_seen = False  # whether this process compared the subscriptions' rules with its own yet
         self._rule_dates: dict[str, set[date]] = {}
@@ -89,7 +92,7 @@ class Tracker:
                                      new.webhook_url, self._next_change(result, today)))
         for start in range(0, len(made), 10_000):
             chunk = made[start:start + 10_000]
-            self.log.append(entries[start:start + 10_000], also=lambda _receipts, chunk=chunk: [subscriptions.inserts(chunk)])
+            self.log.append(entries[start:start + 10_000], also=lambda _receipts, chunk=chunk: [self.store.inserts(chunk)])
         return made
 
     def watch_decision(self, entry: Mapping[str, Any], owner_key_id: str, watch_until: date | None,
@@ -100,7 +103,7 @@ class Tracker:
         watch = Watch.from_json({**entry["request"], "purpose": entry["purpose"], "reference": entry.get("reference", "")})
         made = Subscription(uuid.uuid4().hex, owner_key_id, watch, answer_of(entry["result"]), entry["decision_id"],
                             entry["bundle"]["hash"], time.time(), watch_until, webhook_url, self.today())
-        self.log.append([], also=lambda _receipts: [subscriptions.inserts([made])])
+        self.log.append([], also=lambda _receipts: [self.store.inserts([made])])
         return made
 
     # --- triggers --------------------------------------------------------------------------------
@@ -108,10 +111,13 @@ class Tracker:
     def run_once(self) -> int:
         """One round of every trigger; the notifications written."""
         today = self.today()
+        republished = self.published(self.service)
+        if republished is not None:
+            self.service, self._rule_dates = republished, {}
         written = self.events_pass()
         day = self.store.cursor(DAY_CURSOR)
         new_day = day is None or day.get("day") != today.isoformat()
-        if new_day or not self._rules_seen:  # each day, and once in each process: its rules may be new editions
+        if new_day or not self._rules_seen or republished is not None:  # each day, once a process, on a publication
             written += self.rules_pass(today)
             self._rules_seen = True
         written += self.time_pass(today)

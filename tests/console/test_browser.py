@@ -174,6 +174,39 @@ def test_forbidden_pages_and_sign_out(page: Page, live: screenshots.LiveConsole)
     expect(page).to_have_url(f"{live.url}/console/sign-in?next=%2Fconsole%2Frulesets")
 
 
+def test_subscribe_from_the_form_then_delete(page: Page, tmp_path: Path) -> None:
+    """A checker makes a subscription in the console (a loopback webhook refused on its field first) and deletes it;
+    on a store of its own, so the baseline decision it logs changes nothing the other tests count."""
+    with screenshots.live_console(tmp_path) as own:
+        screenshots.sign_in(page, own, "checker")
+        page.click("nav.main >> text=跟踪订阅")
+        expect(page.locator("h1")).to_have_text("跟踪订阅")
+        form = page.locator("form.subscribe-form")
+        form.locator("input[name=subject]").fill(screenshots.DEBTOR)
+        form.locator("select[name=scenario]").select_option("government_procurement")
+        form.locator("select[name=role]").select_option("supplier")
+        form.locator("select[name=jurisdiction]").select_option("CN-JS-NT")
+        form.locator("input[name=purpose]").fill("标段 9 中标人履约跟踪")
+        form.locator("input[name=reference]").fill("NT-9-1")
+        form.locator("input[name=watch_until]").fill("2028-06-30")
+        form.locator("input[name=webhook_url]").fill("http://127.0.0.1:9/hook")
+        form.locator("button[type=submit]").click()
+        expect(page.locator(".problems")).to_contain_text("接收地址（Webhook URL）")
+        expect(page.locator(".problems")).to_contain_text("loopback")
+        expect(form.locator("input[name=reference]")).to_have_value("NT-9-1")  # the form kept as typed
+        form.locator("input[name=webhook_url]").fill("")
+        form.locator("button[type=submit]").click()
+        expect(page.locator("[data-notice]")).to_contain_text("当前结果：禁止")
+        expect(page.locator("[data-secret] code")).to_contain_text("whsec_")
+        row = page.locator("tr[data-subscription]")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("NT-9-1")
+        expect(row).to_contain_text("2028-06-30")
+        row.locator("button[type=submit]").click()
+        expect(page.locator("[data-notice]")).to_contain_text("已取消订阅")
+        expect(page.locator("tr[data-subscription]")).to_have_count(0)
+
+
 @pytest.mark.parametrize("path", ["/console/sign-in", "/console/decisions", "/console/rulesets/cn-basic-list"])
 def test_chinese_headings_render_in_a_cjk_font_the_console_names(page: Page, live: screenshots.LiveConsole,
                                                                 path: str) -> None:

@@ -3,7 +3,8 @@
 The signed-in key is the approver (its name and department are the ``approved_by`` of the record);
 the form gives the drafter and the adopting document. The edition is judged as ``jrp rulesets
 publish`` judges it (``jrp.publishing.objections``); the console writes no file, so the record is
-in the log only, and the service selects the edition from each worker's next start.
+in the log only, and the service selects the edition from each worker's next start; the tracker reads
+it from the log at its next round and tells the subscribers whose answer it changes.
 """
 
 from __future__ import annotations

@@ -1,0 +1,57 @@
+"""An edition published while the service runs reaches the running tracker at its next round, without a restart:
+logged by ``jrp rulesets publish`` (record written beside an edition written after the start) or by the console
+(in the log only, an edition the service read as a draft)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from jrp.access import terminal_operator
+from jrp.publishing import publish
+from jrp.rulesets.library import read_ruleset_file
+from jrp.rulesets.publications import AdoptingDocument, Publication
+from tests.publishing import rulesets_copy
+from tests.tracking.conftest import DEBTOR, tracked_app
+
+
+def _lifted_ban(rulesets: Path) -> Path:
+    """cn-basic-list 2026.1: the 2024.4 edition without the procurement ban on judgment debtors (a draft)."""
+    basic = yaml.safe_load((rulesets / "CN" / "cn-basic-list" / "2024.4.yaml").read_text(encoding="utf-8"))
+    basic["ruleset"].update(version="2026.1", effective_from="2026-01-01")
+    basic["ruleset"].pop("replaces")
+    basic["rules"] = [rule for rule in basic["rules"] if rule["id"] != "judgment-debtor-procurement"]
+    edition = rulesets / "CN" / "cn-basic-list" / "2026.1.yaml"
+    edition.write_text(yaml.safe_dump(basic, allow_unicode=True), encoding="utf-8")
+    return edition
+
+
+@pytest.mark.parametrize("source", ["publish", "console"])
+def test_an_edition_published_while_tracking_is_news_at_the_next_round(store_url: str, tmp_path: Path,
+                                                                       source: str) -> None:
+    rulesets = rulesets_copy(tmp_path / "rulesets")
+    edition = _lifted_ban(rulesets) if source == "console" else None  # the console publishes a draft read at start
+    for tracked in tracked_app(store_url, tmp_path, rulesets_dir=rulesets):
+        sub = tracked.subscribe(DEBTOR)
+        assert sub["outcome"] == "deny"
+        assert tracked.track() == 0
+        if edition is None:  # the command line: the edition is written, then published
+            edition = _lifted_ban(rulesets)
+        assert tracked.track() == 0  # a draft changes nothing
+        file = read_ruleset_file(edition)
+        publication = Publication(version="2026.1", digest=file.digest, drafted_by="测试起草人（测试处）",
+                                  approved_by="测试批准人（测试办）", approved_on=date(2025, 12, 1),
+                                  adopted_by=AdoptingDocument(doc_no="测试〔2025〕2号", date=date(2025, 11, 30)))
+        assert publish(tracked.runtime.publications, file, publication, terminal_operator(),
+                       write_record=source == "publish") is not None
+        assert tracked.track() == 1
+        data = tracked.runtime.outbox.of_subscription(sub["subscription_id"])[0]["body"]["data"]
+        assert data["cause"]["kind"] == "ruleset"
+        assert {"id": "cn-basic-list", "version": "2026.1"} in data["cause"]["rulesets"]
+        assert "gp-supplier-disqualified" in [m["measure_id"] for m in data["measures_removed"]]
+        assert tracked.track() == 0  # seen once
+        tracked.dispatch()
+        assert [body["data"]["subscription_id"] for body in tracked.receiver.wait_for(1)] == [sub["subscription_id"]]
