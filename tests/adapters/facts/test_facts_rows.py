@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select, text
@@ -19,7 +20,7 @@ from jrp.adapters.facts.ingest import ingest
 from jrp.adapters.facts.orm import RecordRow, RelationRow, SubjectFactsRow, SubjectRow
 from jrp.adapters.facts.source import FactsStore, _facts, record_of
 from jrp.adapters.log.crypto.personal_data import PersonalDataKey
-from jrp.adapters.store.database import make_engine, upgrade_database
+from jrp.adapters.store.database import alembic_config, make_engine, upgrade_database
 from jrp.engine.facts import Record, SubjectFacts
 from jrp.vocabulary.subjects import SubjectType
 
@@ -168,9 +169,10 @@ def test_the_migration_fills_the_rows_of_a_store_that_had_none(db_url: str) -> N
     ingest(engine, [relation("rel"), listing("l", subject=PERSON), penalty("p", persons=[PERSON]),
                     penalty("p2", subject=ORG2), event("repair_completed", "l-repaired", PERSON, record_id="l")])
     expected = {subject_id: facts_from_tables(engine, subject_id) for subject_id in _stored_ids(engine)}
-    with engine.begin() as connection:  # the store as it was before 0017_subject_rows
-        connection.execute(text("DROP TABLE subject_facts"))
-        connection.execute(text("UPDATE alembic_version SET version_num = '0016_subscriptions'"))
+    config = alembic_config()
+    with engine.begin() as connection:  # the store as it was before 0017_subject_rows (later migrations undone too)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0016_subscriptions")
     upgrade_database(engine)
     assert FactsStore(engine).load_many(list(expected)) == expected and len(expected) == 3
     _assert_rows_give_the_tables_facts(engine)
