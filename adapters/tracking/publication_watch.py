@@ -39,7 +39,11 @@ class PublicationWatch:
         if library.approved is None or logged <= library.approved:
             return None
         try:
-            return self.load()
+            loaded = self.load()
         except RulesetError as error:  # a draft being edited does not parse: the files as read, approvals as logged
             log.warning("rulesets not read again (%s): the new publications apply to the editions read at start", error)
             return library.for_checks(logged)
+        if loaded.approved is None or not logged <= loaded.approved:  # the log was not read (the store went away)
+            self._mark = _UNREAD  # never fewer editions than before: asked again next round
+            return None
+        return loaded

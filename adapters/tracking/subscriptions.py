@@ -182,7 +182,6 @@ class SubscriptionStore:
             value = connection.execute(select(tracking_cursor_t.c.value).where(tracking_cursor_t.c.name == name)).scalar()
         return None if value is None else json.loads(value)
 
-
     def protect_existing(self) -> int:
         """Pseudonymise the subscriptions stored before subject ids were (once: a cursor records it); how many
         held a natural person."""

@@ -84,16 +84,17 @@ async def create(request: Request, key: Subscriber) -> HTMLResponse:
     runtime = runtime_of(request)
     try:
         item = SubscriptionRequestV1.model_validate(_item(form))
-        asked = await run_in_threadpool(asked_by, runtime, key, item)
     except ValidationError as invalid:
         for error in invalid.errors():
             problems.add_detail(_field(error["loc"]), error["msg"].removeprefix("Value error, "))
         return _page(request, key, status=422, problems=problems, form=form)
+    try:
+        asked = await run_in_threadpool(asked_by, runtime, key, item)
     except InvalidField as invalid:
         problems.add_detail(_field(invalid.field), str(invalid))
         return _page(request, key, status=422, problems=problems, form=form)
     except Forbidden as refused:
-        problems.add_detail("scenario" if "scenario" in str(refused) else "jurisdiction", str(refused))
+        problems.add_detail("jurisdiction" if key.may_use_scenario(item.scenario.value) else "scenario", str(refused))
         return _page(request, key, status=403, problems=problems, form=form)
     [made], secret = await run_in_threadpool(subscribe, runtime, key, [asked])
     notice = t("subscriptions.created", subscription_id=made.subscription_id,
