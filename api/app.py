@@ -55,12 +55,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         heartbeat = runtime.heartbeat(_app.state.console_signer.fingerprint())  # this worker among the hosts
         heartbeat.start()
         _app.state.heartbeat = heartbeat
+        editions = runtime.edition_follower() if runtime.settings.publication_interval > 0 else None
+        if editions:
+            editions.start()
+        _app.state.editions = editions
         tracking = (runtime.tracker_loop(), runtime.dispatcher()) if runtime.settings.tracking_interval > 0 else ()
         for worker in tracking:  # the tracker works in the lease holder only; every worker dispatches
             worker.start()
         yield
         for worker in reversed(tracking):
             worker.stop()
+        if editions:
+            editions.stop()
         heartbeat.stop()
         sequencer.stop()
         if writer:

@@ -11,11 +11,16 @@ service writes no files); ``carry_on_file`` logs the records on file the log doe
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from jrp.access import ApiKey
+from jrp.adapters.log.publication_watch import PublicationWatch
 from jrp.adapters.log.publications import LoggedPublication, PublicationLog, publication_entry, record_hash
 from jrp.rulesets.candidate import Judgement
 from jrp.rulesets.diff import diff
@@ -24,7 +29,10 @@ from jrp.rulesets.loader import Level, Problem
 from jrp.rulesets.publications import Publication, RecordOnFile, append_record
 from jrp.rulesets.renames import renames
 from jrp.rulesets.validate import validate
+from jrp.service import CheckService
 from jrp.tester import coverage_of, run_tests
+
+log = logging.getLogger(__name__)
 
 
 def objections(library: Library, file: RulesetFile, legal_texts: Path | None, today: date) -> Judgement:
@@ -88,3 +96,42 @@ def carry_on_file(library: Library, log: PublicationLog, logged: frozenset[str],
     entries = (log.append(publication_entry(library.get(record.ref), record.publication, recorded_by, "on_file"))
                for record in unlogged_records(library, logged))
     return [entry for entry in entries if entry is not None]
+
+
+class EditionFollower:
+    """Makes a worker's checks select an edition published on any host within ``interval`` seconds, as the tracker
+    does at its next round (``jrp.adapters.log.publication_watch``): a subscriber is never told of an answer that a
+    fresh check would not give yet. Without it a published edition reached checks only when the service restarted."""
+
+    def __init__(self, watch: PublicationWatch, service: CheckService, interval: float):
+        self.watch = watch
+        self.service = service
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def follow(self) -> bool:
+        """Select the editions published since the service's library was read; whether there were any."""
+        try:
+            library = self.watch.newer(self.service.library)
+        except SQLAlchemyError as error:  # the store is away: asked again at the next look
+            log.warning("publications not read (%s): checks keep the editions they select", error)
+            return False
+        if library is None:
+            return False
+        self.service.use(library)
+        log.info("an edition was published: checks select from the rulesets as published now")
+        return True
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="edition-follower", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.follow()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()

@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # the collaborators are imported when first built: a CLI comm
     from jrp.adapters.tracking.subscriptions import SubscriptionStore
     from jrp.hosts import Heartbeat
     from jrp.measures_catalog.catalog import Catalog
+    from jrp.publishing import EditionFollower
     from jrp.rulesets.library import Library
     from jrp.service import CheckService
     from jrp.tracking.outbound import OutboundPolicy
@@ -262,7 +263,7 @@ class Runtime:
     def tracker(self) -> Tracker:
         """Re-evaluations on their own check service: facts read from the store each time, never a cached version
         the change feed has not caught up with."""
-        from jrp.adapters.tracking.publication_watch import PublicationWatch
+        from jrp.adapters.log.publication_watch import PublicationWatch
         from jrp.service import CheckService
         from jrp.tracking.tracker import Tracker
 
@@ -279,6 +280,14 @@ class Runtime:
                           batch=self.settings.tracking_batch)
         tracker.published = published
         return tracker
+
+    def edition_follower(self) -> EditionFollower:
+        """This worker's checks following the editions published on any host (``jrp.publishing``)."""
+        from jrp.adapters.log.publication_watch import PublicationWatch
+        from jrp.publishing import EditionFollower
+
+        return EditionFollower(PublicationWatch(self.engine, self.load_library), self.service,
+                               self.settings.publication_interval)
 
     def tracker_loop(self) -> TrackerLoop:
         """The tracker under its lease (``jrp.adapters.tracking.lease``); the server starts one per worker."""

@@ -161,6 +161,13 @@ class CheckService:
         self._results: LRUCache[tuple, Evaluation] = LRUCache(maxsize=cache_size)
         self._lock = Lock()  # the caches are read and filled by the event loop and by batch threads
 
+    def use(self, library: Library) -> None:
+        """Select from ``library`` from now on (an edition published while serving, ``jrp.publishing.EditionFollower``):
+        bundles are chosen again; compiled engines and cached evaluations stay, keyed by their bundle's hash."""
+        with self._lock:
+            self.library = library
+            self._bundles.clear()
+
     def bundle_for(self, jurisdiction: str, as_of: date) -> Bundle:
         """The bundle in force for ``jurisdiction`` on ``as_of`` (cached per day); ``NoRulesInForce`` if it is empty."""
         key = (jurisdiction, as_of)

@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     delivery_retry_for: float = Field(default=86400.0, gt=0, description="seconds a delivery is retried after its first "
                                                                         "attempt before it becomes a dead letter")
     delivery_concurrency: int = Field(default=32, ge=1, description="deliveries a process sends at once")
+    publication_interval: float = Field(default=5.0, ge=0, description="seconds between each worker's looks for an "
+                                                                         "edition published on any host, which its "
+                                                                         "checks then select; 0: only at start")
     tracking_interval: float = Field(default=1.0, ge=0, description="seconds between the tracker's rounds and the "
                                                                      "dispatchers' polls; 0: no tracking in jrp serve")
     tracking_batch: int = Field(default=1000, ge=1, description="events read, and subscriptions re-evaluated, per "

@@ -361,7 +361,9 @@ def publish_command(
     console.print(f"published {edition}: approved by {approved_by} ({document}, {document_date}); record in "
                   f"{file.path.parent / PUBLICATIONS_FILE}; "
                   f"decision log entry {logged.entry['publication_id'] if logged else '(already logged)'}; "
-                  f"checks select it from {file.ruleset.ruleset.effective_from} once the service restarts",
+                  f"checks select it from {file.ruleset.ruleset.effective_from}, a running service's "
+                  + (f"within {interval:g} s" if (interval := runtime.settings.publication_interval) else
+                     "once it restarts (publication_interval 0)"),
                   markup=False, soft_wrap=True)
 
 

@@ -1,4 +1,5 @@
-"""An edition published while the service runs reaches the running tracker at its next round, without a restart:
+"""An edition published while the service runs reaches the running tracker at its next round, and the workers' checks
+at their next look (``jrp.publishing.EditionFollower``), without a restart:
 logged by ``jrp rulesets publish`` (record written beside an edition written after the start) or by the console
 (in the log only, an edition the service read as a draft)."""
 
@@ -15,7 +16,7 @@ from jrp.publishing import publish
 from jrp.rulesets.library import read_ruleset_file
 from jrp.rulesets.publications import AdoptingDocument, Publication
 from tests.publishing import rulesets_copy
-from tests.tracking.conftest import DEBTOR, tracked_app
+from tests.tracking.conftest import DEBTOR, Tracked, tracked_app
 
 
 def _lifted_ban(rulesets: Path) -> Path:
@@ -27,6 +28,15 @@ def _lifted_ban(rulesets: Path) -> Path:
     edition = rulesets / "CN" / "cn-basic-list" / "2026.1.yaml"
     edition.write_text(yaml.safe_dump(basic, allow_unicode=True), encoding="utf-8")
     return edition
+
+
+def _fresh_check(tracked: Tracked) -> str:
+    """The outcome a check of the subscribed question gives now, through the API."""
+    response = tracked.client.post("/v1/checks", headers=tracked.headers("checker"), json={
+        "subject": {"id": DEBTOR}, "scenario": "government_procurement", "role": "supplier",
+        "jurisdiction": "CN-JS-NT", "purpose": "合同 NT-2026-17 履约期跟踪"})
+    assert response.status_code == 200, response.text
+    return response.json()["outcome"]
 
 
 @pytest.mark.parametrize("source", ["publish", "console"])
@@ -41,6 +51,7 @@ def test_an_edition_published_while_tracking_is_news_at_the_next_round(store_url
         if edition is None:  # the command line: the edition is written, then published
             edition = _lifted_ban(rulesets)
         assert tracked.track() == 0  # a draft changes nothing
+        assert _fresh_check(tracked) == "deny"
         file = read_ruleset_file(edition)
         publication = Publication(version="2026.1", digest=file.digest, drafted_by="测试起草人（测试处）",
                                   approved_by="测试批准人（测试办）", approved_on=date(2025, 12, 1),
@@ -49,6 +60,8 @@ def test_an_edition_published_while_tracking_is_news_at_the_next_round(store_url
                        write_record=source == "publish") is not None
         assert tracked.track() == 1
         data = tracked.runtime.outbox.of_subscription(sub["subscription_id"])[0]["body"]["data"]
+        tracked.client.app.state.editions.follow()  # the worker's look for publications, now instead of within 5 s
+        assert _fresh_check(tracked) == data["after"]["outcome"] == "allow"  # checks agree with the notification
         assert data["cause"]["kind"] == "ruleset"
         assert {"id": "cn-basic-list", "version": "2026.1"} in data["cause"]["rulesets"]
         assert "gp-supplier-disqualified" in [m["measure_id"] for m in data["measures_removed"]]

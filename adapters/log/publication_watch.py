@@ -1,4 +1,6 @@
-"""Whether an edition was published since the tracker's rules were read, asked on each round of its loop.
+"""Whether an edition was published since a library's rules were read: asked by the tracker on each round of its
+loop, and by each worker's check service every ``publication_interval`` seconds (``jrp.publishing.EditionFollower``),
+so that checks and notifications select the same editions.
 
 A publication is a leaf of the decision log (``jrp.adapters.log.publications``), logged by ``jrp
 rulesets publish`` or the console on any host of the store. Each round reads only the newest
