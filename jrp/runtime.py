@@ -276,7 +276,7 @@ class Runtime:
             return None if library is None else service_of(library)
 
         watch = PublicationWatch(self.engine, self.load_library)
-        tracker = Tracker(service_of(self.library), self.log, self.subscriptions, amqp=bool(self.settings.amqp_url),
+        tracker = Tracker(service_of(self.library), self.appends, self.subscriptions, amqp=bool(self.settings.amqp_url),
                           batch=self.settings.tracking_batch)
         tracker.published = published
         return tracker

@@ -1,7 +1,9 @@
 """One writer per SQLite host: the workers' appends of a moment committed together, in one synced commit.
 
-On SQLite every commit takes the database's single write lock and its own fsync (2–4 ms on the
-bench VM): workers that append by themselves queue for the lock, one fsync per worker's group.
+On SQLite every commit takes the database's single write lock and its own fsync: workers that append by
+themselves queue for the lock, one fsync per worker's group. (On the bench VM an fdatasync measured
+0.2–0.24 ms under strace, so there the CPU, not the flush, bounds throughput and the writer moved the figures
+within noise; it pays where flushes are slow, 2–4 ms on the disks the log was first measured on.)
 Under ``jrp serve --workers N`` on SQLite, a worker still makes its append ready itself
 (``DecisionLogStore.prepare``: pseudonyms, canonical JSON, hashes, the group's receipts signed — the
 CPU work stays spread over the workers) and hands the statements to its host's writer over a Unix

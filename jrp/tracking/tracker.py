@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from jrp.adapters.facts.change_feed import latest_seq
-from jrp.adapters.log.entries import DecisionLogStore
+from jrp.adapters.log.host_writer import HostAppends
 from jrp.adapters.tracking import outbox, subscriptions
 from jrp.adapters.tracking.event_tail import CURSOR, EventTail, SeenEvent
 from jrp.adapters.tracking.subscriptions import Statement, SubscriptionStore
@@ -59,7 +59,7 @@ def tracking_caller(owner_key_id: str) -> Caller:
 
 
 class Tracker:
-    def __init__(self, service: CheckService, log: DecisionLogStore, store: SubscriptionStore, *,
+    def __init__(self, service: CheckService, log: HostAppends, store: SubscriptionStore, *,
                  amqp: bool = False, today: Callable[[], date] | None = None, batch: int = 1000):
         self.service = service
         self.log = log
