@@ -44,7 +44,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from cachetools import LRUCache
 from sqlalchemy import (
     BigInteger,
@@ -65,7 +64,7 @@ from jrp.adapters.log import bundle_store, fact_references, fact_snapshots, resu
 from jrp.adapters.log.crypto import personal_data
 from jrp.adapters.log.crypto.merkle import leaf_hash
 from jrp.adapters.log.crypto.personal_data import PersonalDataKey, PersonalDataUnavailable
-from jrp.adapters.log.crypto.signing import SigningKey, sign_receipts
+from jrp.adapters.log.crypto.signing import SigningKey, compact_receipt, full_receipt, sign_receipts
 from jrp.adapters.log.personal_data_keys import DataKeys
 from jrp.adapters.store.dbapi import Driver, naive_utc
 from jrp.compact_results import expanded
@@ -251,7 +250,7 @@ class DecisionLogStore:
             now = self.driver.timestamp(datetime.now().astimezone())
             statements.append((bundle_store.INSERT, [(h, j, c, now) for h, (j, c) in bundles.items()]))
         if prepared:
-            statements.append((INSERT, [(*p.row, orjson.dumps(r).decode()) for p, r in zip(prepared, receipts)]))
+            statements.append((INSERT, [(*p.row, compact_receipt(r)) for p, r in zip(prepared, receipts)]))
         statements.extend((s, list(rows)) for s, rows in (also(receipts) if also is not None else ()) if rows)
         return Write(statements, receipts, list(snapshots), list(bundles))
 
@@ -365,13 +364,15 @@ class DecisionLogStore:
         entries = fact_snapshots.attach(connection, [json.loads(row.entry) for row in rows])
         decisions = []
         for row, entry in zip(rows, entries):
+            entry_hash = leaf_hash(row.entry.encode()).hex()
+            receipt = (full_receipt(row.receipt, entry["decision_id"], entry_hash, entry["created_at"]) if row.receipt
+                       else None)
             originals = self.originals(entry)
             if fact_references.FIELD in entry:
                 self._attach_referenced(entry, originals)
             if results.DIGEST in entry:
                 self._rebuild_result(entry, originals)
-            decisions.append(StoredDecision(row.seq, row.leaf_index, leaf_hash(row.entry.encode()).hex(), entry,
-                                            originals, json.loads(row.receipt) if row.receipt else None))
+            decisions.append(StoredDecision(row.seq, row.leaf_index, entry_hash, entry, originals, receipt))
         return decisions
 
     def _attach_referenced(self, entry: dict[str, Any], originals: dict[str, str] | None) -> None:
