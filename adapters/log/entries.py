@@ -7,8 +7,9 @@ shared by the hosts, so every worker of every host appends at once. The sequence
 (``jrp.adapters.log.tree``) later gives each new row its leaf index and folds it into the
 tree. An answer leaves only after its row is committed (SQLite: ``synchronous=FULL``,
 ``jrp.adapters.store.database``), together with a receipt signed for the rows written
-together (``jrp.adapters.log.crypto.signing``), which the row keeps too: a row the service
-did not write has no valid receipt.
+together (``jrp.adapters.log.crypto.signing``), which the row keeps too, compact (what the
+row does not hold already; rows written before keep it in full) and read back in full: a row
+the service did not write has no valid receipt.
 
 What an entry stores beyond the check's request:
 
@@ -328,7 +329,8 @@ class DecisionLogStore:
 
     def find(self, decision_id: str) -> StoredDecision | None:
         """The decision as stored, its facts attached and its originals unsealed (if not erased)."""
-        query = select(decisions_t.c.seq, decisions_t.c.leaf_index, decisions_t.c.entry, decisions_t.c.receipt) \
+        query = select(decisions_t.c.seq, decisions_t.c.leaf_index, decisions_t.c.entry, decisions_t.c.receipt,
+                      decisions_t.c.leaf_hash) \
             .where(decisions_t.c.decision_id == decision_id)
         with self.engine.connect() as connection:
             row = connection.execute(query).first()
@@ -354,7 +356,8 @@ class DecisionLogStore:
 
     @staticmethod
     def _rows() -> Select:
-        return select(decisions_t.c.seq, decisions_t.c.leaf_index, decisions_t.c.entry, decisions_t.c.receipt)
+        return select(decisions_t.c.seq, decisions_t.c.leaf_index, decisions_t.c.entry, decisions_t.c.receipt,
+                      decisions_t.c.leaf_hash)
 
     def _read(self, query: Select) -> list[StoredDecision]:
         with self.engine.connect() as connection:
@@ -365,7 +368,9 @@ class DecisionLogStore:
         decisions = []
         for row, entry in zip(rows, entries):
             entry_hash = leaf_hash(row.entry.encode()).hex()
-            receipt = (full_receipt(row.receipt, entry["decision_id"], entry_hash, entry["created_at"]) if row.receipt
+            # the entry hash the receipt signed is the leaf hash as written: an entry edited since no longer has it
+            signed = entry_hash if row.leaf_hash is None else bytes(row.leaf_hash).hex()
+            receipt = (full_receipt(row.receipt, entry["decision_id"], signed, entry["created_at"]) if row.receipt
                        else None)
             originals = self.originals(entry)
             if fact_references.FIELD in entry:

@@ -227,7 +227,7 @@ def full_receipt(stored: str, entry_id: str, entry_hash: str, time: str) -> dict
     """The receipt as signed and returned, from its stored form (``compact_receipt``'s, or a receipt stored in full
     by rows written before, returned as stored) and the row's entry id, entry hash and time.
 
-    A compact receipt of an edited entry takes the edited entry's hash, so its signature no longer verifies."""
+    Given the hash of an entry edited since, a compact receipt no longer verifies."""
     try:
         data = orjson.loads(stored)
     except ValueError:
