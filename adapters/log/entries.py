@@ -7,8 +7,9 @@ shared by the hosts, so every worker of every host appends at once. The sequence
 (``jrp.adapters.log.tree``) later gives each new row its leaf index and folds it into the
 tree. An answer leaves only after its row is committed (SQLite: ``synchronous=FULL``,
 ``jrp.adapters.store.database``), together with a receipt signed for the rows written
-together (``jrp.adapters.log.crypto.signing``), which the row keeps too: a row the service
-did not write has no valid receipt.
+together (``jrp.adapters.log.crypto.signing``), which the row keeps too, compact (what the
+row does not hold already; rows written before keep it in full) and read back in full: a row
+the service did not write has no valid receipt.
 
 What an entry stores beyond the check's request:
 
@@ -44,7 +45,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from cachetools import LRUCache
 from sqlalchemy import (
     BigInteger,
@@ -65,7 +65,7 @@ from jrp.adapters.log import bundle_store, fact_references, fact_snapshots, resu
 from jrp.adapters.log.crypto import personal_data
 from jrp.adapters.log.crypto.merkle import leaf_hash
 from jrp.adapters.log.crypto.personal_data import PersonalDataKey, PersonalDataUnavailable
-from jrp.adapters.log.crypto.signing import SigningKey, sign_receipts
+from jrp.adapters.log.crypto.signing import SigningKey, compact_receipt, full_receipt, sign_receipts
 from jrp.adapters.log.personal_data_keys import DataKeys
 from jrp.adapters.store.dbapi import Driver, naive_utc
 from jrp.compact_results import expanded
@@ -251,7 +251,7 @@ class DecisionLogStore:
             now = self.driver.timestamp(datetime.now().astimezone())
             statements.append((bundle_store.INSERT, [(h, j, c, now) for h, (j, c) in bundles.items()]))
         if prepared:
-            statements.append((INSERT, [(*p.row, orjson.dumps(r).decode()) for p, r in zip(prepared, receipts)]))
+            statements.append((INSERT, [(*p.row, compact_receipt(r)) for p, r in zip(prepared, receipts)]))
         statements.extend((s, list(rows)) for s, rows in (also(receipts) if also is not None else ()) if rows)
         return Write(statements, receipts, list(snapshots), list(bundles))
 
@@ -329,7 +329,8 @@ class DecisionLogStore:
 
     def find(self, decision_id: str) -> StoredDecision | None:
         """The decision as stored, its facts attached and its originals unsealed (if not erased)."""
-        query = select(decisions_t.c.seq, decisions_t.c.leaf_index, decisions_t.c.entry, decisions_t.c.receipt) \
+        query = select(decisions_t.c.seq, decisions_t.c.leaf_index, decisions_t.c.entry, decisions_t.c.receipt,
+                      decisions_t.c.leaf_hash) \
             .where(decisions_t.c.decision_id == decision_id)
         with self.engine.connect() as connection:
             row = connection.execute(query).first()
@@ -355,7 +356,8 @@ class DecisionLogStore:
 
     @staticmethod
     def _rows() -> Select:
-        return select(decisions_t.c.seq, decisions_t.c.leaf_index, decisions_t.c.entry, decisions_t.c.receipt)
+        return select(decisions_t.c.seq, decisions_t.c.leaf_index, decisions_t.c.entry, decisions_t.c.receipt,
+                      decisions_t.c.leaf_hash)
 
     def _read(self, query: Select) -> list[StoredDecision]:
         with self.engine.connect() as connection:
@@ -365,13 +367,17 @@ class DecisionLogStore:
         entries = fact_snapshots.attach(connection, [json.loads(row.entry) for row in rows])
         decisions = []
         for row, entry in zip(rows, entries):
+            entry_hash = leaf_hash(row.entry.encode()).hex()
+            # the entry hash the receipt signed is the leaf hash as written: an entry edited since no longer has it
+            signed = entry_hash if row.leaf_hash is None else bytes(row.leaf_hash).hex()
+            receipt = (full_receipt(row.receipt, entry["decision_id"], signed, entry["created_at"]) if row.receipt
+                       else None)
             originals = self.originals(entry)
             if fact_references.FIELD in entry:
                 self._attach_referenced(entry, originals)
             if results.DIGEST in entry:
                 self._rebuild_result(entry, originals)
-            decisions.append(StoredDecision(row.seq, row.leaf_index, leaf_hash(row.entry.encode()).hex(), entry,
-                                            originals, json.loads(row.receipt) if row.receipt else None))
+            decisions.append(StoredDecision(row.seq, row.leaf_index, entry_hash, entry, originals, receipt))
         return decisions
 
     def _attach_referenced(self, entry: dict[str, Any], originals: dict[str, str] | None) -> None:

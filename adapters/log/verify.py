@@ -51,7 +51,8 @@ from sqlalchemy import Engine, func, select
 from jrp.adapters.log import event_leaves, fact_references, fact_snapshots, results
 from jrp.adapters.log.bundle_store import BundleStore
 from jrp.adapters.log.crypto import merkle, personal_data
-from jrp.adapters.log.crypto.signing import Checkpoint, SignatureError, receipt_statement, verify_receipt
+from jrp.adapters.log.crypto.signing import (Checkpoint, SignatureError, full_receipt, receipt_statement,
+                                             verify_receipt)
 from jrp.adapters.log.entries import PAGE, columns_of, decisions_t
 from jrp.adapters.log.legacy_chain import GENESIS, broken_link
 from jrp.adapters.log.publications import columns_of as publication_columns
@@ -334,7 +335,8 @@ class _RowChecker:
         if row["leaf_index"] < self.legacy_size:
             return self._legacy(row)
         # the receipt before the result: an entry that is not the one written is never evaluated
-        return self._bundle(entry) or self._receipt(row, entry["decision_id"], leaf) or self._result(entry, facts)
+        return self._bundle(entry) or self._receipt(row, entry["decision_id"], leaf, entry["created_at"]) \
+            or self._result(entry, facts)
 
     def _result(self, entry: dict[str, Any], facts: dict[str, Any] | None) -> str:
         """Why a compact entry's facts and stored bundle do not rebuild the result it keeps the digest of, or ""
@@ -359,12 +361,12 @@ class _RowChecker:
     def check_publication(self, row: dict[str, Any], leaf: bytes) -> str:
         """A publication's entry against its columns, and its receipt (``jrp.adapters.publication_log``)."""
         return (_columns_problem(row, publication_columns, "publication")
-                or self._receipt(row, row["parsed"]["publication_id"], leaf))
+                or self._receipt(row, row["parsed"]["publication_id"], leaf, row["parsed"]["created_at"]))
 
     def check_event(self, row: dict[str, Any], leaf: bytes) -> str:
         """An event's entry against its columns and its subject's chain, and its receipt."""
         problem = self.chains.check(row, leaf)
-        return problem or self._receipt(row, row["parsed"]["event_id"], leaf)
+        return problem or self._receipt(row, row["parsed"]["event_id"], leaf, row["parsed"]["received_at"])
 
     def _legacy(self, row: dict[str, Any]) -> str:
         reason = broken_link(row["seq"], row["leaf_index"] + 1, row["prev_hash"] or "", self.legacy_head,
@@ -384,10 +386,15 @@ class _RowChecker:
                 if hashlib.sha256(content.encode()).hexdigest() != bundle_hash else "")
         return self._bundle_state[bundle_hash]
 
-    def _receipt(self, row: dict[str, Any], entry_id: str, leaf: bytes) -> str:
+    def _receipt(self, row: dict[str, Any], entry_id: str, leaf: bytes, time: str) -> str:
+        """Why the row's receipt is not one a trusted key signed for its entry, or "" (a compact receipt takes
+        its decision id, entry hash and time from the row, ``jrp.adapters.log.crypto.signing.full_receipt``)."""
         if not row["receipt"]:
             return "no receipt: a row the service did not write (forged)"
-        receipt = json.loads(row["receipt"])
+        try:
+            receipt = full_receipt(row["receipt"], entry_id, leaf.hex(), time)
+        except SignatureError as error:
+            return f"{error}: a row the service did not write (forged or edited)"
         if receipt.get("decision_id") != entry_id or receipt.get("entry_hash") != leaf.hex():
             return "its receipt is for another decision or entry: a row the service did not write (forged or edited)"
         key = self.trusted.get(receipt.get("key_id", ""))

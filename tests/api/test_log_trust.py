@@ -13,7 +13,8 @@ from sqlalchemy import delete, insert, select, update
 from typer.testing import CliRunner
 
 from jrp.adapters.log.crypto import merkle
-from jrp.adapters.log.crypto.signing import Checkpoint, SigningKey, public_pem, sign_checkpoint, sign_receipts
+from jrp.adapters.log.crypto.signing import (Checkpoint, SigningKey, compact_receipt, full_receipt, public_pem,
+                                             sign_checkpoint, sign_receipts)
 from jrp.adapters.log.entries import columns_of, decisions_t
 from jrp.adapters.log.event_leaves import events_t
 from jrp.adapters.log.log_origin import OriginMismatch, origin_t, resolve
@@ -61,9 +62,13 @@ def _rewrite(api: Api, leaves: range, key: SigningKey | None = None) -> None:
             leaf = merkle.leaf_hash(entry.encode())
             nodes += frontier.add(leaf)
             if key is not None:
-                old = json.loads(row.receipt)
+                parsed = json.loads(entry)
+                decision = table is decisions_t
+                old = full_receipt(row.receipt, parsed["decision_id" if decision else "event_id"], leaf.hex(),
+                                   parsed["created_at" if decision else "received_at"])
                 [receipt] = sign_receipts(key, [(old["decision_id"], leaf.hex(), old["time"], old.get("answer"))])
-                connection.execute(update(table).where(table.c.seq == row.seq).values(receipt=json.dumps(receipt)))
+                stored = compact_receipt(receipt) if decision else json.dumps(receipt)
+                connection.execute(update(table).where(table.c.seq == row.seq).values(receipt=stored))
         connection.execute(delete(nodes_t))
         connection.execute(insert(nodes_t), [{"level": lv, "idx": i, "hash": h} for (lv, i), h in nodes])
         connection.execute(update(head_t).values(tree_size=frontier.size, root=frontier.root()))

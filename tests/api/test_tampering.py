@@ -158,12 +158,35 @@ def test_a_forged_row_is_caught_by_its_missing_or_unsigned_receipt(logged: Logge
     logged.settle()  # the sequencer folds it in like any other row
     assert f"decision forged0 (leaf {E + 6}, seq 7): no receipt: a row the service did not write (forged)" in \
         _problems(logged.verify())
-    with logged.api.runtime.engine.connect() as connection:
-        genuine = connection.execute(select(decisions_t.c.receipt).where(decisions_t.c.decision_id == logged.ids[0])).scalar()
-    copied = json.dumps({**json.loads(genuine), "decision_id": f"forged{len(genuine)}"})
+    genuine = _stored_receipt(logged, logged.ids[0])
+    logged.tamper(forge(genuine))  # a compact receipt copied: it takes the forged row's id and entry hash
+    logged.settle()
+    assert f"decision forged{len(genuine)} (leaf {E + 7}, seq 8): receipt of decision forged{len(genuine)}: the " \
+           "signature does not verify" in _problems(logged.verify())
+    stored = logged.api.runtime.log.find(logged.ids[0]).receipt  # as rows written before kept it: in full
+    copied = json.dumps({**stored, "decision_id": f"forged{len(json.dumps(stored))}"})
     logged.tamper(forge(copied))
     logged.settle()
     assert "its receipt is for another decision or entry" in _problems(logged.verify())
+
+
+def _stored_receipt(logged: Logged, decision_id: str) -> str:
+    with logged.api.runtime.engine.connect() as connection:
+        return connection.execute(select(decisions_t.c.receipt).where(decisions_t.c.decision_id == decision_id)).scalar()
+
+
+def test_an_edited_compact_receipt_is_named(logged: Logged) -> None:
+    answer, key_id, size, index, path, signature = json.loads(_stored_receipt(logged, logged.ids[3]))
+    for edited, found in (([answer[:-1] + "0", key_id, size, index, path, signature], "the signature does not verify"),
+                          ([answer, key_id, size + 1, index, path, signature], "a row the service did not write"),
+                          ([answer, key_id, size, index, path, "AAAA" + signature[4:]], "the signature does not verify"),
+                          ([answer, key_id, size, index, path + "AAAA", signature], "not a compact receipt"),
+                          ([answer, key_id, size], "not a compact receipt")):
+        logged.tamper(lambda c, e=edited: c.execute(update(decisions_t).where(decisions_t.c.decision_id == logged.ids[3])
+                                                    .values(receipt=json.dumps(e))))
+        result = logged.verify()
+        assert (result.leaf_index, result.decision_id) == (E + 3, logged.ids[3]) and found in result.reason, \
+            (edited, result.reason)
 
 
 def test_a_swapped_facts_snapshot_is_named(logged: Logged) -> None:
