@@ -76,3 +76,14 @@ def plan_ban(data: dict, **measure: Any) -> dict:
         **measure})
     data["rules"].append({"id": "nt-plan-ban", "when": {"list": "nt-plan-list"}, "measures": ["nt-plan-ban"]})
     return data
+
+
+def lifted_ban(rulesets: Path) -> Path:
+    """cn-basic-list 2026.1, written as a draft: the 2024.4 edition without the procurement ban on judgment debtors."""
+    basic = yaml.safe_load((rulesets / "CN" / "cn-basic-list" / "2024.4.yaml").read_text(encoding="utf-8"))
+    basic["ruleset"].update(version="2026.1", effective_from="2026-01-01")
+    basic["ruleset"].pop("replaces")
+    basic["rules"] = [rule for rule in basic["rules"] if rule["id"] != "judgment-debtor-procurement"]
+    edition = rulesets / "CN" / "cn-basic-list" / "2026.1.yaml"
+    edition.write_text(yaml.safe_dump(basic, allow_unicode=True), encoding="utf-8")
+    return edition

@@ -9,25 +9,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import yaml
 
 from jrp.access import terminal_operator
 from jrp.publishing import publish
 from jrp.rulesets.library import read_ruleset_file
 from jrp.rulesets.publications import AdoptingDocument, Publication
-from tests.publishing import rulesets_copy
+from tests.publishing import lifted_ban, rulesets_copy
 from tests.tracking.conftest import DEBTOR, Tracked, tracked_app
-
-
-def _lifted_ban(rulesets: Path) -> Path:
-    """cn-basic-list 2026.1: the 2024.4 edition without the procurement ban on judgment debtors (a draft)."""
-    basic = yaml.safe_load((rulesets / "CN" / "cn-basic-list" / "2024.4.yaml").read_text(encoding="utf-8"))
-    basic["ruleset"].update(version="2026.1", effective_from="2026-01-01")
-    basic["ruleset"].pop("replaces")
-    basic["rules"] = [rule for rule in basic["rules"] if rule["id"] != "judgment-debtor-procurement"]
-    edition = rulesets / "CN" / "cn-basic-list" / "2026.1.yaml"
-    edition.write_text(yaml.safe_dump(basic, allow_unicode=True), encoding="utf-8")
-    return edition
 
 
 def _fresh_check(tracked: Tracked) -> str:
@@ -43,13 +31,13 @@ def _fresh_check(tracked: Tracked) -> str:
 def test_an_edition_published_while_tracking_is_news_at_the_next_round(store_url: str, tmp_path: Path,
                                                                        source: str) -> None:
     rulesets = rulesets_copy(tmp_path / "rulesets")
-    edition = _lifted_ban(rulesets) if source == "console" else None  # the console publishes a draft read at start
+    edition = lifted_ban(rulesets) if source == "console" else None  # the console publishes a draft read at start
     for tracked in tracked_app(store_url, tmp_path, rulesets_dir=rulesets):
         sub = tracked.subscribe(DEBTOR)
         assert sub["outcome"] == "deny"
         assert tracked.track() == 0
         if edition is None:  # the command line: the edition is written, then published
-            edition = _lifted_ban(rulesets)
+            edition = lifted_ban(rulesets)
         assert tracked.track() == 0  # a draft changes nothing
         assert _fresh_check(tracked) == "deny"
         file = read_ruleset_file(edition)

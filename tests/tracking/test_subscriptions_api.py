@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from jrp.adapters.facts.demo import make_uscc
 from jrp.demo_vocabulary import vocabulary_of
-from tests.publishing import nantong_edition, plan_ban, publish_on_file, rulesets_copy, save_edition
+from tests.publishing import lifted_ban, nantong_edition, plan_ban, publish_on_file, rulesets_copy, save_edition
 from tests.tracking.conftest import CLEAN, DEBTOR, Tracked, tracked_app
 from tests.tracking.events import COURT
 
@@ -114,13 +112,7 @@ def test_an_edition_published_is_news_at_the_next_start(store_url: str, tmp_path
         sub = tracked.subscribe(DEBTOR)
         assert sub["outcome"] == "deny"
         assert tracked.track() == 0
-    basic = yaml.safe_load((rulesets / "CN" / "cn-basic-list" / "2024.4.yaml").read_text(encoding="utf-8"))
-    basic["ruleset"].update(version="2026.1", effective_from="2026-01-01")
-    basic["ruleset"].pop("replaces")
-    basic["rules"] = [rule for rule in basic["rules"] if rule["id"] != "judgment-debtor-procurement"]
-    edition = rulesets / "CN" / "cn-basic-list" / "2026.1.yaml"
-    edition.write_text(yaml.safe_dump(basic, allow_unicode=True), encoding="utf-8")
-    publish_on_file(edition)
+    publish_on_file(lifted_ban(rulesets))
     for tracked in tracked_app(store_url, tmp_path, rulesets_dir=rulesets):
         assert tracked.track() == 1
         data = tracked.runtime.outbox.of_subscription(sub["subscription_id"])[0]["body"]["data"]
