@@ -41,7 +41,7 @@ def test_a_subscription_made_and_deleted_in_the_console(tracked: Tracked) -> Non
     refused = post("/console/subscriptions", **_form(tracked, webhook_url="http://10.20.30.40/hook"))
     assert refused.status_code == 422 and "接收地址（Webhook URL）" in refused.text and "10.20.30.40" in refused.text
     assert 'value="NT-2026-21"' in refused.text  # the form as typed
-    bad_id = post("/console/subscriptions", **_form(tracked, subject="91320600MA1XXXXXX0"))
+    bad_id = post("/console/subscriptions", **_form(tracked, subject="91320600MA1ABCDEF0"))
     assert bad_id.status_code == 422 and "主体代码" in bad_id.text
     scoped = post("/console/subscriptions", **_form(tracked, scenario="consumption", role=""))
     assert scoped.status_code == 403 and "consumption" in scoped.text
