@@ -281,12 +281,11 @@ class DecisionLogStore:
         originals: dict[str, str] = {}
         reference = stored.pop(fact_references.FIELD, None)
         if snapshot is not None:
-            stored["facts_digest"] = self._protected_snapshot(snapshot, originals, None)
             if reference is not None:
                 reference = self.references.reference(stored["request"]["subject"]["id"], reference["version"])
-            if reference is None:
-                self._protected_snapshot(snapshot, {}, snapshots)
-            else:
+            # pseudonymised once: stored as a snapshot only when no reference names the facts
+            stored["facts_digest"] = self._protected_snapshot(snapshot, originals, snapshots if reference is None else None)
+            if reference is not None:
                 stored[fact_references.FIELD] = reference
         document = stored.pop(BUNDLE_DOCUMENT, None)
         answer = stored.pop(ANSWER_DIGEST, None)
